@@ -1,0 +1,11 @@
+//! cancel-conformance: the declarative specification and conformance-test
+//! suite for the payment **cancel** API.
+//!
+//! One flow: the Rust types in [`spec`] generate the checked-in schemas under
+//! `spec/`; the YAML cases under `cases/` are loaded by [`suite`], one test per
+//! case, and run against the embedded reference [`server`] or any endpoint.
+
+pub mod signing;
+pub mod spec;
+pub mod server;
+pub mod suite;

@@ -1,0 +1,1 @@
+//! Request and response signing (SHA256withRSA). Placeholder.
