@@ -5,6 +5,7 @@
 //! `spec/`; the YAML cases under `cases/` are loaded by [`suite`], one test per
 //! case, and run against the embedded reference [`server`] or any endpoint.
 
+pub mod cli;
 pub mod signing;
 pub mod spec;
 pub mod server;

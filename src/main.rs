@@ -1,3 +1,65 @@
-fn main() {
-    println!("Hello, world!");
+//! The `cancel-conformance` command line: `run`, `serve`, `schema`, `validate`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use cancel_conformance::cli;
+use cancel_conformance::spec::schema::Dialect;
+use cancel_conformance::spec::validate::Message;
+
+#[derive(Parser)]
+#[command(
+    name = "cancel-conformance",
+    version,
+    about = "Specification and conformance suite for the payment cancel API",
+    after_help = "Examples:\n  cancel-conformance run                               # every server case against the embedded reference server\n  cancel-conformance run --endpoint http://127.0.0.1:8080 refund\n  cancel-conformance serve --addr 127.0.0.1:8080\n  cancel-conformance schema --out spec\n  cancel-conformance validate --message cancel-response captured.json"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run every server case against the embedded reference server, or --endpoint URL.
+    Run(Box<cli::RunArgs>),
+    /// Serve the reference server.
+    Serve(cli::ServeArgs),
+    /// Write the JSON Schemas and the OpenAPI document.
+    Schema {
+        /// Directory to write into (created if missing).
+        #[arg(long, default_value = "spec")]
+        out: PathBuf,
+        /// JSON Schema dialect of the message schemas.
+        #[arg(long, value_enum, default_value = "2020-12")]
+        draft: Dialect,
+    },
+    /// Check one captured request or response (JSON file, or - for stdin) against the spec.
+    Validate {
+        /// Which message the file holds.
+        #[arg(long, value_enum)]
+        message: Message,
+        /// The JSON file.
+        file: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    // A bare `--` after `run` is accepted so that both `run --list` and
+    // `run -- --list` reach the test harness the same way.
+    let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if args.get(1).is_some_and(|a| a == "run") {
+        if let Some(at) = args.iter().position(|a| a == "--") {
+            args.remove(at);
+        }
+    }
+    let cli = Cli::parse_from(args);
+    match cli.command {
+        Command::Run(args) => cli::run(*args),
+        Command::Serve(args) => cli::serve(args),
+        Command::Schema { out, draft } => cli::schema(&out, draft),
+        Command::Validate { message, file } => cli::validate(message, &file),
+    }
 }

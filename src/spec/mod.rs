@@ -1,1 +1,13 @@
-//! The spec. Placeholder.
+//! The spec: the API's wire shapes ([`api`]), the rule and result-code
+//! catalogs ([`catalog`]), the documents generated from them ([`schema`])
+//! and the strict YAML reading they share ([`yaml`]).
+
+pub mod api;
+pub mod catalog;
+pub mod schema;
+pub mod validate;
+pub mod yaml;
+
+pub use api::{CancelRequest, CancelResponse, InquiryRequest, InquiryResponse, PaymentStatus, ResultInfo, ResultStatus};
+pub use catalog::{Catalog, Rule};
+pub use yaml::YamlError;

@@ -1,0 +1,431 @@
+//! The case format: one YAML file per behaviour under `cases/`. These types
+//! generate `spec/case.schema.json`; unknown keys are rejected, so a typo in
+//! a case is a located bug in the case, never a silently skipped check.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::spec::api::{PaymentStatus, ResultStatus};
+
+/// One conformance case: one behaviour of the cancel API, the rules it
+/// checks, the payment it starts from and the steps that show it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "Case")]
+pub struct Case {
+    /// The behaviour, stated as a fact ("A partly refunded payment is not
+    /// cancellable"), never as a wish.
+    #[schemars(length(min = 10, max = 200))]
+    pub description: String,
+    /// Ids of the rules in `spec/rules.yaml` this case checks.
+    #[schemars(length(min = 1))]
+    pub rules: Vec<String>,
+    /// The payment the case starts from; absent when the case needs none
+    /// (an unknown payment, a request that names no payment).
+    #[serde(default)]
+    pub fixture: Option<Fixture>,
+    /// What the case does, in order; each step says what its answer must show.
+    #[schemars(length(min = 1))]
+    pub steps: Vec<Step>,
+}
+
+/// A payment in a given state, seeded through the control plane or, for a
+/// target without one, looked up by `name` in the fixtures file.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Fixture {
+    /// The fixture's name; every case that uses the name describes the same
+    /// payment, so one prepared sandbox payment per name is enough to map.
+    #[schemars(regex(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"))]
+    pub name: String,
+    /// Where the payment is in its life.
+    pub state: FixtureState,
+    /// How the buyer pays; windows and capture rules depend on it.
+    #[serde(default)]
+    pub method: Method,
+    /// How long ago the buyer paid (or the payment was created, if unpaid),
+    /// e.g. `10m`, `2h`, `8d`. Defaults to just now.
+    #[serde(default)]
+    #[schemars(regex(pattern = r"^[0-9]+(ms|s|m|h|d)$"))]
+    pub age: Option<String>,
+    /// Which client the payment belongs to: the suite's own (`self`) or
+    /// another client id of the same merchant (`other`).
+    #[serde(default)]
+    pub owner: Owner,
+}
+
+/// Where a seeded payment is in its life.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FixtureState {
+    /// Created; the buyer has not paid yet.
+    AwaitingBuyer,
+    /// The buyer paid; nothing captured or refunded.
+    Paid,
+    /// A card payment whose capture is under way.
+    Capturing,
+    /// Captured.
+    Captured,
+    /// Part of the amount was refunded.
+    PartlyRefunded,
+    /// The whole amount was refunded.
+    FullyRefunded,
+    /// Already cancelled.
+    Cancelled,
+    /// The payment failed.
+    Failed,
+}
+
+impl FixtureState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FixtureState::AwaitingBuyer => "awaiting-buyer",
+            FixtureState::Paid => "paid",
+            FixtureState::Capturing => "capturing",
+            FixtureState::Captured => "captured",
+            FixtureState::PartlyRefunded => "partly-refunded",
+            FixtureState::FullyRefunded => "fully-refunded",
+            FixtureState::Cancelled => "cancelled",
+            FixtureState::Failed => "failed",
+        }
+    }
+}
+
+/// How the buyer pays.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Method {
+    /// A card: cancellable up to 7 days after payment, never once captured.
+    Card,
+    /// Any other method (a wallet): cancellable until 00:15 UTC+8 the next day.
+    #[default]
+    Wallet,
+}
+
+impl Method {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Card => "card",
+            Method::Wallet => "wallet",
+        }
+    }
+}
+
+/// Which client a payment belongs to, or which client id a request uses.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Owner {
+    /// The client id the suite runs as.
+    #[default]
+    #[serde(rename = "self")]
+    Own,
+    /// Another client id of the same merchant.
+    Other,
+}
+
+/// One step of a case.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Step {
+    /// Send a cancel request.
+    Cancel(CancelStep),
+    /// Send a payment inquiry to observe the payment's status.
+    Inquiry(InquiryStep),
+    /// Something happens to the payment outside the cancel API (control plane).
+    Event(EventStep),
+    /// Script a fault for the next calls on the payment (control plane).
+    Fault(FaultStep),
+    /// Move the payment's clock: it was paid this much longer ago (control plane).
+    Advance(AdvanceStep),
+}
+
+/// Which identifiers a request carries.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum By {
+    /// `paymentId` only.
+    #[default]
+    PaymentId,
+    /// `paymentRequestId` only.
+    PaymentRequestId,
+    /// Both identifiers.
+    Both,
+    /// Neither identifier.
+    Neither,
+}
+
+/// How the request is signed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Signing {
+    /// Signed correctly over the exact bytes sent.
+    #[default]
+    Valid,
+    /// No `Signature` header.
+    Missing,
+    /// A signature that does not verify (made over other bytes).
+    Bad,
+    /// A correct signature announced under a key version the client does not have.
+    WrongKeyVersion,
+}
+
+/// Which client id a request is sent as.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClientChoice {
+    /// The client id the suite runs as.
+    #[default]
+    #[serde(rename = "self")]
+    Own,
+    /// Another client id of the same merchant.
+    Other,
+    /// A client id the provider does not know.
+    Unknown,
+    /// No `Client-Id` header at all.
+    Missing,
+}
+
+/// A cancel request, and what its answer must show.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelStep {
+    /// Which of the fixture's identifiers the request carries.
+    #[serde(default)]
+    pub by: By,
+    /// Sends this `paymentId` instead of the fixture's (an unknown id, 65
+    /// characters, an empty string).
+    #[serde(default)]
+    pub payment_id: Option<String>,
+    /// Sends this `paymentRequestId` instead of the fixture's.
+    #[serde(default)]
+    pub payment_request_id: Option<String>,
+    /// Adds `merchantAccountId` with this value.
+    #[serde(default)]
+    pub merchant_account_id: Option<String>,
+    /// Adds these fields to the body as they are (an amount, a number where
+    /// a string belongs).
+    #[serde(default)]
+    pub extra_fields: Option<BTreeMap<String, Value>>,
+    /// Sends exactly this text as the body instead (malformed JSON).
+    #[serde(default)]
+    pub raw_body: Option<String>,
+    /// The request breaks the request schema on purpose; without this, a
+    /// request the runner would send that breaks the schema is a bug in the case.
+    #[serde(default)]
+    pub invalid_request: bool,
+    /// Sends to this path instead of the production cancel path.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Uses this HTTP method instead of POST.
+    #[serde(default)]
+    pub method: Option<String>,
+    /// Sends this `Content-Type` instead of `application/json; charset=UTF-8`.
+    #[serde(default)]
+    pub content_type: Option<String>,
+    /// How the request is signed.
+    #[serde(default)]
+    pub signature: Signing,
+    /// Which client id the request is sent as.
+    #[serde(default)]
+    pub client: ClientChoice,
+    /// Leaves out the `Request-Time` header.
+    #[serde(default)]
+    pub omit_request_time: bool,
+    /// Gives up waiting for the answer after this many milliseconds
+    /// (for a scripted delay); the default is the run's timeout.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 60000))]
+    pub timeout_ms: Option<u64>,
+    /// What the answer must show.
+    pub expect: Expect,
+}
+
+/// An inquiry about the fixture's payment, and what it must show.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct InquiryStep {
+    /// Which of the fixture's identifiers the inquiry carries.
+    #[serde(default)]
+    pub by: By,
+    /// What the answer must show.
+    pub expect: Expect,
+}
+
+/// Something that happens to a payment outside the cancel API.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Event {
+    /// The buyer's payment succeeds (for a cancelled payment: a late
+    /// payment-success notification, which must change nothing).
+    PaymentSuccess,
+    /// A capture of the payment starts.
+    CaptureStarted,
+    /// The payment is captured.
+    Captured,
+    /// Part of the amount is refunded.
+    PartlyRefunded,
+    /// The whole amount is refunded.
+    FullyRefunded,
+}
+
+impl Event {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Event::PaymentSuccess => "payment-success",
+            Event::CaptureStarted => "capture-started",
+            Event::Captured => "captured",
+            Event::PartlyRefunded => "partly-refunded",
+            Event::FullyRefunded => "fully-refunded",
+        }
+    }
+}
+
+/// An event step: what happens, and whether the target must accept it.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EventStep {
+    /// What happens to the payment.
+    pub event: Event,
+}
+
+/// The kinds of scripted fault.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum FaultKind {
+    /// Answer U with `code` and change nothing.
+    Unknown,
+    /// Carry out the call, then hold the answer for `delay_ms`.
+    Delay,
+    /// Carry out the call, then close the connection without a complete answer.
+    Drop,
+}
+
+/// A fault scripted for the next calls on the fixture's payment.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FaultStep {
+    /// What goes wrong.
+    pub kind: FaultKind,
+    /// For `unknown`: the U code to answer (SYSTEM_ERROR by default).
+    #[serde(default)]
+    pub code: Option<String>,
+    /// How many of the next calls it hits (1 by default).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 100))]
+    pub count: Option<u32>,
+    /// For `delay`: how long the answer is held.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 60000))]
+    pub delay_ms: Option<u64>,
+}
+
+/// Moves the payment's clock forward.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AdvanceStep {
+    /// How far, e.g. `8d`.
+    #[schemars(regex(pattern = r"^[0-9]+(ms|s|m|h|d)$"))]
+    pub by: String,
+}
+
+/// What became of the exchange at the transport level.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    /// A complete HTTP answer arrived.
+    #[default]
+    Answered,
+    /// No answer arrived in time (a scripted delay).
+    NoAnswer,
+}
+
+/// What `cancelTime` must be.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum CancelTimeExpectation {
+    /// Present (and, as the schema says, RFC 3339 with an offset).
+    Present,
+    /// Absent.
+    Absent,
+    /// Present and equal to the first `cancelTime` this case received.
+    SameAsFirst,
+}
+
+/// One code, or a list of acceptable codes.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Codes {
+    One(String),
+    AnyOf(Vec<String>),
+}
+
+impl Codes {
+    pub fn as_slice(&self) -> &[String] {
+        match self {
+            Codes::One(code) => std::slice::from_ref(code),
+            Codes::AnyOf(codes) => codes,
+        }
+    }
+}
+
+/// What an answer must show. Every answer is also checked against the
+/// response schema and its signature is verified, whatever is listed here.
+#[derive(Debug, Clone, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Expect {
+    /// Whether an answer arrives at all.
+    #[serde(default)]
+    pub transport: Transport,
+    /// The HTTP status (200 by default: every business result is HTTP 200).
+    #[serde(default)]
+    #[schemars(range(min = 100, max = 599))]
+    pub http_status: Option<u16>,
+    /// `result.resultStatus`.
+    #[serde(default)]
+    pub result_status: Option<ResultStatus>,
+    /// `result.resultCode`: exactly this code, or one of these codes.
+    #[serde(default)]
+    pub result_code: Option<Codes>,
+    /// The answer names the fixture's `paymentId` and `paymentRequestId`.
+    #[serde(default)]
+    pub echoes_ids: bool,
+    /// What `cancelTime` must be.
+    #[serde(default)]
+    pub cancel_time: Option<CancelTimeExpectation>,
+    /// `paymentStatus` of an inquiry answer.
+    #[serde(default)]
+    pub payment_status: Option<PaymentStatus>,
+}
+
+/// Parses a duration such as `10m` or `8d` (the case schema's pattern).
+pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
+    let digits_end = text.find(|c: char| !c.is_ascii_digit())?;
+    let (number, unit) = text.split_at(digits_end);
+    let number: u64 = number.parse().ok()?;
+    let millis = match unit {
+        "ms" => 1,
+        "s" => 1_000,
+        "m" => 60_000,
+        "h" => 3_600_000,
+        "d" => 86_400_000,
+        _ => return None,
+    };
+    Some(std::time::Duration::from_millis(number.checked_mul(millis)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_every_unit() {
+        assert_eq!(parse_duration("250ms"), Some(std::time::Duration::from_millis(250)));
+        assert_eq!(parse_duration("8d"), Some(std::time::Duration::from_secs(8 * 86_400)));
+        assert_eq!(parse_duration("8"), None);
+        assert_eq!(parse_duration("d"), None);
+        assert_eq!(parse_duration("99999999999999999999d"), None);
+    }
+}
