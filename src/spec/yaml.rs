@@ -90,6 +90,7 @@ mod tests {
     #[derive(Debug, Deserialize)]
     #[serde(deny_unknown_fields)]
     struct Sample {
+        #[allow(dead_code)]
         name: String,
         #[allow(dead_code)]
         flag: Option<bool>,

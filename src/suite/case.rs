@@ -131,7 +131,7 @@ pub enum Owner {
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Step {
     /// Send a cancel request.
-    Cancel(CancelStep),
+    Cancel(Box<CancelStep>),
     /// Send a payment inquiry to observe the payment's status.
     Inquiry(InquiryStep),
     /// Something happens to the payment outside the cancel API (control plane).
