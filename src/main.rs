@@ -50,10 +50,10 @@ fn main() -> ExitCode {
     // A bare `--` after `run` is accepted so that both `run --list` and
     // `run -- --list` reach the test harness the same way.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if args.get(1).is_some_and(|a| a == "run") {
-        if let Some(at) = args.iter().position(|a| a == "--") {
-            args.remove(at);
-        }
+    if args.get(1).is_some_and(|a| a == "run")
+        && let Some(at) = args.iter().position(|a| a == "--")
+    {
+        args.remove(at);
     }
     let cli = Cli::parse_from(args);
     match cli.command {

@@ -53,15 +53,25 @@ fn every_schema_compiles_in_both_dialects_and_ids_are_absolute() {
                 continue;
             }
             let id = doc["$id"].as_str().unwrap_or_default();
-            assert!(id.starts_with(schema::ID_BASE) && id.ends_with(&name), "{name}: $id {id}");
+            assert!(
+                id.starts_with(schema::ID_BASE) && id.ends_with(&name),
+                "{name}: $id {id}"
+            );
             jsonschema::options()
                 .with_draft(draft)
                 .build(&doc)
                 .unwrap_or_else(|err| panic!("{name} does not compile: {err}"));
             let refs = doc.to_string();
-            let defs_key = if dialect == Dialect::Draft07 { "#/definitions/" } else { "#/$defs/" };
+            let defs_key = if dialect == Dialect::Draft07 {
+                "#/definitions/"
+            } else {
+                "#/$defs/"
+            };
             for reference in refs.split("\"$ref\":\"").skip(1) {
-                assert!(reference.starts_with(defs_key), "{name}: $ref outside the file: {reference:.40}");
+                assert!(
+                    reference.starts_with(defs_key),
+                    "{name}: $ref outside the file: {reference:.40}"
+                );
             }
         }
     }
@@ -127,13 +137,27 @@ fn a_response_without_result_is_rejected() {
 #[test]
 fn an_unknown_result_status_is_rejected() {
     let instance = with(seed_response(), "/result/resultStatus", Some(json!("X")));
-    assert_rejected_at(Message::CancelResponse, &instance, "/result/resultStatus", "enum");
+    assert_rejected_at(
+        Message::CancelResponse,
+        &instance,
+        "/result/resultStatus",
+        "enum",
+    );
 }
 
 #[test]
 fn a_cancel_time_without_offset_is_rejected() {
-    let instance = with(seed_response(), "/cancelTime", Some(json!("2019-06-12T19:07:11")));
-    assert_rejected_at(Message::CancelResponse, &instance, "/cancelTime", "/pattern");
+    let instance = with(
+        seed_response(),
+        "/cancelTime",
+        Some(json!("2019-06-12T19:07:11")),
+    );
+    assert_rejected_at(
+        Message::CancelResponse,
+        &instance,
+        "/cancelTime",
+        "/pattern",
+    );
     assert_rejected_at(Message::CancelResponse, &instance, "/cancelTime", "/format");
 }
 
@@ -143,7 +167,12 @@ fn a_65_character_payment_id_is_rejected() {
     let request = json!({"paymentId": long});
     assert_rejected_at(Message::CancelRequest, &request, "/paymentId", "/maxLength");
     let response = with(seed_response(), "/paymentId", Some(json!(long)));
-    assert_rejected_at(Message::CancelResponse, &response, "/paymentId", "/maxLength");
+    assert_rejected_at(
+        Message::CancelResponse,
+        &response,
+        "/paymentId",
+        "/maxLength",
+    );
     let at_limit = json!({"paymentId": "1".repeat(64)});
     assert!(validate(Message::CancelRequest, &at_limit).is_empty());
 }
@@ -168,7 +197,12 @@ fn a_number_where_a_string_belongs_is_rejected() {
         "/type",
     );
     let response = with(seed_response(), "/result/resultCode", Some(json!(0)));
-    assert_rejected_at(Message::CancelResponse, &response, "/result/resultCode", "/type");
+    assert_rejected_at(
+        Message::CancelResponse,
+        &response,
+        "/result/resultCode",
+        "/type",
+    );
 }
 
 #[test]
@@ -189,7 +223,11 @@ fn success_without_cancel_time_is_rejected() {
 
 #[test]
 fn process_fail_with_status_s_is_rejected() {
-    let instance = with(seed_response(), "/result/resultCode", Some(json!("PROCESS_FAIL")));
+    let instance = with(
+        seed_response(),
+        "/result/resultCode",
+        Some(json!("PROCESS_FAIL")),
+    );
     assert_rejected_at(
         Message::CancelResponse,
         &instance,
@@ -201,16 +239,28 @@ fn process_fail_with_status_s_is_rejected() {
 #[test]
 fn an_unknown_code_may_carry_any_status() {
     for status in ["S", "F", "U"] {
-        let instance = with(seed_response(), "/result/resultCode", Some(json!("SOME_NEW_CODE")));
+        let instance = with(
+            seed_response(),
+            "/result/resultCode",
+            Some(json!("SOME_NEW_CODE")),
+        );
         let instance = with(instance, "/result/resultStatus", Some(json!(status)));
-        assert!(validate(Message::CancelResponse, &instance).is_empty(), "{status}");
+        assert!(
+            validate(Message::CancelResponse, &instance).is_empty(),
+            "{status}"
+        );
     }
 }
 
 #[test]
 fn an_amount_is_not_part_of_a_cancel_request() {
     let request = json!({"paymentId": "P1", "cancelAmount": {"currency": "USD", "value": "100"}});
-    assert_rejected_at(Message::CancelRequest, &request, "", "/additionalProperties");
+    assert_rejected_at(
+        Message::CancelRequest,
+        &request,
+        "",
+        "/additionalProperties",
+    );
 }
 
 #[test]

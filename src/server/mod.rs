@@ -1,1 +1,72 @@
-//! The reference server. Placeholder.
+//! The reference server: a faithful mock of the provider's cancel API (and
+//! the inquiry used to observe a payment), plus a control plane that lets the
+//! suite seed payments, make outside events happen, move a payment's clock
+//! and script faults.
+//!
+//! [`app`] builds the one router that in-process tests and `serve` both use;
+//! [`start`] puts it on a socket, plain or TLS:
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), cancel_conformance::server::ServeError> {
+//! use cancel_conformance::server::{ServerConfig, start};
+//! let server = start(ServerConfig::test_default(), "127.0.0.1:0".parse().unwrap(), None).await?;
+//! println!("cancel API at {}/ams/api/v1/payments/cancel", server.base_url);
+//! server.shutdown().await
+//! # }
+//! ```
+//!
+//! Modules: `config` (what the server is told), `store` (payments and every
+//! rule about them), `api` (the check pipeline of an API request), `answer`
+//! (result codes, signing, the bytes sent), `control` (the control plane),
+//! `body` (size- and time-limited body reading), `request_log`, `clock`,
+//! `tls` and `serve`.
+
+mod answer;
+mod api;
+mod body;
+mod clock;
+mod config;
+mod control;
+mod request_log;
+mod serve;
+mod store;
+mod tls;
+
+use std::sync::Arc;
+
+use axum::Router;
+
+pub use answer::{CLIENT_ID_HEADER, Code, RESPONSE_TIME_HEADER, SIGNATURE_HEADER};
+pub use clock::{WIRE_OFFSET, wire_time};
+pub use config::{
+    ClientKey, DEFAULT_CLIENT_ID, DEFAULT_KEY_VERSION, OTHER_CLIENT_ID, SANDBOX_CLIENT_ID,
+    ServerConfig, Windows,
+};
+pub use control::PREFIX as CONTROL_PREFIX;
+pub use serve::{RunningServer, ServeError, start};
+pub use store::{CancelOutcome, MAX_CLOCK_SHIFT, Payment, Refusal, UnknownCode};
+pub use tls::{DEFAULT_SELF_SIGNED_HOSTS, TlsSetup};
+
+/// What every handler shares: the configuration, the payments, the log.
+pub(crate) struct Shared {
+    config: ServerConfig,
+    store: store::Store,
+    log: request_log::RequestLog,
+}
+
+/// The whole server as a router: the API (every path outside the control
+/// plane goes through its check pipeline, so unknown paths get
+/// F / NO_INTERFACE_DEF) and, when configured, the control plane.
+pub fn app(config: ServerConfig) -> Router {
+    let shared = Arc::new(Shared {
+        store: store::Store::new(config.windows),
+        log: request_log::RequestLog::default(),
+        config,
+    });
+    let router = if shared.config.control_plane {
+        control::routes()
+    } else {
+        Router::new()
+    };
+    router.fallback(api::handle).with_state(shared)
+}

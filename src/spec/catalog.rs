@@ -83,6 +83,14 @@ pub struct ResultCode {
     /// the project assumes it from the rest of the API family.
     pub confirmed: bool,
     pub source: String,
+    /// False for codes the reference server never answers (listed so that
+    /// clients handle them); every other code must appear in a case.
+    #[serde(default = "answered_by_default")]
+    pub reference_server: bool,
+}
+
+fn answered_by_default() -> bool {
+    true
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,7 +237,10 @@ mod tests {
     fn the_embedded_catalogs_load() {
         let catalog = Catalog::embedded().unwrap_or_else(|err| panic!("{err}"));
         assert!(!catalog.rules.is_empty());
-        assert_eq!(catalog.code("SUCCESS").map(|c| c.status), Some(ResultStatus::S));
+        assert_eq!(
+            catalog.code("SUCCESS").map(|c| c.status),
+            Some(ResultStatus::S)
+        );
     }
 
     #[test]

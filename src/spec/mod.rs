@@ -4,10 +4,14 @@
 
 pub mod api;
 pub mod catalog;
+pub mod docs;
 pub mod schema;
 pub mod validate;
 pub mod yaml;
 
-pub use api::{CancelRequest, CancelResponse, InquiryRequest, InquiryResponse, PaymentStatus, ResultInfo, ResultStatus};
+pub use api::{
+    CancelRequest, CancelResponse, InquiryRequest, InquiryResponse, PaymentStatus, ResultInfo,
+    ResultStatus,
+};
 pub use catalog::{Catalog, Rule};
 pub use yaml::YamlError;

@@ -40,7 +40,9 @@ impl Dialect {
             Dialect::Draft2020_12 => SchemaSettings::draft2020_12(),
             Dialect::Draft07 => SchemaSettings::draft07(),
         };
-        settings.with_transform(no_nulls).with_transform(tidy_descriptions)
+        settings
+            .with_transform(no_nulls)
+            .with_transform(tidy_descriptions)
     }
 
     /// File-name infix: `cancel-request.schema.json` for 2020-12,
@@ -76,7 +78,10 @@ pub fn schema_of<T: JsonSchema>(name: &str) -> Value {
 }
 
 fn root_schema<T: JsonSchema>(dialect: Dialect, name: &str) -> Value {
-    let mut schema = dialect.settings().into_generator().into_root_schema_for::<T>();
+    let mut schema = dialect
+        .settings()
+        .into_generator()
+        .into_root_schema_for::<T>();
     schema.insert(
         "$id".to_string(),
         Value::String(format!("{ID_BASE}{name}{}", dialect.suffix())),
@@ -147,7 +152,13 @@ fn tidy_descriptions(schema: &mut Schema) {
     if let Some(Value::String(text)) = schema.get_mut("description") {
         *text = text
             .split("\n\n")
-            .map(|paragraph| paragraph.split('\n').map(str::trim).collect::<Vec<_>>().join(" "))
+            .map(|paragraph| {
+                paragraph
+                    .split('\n')
+                    .map(str::trim)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
             .collect::<Vec<_>>()
             .join("\n\n");
     }
@@ -182,7 +193,8 @@ pub fn pair_codes_with_statuses(schema: &mut Schema) {
 
 /// JSON Schema for the `Signature` header: the grammar every SDK emits,
 /// with optional spaces after commas as the docs show them.
-const SIGNATURE_HEADER_PATTERN: &str = r"^algorithm=RSA256, ?keyVersion=[0-9A-Za-z]+, ?signature=[A-Za-z0-9%._*-]+$";
+const SIGNATURE_HEADER_PATTERN: &str =
+    r"^algorithm=RSA256, ?keyVersion=[0-9A-Za-z]+, ?signature=[A-Za-z0-9%._*-]+$";
 
 fn header(name: &str, description: &str, schema: Value, example: &str) -> Value {
     json!({
@@ -230,7 +242,12 @@ fn openapi() -> Value {
             "schema": {"type": "string", "minLength": 1}
         }
     });
-    let operation = |summary: &str, id: &str, request: &Schema, response: &Schema, request_example: Value, response_example: Value| {
+    let operation = |summary: &str,
+                     id: &str,
+                     request: &Schema,
+                     response: &Schema,
+                     request_example: Value,
+                     response_example: Value| {
         json!({
             "summary": summary,
             "operationId": id,

@@ -47,11 +47,7 @@ impl fmt::Display for Violation {
         } else {
             &self.instance_path
         };
-        write!(
-            f,
-            "at {at}: {} (schema {})",
-            self.message, self.schema_path
-        )
+        write!(f, "at {at}: {} (schema {})", self.message, self.schema_path)
     }
 }
 
@@ -95,7 +91,9 @@ pub fn validate(message: Message, instance: &Value) -> Vec<Violation> {
             message: err.masked().to_string(),
         })
         .collect();
-    violations.sort_by(|a, b| (&a.instance_path, &a.schema_path).cmp(&(&b.instance_path, &b.schema_path)));
+    violations.sort_by(|a, b| {
+        (&a.instance_path, &a.schema_path).cmp(&(&b.instance_path, &b.schema_path))
+    });
     violations.dedup();
     violations
 }

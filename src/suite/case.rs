@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
+use serde_saphyr::Spanned;
 
 use crate::spec::api::{PaymentStatus, ResultStatus};
 
@@ -21,15 +22,16 @@ pub struct Case {
     #[schemars(length(min = 10, max = 200))]
     pub description: String,
     /// Ids of the rules in `spec/rules.yaml` this case checks.
-    #[schemars(length(min = 1))]
-    pub rules: Vec<String>,
+    #[schemars(with = "Vec<String>", length(min = 1))]
+    pub rules: Vec<Spanned<String>>,
     /// The payment the case starts from; absent when the case needs none
     /// (an unknown payment, a request that names no payment).
     #[serde(default)]
-    pub fixture: Option<Fixture>,
+    #[schemars(with = "Option<Fixture>")]
+    pub fixture: Option<Spanned<Fixture>>,
     /// What the case does, in order; each step says what its answer must show.
-    #[schemars(length(min = 1))]
-    pub steps: Vec<Step>,
+    #[schemars(with = "Vec<Step>", length(min = 1))]
+    pub steps: Vec<Spanned<Step>>,
 }
 
 /// A payment in a given state, seeded through the control plane or, for a
@@ -413,7 +415,9 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
         "d" => 86_400_000,
         _ => return None,
     };
-    Some(std::time::Duration::from_millis(number.checked_mul(millis)?))
+    Some(std::time::Duration::from_millis(
+        number.checked_mul(millis)?,
+    ))
 }
 
 #[cfg(test)]
@@ -422,8 +426,14 @@ mod tests {
 
     #[test]
     fn durations_parse_with_every_unit() {
-        assert_eq!(parse_duration("250ms"), Some(std::time::Duration::from_millis(250)));
-        assert_eq!(parse_duration("8d"), Some(std::time::Duration::from_secs(8 * 86_400)));
+        assert_eq!(
+            parse_duration("250ms"),
+            Some(std::time::Duration::from_millis(250))
+        );
+        assert_eq!(
+            parse_duration("8d"),
+            Some(std::time::Duration::from_secs(8 * 86_400))
+        );
         assert_eq!(parse_duration("8"), None);
         assert_eq!(parse_duration("d"), None);
         assert_eq!(parse_duration("99999999999999999999d"), None);

@@ -1,0 +1,430 @@
+//! The cancel and inquiry APIs: the order in which a request is checked,
+//! from its size to the business rule, and the answer it gets.
+//!
+//! Every request that is not for the control plane comes here, so unknown
+//! paths and wrong methods get their F answers from the same pipeline. The
+//! checks run in a fixed order, and the first one that fails decides the
+//! answer:
+//!
+//! 1. body size (PARAM_ILLEGAL), read with a limit before anything else;
+//! 2. path (NO_INTERFACE_DEF), then method (METHOD_NOT_SUPPORTED);
+//! 3. Content-Type (MEDIA_TYPE_NOT_ACCEPTABLE);
+//! 4. Client-Id (CLIENT_INVALID), Request-Time (PARAM_ILLEGAL);
+//! 5. Signature header (INVALID_SIGNATURE), key version (KEY_NOT_FOUND),
+//!    signature over the raw bytes (INVALID_SIGNATURE);
+//! 6. body shape against the request schema (PARAM_ILLEGAL);
+//! 7. lookup, ownership, scripted fault and business rule (`store`).
+
+use std::sync::Arc;
+
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use serde_json::{Map, Value};
+
+use super::Shared;
+use super::answer::{self, ClientProblem, Exchange, Verdict};
+use super::body::{BodyError, read_limited};
+use super::config::ClientKey;
+use super::request_log::LoggedRequest;
+use super::store::{CallOutcome, CallResult, CancelOutcome, Delivery, Lookup, Operation};
+use crate::signing::{SignatureHeader, verify_message};
+use crate::spec::api::{
+    CANCEL_PATH, CancelRequest, INQUIRY_PATH, InquiryRequest, SANDBOX_CANCEL_PATH,
+    SANDBOX_INQUIRY_PATH,
+};
+use crate::spec::validate::{Message, validate};
+
+const CLIENT_ID: &str = "client-id";
+const REQUEST_TIME: &str = "request-time";
+const SIGNATURE: &str = "signature";
+
+/// Which API a path names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Endpoint {
+    Cancel,
+    Inquiry,
+}
+
+impl Endpoint {
+    /// Production and sandbox paths behave alike for every client id (rule
+    /// path.server-serves-both); only the signed path differs.
+    fn of(path: &str) -> Option<Self> {
+        match path {
+            CANCEL_PATH | SANDBOX_CANCEL_PATH => Some(Endpoint::Cancel),
+            INQUIRY_PATH | SANDBOX_INQUIRY_PATH => Some(Endpoint::Inquiry),
+            _ => None,
+        }
+    }
+
+    fn operation(self) -> Operation {
+        match self {
+            Endpoint::Cancel => Operation::Cancel,
+            Endpoint::Inquiry => Operation::Inquiry,
+        }
+    }
+
+    fn message(self) -> Message {
+        match self {
+            Endpoint::Cancel => Message::CancelRequest,
+            Endpoint::Inquiry => Message::InquiryRequest,
+        }
+    }
+}
+
+/// The handler for every API request.
+pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+    let (parts, body) = request.into_parts();
+    let exchange = Exchange {
+        path: parts.uri.path().to_string(),
+        client_id: header_text(&parts.headers, CLIENT_ID)
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let config = &shared.config;
+    let body = read_limited(
+        &parts.headers,
+        body,
+        config.max_body_bytes,
+        config.body_read_timeout,
+    )
+    .await;
+    let (verdict, delivery) = match body {
+        Ok(body) => decide(&shared, &parts, &body),
+        Err(BodyError::TooLarge { limit }) => (Verdict::BodyTooLarge { limit }, Delivery::Now),
+        Err(BodyError::Interrupted | BodyError::TimedOut) => {
+            (Verdict::BodyIncomplete, Delivery::Now)
+        }
+    };
+    if let Delivery::After(delay) = delivery {
+        tokio::time::sleep(delay).await;
+    }
+    answer::respond(config, &exchange, &verdict, delivery)
+}
+
+/// Everything after the body has been read: the checks in order, then the
+/// store. Synchronous: nothing here waits.
+fn decide(shared: &Shared, parts: &Parts, body: &Bytes) -> (Verdict, Delivery) {
+    let path = parts.uri.path();
+    let Some(endpoint) = Endpoint::of(path) else {
+        return (Verdict::NoInterface, Delivery::Now);
+    };
+    record(shared, parts, body);
+    match authenticate(shared, parts, body) {
+        Ok(client_id) => call(shared, endpoint, client_id, body),
+        Err(verdict) => (verdict, Delivery::Now),
+    }
+}
+
+/// Checks method, headers and signature; returns the authenticated client id.
+fn authenticate<'p>(shared: &Shared, parts: &'p Parts, body: &Bytes) -> Result<&'p str, Verdict> {
+    if parts.method != Method::POST {
+        return Err(Verdict::MethodNotSupported {
+            method: parts.method.to_string(),
+        });
+    }
+    check_content_type(&parts.headers)?;
+    let (client_id, client) = find_client(shared, &parts.headers)?;
+    let request_time = header_text(&parts.headers, REQUEST_TIME)
+        .filter(|time| !time.is_empty())
+        .ok_or(Verdict::RequestTimeMissing)?;
+    check_signature(client, parts, client_id, request_time, body)?;
+    Ok(client_id)
+}
+
+fn check_content_type(headers: &HeaderMap) -> Result<(), Verdict> {
+    let Some(value) = headers.get(axum::http::header::CONTENT_TYPE) else {
+        return Err(Verdict::MediaTypeNotAcceptable { found: None });
+    };
+    let text = String::from_utf8_lossy(value.as_bytes());
+    let media_type = text.split(';').next().unwrap_or_default().trim();
+    if media_type.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(Verdict::MediaTypeNotAcceptable {
+            found: Some(text.chars().take(100).collect()),
+        })
+    }
+}
+
+fn find_client<'s, 'p>(
+    shared: &'s Shared,
+    headers: &'p HeaderMap,
+) -> Result<(&'p str, &'s ClientKey), Verdict> {
+    let client_id = header_text(headers, CLIENT_ID)
+        .filter(|id| !id.is_empty())
+        .ok_or(Verdict::ClientInvalid(ClientProblem::Missing))?;
+    let client = shared
+        .config
+        .clients
+        .get(client_id)
+        .ok_or(Verdict::ClientInvalid(ClientProblem::Unknown))?;
+    Ok((client_id, client))
+}
+
+fn check_signature(
+    client: &ClientKey,
+    parts: &Parts,
+    client_id: &str,
+    request_time: &str,
+    body: &[u8],
+) -> Result<(), Verdict> {
+    let value = parts
+        .headers
+        .get(SIGNATURE)
+        .ok_or(Verdict::SignatureMissing)?;
+    let text = std::str::from_utf8(value.as_bytes()).map_err(|_| Verdict::SignatureInvalid {
+        reason: "the Signature header is not text".to_string(),
+    })?;
+    let header = SignatureHeader::parse(text).map_err(|error| Verdict::SignatureInvalid {
+        reason: error.to_string(),
+    })?;
+    // The key is chosen by version before verifying: with no such key there
+    // is nothing to verify against.
+    if let Some(announced) = header.key_version
+        && announced != client.key_version
+    {
+        return Err(Verdict::KeyNotFound { announced });
+    }
+    verify_message(
+        &client.public_key,
+        text,
+        parts.method.as_str(),
+        parts.uri.path(),
+        client_id,
+        request_time,
+        body,
+    )
+    .map(|_| ())
+    .map_err(|error| Verdict::SignatureInvalid {
+        reason: error.to_string(),
+    })
+}
+
+/// The identifier that decides the lookup.
+enum Deciding {
+    PaymentId(String),
+    PaymentRequestId(String),
+}
+
+impl Deciding {
+    fn lookup(&self) -> Lookup<'_> {
+        match self {
+            Deciding::PaymentId(id) => Lookup::PaymentId(id),
+            Deciding::PaymentRequestId(id) => Lookup::PaymentRequestId(id),
+        }
+    }
+}
+
+fn call(shared: &Shared, endpoint: Endpoint, client_id: &str, body: &Bytes) -> (Verdict, Delivery) {
+    let deciding = match parse_body(endpoint, body) {
+        Ok(deciding) => deciding,
+        Err(verdict) => return (verdict, Delivery::Now),
+    };
+    match shared
+        .store
+        .call(client_id, deciding.lookup(), endpoint.operation())
+    {
+        CallOutcome::NotFound => (Verdict::OrderNotExist, Delivery::Now),
+        CallOutcome::AccessDenied => (Verdict::AccessDenied, Delivery::Now),
+        CallOutcome::Unknown(code) => (Verdict::Unknown(code), Delivery::Now),
+        CallOutcome::Done { result, delivery } => {
+            let verdict = match result {
+                CallResult::Cancel {
+                    ids,
+                    outcome: CancelOutcome::Cancelled { cancel_time, .. },
+                } => Verdict::Cancelled { ids, cancel_time },
+                CallResult::Cancel {
+                    outcome: CancelOutcome::Refused(refusal),
+                    ..
+                } => Verdict::CancelRefused(refusal),
+                CallResult::Inquiry { ids, status } => Verdict::Inquired { ids, status },
+            };
+            (verdict, delivery)
+        }
+    }
+}
+
+/// Parses and checks the body; returns the identifier that decides.
+///
+/// serde alone is not trusted with the shape (an `Option` field accepts
+/// `null`, and lengths are not its business): the request schema decides,
+/// and serde only reads what the schema has accepted.
+fn parse_body(endpoint: Endpoint, body: &[u8]) -> Result<Deciding, Verdict> {
+    let value: Value = serde_json::from_slice(body).map_err(|error| Verdict::BodyNotJson {
+        reason: error.to_string(),
+    })?;
+    let Value::Object(mut fields) = value else {
+        return Err(Verdict::BodyNotObject);
+    };
+    drop_absent_ids(&mut fields);
+    let instance = Value::Object(fields);
+    let violations = validate(endpoint.message(), &instance);
+    if !violations.is_empty() {
+        return Err(Verdict::BodyShape {
+            violations: violations
+                .iter()
+                .map(|violation| {
+                    let at = if violation.instance_path.is_empty() {
+                        "/"
+                    } else {
+                        &violation.instance_path
+                    };
+                    format!("{at}: {}", violation.message)
+                })
+                .collect(),
+        });
+    }
+    let shape_error = |error: serde_json::Error| Verdict::BodyShape {
+        violations: vec![error.to_string()],
+    };
+    let (payment_id, payment_request_id) = match endpoint {
+        Endpoint::Cancel => {
+            let request: CancelRequest = serde_json::from_value(instance).map_err(shape_error)?;
+            (request.payment_id, request.payment_request_id)
+        }
+        Endpoint::Inquiry => {
+            let request: InquiryRequest = serde_json::from_value(instance).map_err(shape_error)?;
+            (request.payment_id, request.payment_request_id)
+        }
+    };
+    // paymentId alone decides when it is given (rules
+    // ident.payment-id-precedence, ident.unknown-payment-id-decides).
+    match (payment_id, payment_request_id) {
+        (Some(id), _) => Ok(Deciding::PaymentId(id)),
+        (None, Some(id)) => Ok(Deciding::PaymentRequestId(id)),
+        // The schema's anyOf already rules this out; kept so that a schema
+        // change cannot turn "neither" into a lookup.
+        (None, None) => Err(Verdict::BodyShape {
+            violations: vec!["neither paymentId nor paymentRequestId is given".to_string()],
+        }),
+    }
+}
+
+/// An identifier sent as `null` or `""` counts as not sent (rule
+/// ident.empty-or-null-is-absent), so it is removed before the schema sees it.
+fn drop_absent_ids(fields: &mut Map<String, Value>) {
+    for key in ["paymentId", "paymentRequestId"] {
+        let absent = match fields.get(key) {
+            Some(Value::Null) => true,
+            Some(Value::String(text)) => text.is_empty(),
+            _ => false,
+        };
+        if absent {
+            fields.remove(key);
+        }
+    }
+}
+
+/// Logs a request to an API path for the control plane, when its body names
+/// a payment. The Signature header is never logged.
+fn record(shared: &Shared, parts: &Parts, body: &Bytes) {
+    let named = |fields: &Map<String, Value>, key: &str| {
+        fields
+            .get(key)
+            .and_then(Value::as_str)
+            .filter(|id| !id.is_empty())
+            .map(str::to_string)
+    };
+    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+        return;
+    };
+    let named_payment_id = named(&fields, "paymentId");
+    let named_payment_request_id = named(&fields, "paymentRequestId");
+    if named_payment_id.is_none() && named_payment_request_id.is_none() {
+        return;
+    }
+    shared.log.record(LoggedRequest {
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_string(),
+        client_id: header_text(&parts.headers, CLIENT_ID).map(str::to_string),
+        request_time: header_text(&parts.headers, REQUEST_TIME).map(str::to_string),
+        body: String::from_utf8_lossy(body).into_owned(),
+        named_payment_id,
+        named_payment_request_id,
+    });
+}
+
+/// A header's value as text, when it is present and UTF-8.
+fn header_text<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get(name)
+        .and_then(|value| std::str::from_utf8(value.as_bytes()).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn decided(body: &str) -> Result<String, String> {
+        match parse_body(Endpoint::Cancel, body.as_bytes()) {
+            Ok(Deciding::PaymentId(id)) => Ok(format!("paymentId={id}")),
+            Ok(Deciding::PaymentRequestId(id)) => Ok(format!("paymentRequestId={id}")),
+            Err(verdict) => Err(verdict.code().as_str().to_string()),
+        }
+    }
+
+    #[test]
+    fn payment_id_decides_when_both_are_given() {
+        assert_eq!(
+            decided(r#"{"paymentId":"P","paymentRequestId":"R"}"#),
+            Ok("paymentId=P".into())
+        );
+        assert_eq!(
+            decided(r#"{"paymentRequestId":"R"}"#),
+            Ok("paymentRequestId=R".into())
+        );
+    }
+
+    #[test]
+    fn empty_or_null_ids_count_as_absent() {
+        assert_eq!(
+            decided(r#"{"paymentId":"","paymentRequestId":"R"}"#),
+            Ok("paymentRequestId=R".into())
+        );
+        assert_eq!(
+            decided(r#"{"paymentId":null,"paymentRequestId":"R"}"#),
+            Ok("paymentRequestId=R".into())
+        );
+        assert_eq!(
+            decided(r#"{"paymentId":"","paymentRequestId":null}"#),
+            Err("PARAM_ILLEGAL".into())
+        );
+    }
+
+    #[test]
+    fn shapes_the_schema_refuses_are_param_illegal() {
+        let long = "x".repeat(65);
+        let longest = "x".repeat(64);
+        let account = "a".repeat(33);
+        for body in [
+            "{}".to_string(),
+            "[]".to_string(),
+            "\"P\"".to_string(),
+            "{\"paymentId\":".to_string(),
+            r#"{"paymentId":123}"#.to_string(),
+            r#"{"paymentId":["P"]}"#.to_string(),
+            r#"{"paymentId":"P","amount":{"value":"1"}}"#.to_string(),
+            format!(r#"{{"paymentId":"{long}"}}"#),
+            format!(r#"{{"paymentId":"P","merchantAccountId":"{account}"}}"#),
+            r#"{"paymentId":"P","merchantAccountId":null}"#.to_string(),
+        ] {
+            assert_eq!(decided(&body), Err("PARAM_ILLEGAL".into()), "{body}");
+        }
+        assert_eq!(
+            decided(&format!(r#"{{"paymentId":"{longest}"}}"#)),
+            Ok(format!("paymentId={longest}"))
+        );
+        assert!(parse_body(Endpoint::Cancel, b"{\"paymentId\":\"\xff\"}").is_err());
+    }
+
+    #[test]
+    fn pretty_printed_bodies_are_fine() {
+        assert_eq!(
+            decided("{\n   \"paymentId\": \"P\"\n}"),
+            Ok("paymentId=P".into())
+        );
+    }
+}

@@ -1,0 +1,426 @@
+//! The control plane under `/control/v1`: how the suite seeds payments, makes
+//! outside events happen, moves a payment's clock, scripts faults and reads
+//! the requests a client sent. Plain JSON in camelCase, never signed; it is
+//! not part of the provider's API, so its errors are HTTP 4xx with
+//! `{"error": "..."}` rather than result objects.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{any, get, post};
+use percent_encoding::percent_decode_str;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+
+use super::Shared;
+use super::body::{BodyError, read_limited};
+use super::clock::wire_time;
+use super::config::DEFAULT_CLIENT_ID;
+use super::request_log::LoggedRequest;
+use super::store::{Fault, Seed, StoreError, UnknownCode};
+use crate::suite::case::{Event, FaultKind, FixtureState, Method};
+
+/// Where the control plane lives.
+pub const PREFIX: &str = "/control/v1";
+
+/// The longest a `delay` fault may hold an answer.
+pub const MAX_DELAY: Duration = Duration::from_secs(60);
+/// Used when a `delay` fault names no `delayMs`.
+pub const DEFAULT_DELAY: Duration = Duration::from_secs(1);
+/// The longest owner client id accepted when seeding.
+const MAX_OWNER_LEN: usize = 256;
+
+pub fn routes() -> Router<Arc<Shared>> {
+    Router::new()
+        .route("/control/v1/payments", post(seed))
+        .route("/control/v1/payments/{payment_id}", get(show))
+        .route("/control/v1/payments/{payment_id}/events", post(event))
+        .route("/control/v1/payments/{payment_id}/advance", post(advance))
+        .route("/control/v1/payments/{payment_id}/faults", post(fault))
+        .route("/control/v1/requests", get(requests))
+        .route("/control/{*rest}", any(no_such_endpoint))
+        .method_not_allowed_fallback(method_not_allowed)
+}
+
+/// Why a control request was not carried out; rendered in one place.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlError {
+    BadRequest(String),
+    UnknownPayment(String),
+    NoSuchEndpoint,
+    MethodNotAllowed,
+}
+
+impl IntoResponse for ControlError {
+    fn into_response(self) -> Response {
+        let (status, message) = match self {
+            ControlError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            ControlError::UnknownPayment(id) => (
+                StatusCode::NOT_FOUND,
+                format!("no payment with paymentId {id:?}"),
+            ),
+            ControlError::NoSuchEndpoint => (
+                StatusCode::NOT_FOUND,
+                format!("no such control endpoint; the control plane lives under {PREFIX}"),
+            ),
+            ControlError::MethodNotAllowed => (
+                StatusCode::METHOD_NOT_ALLOWED,
+                "this control endpoint does not take that method".to_string(),
+            ),
+        };
+        (status, Json(json!({ "error": message }))).into_response()
+    }
+}
+
+fn store_error(error: StoreError, payment_id: &str) -> ControlError {
+    match error {
+        StoreError::UnknownPayment => ControlError::UnknownPayment(payment_id.to_string()),
+        StoreError::ClockShiftTooLarge => ControlError::BadRequest(format!(
+            "a payment's age and clock moves are limited to {} days",
+            super::store::MAX_CLOCK_SHIFT.as_secs() / 86_400
+        )),
+    }
+}
+
+type Reply<T> = Result<Json<T>, ControlError>;
+
+/// Reads a JSON body within the server's body limit; unknown fields are
+/// errors so that a typo in a case never passes silently.
+async fn json_body<T: DeserializeOwned>(
+    shared: &Shared,
+    request: Request,
+) -> Result<T, ControlError> {
+    let (parts, body) = request.into_parts();
+    let config = &shared.config;
+    let bytes = read_limited(
+        &parts.headers,
+        body,
+        config.max_body_bytes,
+        config.body_read_timeout,
+    )
+    .await
+    .map_err(|error| {
+        ControlError::BadRequest(match error {
+            BodyError::TooLarge { limit } => format!("the body is larger than {limit} bytes"),
+            BodyError::Interrupted | BodyError::TimedOut => {
+                "the body did not arrive completely or in time".to_string()
+            }
+        })
+    })?;
+    serde_json::from_slice(&bytes)
+        .map_err(|error| ControlError::BadRequest(format!("invalid body: {error}")))
+}
+
+fn payment_id(path: Result<Path<String>, PathRejection>) -> Result<String, ControlError> {
+    path.map(|Path(id)| id)
+        .map_err(|rejection| ControlError::BadRequest(rejection.body_text()))
+}
+
+// ----- POST /control/v1/payments
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct SeedBody {
+    state: FixtureState,
+    #[serde(default)]
+    method: Method,
+    #[serde(default)]
+    age_ms: u64,
+    #[serde(default)]
+    owner: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct SeededPayment {
+    payment_id: String,
+    payment_request_id: String,
+}
+
+async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<SeededPayment> {
+    let body: SeedBody = json_body(&shared, request).await?;
+    let owner = body.owner.unwrap_or_else(|| DEFAULT_CLIENT_ID.to_string());
+    if owner.is_empty() || owner.len() > MAX_OWNER_LEN {
+        return Err(ControlError::BadRequest(format!(
+            "owner must be a client id of 1 to {MAX_OWNER_LEN} bytes"
+        )));
+    }
+    let ids = shared
+        .store
+        .seed(Seed {
+            state: body.state,
+            method: body.method,
+            age: Duration::from_millis(body.age_ms),
+            owner,
+        })
+        .map_err(|error| store_error(error, ""))?;
+    Ok(Json(SeededPayment {
+        payment_id: ids.payment_id,
+        payment_request_id: ids.payment_request_id,
+    }))
+}
+
+// ----- GET /control/v1/payments/{paymentId}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PaymentInfo {
+    payment_id: String,
+    payment_request_id: String,
+    state: &'static str,
+    method: &'static str,
+    owner: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cancel_time: Option<String>,
+}
+
+async fn show(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+) -> Reply<PaymentInfo> {
+    let id = payment_id(path)?;
+    let view = shared
+        .store
+        .view(&id)
+        .ok_or_else(|| ControlError::UnknownPayment(id.clone()))?;
+    let payment = view.payment;
+    Ok(Json(PaymentInfo {
+        payment_id: payment.payment_id,
+        payment_request_id: payment.payment_request_id,
+        state: payment.state.as_str(),
+        method: payment.method.as_str(),
+        owner: payment.owner,
+        cancel_time: payment.cancel_time.map(wire_time),
+    }))
+}
+
+// ----- POST /control/v1/payments/{paymentId}/events
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct EventBody {
+    event: Event,
+}
+
+#[derive(Debug, Serialize)]
+struct EventReply {
+    applied: bool,
+    state: &'static str,
+}
+
+async fn event(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Reply<EventReply> {
+    let id = payment_id(path)?;
+    let body: EventBody = json_body(&shared, request).await?;
+    let outcome = shared
+        .store
+        .apply_event(&id, body.event)
+        .map_err(|error| store_error(error, &id))?;
+    Ok(Json(EventReply {
+        applied: outcome.applied,
+        state: outcome.state.as_str(),
+    }))
+}
+
+// ----- POST /control/v1/payments/{paymentId}/advance
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct AdvanceBody {
+    ms: u64,
+}
+
+async fn advance(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Reply<serde_json::Value> {
+    let id = payment_id(path)?;
+    let body: AdvanceBody = json_body(&shared, request).await?;
+    shared
+        .store
+        .advance(&id, Duration::from_millis(body.ms))
+        .map_err(|error| store_error(error, &id))?;
+    Ok(Json(json!({})))
+}
+
+// ----- POST /control/v1/payments/{paymentId}/faults
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct FaultBody {
+    kind: FaultKind,
+    #[serde(default)]
+    code: Option<String>,
+    #[serde(default)]
+    count: Option<u32>,
+    #[serde(default)]
+    delay_ms: Option<u64>,
+}
+
+impl FaultBody {
+    /// Checks the fields against the kind: a field that the kind does not
+    /// use is an error, because the case that sent it expects an effect it
+    /// will not get.
+    fn into_fault(self) -> Result<Fault, ControlError> {
+        let count = self.count.unwrap_or(1);
+        if count == 0 {
+            return Err(ControlError::BadRequest(
+                "count must be at least 1".to_string(),
+            ));
+        }
+        if self.kind != FaultKind::Unknown && self.code.is_some() {
+            return Err(ControlError::BadRequest(
+                "code applies only to faults of kind unknown".to_string(),
+            ));
+        }
+        if self.kind != FaultKind::Delay && self.delay_ms.is_some() {
+            return Err(ControlError::BadRequest(
+                "delayMs applies only to faults of kind delay".to_string(),
+            ));
+        }
+        let code = match self.code.as_deref() {
+            None => UnknownCode::default(),
+            Some(text) => UnknownCode::parse(text).ok_or_else(|| {
+                let allowed: Vec<&str> = UnknownCode::ALL.iter().map(|c| c.as_str()).collect();
+                ControlError::BadRequest(format!(
+                    "code {text:?} is not a U code; use one of {}",
+                    allowed.join(", ")
+                ))
+            })?,
+        };
+        let delay = self.delay_ms.map_or(DEFAULT_DELAY, Duration::from_millis);
+        if delay > MAX_DELAY {
+            return Err(ControlError::BadRequest(format!(
+                "delayMs is limited to {}",
+                MAX_DELAY.as_millis()
+            )));
+        }
+        Ok(Fault {
+            kind: self.kind,
+            code,
+            delay,
+            count,
+        })
+    }
+}
+
+async fn fault(
+    State(shared): State<Arc<Shared>>,
+    path: Result<Path<String>, PathRejection>,
+    request: Request,
+) -> Reply<serde_json::Value> {
+    let id = payment_id(path)?;
+    let body: FaultBody = json_body(&shared, request).await?;
+    let fault = body.into_fault()?;
+    shared
+        .store
+        .script_fault(&id, fault)
+        .map_err(|error| store_error(error, &id))?;
+    Ok(Json(json!({})))
+}
+
+// ----- GET /control/v1/requests?paymentId=...
+
+async fn requests(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+) -> Reply<Vec<LoggedRequest>> {
+    let id = query_value(request.uri().query().unwrap_or_default(), "paymentId")
+        .filter(|id| !id.is_empty())
+        .ok_or_else(|| {
+            ControlError::BadRequest("the query parameter paymentId is required".to_string())
+        })?;
+    let ids = shared
+        .store
+        .ids(&id)
+        .ok_or_else(|| ControlError::UnknownPayment(id.clone()))?;
+    Ok(Json(
+        shared.log.naming(&ids.payment_id, &ids.payment_request_id),
+    ))
+}
+
+/// The first value of `name` in a form-encoded query string.
+fn query_value(query: &str, name: &str) -> Option<String> {
+    query.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+        let decode = |text: &str| {
+            percent_decode_str(&text.replace('+', " "))
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        (decode(key) == name).then(|| decode(value))
+    })
+}
+
+async fn no_such_endpoint() -> ControlError {
+    ControlError::NoSuchEndpoint
+}
+
+async fn method_not_allowed() -> ControlError {
+    ControlError::MethodNotAllowed
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn query_values_are_form_decoded() {
+        assert_eq!(
+            query_value("a=1&paymentId=P%201+2", "paymentId"),
+            Some("P 1 2".into())
+        );
+        assert_eq!(query_value("paymentId", "paymentId"), Some(String::new()));
+        assert_eq!(query_value("x=1", "paymentId"), None);
+    }
+
+    fn fault_body(text: &str) -> Result<Fault, ControlError> {
+        serde_json::from_str::<FaultBody>(text)
+            .map_err(|e| ControlError::BadRequest(e.to_string()))?
+            .into_fault()
+    }
+
+    #[test]
+    fn fault_bodies_are_checked_against_their_kind() {
+        let unknown = fault_body(r#"{"kind":"unknown"}"#).unwrap();
+        assert_eq!((unknown.code, unknown.count), (UnknownCode::SystemError, 1));
+        let traffic =
+            fault_body(r#"{"kind":"unknown","code":"REQUEST_TRAFFIC_EXCEED_LIMIT","count":3}"#)
+                .unwrap();
+        assert_eq!(
+            (traffic.code, traffic.count),
+            (UnknownCode::RequestTrafficExceedLimit, 3)
+        );
+        assert_eq!(
+            fault_body(r#"{"kind":"delay","delayMs":250}"#)
+                .unwrap()
+                .delay,
+            Duration::from_millis(250)
+        );
+        for bad in [
+            r#"{"kind":"unknown","code":"PROCESS_FAIL"}"#,
+            r#"{"kind":"unknown","count":0}"#,
+            r#"{"kind":"drop","code":"SYSTEM_ERROR"}"#,
+            r#"{"kind":"unknown","delayMs":5}"#,
+            r#"{"kind":"delay","delayMs":60001}"#,
+            r#"{"kind":"explode"}"#,
+            r#"{"kind":"drop","extra":1}"#,
+        ] {
+            assert!(
+                matches!(fault_body(bad), Err(ControlError::BadRequest(_))),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,79 @@
+//! Which cases check which rule: the table in `cases/COVERAGE.md`, and the
+//! facts the coverage test enforces (every rule checked, every code the
+//! reference server answers exercised, S, F and U all present).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+
+use super::case::Step;
+use super::load::LoadedCase;
+use crate::spec::catalog::{Catalog, Side};
+
+/// Rule id → names of the cases that cite it.
+pub fn cases_by_rule(cases: &[LoadedCase]) -> BTreeMap<String, Vec<String>> {
+    let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for loaded in cases {
+        if let Ok(case) = &loaded.case {
+            for rule in &case.rules {
+                map.entry(rule.value.clone())
+                    .or_default()
+                    .push(loaded.name.clone());
+            }
+        }
+    }
+    map
+}
+
+/// Every result code some case expects, and every status.
+pub fn expected_codes_and_statuses(cases: &[LoadedCase]) -> (BTreeSet<String>, BTreeSet<String>) {
+    let mut codes = BTreeSet::new();
+    let mut statuses = BTreeSet::new();
+    for loaded in cases {
+        let Ok(case) = &loaded.case else { continue };
+        for step in &case.steps {
+            let expect = match &step.value {
+                Step::Cancel(cancel) => &cancel.expect,
+                Step::Inquiry(inquiry) => &inquiry.expect,
+                _ => continue,
+            };
+            if let Some(list) = &expect.result_code {
+                codes.extend(list.as_slice().iter().cloned());
+            }
+            if let Some(status) = expect.result_status {
+                statuses.insert(status.as_str().to_string());
+            }
+        }
+    }
+    (codes, statuses)
+}
+
+/// The checked-in coverage table.
+pub fn coverage_markdown(catalog: &Catalog, server_cases: &[LoadedCase]) -> String {
+    let by_rule = cases_by_rule(server_cases);
+    let mut out = String::from(
+        "# Coverage: rule → cases\n\nGenerated from `spec/rules.yaml` and `cases/`; regenerate with `BLESS=1 cargo test --test docs`.\n\n| rule | level | side | cases |\n|---|---|---|---|\n",
+    );
+    for rule in &catalog.rules {
+        let side = match rule.side {
+            Side::Server => "server",
+            Side::Client => "client",
+            Side::Both => "both",
+        };
+        let cases = match by_rule.get(&rule.id.value) {
+            Some(names) => names
+                .iter()
+                .map(|name| format!("[`{name}`]({name}.yaml)"))
+                .collect::<Vec<_>>()
+                .join("<br>"),
+            None if rule.side == Side::Client => "— (client half, not yet covered)".to_string(),
+            None => "**none**".to_string(),
+        };
+        let _ = writeln!(
+            out,
+            "| `{}` | {} | {side} | {cases} |",
+            rule.id.value,
+            rule.level.as_str()
+        );
+    }
+    out
+}

@@ -1,0 +1,618 @@
+//! Runs one case against a target: seeds its fixture, carries out its steps
+//! in order, and checks every answer — its shape against the response
+//! schema, its signature, and what the step expects.
+
+use libtest_mimic::Completion;
+use serde_json::{Map, Value, json};
+
+use super::case::{
+    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, FaultKind, Signing, Step,
+    Transport, parse_duration,
+};
+use super::failure::{Diff, Failure, Transcript};
+use super::http::{self, Received, SentRequest};
+use super::target::{ControlError, PaymentIds, Target, UNKNOWN_CLIENT_ID};
+use crate::signing::{self, verify_message};
+use crate::spec::api::{CANCEL_PATH, INQUIRY_PATH, path_for_client};
+use crate::spec::validate::{Message, validate};
+use crate::spec::yaml::YamlError;
+
+/// Why a target cannot run this case at all, if it cannot (reported as
+/// an ignored test with this reason).
+pub fn reason_to_ignore(case: &Case, target: &Target) -> Option<String> {
+    if let Some(fixture) = &case.fixture
+        && let Some(reason) = target.cannot_provide(&fixture.value)
+    {
+        return Some(reason);
+    }
+    let needs_control = case.steps.iter().any(|step| {
+        matches!(
+            step.value,
+            Step::Event(_) | Step::Fault(_) | Step::Advance(_)
+        )
+    });
+    if needs_control && !target.has_control_plane() {
+        return Some("needs the control plane (events, faults or the clock), which this target does not have".into());
+    }
+    let needs_other = case.steps.iter().any(
+        |step| matches!(&step.value, Step::Cancel(cancel) if cancel.client == ClientChoice::Other),
+    );
+    if needs_other && target.other_client_id.is_none() {
+        return Some("sends as another client id: give --other-client-id".into());
+    }
+    None
+}
+
+/// The state a case carries from step to step.
+struct Run<'a> {
+    target: &'a Target,
+    http: &'a reqwest::Client,
+    ids: Option<PaymentIds>,
+    /// The first `cancelTime` this case received, for `same-as-first`.
+    first_cancel_time: Option<String>,
+}
+
+/// Runs `case` against `target`.
+pub async fn run_case(
+    case: &Case,
+    file: &std::path::Path,
+    target: &Target,
+    http: &reqwest::Client,
+) -> Result<Completion, Failure> {
+    if let Some(reason) = reason_to_ignore(case, target) {
+        return Ok(Completion::ignored_with(reason));
+    }
+    let mut run = Run {
+        target,
+        http,
+        ids: None,
+        first_cancel_time: None,
+    };
+    if let Some(fixture) = &case.fixture {
+        let ids = target
+            .provide(http, &fixture.value)
+            .await
+            .map_err(|err| control_failure(0, "seed the fixture", err))?;
+        run.ids = Some(ids);
+    }
+    for (index, step) in case.steps.iter().enumerate() {
+        let number = index + 1;
+        let located =
+            |message: String| Failure::CaseBug(YamlError::at(file, step.referenced, message));
+        match &step.value {
+            Step::Cancel(cancel) => run.cancel(number, cancel, &located).await?,
+            Step::Inquiry(inquiry) => {
+                let body = run.ids_body(inquiry.by, None, None, &located)?;
+                let shape = RequestShape {
+                    bytes: Value::Object(body).to_string().into_bytes(),
+                    ..RequestShape::default()
+                };
+                run.exchange(
+                    number,
+                    "inquiry",
+                    Message::InquiryResponse,
+                    INQUIRY_PATH,
+                    ClientChoice::Own,
+                    &inquiry.expect,
+                    shape,
+                )
+                .await?;
+            }
+            Step::Event(event) => {
+                run.control_on_payment(
+                    number,
+                    "event",
+                    "events",
+                    json!({"event": event.event.as_str()}),
+                )
+                .await?;
+            }
+            Step::Fault(fault) => {
+                let kind = match fault.kind {
+                    FaultKind::Unknown => "unknown",
+                    FaultKind::Delay => "delay",
+                    FaultKind::Drop => "drop",
+                };
+                let mut body = json!({"kind": kind, "count": fault.count.unwrap_or(1)});
+                if let Some(code) = &fault.code {
+                    body["code"] = json!(code);
+                }
+                if let Some(delay) = fault.delay_ms {
+                    body["delayMs"] = json!(delay);
+                }
+                run.control_on_payment(number, "fault", "faults", body)
+                    .await?;
+            }
+            Step::Advance(advance) => {
+                let ms = parse_duration(&advance.by)
+                    .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+                    .ok_or_else(|| located(format!("`{}` is not a duration", advance.by)))?;
+                run.control_on_payment(number, "advance", "advance", json!({"ms": ms}))
+                    .await?;
+            }
+        }
+    }
+    Ok(Completion::Completed)
+}
+
+fn control_failure(step: usize, action: &str, err: ControlError) -> Failure {
+    match err {
+        ControlError::Transport(error) => Failure::Transport {
+            step,
+            action: format!("control plane: {action}"),
+            error,
+            request: None,
+        },
+        ControlError::Refused { call, status, body } => Failure::Mismatch {
+            step,
+            action: format!("control plane: {action}"),
+            diffs: vec![Diff::new(
+                call,
+                "HTTP 200 with the JSON answer INTERPRETING.md describes",
+                format!("HTTP {status}: {body}"),
+            )],
+            transcript: None,
+        },
+    }
+}
+
+impl Run<'_> {
+    async fn control_on_payment(
+        &self,
+        step: usize,
+        action: &str,
+        what: &str,
+        body: Value,
+    ) -> Result<(), Failure> {
+        let payment_id = self
+            .ids
+            .as_ref()
+            .map(|ids| ids.payment_id.clone())
+            .unwrap_or_default();
+        self.target
+            .control(self.http, &format!("/payments/{payment_id}/{what}"), body)
+            .await
+            .map(|_| ())
+            .map_err(|err| control_failure(step, action, err))
+    }
+
+    /// The identifying part of a body: the fixture's ids, or overrides.
+    fn ids_body(
+        &self,
+        by: By,
+        payment_id: Option<&String>,
+        payment_request_id: Option<&String>,
+        located: &(dyn Fn(String) -> Failure + Sync),
+    ) -> Result<Map<String, Value>, Failure> {
+        let mut body = Map::new();
+        let fixture_id = |pick: fn(&PaymentIds) -> &String| {
+            self.ids
+                .as_ref()
+                .map(|ids| pick(ids).clone())
+                .ok_or_else(|| {
+                    located("this step needs the fixture's ids, but the case has no fixture".into())
+                })
+        };
+        if matches!(by, By::PaymentId | By::Both) {
+            let value = match payment_id {
+                Some(id) => id.clone(),
+                None => fixture_id(|ids| &ids.payment_id)?,
+            };
+            body.insert("paymentId".into(), Value::String(value));
+        }
+        if matches!(by, By::PaymentRequestId | By::Both) {
+            let value = match payment_request_id {
+                Some(id) => id.clone(),
+                None => fixture_id(|ids| &ids.payment_request_id)?,
+            };
+            body.insert("paymentRequestId".into(), Value::String(value));
+        }
+        Ok(body)
+    }
+
+    async fn cancel(
+        &mut self,
+        step: usize,
+        cancel: &CancelStep,
+        located: &(dyn Fn(String) -> Failure + Sync),
+    ) -> Result<(), Failure> {
+        let bytes = match &cancel.raw_body {
+            // A raw body is sent as written: it is the whole request.
+            Some(text) => text.as_bytes().to_vec(),
+            None => {
+                let mut body = self.ids_body(
+                    cancel.by,
+                    cancel.payment_id.as_ref(),
+                    cancel.payment_request_id.as_ref(),
+                    located,
+                )?;
+                if let Some(account) = &cancel.merchant_account_id {
+                    body.insert("merchantAccountId".into(), Value::String(account.clone()));
+                }
+                for (key, value) in cancel.extra_fields.iter().flatten() {
+                    body.insert(key.clone(), value.clone());
+                }
+                Value::Object(body).to_string().into_bytes()
+            }
+        };
+        // A request that breaks the schema must say so, and one that says
+        // so must break it: otherwise the case does not test what it claims.
+        let breaks_schema = match serde_json::from_slice::<Value>(&bytes) {
+            Ok(json) => !validate(Message::CancelRequest, &json).is_empty(),
+            Err(_) => true,
+        };
+        if breaks_schema != cancel.invalid_request {
+            let message = if breaks_schema {
+                let detail = serde_json::from_slice::<Value>(&bytes)
+                    .map(|json| {
+                        validate(Message::CancelRequest, &json)
+                            .iter()
+                            .map(ToString::to_string)
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    })
+                    .unwrap_or_else(|_| "the body is not JSON".into());
+                format!(
+                    "the request breaks the request schema ({detail}); if that is on purpose, add `invalid_request: true`"
+                )
+            } else {
+                "`invalid_request: true`, but the request is a valid cancel request: remove it or make the request invalid".into()
+            };
+            return Err(located(message));
+        }
+        let shape = RequestShape {
+            bytes,
+            path: cancel.path.clone(),
+            method: cancel.method.clone(),
+            content_type: cancel.content_type.clone(),
+            signing: cancel.signature,
+            omit_request_time: cancel.omit_request_time,
+            timeout_ms: cancel.timeout_ms,
+        };
+        self.exchange(
+            step,
+            "cancel",
+            Message::CancelResponse,
+            CANCEL_PATH,
+            cancel.client,
+            &cancel.expect,
+            shape,
+        )
+        .await
+    }
+
+    /// Sends one API request shaped as the step says and checks the answer.
+    #[allow(clippy::too_many_arguments)]
+    async fn exchange(
+        &mut self,
+        step: usize,
+        action: &str,
+        response_message: Message,
+        production_path: &str,
+        client: ClientChoice,
+        expect: &Expect,
+        shape: RequestShape,
+    ) -> Result<(), Failure> {
+        let client_id = match client {
+            ClientChoice::Own => Some(self.target.client_id.clone()),
+            ClientChoice::Other => self.target.other_client_id.clone(),
+            ClientChoice::Unknown => Some(UNKNOWN_CLIENT_ID.to_string()),
+            ClientChoice::Missing => None,
+        };
+        let path = shape.path.clone().unwrap_or_else(|| {
+            path_for_client(
+                client_id.as_deref().unwrap_or(&self.target.client_id),
+                production_path,
+            )
+        });
+        let method = shape.method.clone().unwrap_or_else(|| "POST".into());
+        let request_time = now_rfc3339();
+        let mut headers = vec![(
+            "content-type".to_string(),
+            shape
+                .content_type
+                .clone()
+                .unwrap_or_else(|| "application/json; charset=UTF-8".into()),
+        )];
+        if let Some(id) = &client_id {
+            headers.push(("client-id".into(), id.clone()));
+        }
+        if !shape.omit_request_time {
+            headers.push(("request-time".into(), request_time.clone()));
+        }
+        let id_for_signing = client_id.clone().unwrap_or_default();
+        let signed = |key_version: &str, content: &[u8]| {
+            signing::sign_message(
+                &self.target.merchant_key,
+                key_version,
+                &method,
+                &path,
+                &id_for_signing,
+                &request_time,
+                content,
+            )
+        };
+        let signature = match shape.signing {
+            Signing::Valid => Some(signed(&self.target.key_version, &shape.bytes)),
+            Signing::Missing => None,
+            Signing::Bad => {
+                // A well-formed signature over other bytes: it parses, and it
+                // does not verify.
+                let mut other = shape.bytes.clone();
+                other.extend_from_slice(b" ");
+                Some(signed(&self.target.key_version, &other))
+            }
+            Signing::WrongKeyVersion => Some(signed("99", &shape.bytes)),
+        };
+        if let Some(signature) = signature {
+            let value = signature.map_err(|err| Failure::Transport {
+                step,
+                action: action.to_string(),
+                error: http::TransportError::Request {
+                    detail: format!("cannot sign the request: {err}"),
+                },
+                request: None,
+            })?;
+            headers.push(("signature".into(), value));
+        }
+        let request = SentRequest {
+            method,
+            path,
+            headers,
+            body: shape.bytes,
+        };
+        let timeout = shape
+            .timeout_ms
+            .map_or(self.target.timeout, std::time::Duration::from_millis);
+        let outcome = http::send(self.http, &self.target.base_url, &request, timeout).await;
+        let received = match (outcome, expect.transport) {
+            (Ok(received), Transport::Answered) => received,
+            (Err(error), Transport::NoAnswer) if error.is_missing_answer() => return Ok(()),
+            (Ok(received), Transport::NoAnswer) => {
+                return Err(Failure::Mismatch {
+                    step,
+                    action: action.to_string(),
+                    diffs: vec![Diff::new(
+                        "transport",
+                        "no complete answer (the case scripted a held or dropped answer)",
+                        format!("HTTP {} with a complete answer", received.status),
+                    )],
+                    transcript: Some(Box::new(Transcript {
+                        request,
+                        response: Some(received),
+                    })),
+                });
+            }
+            (Err(error), _) => {
+                return Err(Failure::Transport {
+                    step,
+                    action: action.to_string(),
+                    error,
+                    request: Some(Box::new(request)),
+                });
+            }
+        };
+        let diffs = self.check(
+            response_message,
+            expect,
+            client_id.as_deref(),
+            &request,
+            &received,
+        );
+        if diffs.is_empty() {
+            Ok(())
+        } else {
+            Err(Failure::Mismatch {
+                step,
+                action: action.to_string(),
+                diffs,
+                transcript: Some(Box::new(Transcript {
+                    request,
+                    response: Some(received),
+                })),
+            })
+        }
+    }
+
+    /// Everything wrong with one answer.
+    fn check(
+        &mut self,
+        message: Message,
+        expect: &Expect,
+        client_id: Option<&str>,
+        request: &SentRequest,
+        received: &Received,
+    ) -> Vec<Diff> {
+        let mut diffs = Vec::new();
+        let want_status = expect.http_status.unwrap_or(200);
+        if received.status != want_status {
+            diffs.push(Diff::new(
+                "HTTP status",
+                want_status.to_string(),
+                received.status.to_string(),
+            ));
+        }
+        check_signature(&mut diffs, self.target, client_id, request, received);
+        let json: Value = match serde_json::from_slice(&received.body) {
+            Ok(json) => json,
+            Err(err) => {
+                diffs.push(Diff::new(
+                    "body",
+                    "a JSON object",
+                    format!("not JSON: {err}"),
+                ));
+                return diffs;
+            }
+        };
+        for violation in validate(message, &json) {
+            let at = if violation.instance_path.is_empty() {
+                "/".to_string()
+            } else {
+                violation.instance_path.clone()
+            };
+            diffs.push(Diff::new(
+                format!("{at} (schema {})", violation.schema_path),
+                format!("valid per the {} schema", message.name()),
+                violation.message,
+            ));
+        }
+        let field = |pointer: &str| json.pointer(pointer).and_then(Value::as_str);
+        let shown = |value: Option<&str>| value.map_or("(absent)".to_string(), str::to_string);
+        if let Some(status) = expect.result_status
+            && field("/result/resultStatus") != Some(status.as_str())
+        {
+            diffs.push(Diff::new(
+                "result.resultStatus",
+                status.as_str(),
+                shown(field("/result/resultStatus")),
+            ));
+        }
+        if let Some(codes) = &expect.result_code {
+            let actual = field("/result/resultCode");
+            if !codes
+                .as_slice()
+                .iter()
+                .any(|code| Some(code.as_str()) == actual)
+            {
+                diffs.push(Diff::new(
+                    "result.resultCode",
+                    codes.as_slice().join(" or "),
+                    shown(actual),
+                ));
+            }
+        }
+        if expect.echoes_ids
+            && let Some(ids) = &self.ids
+        {
+            for (name, want) in [
+                ("paymentId", &ids.payment_id),
+                ("paymentRequestId", &ids.payment_request_id),
+            ] {
+                let actual = field(&format!("/{name}"));
+                if actual != Some(want.as_str()) {
+                    diffs.push(Diff::new(name, want.clone(), shown(actual)));
+                }
+            }
+        }
+        let cancel_time = field("/cancelTime").map(str::to_string);
+        match expect.cancel_time {
+            Some(CancelTimeExpectation::Present) if cancel_time.is_none() => {
+                diffs.push(Diff::new("cancelTime", "present", "(absent)"));
+            }
+            Some(CancelTimeExpectation::Absent) if cancel_time.is_some() => {
+                diffs.push(Diff::new(
+                    "cancelTime",
+                    "absent",
+                    shown(cancel_time.as_deref()),
+                ));
+            }
+            Some(CancelTimeExpectation::SameAsFirst) => match &self.first_cancel_time {
+                Some(first) if cancel_time.as_ref() != Some(first) => {
+                    diffs.push(Diff::new(
+                        "cancelTime",
+                        format!("{first} (the first cancelTime this case received)"),
+                        shown(cancel_time.as_deref()),
+                    ));
+                }
+                None if cancel_time.is_none() => {
+                    diffs.push(Diff::new("cancelTime", "present", "(absent)"));
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        if self.first_cancel_time.is_none() {
+            self.first_cancel_time = cancel_time;
+        }
+        if let Some(status) = expect.payment_status
+            && field("/paymentStatus") != Some(status.as_str())
+        {
+            diffs.push(Diff::new(
+                "paymentStatus",
+                status.as_str(),
+                shown(field("/paymentStatus")),
+            ));
+        }
+        diffs
+    }
+}
+
+/// Every answer is signed by the provider over `POST <path>\n<client-id>.
+/// <response-time>.<body>`, and names the caller's client id.
+fn check_signature(
+    diffs: &mut Vec<Diff>,
+    target: &Target,
+    client_id: Option<&str>,
+    request: &SentRequest,
+    received: &Received,
+) {
+    let (Some(header), Some(time)) = (
+        received.header("signature"),
+        received.header("response-time"),
+    ) else {
+        diffs.push(Diff::new(
+            "headers signature, response-time",
+            "present: every answer is signed",
+            format!(
+                "signature {}, response-time {}",
+                if received.header("signature").is_some() {
+                    "present"
+                } else {
+                    "absent"
+                },
+                if received.header("response-time").is_some() {
+                    "present"
+                } else {
+                    "absent"
+                }
+            ),
+        ));
+        return;
+    };
+    let answered_id = received.header("client-id");
+    let expected_id = client_id.unwrap_or("");
+    if answered_id != Some(expected_id) {
+        diffs.push(Diff::new(
+            "header client-id",
+            format!("`{expected_id}` (the request's Client-Id)"),
+            answered_id.map_or("(absent)".to_string(), |id| format!("`{id}`")),
+        ));
+    }
+    let signed_id = answered_id.unwrap_or(expected_id);
+    if let Err(err) = verify_message(
+        &target.provider_key,
+        header,
+        "POST",
+        &request.path,
+        signed_id,
+        time,
+        &received.body,
+    ) {
+        diffs.push(Diff::new(
+            "header signature",
+            format!(
+                "verifies with the provider public key over POST {} and the exact body",
+                request.path
+            ),
+            format!("does not verify: {err}"),
+        ));
+    }
+}
+
+/// How a request deviates from a plain, signed POST of its body.
+#[derive(Debug, Default)]
+struct RequestShape {
+    bytes: Vec<u8>,
+    path: Option<String>,
+    method: Option<String>,
+    content_type: Option<String>,
+    signing: Signing,
+    omit_request_time: bool,
+    timeout_ms: Option<u64>,
+}
+
+fn now_rfc3339() -> String {
+    time::OffsetDateTime::now_utc()
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}

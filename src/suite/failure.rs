@@ -1,0 +1,206 @@
+//! What can go wrong in a case, as data, and the one place where it is
+//! rendered for a person. Three kinds, never mixed: the target answered
+//! wrongly (mismatch), no usable answer arrived (transport), or the case
+//! itself is wrong (bug in case). Signatures and keys are always masked.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use super::http::{Received, SentRequest, TransportError, shown_header_value};
+use crate::spec::catalog::Catalog;
+use crate::spec::yaml::YamlError;
+
+/// How much of a body a failure shows.
+const BODY_PREVIEW_CHARS: usize = 2000;
+
+/// One field or schema path where the answer differs from the expectation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diff {
+    /// A field (`result.resultCode`), a schema path, or a header.
+    pub at: String,
+    pub expected: String,
+    pub actual: String,
+}
+
+impl Diff {
+    pub fn new(
+        at: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        Diff {
+            at: at.into(),
+            expected: expected.into(),
+            actual: actual.into(),
+        }
+    }
+}
+
+/// The exchange a failing step made, as sent and as received.
+#[derive(Debug, Clone)]
+pub struct Transcript {
+    pub request: SentRequest,
+    pub response: Option<Received>,
+}
+
+/// Why a case did not pass.
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// The target answered, and the answer breaks the rules.
+    Mismatch {
+        step: usize,
+        action: String,
+        diffs: Vec<Diff>,
+        transcript: Option<Box<Transcript>>,
+    },
+    /// No usable answer arrived.
+    Transport {
+        step: usize,
+        action: String,
+        error: TransportError,
+        request: Option<Box<SentRequest>>,
+    },
+    /// The case file is wrong; the target was not judged.
+    CaseBug(YamlError),
+}
+
+impl Failure {
+    /// The kind's heading, as the output and the reports name it.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Failure::Mismatch { .. } => "MISMATCH",
+            Failure::Transport { .. } => "TRANSPORT FAILURE",
+            Failure::CaseBug(_) => "BUG IN CASE",
+        }
+    }
+}
+
+/// What a failure is about: the case's file, its statement and its rules.
+#[derive(Debug, Clone)]
+pub struct CaseContext {
+    pub name: String,
+    pub file: PathBuf,
+    pub description: String,
+    pub rules: Vec<String>,
+}
+
+/// Renders a failure for a person: the kind, the case file, the rules
+/// with their statements, the exchange, and expected vs actual.
+pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "{} in case {}", failure.kind(), context.name);
+    if let Failure::CaseBug(error) = failure {
+        let _ = writeln!(
+            out,
+            "  --> {}:{}:{}",
+            error.file.display(),
+            error.line,
+            error.column
+        );
+        let _ = writeln!(out, "  {}", error.message);
+        let _ = writeln!(
+            out,
+            "  The case is wrong, not the target: fix the case file (its schema is spec/case.schema.json)."
+        );
+        return out;
+    }
+    let _ = writeln!(out, "  --> {}", context.file.display());
+    let _ = writeln!(out, "  case: {}", context.description);
+    for id in &context.rules {
+        match catalog.rule(id) {
+            Some(rule) => {
+                let _ = writeln!(
+                    out,
+                    "  rule {id} ({}): {}",
+                    rule.level.as_str(),
+                    rule.statement
+                );
+            }
+            None => {
+                let _ = writeln!(out, "  rule {id}");
+            }
+        }
+    }
+    match failure {
+        Failure::Mismatch {
+            step,
+            action,
+            diffs,
+            transcript,
+        } => {
+            let _ = writeln!(out, "  step {step}: {action}");
+            if let Some(transcript) = transcript {
+                render_request(&mut out, &transcript.request);
+                if let Some(response) = &transcript.response {
+                    render_response(&mut out, response);
+                }
+            }
+            let _ = writeln!(out, "    expected vs actual:");
+            let width = diffs.iter().map(|d| d.at.len()).max().unwrap_or(0);
+            for diff in diffs {
+                let _ = writeln!(out, "      {:width$}  expected {}", diff.at, diff.expected);
+                let _ = writeln!(out, "      {:width$}  actual   {}", "", diff.actual);
+            }
+        }
+        Failure::Transport {
+            step,
+            action,
+            error,
+            request,
+        } => {
+            let _ = writeln!(out, "  step {step}: {action}");
+            if let Some(request) = request {
+                render_request(&mut out, request);
+            }
+            let _ = writeln!(out, "    {error}");
+        }
+        Failure::CaseBug(_) => {}
+    }
+    out
+}
+
+fn render_request(out: &mut String, request: &SentRequest) {
+    let _ = writeln!(out, "    request:");
+    let _ = writeln!(out, "      {} {}", request.method, request.path);
+    render_headers(out, &request.headers);
+    render_body(out, &request.body);
+}
+
+fn render_response(out: &mut String, response: &Received) {
+    let _ = writeln!(out, "    response:");
+    let _ = writeln!(out, "      HTTP {}", response.status);
+    let shown: Vec<(String, String)> = response
+        .headers
+        .iter()
+        .filter(|(name, _)| {
+            matches!(
+                name.as_str(),
+                "content-type" | "signature" | "response-time" | "client-id"
+            )
+        })
+        .cloned()
+        .collect();
+    render_headers(out, &shown);
+    render_body(out, &response.body);
+}
+
+fn render_headers(out: &mut String, headers: &[(String, String)]) {
+    for (name, value) in headers {
+        let _ = writeln!(out, "      {name}: {}", shown_header_value(name, value));
+    }
+}
+
+fn render_body(out: &mut String, body: &[u8]) {
+    if body.is_empty() {
+        let _ = writeln!(out, "      (empty body)");
+        return;
+    }
+    let text = String::from_utf8_lossy(body);
+    let mut preview: String = text.chars().take(BODY_PREVIEW_CHARS).collect();
+    if text.chars().count() > BODY_PREVIEW_CHARS {
+        preview.push_str(" …(cut)");
+    }
+    for line in preview.lines() {
+        let _ = writeln!(out, "      {line}");
+    }
+}

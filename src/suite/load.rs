@@ -1,0 +1,202 @@
+//! Finding and reading the case files. A case that cannot be read, or that
+//! cites a rule that does not exist, becomes a bug in the case with its
+//! file:line:column — never a failure of the target.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use super::case::{Case, Fixture, Step, parse_duration};
+use crate::spec::catalog::Catalog;
+use crate::spec::yaml::{self, YamlError};
+
+/// One case file: its permanent name and what could be made of it.
+#[derive(Debug, Clone)]
+pub struct LoadedCase {
+    /// The path below the cases directory without `.yaml`: the test's name.
+    pub name: String,
+    /// The file, as found (for messages).
+    pub file: PathBuf,
+    pub case: Result<Case, YamlError>,
+}
+
+/// Every `*.yaml` below `dir/<half>` (e.g. `cases/server`), sorted by name.
+/// Finding none is an error: a suite that runs nothing proves nothing.
+pub fn load_cases(dir: &Path, half: &str, catalog: &Catalog) -> Result<Vec<LoadedCase>, String> {
+    let root = dir.join(half);
+    let mut files = Vec::new();
+    collect_yaml_files(&root, &mut files)
+        .map_err(|err| format!("cannot read the cases under {}: {err}", root.display()))?;
+    if files.is_empty() {
+        return Err(format!(
+            "no case files (*.yaml) under {}: point --cases at the project's cases/ directory",
+            root.display()
+        ));
+    }
+    files.sort();
+    let mut cases: Vec<LoadedCase> = files
+        .into_iter()
+        .map(|file| {
+            let relative = file.strip_prefix(dir).unwrap_or(&file);
+            let name = relative
+                .with_extension("")
+                .components()
+                .map(|part| part.as_os_str().to_string_lossy().into_owned())
+                .collect::<Vec<_>>()
+                .join("/");
+            let case = yaml::load::<Case>(&file).and_then(|case| check_case(&file, case, catalog));
+            LoadedCase { name, file, case }
+        })
+        .collect();
+    check_fixture_names_agree(&mut cases);
+    Ok(cases)
+}
+
+fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            collect_yaml_files(&path, out)?;
+        } else if path.extension().is_some_and(|ext| ext == "yaml") {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+/// The checks the schema cannot express: cited rules exist, codes are
+/// known, durations parse, and steps that act on a payment have one.
+fn check_case(file: &Path, case: Case, catalog: &Catalog) -> Result<Case, YamlError> {
+    let whole_file = |message: String| YamlError {
+        file: file.to_path_buf(),
+        line: 1,
+        column: 1,
+        message,
+    };
+    if case.rules.is_empty() {
+        return Err(whole_file(
+            "`rules:` is empty: cite the rule ids from spec/rules.yaml that this case checks"
+                .into(),
+        ));
+    }
+    for rule in &case.rules {
+        if catalog.rule(&rule.value).is_none() {
+            return Err(YamlError::at(
+                file,
+                rule.referenced,
+                format!(
+                    "rule `{}` is not in spec/rules.yaml: cite an existing id, or add the rule first",
+                    rule.value
+                ),
+            ));
+        }
+    }
+    if case.steps.is_empty() {
+        return Err(whole_file(
+            "`steps:` is empty: a case needs at least one step".into(),
+        ));
+    }
+    if let Some(fixture) = &case.fixture
+        && let Some(age) = fixture.value.age.as_deref()
+        && parse_duration(age).is_none()
+    {
+        return Err(YamlError::at(
+            file,
+            fixture.referenced,
+            format!("fixture age `{age}` is not a duration like `10m` or `8d`"),
+        ));
+    }
+    for (index, spanned) in case.steps.iter().enumerate() {
+        let number = index + 1;
+        let step = &spanned.value;
+        let bug = |message: String| YamlError::at(file, spanned.referenced, message);
+        let needs_fixture = match step {
+            Step::Cancel(cancel) => {
+                cancel.raw_body.is_none()
+                    && match cancel.by {
+                        super::case::By::PaymentId => cancel.payment_id.is_none(),
+                        super::case::By::PaymentRequestId => cancel.payment_request_id.is_none(),
+                        super::case::By::Both => {
+                            cancel.payment_id.is_none() || cancel.payment_request_id.is_none()
+                        }
+                        super::case::By::Neither => false,
+                    }
+            }
+            Step::Inquiry(_) | Step::Event(_) | Step::Fault(_) => true,
+            Step::Advance(advance) => {
+                if parse_duration(&advance.by).is_none() {
+                    return Err(bug(format!(
+                        "step {number}: `advance.by: {}` is not a duration like `10m` or `8d`",
+                        advance.by
+                    )));
+                }
+                true
+            }
+        };
+        if needs_fixture && case.fixture.is_none() {
+            return Err(bug(format!(
+                "step {number} acts on the fixture's payment but the case has no `fixture:`; add one or give the ids literally"
+            )));
+        }
+        let expect = match step {
+            Step::Cancel(cancel) => Some(&cancel.expect),
+            Step::Inquiry(inquiry) => Some(&inquiry.expect),
+            _ => None,
+        };
+        if let Some(codes) = expect.and_then(|e| e.result_code.as_ref()) {
+            for code in codes.as_slice() {
+                let Some(entry) = catalog.code(code) else {
+                    return Err(bug(format!(
+                        "step {number}: result code `{code}` is not in spec/result-codes.yaml"
+                    )));
+                };
+                if let Some(status) = expect.and_then(|e| e.result_status)
+                    && status != entry.status
+                {
+                    return Err(bug(format!(
+                        "step {number}: `{code}` always travels with status {}, but the step expects {status}",
+                        entry.status
+                    )));
+                }
+            }
+        }
+        if let Step::Fault(fault) = step
+            && let Some(code) = &fault.code
+            && catalog.code(code).map(|c| c.status) != Some(crate::spec::ResultStatus::U)
+        {
+            return Err(bug(format!(
+                "step {number}: fault code `{code}` is not a U code of spec/result-codes.yaml"
+            )));
+        }
+    }
+    Ok(case)
+}
+
+/// A fixture name must mean one payment everywhere, since a sandbox user
+/// prepares one payment per name.
+fn check_fixture_names_agree(cases: &mut [LoadedCase]) {
+    let mut first: BTreeMap<String, (Fixture, String)> = BTreeMap::new();
+    for loaded in cases.iter_mut() {
+        let Ok(case) = &loaded.case else { continue };
+        let Some(spanned) = &case.fixture else {
+            continue;
+        };
+        let fixture = &spanned.value;
+        match first.get(&fixture.name) {
+            None => {
+                first.insert(fixture.name.clone(), (fixture.clone(), loaded.name.clone()));
+            }
+            Some((seen, seen_in)) if seen != fixture => {
+                loaded.case = Err(YamlError {
+                    file: loaded.file.clone(),
+                    line: spanned.referenced.line(),
+                    column: spanned.referenced.column(),
+                    message: format!(
+                        "fixture `{}` is described differently in {seen_in}: one name, one payment — rename one of them",
+                        fixture.name
+                    ),
+                });
+            }
+            Some(_) => {}
+        }
+    }
+}

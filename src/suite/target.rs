@@ -1,0 +1,211 @@
+//! The target a run judges: where it is, who the suite calls as, which keys
+//! sign and verify, and how fixtures come to exist (the control plane, or a
+//! fixtures file of payments a person prepared).
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::case::{Fixture, Owner, parse_duration};
+use super::http::TransportError;
+use crate::signing::{SigningKey, VerifyingKey};
+use crate::spec::yaml::{self, YamlError};
+
+/// A client id no provider knows, for the CLIENT_INVALID cases.
+pub const UNKNOWN_CLIENT_ID: &str = "UNKNOWN_CONFORMANCE_CLIENT";
+
+/// The prefix of the control plane every conforming mock implements
+/// (INTERPRETING.md, "Control plane").
+pub const CONTROL_PREFIX: &str = "/control/v1";
+
+/// The payment a fixture stands for, on the target.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentIds {
+    pub payment_id: String,
+    pub payment_request_id: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FixturesFile {
+    fixtures: BTreeMap<String, PaymentIds>,
+}
+
+/// Reads a fixtures file: fixture name → the ids of a prepared payment.
+pub fn load_fixtures(file: &Path) -> Result<BTreeMap<String, PaymentIds>, YamlError> {
+    yaml::load::<FixturesFile>(file).map(|f| f.fixtures)
+}
+
+/// Everything the runner needs to talk to one target.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Scheme, host and port, no trailing slash.
+    pub base_url: String,
+    /// What the run is against, for people (never holds a secret).
+    pub description: String,
+    pub client_id: String,
+    /// Another client id of the same merchant, signing with the same key,
+    /// for the ACCESS_DENIED cases; `None` where the user has none.
+    pub other_client_id: Option<String>,
+    pub merchant_key: Arc<SigningKey>,
+    pub key_version: String,
+    pub provider_key: VerifyingKey,
+    /// Fixtures come from this file instead of the control plane.
+    pub fixtures: Option<BTreeMap<String, PaymentIds>>,
+    /// How long an exchange may take unless a case says otherwise.
+    pub timeout: Duration,
+}
+
+/// A control-plane call that did not do what INTERPRETING.md says.
+#[derive(Debug, Clone)]
+pub enum ControlError {
+    Transport(TransportError),
+    /// The control plane answered, but not as the contract says.
+    Refused {
+        call: String,
+        status: u16,
+        body: String,
+    },
+}
+
+impl Target {
+    /// A target at `base_url` called as the default test client with the
+    /// TEST-ONLY keys: what a plain `serve` accepts.
+    pub fn with_test_identity(base_url: &str, client_id: &str, other_client_id: &str) -> Target {
+        Target {
+            base_url: base_url.trim_end_matches('/').to_string(),
+            description: base_url.to_string(),
+            client_id: client_id.to_string(),
+            other_client_id: Some(other_client_id.to_string()),
+            merchant_key: Arc::new(crate::signing::test_keys::merchant_signing()),
+            key_version: "1".to_string(),
+            provider_key: crate::signing::test_keys::provider_verifying(),
+            fixtures: None,
+            timeout: Duration::from_secs(10),
+        }
+    }
+
+    /// True when fixtures are seeded and faults scripted through the
+    /// control plane.
+    pub fn has_control_plane(&self) -> bool {
+        self.fixtures.is_none()
+    }
+
+    /// Why this target cannot run a case with this fixture, if it cannot.
+    pub fn cannot_provide(&self, fixture: &Fixture) -> Option<String> {
+        if fixture.owner == Owner::Other && self.other_client_id.is_none() {
+            return Some(format!(
+                "fixture `{}` belongs to another client id: give --other-client-id",
+                fixture.name
+            ));
+        }
+        match &self.fixtures {
+            Some(map) if !map.contains_key(&fixture.name) => Some(format!(
+                "fixture `{}` is not in the fixtures file: prepare a payment that is {} ({}) and add its ids under that name",
+                fixture.name,
+                fixture.state.as_str(),
+                fixture.method.as_str()
+            )),
+            _ => None,
+        }
+    }
+
+    /// Seeds the fixture's payment (or looks it up in the fixtures file).
+    pub async fn provide(
+        &self,
+        http: &reqwest::Client,
+        fixture: &Fixture,
+    ) -> Result<PaymentIds, ControlError> {
+        if let Some(map) = &self.fixtures {
+            // `cannot_provide` has already turned a missing name into an
+            // ignored case; this is only reached when the name is there.
+            return map
+                .get(&fixture.name)
+                .cloned()
+                .ok_or_else(|| ControlError::Refused {
+                    call: format!("fixture {}", fixture.name),
+                    status: 0,
+                    body: "not in the fixtures file".into(),
+                });
+        }
+        let age_ms = fixture
+            .age
+            .as_deref()
+            .and_then(parse_duration)
+            .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+        let owner = match fixture.owner {
+            Owner::Own => self.client_id.clone(),
+            Owner::Other => self.other_client_id.clone().unwrap_or_default(),
+        };
+        let answer = self
+            .control(
+                http,
+                "/payments",
+                json!({
+                    "state": fixture.state.as_str(),
+                    "method": fixture.method.as_str(),
+                    "ageMs": age_ms,
+                    "owner": owner,
+                }),
+            )
+            .await?;
+        let ids = (
+            answer.get("paymentId").and_then(Value::as_str),
+            answer.get("paymentRequestId").and_then(Value::as_str),
+        );
+        match ids {
+            (Some(payment_id), Some(payment_request_id)) => Ok(PaymentIds {
+                payment_id: payment_id.to_string(),
+                payment_request_id: payment_request_id.to_string(),
+            }),
+            _ => Err(ControlError::Refused {
+                call: format!("POST {CONTROL_PREFIX}/payments"),
+                status: 200,
+                body: format!("{answer} (paymentId and paymentRequestId are missing)"),
+            }),
+        }
+    }
+
+    /// One control-plane call: POST JSON, expect 200 and a JSON answer.
+    pub async fn control(
+        &self,
+        http: &reqwest::Client,
+        path: &str,
+        body: Value,
+    ) -> Result<Value, ControlError> {
+        let url = format!("{}{CONTROL_PREFIX}{path}", self.base_url);
+        let call = format!("POST {CONTROL_PREFIX}{path}");
+        let request = super::http::SentRequest {
+            method: "POST".into(),
+            path: format!("{CONTROL_PREFIX}{path}"),
+            headers: vec![("content-type".into(), "application/json".into())],
+            body: body.to_string().into_bytes(),
+        };
+        let received = super::http::send(http, &self.base_url, &request, self.timeout)
+            .await
+            .map_err(|err| match err {
+                TransportError::Connect { detail, .. } => {
+                    ControlError::Transport(TransportError::Connect { url, detail })
+                }
+                other => ControlError::Transport(other),
+            })?;
+        let text = String::from_utf8_lossy(&received.body).into_owned();
+        if received.status != 200 {
+            return Err(ControlError::Refused {
+                call,
+                status: received.status,
+                body: text,
+            });
+        }
+        serde_json::from_str(&text).map_err(|_| ControlError::Refused {
+            call,
+            status: received.status,
+            body: format!("{text} (not JSON)"),
+        })
+    }
+}

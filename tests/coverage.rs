@@ -1,0 +1,83 @@
+//! The cases cover the spec: every case loads, every server-side rule is
+//! checked by a case, every code the reference server answers is expected
+//! by a case, S, F and U all appear, and descriptions are unique facts.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+
+use cancel_conformance::spec::Catalog;
+use cancel_conformance::spec::catalog::Side;
+use cancel_conformance::suite::coverage::{cases_by_rule, expected_codes_and_statuses};
+use cancel_conformance::suite::load::{LoadedCase, load_cases};
+
+fn server_cases(catalog: &Catalog) -> Vec<LoadedCase> {
+    load_cases(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"),
+        "server",
+        catalog,
+    )
+    .expect("cases load")
+}
+
+#[test]
+fn every_case_file_is_well_formed() {
+    let catalog = Catalog::embedded().expect("catalog loads");
+    let bugs: Vec<String> = server_cases(&catalog)
+        .iter()
+        .filter_map(|loaded| loaded.case.as_ref().err().map(ToString::to_string))
+        .collect();
+    assert!(bugs.is_empty(), "bugs in cases:\n{}", bugs.join("\n"));
+}
+
+#[test]
+fn every_server_rule_is_checked_by_a_case() {
+    let catalog = Catalog::embedded().expect("catalog loads");
+    let by_rule = cases_by_rule(&server_cases(&catalog));
+    let missing: Vec<&str> = catalog
+        .rules
+        .iter()
+        .filter(|rule| rule.side != Side::Client && !by_rule.contains_key(&rule.id.value))
+        .map(|rule| rule.id.value.as_str())
+        .collect();
+    assert!(missing.is_empty(), "rules no case checks: {missing:?}");
+}
+
+#[test]
+fn every_code_the_reference_server_answers_is_expected_somewhere() {
+    let catalog = Catalog::embedded().expect("catalog loads");
+    let (codes, statuses) = expected_codes_and_statuses(&server_cases(&catalog));
+    let missing: Vec<&str> = catalog
+        .codes
+        .iter()
+        .filter(|entry| entry.reference_server && !codes.contains(&entry.code.value))
+        .map(|entry| entry.code.value.as_str())
+        .collect();
+    assert!(missing.is_empty(), "codes no case expects: {missing:?}");
+    for status in ["S", "F", "U"] {
+        assert!(statuses.contains(status), "no case expects status {status}");
+    }
+}
+
+#[test]
+fn descriptions_are_unique_statements_of_fact() {
+    let catalog = Catalog::embedded().expect("catalog loads");
+    let mut seen = BTreeSet::new();
+    for loaded in server_cases(&catalog) {
+        let Ok(case) = &loaded.case else { continue };
+        let text = case.description.trim();
+        assert!(
+            seen.insert(text.to_lowercase()),
+            "{}: description used twice: {text}",
+            loaded.name
+        );
+        let lower = format!(" {} ", text.to_lowercase());
+        for wish in [" should ", " must ", " ought ", " expected to "] {
+            assert!(
+                !lower.contains(wish),
+                "{}: a description states a fact, not a wish (`{}`): {text}",
+                loaded.name,
+                wish.trim()
+            );
+        }
+    }
+}
