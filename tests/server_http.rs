@@ -287,11 +287,18 @@ async fn payment_id_decides_and_never_falls_back() {
         "paid",
         "the other payment is untouched"
     );
-    let empty = h
-        .cancel(json!({ "paymentId": "", "paymentRequestId": b_request }))
-        .await;
-    assert_eq!(empty.code(), "SUCCESS", "an empty id counts as absent");
-    assert_eq!(empty.json["paymentId"], b.as_str());
+    for body in [
+        json!({ "paymentId": "", "paymentRequestId": b_request }),
+        json!({ "paymentId": null, "paymentRequestId": b_request }),
+        json!({ "paymentId": b, "paymentRequestId": "" }),
+    ] {
+        assert_f(&h.cancel(body).await, "PARAM_ILLEGAL");
+    }
+    assert_eq!(
+        h.state_of(&b).await,
+        "paid",
+        "an empty or null id is not an id"
+    );
 }
 
 #[tokio::test]

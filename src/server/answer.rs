@@ -342,9 +342,10 @@ fn sign_into(config: &ServerConfig, exchange: &Exchange, body: &[u8], headers: &
         (CLIENT_ID_HEADER, exchange.client_id.as_str()),
     ];
     for (name, value) in values {
-        // Every value is ASCII built here or a header value the client sent,
-        // so conversion cannot fail in practice.
-        if let Ok(value) = HeaderValue::from_str(value) {
+        // Every value is ASCII built here or the bytes of a header the client
+        // sent (which may hold UTF-8 beyond ASCII, hence from_bytes), so
+        // conversion cannot fail in practice.
+        if let Ok(value) = HeaderValue::from_bytes(value.as_bytes()) {
             headers.insert(HeaderName::from_static(name), value);
         }
     }

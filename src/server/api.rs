@@ -256,11 +256,12 @@ fn parse_body(endpoint: Endpoint, body: &[u8]) -> Result<Deciding, Verdict> {
     let value: Value = serde_json::from_slice(body).map_err(|error| Verdict::BodyNotJson {
         reason: error.to_string(),
     })?;
-    let Value::Object(mut fields) = value else {
+    if !value.is_object() {
         return Err(Verdict::BodyNotObject);
-    };
-    drop_absent_ids(&mut fields);
-    let instance = Value::Object(fields);
+    }
+    // An empty or null id is not an id (rule ident.empty-or-null-param-illegal):
+    // the schema's minLength and its string-only types already say so.
+    let instance = value;
     let violations = validate(endpoint.message(), &instance);
     if !violations.is_empty() {
         return Err(Verdict::BodyShape {
@@ -300,21 +301,6 @@ fn parse_body(endpoint: Endpoint, body: &[u8]) -> Result<Deciding, Verdict> {
         (None, None) => Err(Verdict::BodyShape {
             violations: vec!["neither paymentId nor paymentRequestId is given".to_string()],
         }),
-    }
-}
-
-/// An identifier sent as `null` or `""` counts as not sent (rule
-/// ident.empty-or-null-is-absent), so it is removed before the schema sees it.
-fn drop_absent_ids(fields: &mut Map<String, Value>) {
-    for key in ["paymentId", "paymentRequestId"] {
-        let absent = match fields.get(key) {
-            Some(Value::Null) => true,
-            Some(Value::String(text)) => text.is_empty(),
-            _ => false,
-        };
-        if absent {
-            fields.remove(key);
-        }
     }
 }
 
@@ -379,19 +365,16 @@ mod tests {
     }
 
     #[test]
-    fn empty_or_null_ids_count_as_absent() {
-        assert_eq!(
-            decided(r#"{"paymentId":"","paymentRequestId":"R"}"#),
-            Ok("paymentRequestId=R".into())
-        );
-        assert_eq!(
-            decided(r#"{"paymentId":null,"paymentRequestId":"R"}"#),
-            Ok("paymentRequestId=R".into())
-        );
-        assert_eq!(
-            decided(r#"{"paymentId":"","paymentRequestId":null}"#),
-            Err("PARAM_ILLEGAL".into())
-        );
+    fn empty_or_null_ids_are_param_illegal_even_beside_a_valid_id() {
+        for body in [
+            r#"{"paymentId":"","paymentRequestId":"R"}"#,
+            r#"{"paymentId":null,"paymentRequestId":"R"}"#,
+            r#"{"paymentId":"P","paymentRequestId":""}"#,
+            r#"{"paymentId":"P","paymentRequestId":null}"#,
+            r#"{"paymentId":"","paymentRequestId":null}"#,
+        ] {
+            assert_eq!(decided(body), Err("PARAM_ILLEGAL".into()), "{body}");
+        }
     }
 
     #[test]

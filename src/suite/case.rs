@@ -29,6 +29,10 @@ pub struct Case {
     #[serde(default)]
     #[schemars(with = "Option<Fixture>")]
     pub fixture: Option<Spanned<Fixture>>,
+    /// A second payment, for cases about two payments (ids that disagree).
+    #[serde(default)]
+    #[schemars(with = "Option<Fixture>")]
+    pub other_fixture: Option<Spanned<Fixture>>,
     /// What the case does, in order; each step says what its answer must show.
     #[schemars(with = "Vec<Step>", length(min = 1))]
     pub steps: Vec<Spanned<Step>>,
@@ -159,6 +163,17 @@ pub enum By {
     Neither,
 }
 
+/// Which seeded payment an id is taken from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Which {
+    /// The case's `fixture`.
+    #[default]
+    Fixture,
+    /// The case's `other_fixture`.
+    OtherFixture,
+}
+
 /// How the request is signed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -204,6 +219,12 @@ pub struct CancelStep {
     /// Sends this `paymentRequestId` instead of the fixture's.
     #[serde(default)]
     pub payment_request_id: Option<String>,
+    /// Takes `paymentId` from this payment (the fixture by default).
+    #[serde(default)]
+    pub payment_id_of: Which,
+    /// Takes `paymentRequestId` from this payment (the fixture by default).
+    #[serde(default)]
+    pub payment_request_id_of: Which,
     /// Adds `merchantAccountId` with this value.
     #[serde(default)]
     pub merchant_account_id: Option<String>,
@@ -227,6 +248,13 @@ pub struct CancelStep {
     /// Sends this `Content-Type` instead of `application/json; charset=UTF-8`.
     #[serde(default)]
     pub content_type: Option<String>,
+    /// Leaves out the `Content-Type` header.
+    #[serde(default)]
+    pub omit_content_type: bool,
+    /// Sends this `Request-Time` instead of the current RFC 3339 time (it is
+    /// an opaque string: SDKs also send epoch milliseconds).
+    #[serde(default)]
+    pub request_time: Option<String>,
     /// How the request is signed.
     #[serde(default)]
     pub signature: Signing,
@@ -249,9 +277,18 @@ pub struct CancelStep {
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct InquiryStep {
-    /// Which of the fixture's identifiers the inquiry carries.
+    /// Which of the payment's identifiers the inquiry carries.
     #[serde(default)]
     pub by: By,
+    /// Which seeded payment the inquiry is about (the fixture by default).
+    #[serde(default)]
+    pub of: Which,
+    /// Sends this `paymentId` instead of the payment's (an unknown id).
+    #[serde(default)]
+    pub payment_id: Option<String>,
+    /// Sends this `paymentRequestId` instead of the payment's.
+    #[serde(default)]
+    pub payment_request_id: Option<String>,
     /// What the answer must show.
     pub expect: Expect,
 }

@@ -7,7 +7,7 @@ use serde_json::{Map, Value, json};
 
 use super::case::{
     By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, FaultKind, Signing, Step,
-    Transport, parse_duration,
+    Transport, Which, parse_duration,
 };
 use super::failure::{Diff, Failure, Transcript};
 use super::http::{self, Received, SentRequest};
@@ -20,10 +20,10 @@ use crate::spec::yaml::YamlError;
 /// Why a target cannot run this case at all, if it cannot (reported as
 /// an ignored test with this reason).
 pub fn reason_to_ignore(case: &Case, target: &Target) -> Option<String> {
-    if let Some(fixture) = &case.fixture
-        && let Some(reason) = target.cannot_provide(&fixture.value)
-    {
-        return Some(reason);
+    for fixture in case.fixture.iter().chain(&case.other_fixture) {
+        if let Some(reason) = target.cannot_provide(&fixture.value) {
+            return Some(reason);
+        }
     }
     let needs_control = case.steps.iter().any(|step| {
         matches!(
@@ -48,6 +48,7 @@ struct Run<'a> {
     target: &'a Target,
     http: &'a reqwest::Client,
     ids: Option<PaymentIds>,
+    other_ids: Option<PaymentIds>,
     /// The first `cancelTime` this case received, for `same-as-first`.
     first_cancel_time: Option<String>,
 }
@@ -66,6 +67,7 @@ pub async fn run_case(
         target,
         http,
         ids: None,
+        other_ids: None,
         first_cancel_time: None,
     };
     if let Some(fixture) = &case.fixture {
@@ -75,6 +77,13 @@ pub async fn run_case(
             .map_err(|err| control_failure(0, "seed the fixture", err))?;
         run.ids = Some(ids);
     }
+    if let Some(fixture) = &case.other_fixture {
+        let ids = target
+            .provide(http, &fixture.value)
+            .await
+            .map_err(|err| control_failure(0, "seed the other fixture", err))?;
+        run.other_ids = Some(ids);
+    }
     for (index, step) in case.steps.iter().enumerate() {
         let number = index + 1;
         let located =
@@ -82,9 +91,17 @@ pub async fn run_case(
         match &step.value {
             Step::Cancel(cancel) => run.cancel(number, cancel, &located).await?,
             Step::Inquiry(inquiry) => {
-                let body = run.ids_body(inquiry.by, None, None, &located)?;
+                let source = IdSource {
+                    by: inquiry.by,
+                    payment_id: inquiry.payment_id.as_ref(),
+                    payment_request_id: inquiry.payment_request_id.as_ref(),
+                    payment_id_of: inquiry.of,
+                    payment_request_id_of: inquiry.of,
+                };
+                let body = run.ids_body(&source, &located)?;
                 let shape = RequestShape {
                     bytes: Value::Object(body).to_string().into_bytes(),
+                    subject: inquiry.of,
                     ..RequestShape::default()
                 };
                 run.exchange(
@@ -176,34 +193,47 @@ impl Run<'_> {
             .map_err(|err| control_failure(step, action, err))
     }
 
-    /// The identifying part of a body: the fixture's ids, or overrides.
+    /// The ids of a seeded payment.
+    fn ids_of(
+        &self,
+        which: Which,
+        located: &(dyn Fn(String) -> Failure + Sync),
+    ) -> Result<&PaymentIds, Failure> {
+        let (ids, key) = match which {
+            Which::Fixture => (&self.ids, "fixture"),
+            Which::OtherFixture => (&self.other_ids, "other_fixture"),
+        };
+        ids.as_ref().ok_or_else(|| {
+            located(format!(
+                "this step needs the ids of `{key}`, but the case has no `{key}:`"
+            ))
+        })
+    }
+
+    /// The identifying part of a body: the seeded payments' ids, or overrides.
     fn ids_body(
         &self,
-        by: By,
-        payment_id: Option<&String>,
-        payment_request_id: Option<&String>,
+        source: &IdSource<'_>,
         located: &(dyn Fn(String) -> Failure + Sync),
     ) -> Result<Map<String, Value>, Failure> {
         let mut body = Map::new();
-        let fixture_id = |pick: fn(&PaymentIds) -> &String| {
-            self.ids
-                .as_ref()
-                .map(|ids| pick(ids).clone())
-                .ok_or_else(|| {
-                    located("this step needs the fixture's ids, but the case has no fixture".into())
-                })
-        };
-        if matches!(by, By::PaymentId | By::Both) {
-            let value = match payment_id {
+        if matches!(source.by, By::PaymentId | By::Both) {
+            let value = match source.payment_id {
                 Some(id) => id.clone(),
-                None => fixture_id(|ids| &ids.payment_id)?,
+                None => self
+                    .ids_of(source.payment_id_of, located)?
+                    .payment_id
+                    .clone(),
             };
             body.insert("paymentId".into(), Value::String(value));
         }
-        if matches!(by, By::PaymentRequestId | By::Both) {
-            let value = match payment_request_id {
+        if matches!(source.by, By::PaymentRequestId | By::Both) {
+            let value = match source.payment_request_id {
                 Some(id) => id.clone(),
-                None => fixture_id(|ids| &ids.payment_request_id)?,
+                None => self
+                    .ids_of(source.payment_request_id_of, located)?
+                    .payment_request_id
+                    .clone(),
             };
             body.insert("paymentRequestId".into(), Value::String(value));
         }
@@ -220,12 +250,14 @@ impl Run<'_> {
             // A raw body is sent as written: it is the whole request.
             Some(text) => text.as_bytes().to_vec(),
             None => {
-                let mut body = self.ids_body(
-                    cancel.by,
-                    cancel.payment_id.as_ref(),
-                    cancel.payment_request_id.as_ref(),
-                    located,
-                )?;
+                let source = IdSource {
+                    by: cancel.by,
+                    payment_id: cancel.payment_id.as_ref(),
+                    payment_request_id: cancel.payment_request_id.as_ref(),
+                    payment_id_of: cancel.payment_id_of,
+                    payment_request_id_of: cancel.payment_request_id_of,
+                };
+                let mut body = self.ids_body(&source, located)?;
                 if let Some(account) = &cancel.merchant_account_id {
                     body.insert("merchantAccountId".into(), Value::String(account.clone()));
                 }
@@ -265,6 +297,9 @@ impl Run<'_> {
             path: cancel.path.clone(),
             method: cancel.method.clone(),
             content_type: cancel.content_type.clone(),
+            omit_content_type: cancel.omit_content_type,
+            request_time: cancel.request_time.clone(),
+            subject: cancel.payment_id_of,
             signing: cancel.signature,
             omit_request_time: cancel.omit_request_time,
             timeout_ms: cancel.timeout_ms,
@@ -306,14 +341,15 @@ impl Run<'_> {
             )
         });
         let method = shape.method.clone().unwrap_or_else(|| "POST".into());
-        let request_time = now_rfc3339();
-        let mut headers = vec![(
-            "content-type".to_string(),
-            shape
+        let request_time = shape.request_time.clone().unwrap_or_else(now_rfc3339);
+        let mut headers = Vec::new();
+        if !shape.omit_content_type {
+            let content_type = shape
                 .content_type
                 .clone()
-                .unwrap_or_else(|| "application/json; charset=UTF-8".into()),
-        )];
+                .unwrap_or_else(|| "application/json; charset=UTF-8".into());
+            headers.push(("content-type".to_string(), content_type));
+        }
         if let Some(id) = &client_id {
             headers.push(("client-id".into(), id.clone()));
         }
@@ -355,6 +391,7 @@ impl Run<'_> {
             })?;
             headers.push(("signature".into(), value));
         }
+        let shape_subject = shape.subject;
         let request = SentRequest {
             method,
             path,
@@ -394,6 +431,7 @@ impl Run<'_> {
         };
         let diffs = self.check(
             response_message,
+            shape_subject,
             expect,
             client_id.as_deref(),
             &request,
@@ -415,9 +453,11 @@ impl Run<'_> {
     }
 
     /// Everything wrong with one answer.
+    #[allow(clippy::too_many_arguments)]
     fn check(
         &mut self,
         message: Message,
+        subject: Which,
         expect: &Expect,
         client_id: Option<&str>,
         request: &SentRequest,
@@ -481,8 +521,12 @@ impl Run<'_> {
                 ));
             }
         }
+        let subject_ids = match subject {
+            Which::Fixture => &self.ids,
+            Which::OtherFixture => &self.other_ids,
+        };
         if expect.echoes_ids
-            && let Some(ids) = &self.ids
+            && let Some(ids) = subject_ids
         {
             for (name, want) in [
                 ("paymentId", &ids.payment_id),
@@ -599,13 +643,26 @@ fn check_signature(
     }
 }
 
+/// Where a request's ids come from.
+struct IdSource<'a> {
+    by: By,
+    payment_id: Option<&'a String>,
+    payment_request_id: Option<&'a String>,
+    payment_id_of: Which,
+    payment_request_id_of: Which,
+}
+
 /// How a request deviates from a plain, signed POST of its body.
 #[derive(Debug, Default)]
 struct RequestShape {
     bytes: Vec<u8>,
+    /// The payment whose ids an answer echoes.
+    subject: Which,
     path: Option<String>,
     method: Option<String>,
     content_type: Option<String>,
+    omit_content_type: bool,
+    request_time: Option<String>,
     signing: Signing,
     omit_request_time: bool,
     timeout_ms: Option<u64>,

@@ -5,7 +5,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use super::case::{Case, Fixture, Step, parse_duration};
+use super::case::{By, Case, Fixture, Step, Which, parse_duration};
 use crate::spec::catalog::Catalog;
 use crate::spec::yaml::{self, YamlError};
 
@@ -109,33 +109,20 @@ fn check_case(file: &Path, case: Case, catalog: &Catalog) -> Result<Case, YamlEr
         let number = index + 1;
         let step = &spanned.value;
         let bug = |message: String| YamlError::at(file, spanned.referenced, message);
-        let needs_fixture = match step {
-            Step::Cancel(cancel) => {
-                cancel.raw_body.is_none()
-                    && match cancel.by {
-                        super::case::By::PaymentId => cancel.payment_id.is_none(),
-                        super::case::By::PaymentRequestId => cancel.payment_request_id.is_none(),
-                        super::case::By::Both => {
-                            cancel.payment_id.is_none() || cancel.payment_request_id.is_none()
-                        }
-                        super::case::By::Neither => false,
-                    }
+        let needs = needed_payments(step);
+        if let Some(bad) = bad_advance(step) {
+            return Err(bug(bad));
+        }
+        for which in needs {
+            let (present, key) = match which {
+                Which::Fixture => (case.fixture.is_some(), "fixture"),
+                Which::OtherFixture => (case.other_fixture.is_some(), "other_fixture"),
+            };
+            if !present {
+                return Err(bug(format!(
+                    "step {number} uses the ids of `{key}` but the case has no `{key}:`; add one or give the ids literally"
+                )));
             }
-            Step::Inquiry(_) | Step::Event(_) | Step::Fault(_) => true,
-            Step::Advance(advance) => {
-                if parse_duration(&advance.by).is_none() {
-                    return Err(bug(format!(
-                        "step {number}: `advance.by: {}` is not a duration like `10m` or `8d`",
-                        advance.by
-                    )));
-                }
-                true
-            }
-        };
-        if needs_fixture && case.fixture.is_none() {
-            return Err(bug(format!(
-                "step {number} acts on the fixture's payment but the case has no `fixture:`; add one or give the ids literally"
-            )));
         }
         let expect = match step {
             Step::Cancel(cancel) => Some(&cancel.expect),
@@ -171,32 +158,81 @@ fn check_case(file: &Path, case: Case, catalog: &Catalog) -> Result<Case, YamlEr
     Ok(case)
 }
 
+/// The seeded payments a step takes ids from or acts on.
+fn needed_payments(step: &Step) -> Vec<Which> {
+    let from = |by: By,
+                payment_id: &Option<String>,
+                request_id: &Option<String>,
+                id_of: Which,
+                request_of: Which| {
+        let mut needs = Vec::new();
+        if matches!(by, By::PaymentId | By::Both) && payment_id.is_none() {
+            needs.push(id_of);
+        }
+        if matches!(by, By::PaymentRequestId | By::Both) && request_id.is_none() {
+            needs.push(request_of);
+        }
+        needs
+    };
+    match step {
+        Step::Cancel(cancel) if cancel.raw_body.is_some() => Vec::new(),
+        Step::Cancel(cancel) => from(
+            cancel.by,
+            &cancel.payment_id,
+            &cancel.payment_request_id,
+            cancel.payment_id_of,
+            cancel.payment_request_id_of,
+        ),
+        Step::Inquiry(inquiry) => from(
+            inquiry.by,
+            &inquiry.payment_id,
+            &inquiry.payment_request_id,
+            inquiry.of,
+            inquiry.of,
+        ),
+        Step::Event(_) | Step::Fault(_) | Step::Advance(_) => vec![Which::Fixture],
+    }
+}
+
+fn bad_advance(step: &Step) -> Option<String> {
+    match step {
+        Step::Advance(advance) if parse_duration(&advance.by).is_none() => Some(format!(
+            "`advance.by: {}` is not a duration like `10m` or `8d`",
+            advance.by
+        )),
+        _ => None,
+    }
+}
+
 /// A fixture name must mean one payment everywhere, since a sandbox user
 /// prepares one payment per name.
 fn check_fixture_names_agree(cases: &mut [LoadedCase]) {
     let mut first: BTreeMap<String, (Fixture, String)> = BTreeMap::new();
     for loaded in cases.iter_mut() {
         let Ok(case) = &loaded.case else { continue };
-        let Some(spanned) = &case.fixture else {
-            continue;
-        };
-        let fixture = &spanned.value;
-        match first.get(&fixture.name) {
-            None => {
-                first.insert(fixture.name.clone(), (fixture.clone(), loaded.name.clone()));
+        let mut conflict = None;
+        for spanned in case.fixture.iter().chain(&case.other_fixture) {
+            let fixture = &spanned.value;
+            match first.get(&fixture.name) {
+                None => {
+                    first.insert(fixture.name.clone(), (fixture.clone(), loaded.name.clone()));
+                }
+                Some((seen, seen_in)) if seen != fixture => {
+                    conflict = Some(YamlError {
+                        file: loaded.file.clone(),
+                        line: spanned.referenced.line(),
+                        column: spanned.referenced.column(),
+                        message: format!(
+                            "fixture `{}` is described differently in {seen_in}: one name, one payment — rename one of them",
+                            fixture.name
+                        ),
+                    });
+                }
+                Some(_) => {}
             }
-            Some((seen, seen_in)) if seen != fixture => {
-                loaded.case = Err(YamlError {
-                    file: loaded.file.clone(),
-                    line: spanned.referenced.line(),
-                    column: spanned.referenced.column(),
-                    message: format!(
-                        "fixture `{}` is described differently in {seen_in}: one name, one payment — rename one of them",
-                        fixture.name
-                    ),
-                });
-            }
-            Some(_) => {}
+        }
+        if let Some(error) = conflict {
+            loaded.case = Err(error);
         }
     }
 }
