@@ -6,6 +6,7 @@
 //! case, and run against the embedded reference [`server`] or any endpoint.
 
 pub mod cli;
+pub mod client;
 pub mod server;
 pub mod signing;
 pub mod spec;

@@ -25,6 +25,8 @@ struct Cli {
 enum Command {
     /// Run every server case against the embedded reference server, or --endpoint URL.
     Run(Box<cli::RunArgs>),
+    /// Judge a client through its adapter: the suite plays the provider.
+    Client(Box<cancel_conformance::suite::ClientArgs>),
     /// Serve the reference server.
     Serve(cli::ServeArgs),
     /// Write the JSON Schemas and the OpenAPI document.
@@ -50,7 +52,7 @@ fn main() -> ExitCode {
     // A bare `--` after `run` is accepted so that both `run --list` and
     // `run -- --list` reach the test harness the same way.
     let mut args: Vec<std::ffi::OsString> = std::env::args_os().collect();
-    if args.get(1).is_some_and(|a| a == "run")
+    if args.get(1).is_some_and(|a| a == "run" || a == "client")
         && let Some(at) = args.iter().position(|a| a == "--")
     {
         args.remove(at);
@@ -58,6 +60,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(args);
     match cli.command {
         Command::Run(args) => cli::run(*args),
+        Command::Client(args) => cancel_conformance::suite::run_client(*args),
         Command::Serve(args) => cli::serve(args),
         Command::Schema { out, draft } => cli::schema(&out, draft),
         Command::Validate { message, file } => cli::validate(message, &file),

@@ -8,7 +8,12 @@ use std::path::Path;
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::spec::catalog::Side;
 use cancel_conformance::suite::coverage::{cases_by_rule, expected_codes_and_statuses};
-use cancel_conformance::suite::load::{LoadedCase, load_cases};
+use cancel_conformance::suite::load::{LoadedCase, LoadedClientCase, load_cases, load_client_cases};
+
+fn client_cases(catalog: &Catalog) -> Vec<LoadedClientCase> {
+    load_client_cases(&Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"), catalog)
+        .expect("client cases load")
+}
 
 fn server_cases(catalog: &Catalog) -> Vec<LoadedCase> {
     load_cases(
@@ -25,21 +30,39 @@ fn every_case_file_is_well_formed() {
     let bugs: Vec<String> = server_cases(&catalog)
         .iter()
         .filter_map(|loaded| loaded.case.as_ref().err().map(ToString::to_string))
+        .chain(
+            client_cases(&catalog)
+                .iter()
+                .filter_map(|loaded| loaded.case.as_ref().err().map(ToString::to_string)),
+        )
         .collect();
     assert!(bugs.is_empty(), "bugs in cases:\n{}", bugs.join("\n"));
 }
 
 #[test]
-fn every_server_rule_is_checked_by_a_case() {
+fn every_server_rule_is_checked_by_a_server_case() {
     let catalog = Catalog::embedded().expect("catalog loads");
-    let by_rule = cases_by_rule(&server_cases(&catalog));
+    let by_rule = cases_by_rule(&server_cases(&catalog), &[]);
     let missing: Vec<&str> = catalog
         .rules
         .iter()
         .filter(|rule| rule.side != Side::Client && !by_rule.contains_key(&rule.id.value))
         .map(|rule| rule.id.value.as_str())
         .collect();
-    assert!(missing.is_empty(), "rules no case checks: {missing:?}");
+    assert!(missing.is_empty(), "server rules no server case checks: {missing:?}");
+}
+
+#[test]
+fn every_client_rule_is_checked_by_a_client_case() {
+    let catalog = Catalog::embedded().expect("catalog loads");
+    let by_rule = cases_by_rule(&[], &client_cases(&catalog));
+    let missing: Vec<&str> = catalog
+        .rules
+        .iter()
+        .filter(|rule| rule.side == Side::Client && !by_rule.contains_key(&rule.id.value))
+        .map(|rule| rule.id.value.as_str())
+        .collect();
+    assert!(missing.is_empty(), "client rules no client case checks: {missing:?}");
 }
 
 #[test]
@@ -62,20 +85,27 @@ fn every_code_the_reference_server_answers_is_expected_somewhere() {
 fn descriptions_are_unique_statements_of_fact() {
     let catalog = Catalog::embedded().expect("catalog loads");
     let mut seen = BTreeSet::new();
-    for loaded in server_cases(&catalog) {
-        let Ok(case) = &loaded.case else { continue };
-        let text = case.description.trim();
+    let server = server_cases(&catalog);
+    let client = client_cases(&catalog);
+    let descriptions = server
+        .iter()
+        .filter_map(|l| l.case.as_ref().ok().map(|c| (&l.name, &c.description)))
+        .chain(
+            client
+                .iter()
+                .filter_map(|l| l.case.as_ref().ok().map(|c| (&l.name, &c.description))),
+        );
+    for (name, description) in descriptions {
+        let text = description.trim();
         assert!(
             seen.insert(text.to_lowercase()),
-            "{}: description used twice: {text}",
-            loaded.name
+            "{name}: description used twice: {text}"
         );
         let lower = format!(" {} ", text.to_lowercase());
         for wish in [" should ", " must ", " ought ", " expected to "] {
             assert!(
                 !lower.contains(wish),
-                "{}: a description states a fact, not a wish (`{}`): {text}",
-                loaded.name,
+                "{name}: a description states a fact, not a wish (`{}`): {text}",
                 wish.trim()
             );
         }

@@ -9,7 +9,7 @@ use cancel_conformance::spec::docs::{
     ASSUMPTIONS_END, ASSUMPTIONS_START, assumptions_markdown, replace_block,
 };
 use cancel_conformance::suite::coverage::coverage_markdown;
-use cancel_conformance::suite::load::load_cases;
+use cancel_conformance::suite::load::{load_cases, load_client_cases};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -54,8 +54,9 @@ fn readme_lists_every_assumption() {
 fn coverage_table_is_current() {
     let catalog = Catalog::embedded().expect("catalog loads");
     let cases = load_cases(&root().join("cases"), "server", &catalog).expect("cases load");
+    let client = load_client_cases(&root().join("cases"), &catalog).expect("client cases load");
     check_or_bless(
         root().join("cases/COVERAGE.md"),
-        &coverage_markdown(&catalog, &cases),
+        &coverage_markdown(&catalog, &cases, &client),
     );
 }

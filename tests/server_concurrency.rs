@@ -35,6 +35,10 @@
 //! racing first cancels that each wrote their own time would give S answers
 //! with different `cancelTime`s (when they straddle a second boundary) and
 //! is caught by the same check.
+//!
+//! Over HTTP the check is probabilistic: a store whose check and update are
+//! a millisecond apart fails it in most runs. Narrower gaps are the business
+//! of the store's own unit test, which races threads on it directly.
 
 mod server_support;
 
@@ -74,18 +78,25 @@ enum Outcome {
     },
 }
 
-/// A fixed mix per payment: 20 cancels (half by each id) and 30 capture or
-/// refund events, shuffled with a seeded generator so every run races the
-/// same way in terms of issue order.
+/// A fixed mix per payment, shuffled with a seeded generator. Events reach
+/// the store sooner than cancels (no signature to check), so even payments
+/// get mostly cancels and odd ones mostly events: both branches of the
+/// invariant are then exercised in every run, not just by luck.
 fn ops_for(payment: usize) -> Vec<Op> {
+    let cancels = if payment.is_multiple_of(2) { 40 } else { 10 };
     let mut ops = Vec::with_capacity(OPS_PER_PAYMENT);
     for i in 0..OPS_PER_PAYMENT {
-        ops.push(match i % 5 {
-            0 => Op::CancelByPaymentId,
-            1 => Op::CancelByPaymentRequestId,
-            2 => Op::Event(["capture-started", "captured"][i % 2]),
-            3 => Op::Event("partly-refunded"),
-            _ => Op::Event("fully-refunded"),
+        ops.push(if i < cancels {
+            [Op::CancelByPaymentId, Op::CancelByPaymentRequestId][i % 2]
+        } else {
+            Op::Event(
+                [
+                    "capture-started",
+                    "captured",
+                    "partly-refunded",
+                    "fully-refunded",
+                ][i % 4],
+            )
         });
     }
     let mut seed = 0x9E37_79B9_7F4A_7C15_u64 ^ (payment as u64).wrapping_mul(0xBF58_476D_1CE4_E5B9);

@@ -93,7 +93,7 @@ impl Code {
     }
 }
 
-/// Which client id sent no usable header, or named no known client.
+/// Why the Client-Id header identifies no client.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientProblem {
     Missing,

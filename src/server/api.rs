@@ -253,15 +253,15 @@ fn call(shared: &Shared, endpoint: Endpoint, client_id: &str, body: &Bytes) -> (
 /// `null`, and lengths are not its business): the request schema decides,
 /// and serde only reads what the schema has accepted.
 fn parse_body(endpoint: Endpoint, body: &[u8]) -> Result<Deciding, Verdict> {
-    let value: Value = serde_json::from_slice(body).map_err(|error| Verdict::BodyNotJson {
+    let instance: Value = serde_json::from_slice(body).map_err(|error| Verdict::BodyNotJson {
         reason: error.to_string(),
     })?;
-    if !value.is_object() {
+    if !instance.is_object() {
         return Err(Verdict::BodyNotObject);
     }
-    // An empty or null id is not an id (rule ident.empty-or-null-param-illegal):
-    // the schema's minLength and its string-only types already say so.
-    let instance = value;
+    // The schema also says that an empty or null id is not an id (rule
+    // ident.empty-or-null-param-illegal): ids have minLength 1 and are
+    // strings only.
     let violations = validate(endpoint.message(), &instance);
     if !violations.is_empty() {
         return Err(Verdict::BodyShape {

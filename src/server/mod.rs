@@ -43,7 +43,7 @@ pub use config::{
     ServerConfig, Windows,
 };
 pub use control::PREFIX as CONTROL_PREFIX;
-pub use serve::{RunningServer, ServeError, start};
+pub use serve::{RunningServer, ServeError, serve_router, start};
 pub use store::{CancelOutcome, MAX_CLOCK_SHIFT, Payment, Refusal, UnknownCode};
 pub use tls::{DEFAULT_SELF_SIGNED_HOSTS, TlsSetup};
 

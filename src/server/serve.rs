@@ -176,6 +176,19 @@ pub async fn start(
     addr: SocketAddr,
     tls: Option<TlsSetup>,
 ) -> Result<RunningServer, ServeError> {
+    let header_read_timeout = config.header_read_timeout;
+    serve_router(super::app(config), header_read_timeout, addr, tls).await
+}
+
+/// Serves any router the way [`start`] serves the reference server (the
+/// same TLS and slow-client handling): the client half's scripted
+/// provider uses it too.
+pub async fn serve_router(
+    router: axum::Router,
+    header_read_timeout: std::time::Duration,
+    addr: SocketAddr,
+    tls: Option<TlsSetup>,
+) -> Result<RunningServer, ServeError> {
     let material = tls.map(tls::prepare).transpose()?;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -183,8 +196,7 @@ pub async fn start(
     let local = listener
         .local_addr()
         .map_err(|source| ServeError::Bind { addr, source })?;
-    let header_read_timeout = config.header_read_timeout;
-    let make_service = super::app(config).into_make_service();
+    let make_service = router.into_make_service();
     let handle = Handle::new();
 
     let mut server = axum_server::Server::from_listener(listener)

@@ -46,7 +46,10 @@ pub const DATE_TIME_WITH_OFFSET_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(
     title = "CancelRequest",
-    extend("anyOf" = [{"required": ["paymentId"]}, {"required": ["paymentRequestId"]}]),
+    extend("anyOf" = [
+        {"required": ["paymentId"], "properties": {"paymentId": true}},
+        {"required": ["paymentRequestId"], "properties": {"paymentRequestId": true}}
+    ]),
     example = example_request_by_payment_id(),
     example = example_request_by_payment_request_id()
 )]
@@ -117,8 +120,8 @@ impl std::fmt::Display for ResultStatus {
 #[serde(rename_all = "camelCase")]
 #[schemars(
     title = "CancelResponse",
-    extend("if" = {"properties": {"result": {"properties": {"resultStatus": {"const": "S"}}}}},
-           "then" = {"required": ["paymentId", "paymentRequestId", "cancelTime"]}),
+    extend("if" = {"required": ["result"], "properties": {"result": {"type": "object", "properties": {"resultStatus": {"const": "S"}}}}},
+           "then" = {"required": ["paymentId", "paymentRequestId", "cancelTime"], "properties": {"paymentId": true, "paymentRequestId": true, "cancelTime": true}}),
     example = example_response_success()
 )]
 pub struct CancelResponse {
@@ -147,7 +150,10 @@ pub struct CancelResponse {
 #[serde(rename_all = "camelCase")]
 #[schemars(
     title = "InquiryRequest",
-    extend("anyOf" = [{"required": ["paymentId"]}, {"required": ["paymentRequestId"]}]),
+    extend("anyOf" = [
+        {"required": ["paymentId"], "properties": {"paymentId": true}},
+        {"required": ["paymentRequestId"], "properties": {"paymentRequestId": true}}
+    ]),
     example = example_request_by_payment_id()
 )]
 pub struct InquiryRequest {
@@ -170,8 +176,8 @@ pub struct InquiryRequest {
 #[serde(rename_all = "camelCase")]
 #[schemars(
     title = "InquiryResponse",
-    extend("if" = {"properties": {"result": {"properties": {"resultStatus": {"const": "S"}}}}},
-           "then" = {"required": ["paymentStatus"]}),
+    extend("if" = {"required": ["result"], "properties": {"result": {"type": "object", "properties": {"resultStatus": {"const": "S"}}}}},
+           "then" = {"required": ["paymentStatus"], "properties": {"paymentStatus": true}}),
     example = example_inquiry_response()
 )]
 pub struct InquiryResponse {

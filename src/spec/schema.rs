@@ -43,6 +43,7 @@ impl Dialect {
         settings
             .with_transform(no_nulls)
             .with_transform(tidy_descriptions)
+            .with_transform(standard_formats_only)
     }
 
     /// File-name infix: `cancel-request.schema.json` for 2020-12,
@@ -66,6 +67,7 @@ pub fn generate(dialect: Dialect) -> Documents {
     add_root::<InquiryRequest>(&mut docs, dialect, "inquiry-request");
     add_root::<InquiryResponse>(&mut docs, dialect, "inquiry-response");
     add_root::<crate::suite::case::Case>(&mut docs, dialect, "case");
+    add_root::<crate::suite::client_case::ClientCase>(&mut docs, dialect, "client-case");
     if dialect == Dialect::Draft2020_12 {
         docs.insert("openapi.json".to_string(), openapi());
     }
@@ -120,6 +122,9 @@ fn no_nulls(schema: &mut Schema) {
     let Some(object) = schema.as_object_mut() else {
         return;
     };
+    if object.get("default") == Some(&Value::Null) {
+        object.remove("default");
+    }
     if let Some(Value::Array(types)) = object.get_mut("type") {
         types.retain(|t| t != "null");
         if types.len() == 1 {
@@ -141,6 +146,20 @@ fn no_nulls(schema: &mut Schema) {
                 }
             }
         }
+    }
+}
+
+/// schemars marks integers with Rust formats (`uint32`, `uint64`) that no
+/// other validator knows; strict ones (ajv) reject them. The bounds say
+/// what matters, as `minimum` / `maximum`.
+fn standard_formats_only(schema: &mut Schema) {
+    transform_subschemas(&mut standard_formats_only, schema);
+    let is_rust_format = matches!(
+        schema.get("format").and_then(Value::as_str),
+        Some(format) if format.starts_with("int") || format.starts_with("uint")
+    );
+    if is_rust_format {
+        schema.remove("format");
     }
 }
 
@@ -212,7 +231,8 @@ fn openapi() -> Value {
         SchemaSettings::draft2020_12()
             .with(|s| s.definitions_path = "/components/schemas".into())
             .with_transform(no_nulls)
-            .with_transform(tidy_descriptions),
+            .with_transform(tidy_descriptions)
+            .with_transform(standard_formats_only),
     );
     let cancel_request = generator.subschema_for::<CancelRequest>();
     let cancel_response = generator.subschema_for::<CancelResponse>();

@@ -6,19 +6,26 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
 use super::case::Step;
-use super::load::LoadedCase;
+use super::load::{LoadedCase, LoadedClientCase};
 use crate::spec::catalog::{Catalog, Side};
 
-/// Rule id → names of the cases that cite it.
-pub fn cases_by_rule(cases: &[LoadedCase]) -> BTreeMap<String, Vec<String>> {
+/// Rule id → names of the cases (server and client) that cite it.
+pub fn cases_by_rule(
+    server: &[LoadedCase],
+    client: &[LoadedClientCase],
+) -> BTreeMap<String, Vec<String>> {
     let mut map: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for loaded in cases {
-        if let Ok(case) = &loaded.case {
-            for rule in &case.rules {
-                map.entry(rule.value.clone())
-                    .or_default()
-                    .push(loaded.name.clone());
-            }
+    let cited = server
+        .iter()
+        .filter_map(|l| l.case.as_ref().ok().map(|c| (&l.name, &c.rules)))
+        .chain(
+            client
+                .iter()
+                .filter_map(|l| l.case.as_ref().ok().map(|c| (&l.name, &c.rules))),
+        );
+    for (name, rules) in cited {
+        for rule in rules {
+            map.entry(rule.value.clone()).or_default().push(name.clone());
         }
     }
     map
@@ -48,8 +55,12 @@ pub fn expected_codes_and_statuses(cases: &[LoadedCase]) -> (BTreeSet<String>, B
 }
 
 /// The checked-in coverage table.
-pub fn coverage_markdown(catalog: &Catalog, server_cases: &[LoadedCase]) -> String {
-    let by_rule = cases_by_rule(server_cases);
+pub fn coverage_markdown(
+    catalog: &Catalog,
+    server_cases: &[LoadedCase],
+    client_cases: &[LoadedClientCase],
+) -> String {
+    let by_rule = cases_by_rule(server_cases, client_cases);
     let mut out = String::from(
         "# Coverage: rule → cases\n\nGenerated from `spec/rules.yaml` and `cases/`; regenerate with `BLESS=1 cargo test --test docs`.\n\n| rule | level | side | cases |\n|---|---|---|---|\n",
     );
@@ -65,7 +76,6 @@ pub fn coverage_markdown(catalog: &Catalog, server_cases: &[LoadedCase]) -> Stri
                 .map(|name| format!("[`{name}`]({name}.yaml)"))
                 .collect::<Vec<_>>()
                 .join("<br>"),
-            None if rule.side == Side::Client => "— (client half, not yet covered)".to_string(),
             None => "**none**".to_string(),
         };
         let _ = writeln!(

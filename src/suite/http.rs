@@ -98,6 +98,8 @@ pub enum TransportError {
     TooLarge,
     /// The request could not be made at all (a bad URL or method).
     Request { detail: String },
+    /// The client half: the adapter did not give a usable answer.
+    Adapter { detail: String },
 }
 
 impl TransportError {
@@ -132,6 +134,7 @@ impl fmt::Display for TransportError {
                 "the answer is larger than {MAX_ANSWER_BYTES} bytes; a cancel answer is a few hundred"
             ),
             TransportError::Request { detail } => write!(f, "cannot make the request: {detail}"),
+            TransportError::Adapter { detail } => f.write_str(detail),
         }
     }
 }

@@ -5,23 +5,63 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use serde::de::DeserializeOwned;
+use serde_saphyr::Spanned;
+
 use super::case::{By, Case, Fixture, Step, Which, parse_duration};
+use super::client_case::{ClientCase, ClientStep};
 use crate::spec::catalog::Catalog;
 use crate::spec::yaml::{self, YamlError};
 
 /// One case file: its permanent name and what could be made of it.
 #[derive(Debug, Clone)]
-pub struct LoadedCase {
+pub struct Loaded<T> {
     /// The path below the cases directory without `.yaml`: the test's name.
     pub name: String,
     /// The file, as found (for messages).
     pub file: PathBuf,
-    pub case: Result<Case, YamlError>,
+    pub case: Result<T, YamlError>,
 }
 
-/// Every `*.yaml` below `dir/<half>` (e.g. `cases/server`), sorted by name.
-/// Finding none is an error: a suite that runs nothing proves nothing.
+/// A server case file.
+pub type LoadedCase = Loaded<Case>;
+/// A client case file.
+pub type LoadedClientCase = Loaded<ClientCase>;
+
+/// Every server case below `dir/<half>` (e.g. `cases/server`), checked.
 pub fn load_cases(dir: &Path, half: &str, catalog: &Catalog) -> Result<Vec<LoadedCase>, String> {
+    let mut cases = load_files(dir, half, |file, case| check_case(file, case, catalog))?;
+    check_fixture_names_agree(&mut cases);
+    Ok(cases)
+}
+
+/// Every client case below `dir/client`, checked.
+pub fn load_client_cases(dir: &Path, catalog: &Catalog) -> Result<Vec<LoadedClientCase>, String> {
+    load_files(dir, "client", |file, case: ClientCase| {
+        check_rules_cited(file, &case.rules, catalog)?;
+        for step in &case.steps {
+            if let ClientStep::Cancel(cancel) = &step.value
+                && let Some(code) = &cancel.expect.result_code
+                && catalog.code(code).is_none()
+            {
+                return Err(YamlError::at(
+                    file,
+                    step.referenced,
+                    format!("result code `{code}` is not in spec/result-codes.yaml"),
+                ));
+            }
+        }
+        Ok(case)
+    })
+}
+
+/// Every `*.yaml` below `dir/<half>`, sorted by name, read and checked.
+/// Finding none is an error: a suite that runs nothing proves nothing.
+fn load_files<T: DeserializeOwned>(
+    dir: &Path,
+    half: &str,
+    check: impl Fn(&Path, T) -> Result<T, YamlError>,
+) -> Result<Vec<Loaded<T>>, String> {
     let root = dir.join(half);
     let mut files = Vec::new();
     collect_yaml_files(&root, &mut files)
@@ -33,7 +73,7 @@ pub fn load_cases(dir: &Path, half: &str, catalog: &Catalog) -> Result<Vec<Loade
         ));
     }
     files.sort();
-    let mut cases: Vec<LoadedCase> = files
+    Ok(files
         .into_iter()
         .map(|file| {
             let relative = file.strip_prefix(dir).unwrap_or(&file);
@@ -43,12 +83,35 @@ pub fn load_cases(dir: &Path, half: &str, catalog: &Catalog) -> Result<Vec<Loade
                 .map(|part| part.as_os_str().to_string_lossy().into_owned())
                 .collect::<Vec<_>>()
                 .join("/");
-            let case = yaml::load::<Case>(&file).and_then(|case| check_case(&file, case, catalog));
-            LoadedCase { name, file, case }
+            let case = yaml::load::<T>(&file).and_then(|case| check(&file, case));
+            Loaded { name, file, case }
         })
-        .collect();
-    check_fixture_names_agree(&mut cases);
-    Ok(cases)
+        .collect())
+}
+
+/// Every cited rule exists.
+fn check_rules_cited(file: &Path, rules: &[Spanned<String>], catalog: &Catalog) -> Result<(), YamlError> {
+    if rules.is_empty() {
+        return Err(YamlError {
+            file: file.to_path_buf(),
+            line: 1,
+            column: 1,
+            message: "`rules:` is empty: cite the rule ids from spec/rules.yaml that this case checks".into(),
+        });
+    }
+    for rule in rules {
+        if catalog.rule(&rule.value).is_none() {
+            return Err(YamlError::at(
+                file,
+                rule.referenced,
+                format!(
+                    "rule `{}` is not in spec/rules.yaml: cite an existing id, or add the rule first",
+                    rule.value
+                ),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
@@ -72,24 +135,7 @@ fn check_case(file: &Path, case: Case, catalog: &Catalog) -> Result<Case, YamlEr
         column: 1,
         message,
     };
-    if case.rules.is_empty() {
-        return Err(whole_file(
-            "`rules:` is empty: cite the rule ids from spec/rules.yaml that this case checks"
-                .into(),
-        ));
-    }
-    for rule in &case.rules {
-        if catalog.rule(&rule.value).is_none() {
-            return Err(YamlError::at(
-                file,
-                rule.referenced,
-                format!(
-                    "rule `{}` is not in spec/rules.yaml: cite an existing id, or add the rule first",
-                    rule.value
-                ),
-            ));
-        }
-    }
+    check_rules_cited(file, &case.rules, catalog)?;
     if case.steps.is_empty() {
         return Err(whole_file(
             "`steps:` is empty: a case needs at least one step".into(),

@@ -2,13 +2,17 @@
 //! case against a target (the embedded reference server, or any endpoint),
 //! and renders what went wrong.
 
+pub mod adapter;
 pub mod case;
+pub mod client_case;
+pub mod client_exec;
 pub mod coverage;
 pub mod exec;
 pub mod expectations;
 pub mod failure;
 pub mod http;
 pub mod load;
+pub mod scripted;
 pub mod target;
 
 use std::path::{Path, PathBuf};
@@ -153,6 +157,107 @@ pub fn run(args: RunArgs) -> ExitCode {
         .map(|loaded| trial(loaded, shared.clone(), &catalog, &expectations))
         .collect();
     let conclusion = libtest_mimic::run(&args.libtest, trials);
+    conclusion.exit_code()
+}
+
+/// Arguments of `cancel-conformance client`.
+#[derive(Debug, clap::Args)]
+pub struct ClientArgs {
+    /// The adapter command, run through `sh -c` once per case; it speaks
+    /// the JSON-lines protocol of INTERPRETING.md §8.
+    #[arg(long)]
+    pub adapter: String,
+    /// Serve the scripted provider over HTTPS with a self-signed
+    /// certificate (passed to the adapter as CC_CA_CERT), for clients that
+    /// only speak TLS.
+    #[arg(long)]
+    pub tls: bool,
+    /// How long the client waits for an answer (CC_TIMEOUT_MS).
+    #[arg(long, default_value_t = 400)]
+    pub client_timeout_ms: u64,
+    /// The most cancel requests a client may send for one cancel
+    /// (CC_MAX_ATTEMPTS).
+    #[arg(long, default_value_t = 5)]
+    pub max_attempts: u32,
+    /// Expectations file: the client's known deviations.
+    #[arg(long)]
+    pub expectations: Option<PathBuf>,
+    /// The cases directory.
+    #[arg(long)]
+    pub cases: Option<PathBuf>,
+    #[command(flatten)]
+    pub libtest: libtest_mimic::Arguments,
+}
+
+/// `cancel-conformance client`.
+pub fn run_client(args: ClientArgs) -> ExitCode {
+    let catalog = match Catalog::embedded() {
+        Ok(catalog) => Arc::new(catalog),
+        Err(err) => return setup_error(err),
+    };
+    let dir = cases_dir(args.cases.as_deref());
+    let cases = match load::load_client_cases(&dir, &catalog) {
+        Ok(cases) => cases,
+        Err(err) => return setup_error(err),
+    };
+    let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
+    let expectations = match &args.expectations {
+        Some(file) => match Expectations::load(file, &names) {
+            Ok(expectations) => expectations,
+            Err(err) => return setup_error(err),
+        },
+        None => Expectations::default(),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => return setup_error(format!("cannot start the async runtime: {err}")),
+    };
+    let scratch = std::env::temp_dir().join(format!("cancel-conformance-{}", std::process::id()));
+    if let Err(err) = std::fs::create_dir_all(&scratch) {
+        return setup_error(format!("cannot create {}: {err}", scratch.display()));
+    }
+    let run = client_exec::ClientRun {
+        adapter: args.adapter.clone(),
+        tls: args.tls,
+        client_timeout: Duration::from_millis(args.client_timeout_ms),
+        max_attempts: args.max_attempts,
+        scratch_dir: scratch.clone(),
+    };
+    let handle = runtime.handle().clone();
+    let trials = cases
+        .into_iter()
+        .map(|loaded| {
+            let expected_failure = expectations.reason(&loaded.name).map(str::to_string);
+            let is_expected = expected_failure.is_some();
+            let catalog = catalog.clone();
+            let run = run.clone();
+            let handle = handle.clone();
+            let trial = Trial::ignorable_test(loaded.name.clone(), move || {
+                let context = CaseContext {
+                    name: loaded.name.clone(),
+                    file: loaded.file.clone(),
+                    description: loaded.case.as_ref().map(|c| c.description.clone()).unwrap_or_default(),
+                    rules: loaded
+                        .case
+                        .as_ref()
+                        .map(|c| c.rules.iter().map(|r| r.value.clone()).collect())
+                        .unwrap_or_default(),
+                };
+                let outcome = match &loaded.case {
+                    Err(error) => Err(Failure::CaseBug(error.clone())),
+                    Ok(case) => handle.block_on(client_exec::run_client_case(case, &run)),
+                };
+                judge(outcome, expected_failure.as_deref(), &context, &catalog)
+            });
+            if is_expected { trial.with_kind("expected-fail") } else { trial }
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args.libtest, trials);
+    let _ = std::fs::remove_dir_all(&scratch);
     conclusion.exit_code()
 }
 
@@ -327,6 +432,42 @@ pub async fn run_all(
     while let Some(joined) = tasks.join_next().await {
         if let Ok(result) = joined {
             results.push(result);
+        }
+    }
+    results.sort_by_key(|(index, _, _)| *index);
+    results
+        .into_iter()
+        .map(|(_, name, outcome)| (name, outcome))
+        .collect()
+}
+
+/// The outcome of every client case with one adapter, without the test
+/// harness (for the broken-adapter matrix). Cases run two at a time: each
+/// starts a process.
+pub async fn run_all_client(
+    cases: &[load::LoadedClientCase],
+    run: &client_exec::ClientRun,
+) -> Vec<(String, Result<Completion, Failure>)> {
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut results = Vec::with_capacity(cases.len());
+    for (index, loaded) in cases.iter().cloned().enumerate() {
+        if tasks.len() >= 2
+            && let Some(Ok(done)) = tasks.join_next().await
+        {
+            results.push(done);
+        }
+        let run = run.clone();
+        tasks.spawn(async move {
+            let outcome = match &loaded.case {
+                Err(error) => Err(Failure::CaseBug(error.clone())),
+                Ok(case) => client_exec::run_client_case(case, &run).await,
+            };
+            (index, loaded.name, outcome)
+        });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(done) = joined {
+            results.push(done);
         }
     }
     results.sort_by_key(|(index, _, _)| *index);

@@ -1,0 +1,452 @@
+//! The adapter of protocol version 1 (INTERPRETING.md §8): JSON lines on
+//! stdin and stdout around a client, configured from `CC_*` environment
+//! variables.
+//!
+//! The adapter itself never signs, verifies or retries: it hands each
+//! operation to the client and reports the client's conclusion, so that what
+//! the suite judges is the client. [`adapter_main`] runs it around
+//! [`CancelClient`]; [`run_adapter`] runs it around any [`AdapterClient`]
+//! (the project's deliberately broken test clients use that).
+
+use std::fmt;
+use std::io::{self, BufRead, Write};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{Map, Value, json};
+
+use super::cancel::{CancelClient, CancelOutcome, CancelReport, NotificationEffect};
+use super::config::{ClientConfig, ClientError};
+use super::notify::NotificationError;
+use super::orders::OrderStatus;
+use super::wire::PaymentRef;
+use crate::signing::{SigningKey, VerifyingKey};
+
+/// The protocol version this adapter speaks.
+pub const PROTOCOL_VERSION: &str = "1";
+/// `CC_MAX_ATTEMPTS` when unset.
+pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
+/// `CC_TIMEOUT_MS` when unset (the runner always sets it).
+pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
+/// The key version the suite registers the merchant key under.
+pub const KEY_VERSION: &str = "1";
+
+/// What the adapter needs from a client.
+pub trait AdapterClient {
+    /// Runs the client's whole cancel procedure, retries included.
+    fn cancel(&self, payment: &PaymentRef) -> impl Future<Output = CancelReport>;
+    /// Hands over a payment notification; `Ok` when the client accepts it.
+    fn notify(
+        &self,
+        path: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<NotificationEffect, NotificationError>;
+    /// The client's own record of a payment.
+    fn status(&self, payment: &PaymentRef) -> OrderStatus;
+}
+
+impl AdapterClient for CancelClient {
+    fn cancel(&self, payment: &PaymentRef) -> impl Future<Output = CancelReport> {
+        self.cancel_reported(payment)
+    }
+
+    fn notify(
+        &self,
+        path: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<NotificationEffect, NotificationError> {
+        self.handle_notification(path, headers, body)
+    }
+
+    fn status(&self, payment: &PaymentRef) -> OrderStatus {
+        CancelClient::status(self, payment)
+    }
+}
+
+/// `cancel-conformance adapter`: the adapter around the project's own
+/// client.
+pub fn adapter_main() -> ExitCode {
+    run_adapter("adapter", CancelClient::new)
+}
+
+/// Reads the environment, builds the client with `build`, and serves
+/// stdin until it closes. Exit status 0 at end of input, 2 for a
+/// configuration the adapter cannot run with, 1 when stdout fails.
+pub fn run_adapter<C, B>(name: &str, build: B) -> ExitCode
+where
+    C: AdapterClient,
+    B: FnOnce(ClientConfig) -> Result<C, ClientError>,
+{
+    let config = match config_from_env() {
+        Ok(config) => config,
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let client = match build(config) {
+        Ok(client) => client,
+        Err(error) => {
+            eprintln!("{name}: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("{name}: cannot start the async runtime: {error}");
+            return ExitCode::from(1);
+        }
+    };
+    let stdin = io::stdin();
+    let stdout = io::stdout();
+    match serve_lines(&client, &runtime, stdin.lock(), stdout.lock(), io::stderr()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("{name}: cannot write the answer: {error}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Why the environment does not make a usable configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnvError {
+    Missing {
+        name: &'static str,
+    },
+    Invalid {
+        name: &'static str,
+        reason: String,
+    },
+    /// `CC_PROTOCOL` names a version this adapter does not speak.
+    Protocol {
+        found: String,
+    },
+}
+
+impl fmt::Display for EnvError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EnvError::Missing { name } => write!(
+                f,
+                "{name} is not set; the adapter is started by `cancel-conformance client`, \
+                 which sets CC_BASE_URL, CC_CLIENT_ID, CC_MERCHANT_PRIVATE_KEY, \
+                 CC_PROVIDER_PUBLIC_KEY and CC_TIMEOUT_MS"
+            ),
+            EnvError::Invalid { name, reason } => write!(f, "{name} {reason}"),
+            EnvError::Protocol { found } => write!(
+                f,
+                "CC_PROTOCOL is `{found}`, but this adapter speaks protocol {PROTOCOL_VERSION} only"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EnvError {}
+
+/// The configuration from the process environment.
+pub fn config_from_env() -> Result<ClientConfig, EnvError> {
+    config_from(|name| std::env::var(name).ok())
+}
+
+/// The configuration from `lookup` (a variable's value, `None` if unset).
+/// An empty value counts as unset.
+pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientConfig, EnvError> {
+    let get = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
+    let required = |name: &'static str| get(name).ok_or(EnvError::Missing { name });
+    if let Some(found) = get("CC_PROTOCOL")
+        && found.trim() != PROTOCOL_VERSION
+    {
+        return Err(EnvError::Protocol { found });
+    }
+    let base_url = required("CC_BASE_URL")?.trim().to_string();
+    let client_id = required("CC_CLIENT_ID")?.trim().to_string();
+    let merchant_key = SigningKey::from_base64_pkcs8(&required("CC_MERCHANT_PRIVATE_KEY")?)
+        .map_err(|error| EnvError::Invalid {
+            name: "CC_MERCHANT_PRIVATE_KEY",
+            reason: error.to_string(),
+        })?;
+    let provider_key = VerifyingKey::from_base64_spki(&required("CC_PROVIDER_PUBLIC_KEY")?)
+        .map_err(|error| EnvError::Invalid {
+            name: "CC_PROVIDER_PUBLIC_KEY",
+            reason: error.to_string(),
+        })?;
+    let timeout_ms = match get("CC_TIMEOUT_MS") {
+        None => DEFAULT_TIMEOUT_MS,
+        Some(text) => positive("CC_TIMEOUT_MS", &text)?,
+    };
+    let max_attempts = match get("CC_MAX_ATTEMPTS") {
+        None => DEFAULT_MAX_ATTEMPTS,
+        Some(text) => {
+            let value = positive("CC_MAX_ATTEMPTS", &text)?;
+            u32::try_from(value).map_err(|_| EnvError::Invalid {
+                name: "CC_MAX_ATTEMPTS",
+                reason: format!("is `{text}`, which is too large"),
+            })?
+        }
+    };
+    let ca_cert_pem = match get("CC_CA_CERT") {
+        None => None,
+        Some(path) => Some(std::fs::read(path.trim()).map_err(|error| EnvError::Invalid {
+            name: "CC_CA_CERT",
+            reason: format!("names `{path}`, which cannot be read: {error}"),
+        })?),
+    };
+    Ok(ClientConfig {
+        base_url,
+        client_id,
+        merchant_key: Arc::new(merchant_key),
+        key_version: KEY_VERSION.to_string(),
+        provider_key,
+        timeout: Duration::from_millis(timeout_ms),
+        max_attempts,
+        ca_cert_pem,
+    })
+}
+
+fn positive(name: &'static str, text: &str) -> Result<u64, EnvError> {
+    match text.trim().parse::<u64>() {
+        Ok(value) if value > 0 => Ok(value),
+        _ => Err(EnvError::Invalid {
+            name,
+            reason: format!("is `{text}`, but must be a whole number greater than 0"),
+        }),
+    }
+}
+
+/// One operation of the protocol.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Op {
+    Cancel(PaymentRef),
+    Notify {
+        path: String,
+        headers: Vec<(String, String)>,
+        body: String,
+    },
+    Status(PaymentRef),
+    /// An operation this adapter does not know.
+    Unsupported(String),
+}
+
+/// A request line: the `id` to echo and the operation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Message {
+    pub id: Value,
+    pub op: Op,
+}
+
+/// A line that is not a usable request: the `id` to echo (`null` when the
+/// line has none) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Malformed {
+    pub id: Value,
+    pub reason: String,
+}
+
+/// Parses one request line.
+pub fn parse_line(line: &str) -> Result<Message, Malformed> {
+    let value: Value = serde_json::from_str(line).map_err(|error| Malformed {
+        id: Value::Null,
+        reason: format!("not JSON: {error}"),
+    })?;
+    let Value::Object(object) = value else {
+        return Err(Malformed {
+            id: Value::Null,
+            reason: "not a JSON object".to_string(),
+        });
+    };
+    let id = object.get("id").cloned().unwrap_or(Value::Null);
+    let malformed = |reason: String| Malformed {
+        id: id.clone(),
+        reason,
+    };
+    let op = match object.get("op") {
+        Some(Value::String(op)) => op.as_str(),
+        Some(_) => return Err(malformed("`op` is not a string".to_string())),
+        None => return Err(malformed("no `op`".to_string())),
+    };
+    let op = match op {
+        "cancel" => Op::Cancel(payment_ref(&object).map_err(malformed)?),
+        "status" => Op::Status(payment_ref(&object).map_err(malformed)?),
+        "notify" => {
+            let path = string_field(&object, "path")
+                .map_err(&malformed)?
+                .ok_or_else(|| malformed("`notify` without `path`".to_string()))?;
+            let body = string_field(&object, "body")
+                .map_err(&malformed)?
+                .ok_or_else(|| malformed("`notify` without `body`".to_string()))?;
+            let headers = match object.get("headers") {
+                Some(Value::Object(headers)) => headers
+                    .iter()
+                    .map(|(name, value)| match value {
+                        Value::String(value) => Ok((name.clone(), value.clone())),
+                        _ => Err(malformed(format!("header `{name}` is not a string"))),
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                Some(_) => return Err(malformed("`headers` is not an object".to_string())),
+                None => Vec::new(),
+            };
+            Op::Notify {
+                path,
+                headers,
+                body,
+            }
+        }
+        other => Op::Unsupported(other.to_string()),
+    };
+    Ok(Message { id, op })
+}
+
+fn string_field(object: &Map<String, Value>, name: &str) -> Result<Option<String>, String> {
+    match object.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(text)) => Ok(Some(text.clone())),
+        Some(_) => Err(format!("`{name}` is not a string")),
+    }
+}
+
+fn payment_ref(object: &Map<String, Value>) -> Result<PaymentRef, String> {
+    Ok(PaymentRef::new(
+        string_field(object, "paymentId")?,
+        string_field(object, "paymentRequestId")?,
+    ))
+}
+
+/// Carries out one operation and returns the answer line's object; notes
+/// for the log go to `log`.
+pub async fn answer<C: AdapterClient>(client: &C, message: Message, log: &mut dyn Write) -> Value {
+    let Message { id, op } = message;
+    match op {
+        Op::Cancel(payment) => {
+            let report = client.cancel(&payment).await;
+            for (number, note) in report.attempts.iter().enumerate() {
+                let _ = writeln!(log, "cancel {payment}: attempt {}: {note}", number + 1);
+            }
+            let _ = writeln!(log, "cancel {payment}: {}", report.outcome);
+            cancel_answer(id, &report.outcome)
+        }
+        Op::Notify {
+            path,
+            headers,
+            body,
+        } => {
+            // Header names are case-insensitive; the protocol sends them
+            // lowercase, but a hand-written line may not.
+            let headers: Vec<(String, String)> = headers
+                .into_iter()
+                .map(|(name, value)| (name.to_ascii_lowercase(), value))
+                .collect();
+            let accepted = match client.notify(&path, &headers, body.as_bytes()) {
+                Ok(effect) => {
+                    let change = match effect.order_status {
+                        Some(status) => format!("order now {status}"),
+                        None => "no change".to_string(),
+                    };
+                    let _ = writeln!(
+                        log,
+                        "notify {path}: accepted ({}): {change}",
+                        effect.notification.payment
+                    );
+                    true
+                }
+                Err(reason) => {
+                    let _ = writeln!(log, "notify {path}: not accepted: {reason}");
+                    false
+                }
+            };
+            json!({"id": id, "accepted": accepted})
+        }
+        Op::Status(payment) => {
+            json!({"id": id, "status": client.status(&payment).as_str()})
+        }
+        Op::Unsupported(op) => {
+            let _ = writeln!(log, "op `{op}` is not supported");
+            json!({"id": id, "error": "unsupported"})
+        }
+    }
+}
+
+/// The answer to a cancel, as the protocol spells the outcome.
+pub fn cancel_answer(id: Value, outcome: &CancelOutcome) -> Value {
+    let mut answer = Map::new();
+    answer.insert("id".to_string(), id);
+    let (name, code, time) = match outcome {
+        CancelOutcome::Cancelled {
+            result_code,
+            cancel_time,
+            ..
+        } => ("cancelled", Some(result_code), cancel_time.as_ref()),
+        CancelOutcome::Failed { code, .. } => ("failed", Some(code), None),
+        CancelOutcome::Unknown { last_code, .. } => ("unknown", last_code.as_ref(), None),
+        CancelOutcome::Refused { .. } => ("refused", None, None),
+        CancelOutcome::NotSent { reason } => {
+            answer.insert("error".to_string(), Value::String(reason.to_string()));
+            return Value::Object(answer);
+        }
+    };
+    answer.insert("outcome".to_string(), Value::String(name.to_string()));
+    if let Some(code) = code {
+        answer.insert("resultCode".to_string(), Value::String(code.clone()));
+    }
+    if let Some(time) = time {
+        answer.insert("cancelTime".to_string(), Value::String(time.clone()));
+    }
+    Value::Object(answer)
+}
+
+/// Serves request lines from `input` until it ends, one at a time, each
+/// answer written and flushed before the next line is read.
+pub fn serve_lines<C: AdapterClient>(
+    client: &C,
+    runtime: &tokio::runtime::Runtime,
+    mut input: impl BufRead,
+    mut output: impl Write,
+    mut log: impl Write,
+) -> io::Result<()> {
+    let mut raw = Vec::new();
+    loop {
+        raw.clear();
+        let read = match input.read_until(b'\n', &mut raw) {
+            Ok(read) => read,
+            Err(error) => {
+                // A broken stdin is the same as a closed one: nobody is left
+                // to answer.
+                let _ = writeln!(log, "cannot read stdin ({error}); stopping");
+                return Ok(());
+            }
+        };
+        if read == 0 {
+            return Ok(());
+        }
+        let answer = match std::str::from_utf8(&raw) {
+            Err(_) => Some(malformed_answer(Malformed {
+                id: Value::Null,
+                reason: "the line is not UTF-8".to_string(),
+            })),
+            // Blank lines carry no request, so they get no answer.
+            Ok(line) if line.trim().is_empty() => None,
+            Ok(line) => Some(match parse_line(line.trim()) {
+                Ok(message) => runtime.block_on(answer(client, message, &mut log)),
+                Err(malformed) => {
+                    let _ = writeln!(log, "malformed line: {}", malformed.reason);
+                    malformed_answer(malformed)
+                }
+            }),
+        };
+        if let Some(answer) = answer {
+            writeln!(output, "{answer}")?;
+            output.flush()?;
+        }
+    }
+}
+
+fn malformed_answer(malformed: Malformed) -> Value {
+    json!({"id": malformed.id, "error": malformed.reason})
+}

@@ -1,0 +1,276 @@
+//! The merchant's own record of its payments (its orders), and the rules
+//! that move an order between states.
+//!
+//! An order can be found by either of its ids: a cancel may name only the
+//! `paymentRequestId` while a notification names both, and both must reach
+//! the same order. The one rule that matters most: CANCELLED is final. A
+//! payment-success notification that arrives after the cancel never
+//! un-cancels the order (the provider returns those funds to the buyer).
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Mutex, MutexGuard};
+
+use super::cancel::CancelOutcome;
+use super::wire::PaymentRef;
+
+/// The state of one order as the merchant records it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OrderStatus {
+    /// Never heard of this payment.
+    None,
+    /// The buyer paid.
+    Success,
+    /// Cancelled; final.
+    Cancelled,
+    /// A cancel was attempted and its fate is not known (no conclusive or
+    /// no trusted answer); the merchant should inquire before acting.
+    Unknown,
+}
+
+impl OrderStatus {
+    /// The name the adapter protocol uses.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OrderStatus::None => "NONE",
+            OrderStatus::Success => "SUCCESS",
+            OrderStatus::Cancelled => "CANCELLED",
+            OrderStatus::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+impl fmt::Display for OrderStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// All orders, shared by the cancel procedure and the notification handler.
+#[derive(Debug, Default)]
+pub struct OrderBook {
+    inner: Mutex<Orders>,
+}
+
+#[derive(Debug, Default)]
+struct Orders {
+    /// Entries are never removed; an entry merged into another simply
+    /// becomes unreachable.
+    statuses: Vec<OrderStatus>,
+    by_payment_id: HashMap<String, usize>,
+    by_request_id: HashMap<String, usize>,
+}
+
+impl Orders {
+    fn find(&self, payment: &PaymentRef) -> Option<usize> {
+        let by_id = payment
+            .payment_id
+            .as_ref()
+            .and_then(|id| self.by_payment_id.get(id));
+        let by_request = payment
+            .payment_request_id
+            .as_ref()
+            .and_then(|id| self.by_request_id.get(id));
+        by_id.or(by_request).copied()
+    }
+
+    /// The order for `payment`, created if unknown, with every id given
+    /// linked to it. Two orders that turn out to be one payment are merged,
+    /// a cancelled one staying cancelled.
+    fn entry(&mut self, payment: &PaymentRef) -> usize {
+        let by_id = payment
+            .payment_id
+            .as_ref()
+            .and_then(|id| self.by_payment_id.get(id).copied());
+        let by_request = payment
+            .payment_request_id
+            .as_ref()
+            .and_then(|id| self.by_request_id.get(id).copied());
+        let index = match (by_id, by_request) {
+            (Some(keep), Some(other)) if keep != other => {
+                let merged = merge(self.statuses[keep], self.statuses[other]);
+                self.statuses[keep] = merged;
+                for target in self
+                    .by_payment_id
+                    .values_mut()
+                    .chain(self.by_request_id.values_mut())
+                {
+                    if *target == other {
+                        *target = keep;
+                    }
+                }
+                keep
+            }
+            (Some(index), _) | (None, Some(index)) => index,
+            (None, None) => {
+                self.statuses.push(OrderStatus::None);
+                self.statuses.len() - 1
+            }
+        };
+        if let Some(id) = &payment.payment_id {
+            self.by_payment_id.insert(id.clone(), index);
+        }
+        if let Some(id) = &payment.payment_request_id {
+            self.by_request_id.insert(id.clone(), index);
+        }
+        index
+    }
+}
+
+/// The status of two records of one payment: cancelled beats everything,
+/// then whatever is not `None`.
+fn merge(kept: OrderStatus, other: OrderStatus) -> OrderStatus {
+    match (kept, other) {
+        (OrderStatus::Cancelled, _) | (_, OrderStatus::Cancelled) => OrderStatus::Cancelled,
+        (OrderStatus::None, other) => other,
+        (kept, _) => kept,
+    }
+}
+
+impl OrderBook {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Orders> {
+        // A panic elsewhere while holding the lock leaves plain data that is
+        // still consistent (every write is a single assignment), so the
+        // records stay usable.
+        self.inner
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The recorded status of `payment`, found by either id.
+    pub fn status(&self, payment: &PaymentRef) -> OrderStatus {
+        let orders = self.lock();
+        orders
+            .find(payment)
+            .map_or(OrderStatus::None, |index| orders.statuses[index])
+    }
+
+    /// Records a trusted S answer: the order is CANCELLED, reachable by
+    /// every id the request and the answer named.
+    pub fn record_cancelled(&self, payment: &PaymentRef) {
+        let mut orders = self.lock();
+        let index = orders.entry(payment);
+        orders.statuses[index] = OrderStatus::Cancelled;
+    }
+
+    /// Records a cancel whose fate is open. A cancelled order stays
+    /// cancelled: an earlier S is not undone by a later doubt.
+    pub fn record_in_doubt(&self, payment: &PaymentRef) {
+        let mut orders = self.lock();
+        let index = orders.entry(payment);
+        if orders.statuses[index] != OrderStatus::Cancelled {
+            orders.statuses[index] = OrderStatus::Unknown;
+        }
+    }
+
+    /// Records that the buyer's payment succeeded, and returns the order's
+    /// status afterwards. A CANCELLED order stays CANCELLED.
+    pub fn record_payment_success(&self, payment: &PaymentRef) -> OrderStatus {
+        let mut orders = self.lock();
+        let index = orders.entry(payment);
+        if orders.statuses[index] != OrderStatus::Cancelled {
+            orders.statuses[index] = OrderStatus::Success;
+        }
+        orders.statuses[index]
+    }
+
+    /// Records what a cancel concluded. An F answer changes nothing (the
+    /// payment is as it was); U, timeouts and untrusted answers leave the
+    /// order in doubt.
+    pub fn record_outcome(&self, payment: &PaymentRef, outcome: &CancelOutcome) {
+        match outcome {
+            CancelOutcome::Cancelled {
+                payment_id,
+                payment_request_id,
+                ..
+            } => {
+                let named = PaymentRef::new(
+                    payment_id.clone().or_else(|| payment.payment_id.clone()),
+                    payment_request_id
+                        .clone()
+                        .or_else(|| payment.payment_request_id.clone()),
+                );
+                self.record_cancelled(&named);
+            }
+            CancelOutcome::Unknown { .. } | CancelOutcome::Refused { .. } => {
+                self.record_in_doubt(payment);
+            }
+            CancelOutcome::Failed { .. } | CancelOutcome::NotSent { .. } => {}
+        }
+    }
+
+    /// Sets an order's status with no lifecycle rule applied, e.g. to load
+    /// records kept elsewhere.
+    pub fn overwrite(&self, payment: &PaymentRef, status: OrderStatus) {
+        let mut orders = self.lock();
+        let index = orders.entry(payment);
+        orders.statuses[index] = status;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn both(id: &str, request: &str) -> PaymentRef {
+        PaymentRef::new(Some(id.into()), Some(request.into()))
+    }
+
+    #[test]
+    fn unknown_payment_is_none() {
+        let book = OrderBook::new();
+        assert_eq!(book.status(&PaymentRef::by_payment_id("P")), OrderStatus::None);
+    }
+
+    #[test]
+    fn either_id_finds_the_order() {
+        let book = OrderBook::new();
+        book.record_cancelled(&both("P1", "R1"));
+        assert_eq!(book.status(&PaymentRef::by_payment_id("P1")), OrderStatus::Cancelled);
+        assert_eq!(book.status(&PaymentRef::by_request_id("R1")), OrderStatus::Cancelled);
+        assert_eq!(book.status(&both("P1", "R1")), OrderStatus::Cancelled);
+        assert_eq!(book.status(&PaymentRef::by_payment_id("P2")), OrderStatus::None);
+    }
+
+    #[test]
+    fn late_payment_success_does_not_uncancel() {
+        let book = OrderBook::new();
+        book.record_cancelled(&PaymentRef::by_request_id("R1"));
+        // The notification names both ids; it must still reach the order.
+        assert_eq!(book.record_payment_success(&both("P1", "R1")), OrderStatus::Cancelled);
+        assert_eq!(book.status(&PaymentRef::by_payment_id("P1")), OrderStatus::Cancelled);
+    }
+
+    #[test]
+    fn payment_success_marks_an_open_order_paid() {
+        let book = OrderBook::new();
+        assert_eq!(book.record_payment_success(&both("P1", "R1")), OrderStatus::Success);
+        book.record_in_doubt(&PaymentRef::by_payment_id("P2"));
+        assert_eq!(
+            book.record_payment_success(&PaymentRef::by_payment_id("P2")),
+            OrderStatus::Success
+        );
+    }
+
+    #[test]
+    fn doubt_never_overrides_a_cancel() {
+        let book = OrderBook::new();
+        book.record_cancelled(&PaymentRef::by_payment_id("P1"));
+        book.record_in_doubt(&PaymentRef::by_payment_id("P1"));
+        assert_eq!(book.status(&PaymentRef::by_payment_id("P1")), OrderStatus::Cancelled);
+    }
+
+    #[test]
+    fn two_records_of_one_payment_merge_and_cancelled_wins() {
+        let book = OrderBook::new();
+        book.record_payment_success(&PaymentRef::by_payment_id("P1"));
+        book.record_cancelled(&PaymentRef::by_request_id("R1"));
+        book.record_payment_success(&both("P1", "R1"));
+        assert_eq!(book.status(&PaymentRef::by_payment_id("P1")), OrderStatus::Cancelled);
+        assert_eq!(book.status(&PaymentRef::by_request_id("R1")), OrderStatus::Cancelled);
+    }
+}
