@@ -27,6 +27,10 @@ enum Command {
     Run(Box<cli::RunArgs>),
     /// Judge a client through its adapter: the suite plays the provider.
     Client(Box<cancel_conformance::suite::ClientArgs>),
+    /// The project's own Rust client as a client-half adapter (JSON lines
+    /// on stdin/stdout, INTERPRETING.md §8); started by `client --adapter`.
+    #[command(hide = true)]
+    Adapter,
     /// Serve the reference server.
     Serve(cli::ServeArgs),
     /// Write the JSON Schemas and the OpenAPI document.
@@ -61,6 +65,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Run(args) => cli::run(*args),
         Command::Client(args) => cancel_conformance::suite::run_client(*args),
+        Command::Adapter => cancel_conformance::client::adapter::adapter_main(),
         Command::Serve(args) => cli::serve(args),
         Command::Schema { out, draft } => cli::schema(&out, draft),
         Command::Validate { message, file } => cli::validate(message, &file),
