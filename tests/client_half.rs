@@ -42,7 +42,8 @@ fn broken_adapter() -> PathBuf {
 }
 
 fn run_with(adapter: String, scratch: &str) -> ClientRun {
-    let scratch_dir = std::env::temp_dir().join(format!("cc-client-half-{scratch}-{}", std::process::id()));
+    let scratch_dir =
+        std::env::temp_dir().join(format!("cc-client-half-{scratch}-{}", std::process::id()));
     std::fs::create_dir_all(&scratch_dir).expect("scratch dir");
     ClientRun {
         adapter,
@@ -73,7 +74,11 @@ async fn failing(run: &ClientRun) -> Vec<String> {
 async fn the_projects_own_client_passes_every_client_case() {
     let command = format!("{} adapter", env!("CARGO_BIN_EXE_cancel-conformance"));
     let failing = failing(&run_with(command, "good")).await;
-    assert!(failing.is_empty(), "the good client fails:\n{}", failing.join("\n"));
+    assert!(
+        failing.is_empty(),
+        "the good client fails:\n{}",
+        failing.join("\n")
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -90,5 +95,8 @@ async fn every_broken_client_is_caught() {
         }
     }
     assert!(BROKEN.len() >= 8);
-    assert!(uncaught.is_empty(), "broken clients no case catches: {uncaught:?}\n{report}");
+    assert!(
+        uncaught.is_empty(),
+        "broken clients no case catches: {uncaught:?}\n{report}"
+    );
 }

@@ -8,11 +8,16 @@ use std::path::Path;
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::spec::catalog::Side;
 use cancel_conformance::suite::coverage::{cases_by_rule, expected_codes_and_statuses};
-use cancel_conformance::suite::load::{LoadedCase, LoadedClientCase, load_cases, load_client_cases};
+use cancel_conformance::suite::load::{
+    LoadedCase, LoadedClientCase, load_cases, load_client_cases,
+};
 
 fn client_cases(catalog: &Catalog) -> Vec<LoadedClientCase> {
-    load_client_cases(&Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"), catalog)
-        .expect("client cases load")
+    load_client_cases(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"),
+        catalog,
+    )
+    .expect("client cases load")
 }
 
 fn server_cases(catalog: &Catalog) -> Vec<LoadedCase> {
@@ -49,7 +54,10 @@ fn every_server_rule_is_checked_by_a_server_case() {
         .filter(|rule| rule.side != Side::Client && !by_rule.contains_key(&rule.id.value))
         .map(|rule| rule.id.value.as_str())
         .collect();
-    assert!(missing.is_empty(), "server rules no server case checks: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "server rules no server case checks: {missing:?}"
+    );
 }
 
 #[test]
@@ -62,7 +70,10 @@ fn every_client_rule_is_checked_by_a_client_case() {
         .filter(|rule| rule.side == Side::Client && !by_rule.contains_key(&rule.id.value))
         .map(|rule| rule.id.value.as_str())
         .collect();
-    assert!(missing.is_empty(), "client rules no client case checks: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "client rules no client case checks: {missing:?}"
+    );
 }
 
 #[test]

@@ -271,6 +271,11 @@ def do_cancel(sdk, message):
         request.payment_request_id = payment_request_id
 
     rerouted_before = sdk.seam.rerouted
+    bypassed = (
+        "the SDK did not connect through "
+        "default_http_rpc.http_client.HTTPSConnection(host, 443); the seam "
+        "needs updating for this SDK version"
+    )
     try:
         # One call; the SDK raises on transport failures, non-200 statuses and
         # answers it does not trust, and returns the body otherwise.
@@ -278,17 +283,15 @@ def do_cancel(sdk, message):
     except Exception as error:  # the SDK's failure is the result here
         described = scrub(type(error).__name__ + ": " + str(error))
         if sdk.seam.rerouted == rerouted_before and sdk.config["port"] != SDK_PORT:
-            return {
-                "error": "the SDK did not connect through "
-                "default_http_rpc.http_client.HTTPSConnection(host, 443); the seam "
-                "needs updating for this SDK version (then " + described + ")"
-            }
+            return {"error": bypassed + " (then " + described + ")"}
         outcome, why = classify(error, sdk.api_exception)
         if outcome is None:
             log("cancel: the SDK raised an unexpected " + described)
             return {"error": "the SDK raised " + described}
         log("cancel: the SDK raised (" + why + ") " + described)
         return {"outcome": outcome, "detail": described}
+    if sdk.seam.rerouted == rerouted_before and sdk.config["port"] != SDK_PORT:
+        return {"error": bypassed}
 
     try:
         response = sdk.cancel_response(body)

@@ -194,10 +194,12 @@ pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientConf
     };
     let ca_cert_pem = match get("CC_CA_CERT") {
         None => None,
-        Some(path) => Some(std::fs::read(path.trim()).map_err(|error| EnvError::Invalid {
-            name: "CC_CA_CERT",
-            reason: format!("names `{path}`, which cannot be read: {error}"),
-        })?),
+        Some(path) => Some(
+            std::fs::read(path.trim()).map_err(|error| EnvError::Invalid {
+                name: "CC_CA_CERT",
+                reason: format!("names `{path}`, which cannot be read: {error}"),
+            })?,
+        ),
     };
     Ok(ClientConfig {
         base_url,

@@ -62,10 +62,7 @@ impl fmt::Display for CancelOutcome {
 /// What one attempt came to, for the record of a cancel.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptNote {
-    Answered {
-        status: ResultStatus,
-        code: String,
-    },
+    Answered { status: ResultStatus, code: String },
     NoAnswer(TransportFailure),
     Untrusted(Untrusted),
 }

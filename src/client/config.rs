@@ -38,10 +38,7 @@ pub struct ClientConfig {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ClientError {
     /// A configuration value cannot work.
-    InvalidConfig {
-        field: &'static str,
-        reason: String,
-    },
+    InvalidConfig { field: &'static str, reason: String },
     /// The HTTP stack could not be set up (e.g. the CA certificate is not
     /// PEM).
     HttpSetup { detail: String },

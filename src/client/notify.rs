@@ -62,7 +62,10 @@ impl fmt::Display for NotificationError {
                 "the notification has no `{name}` header, so its signature cannot be checked"
             ),
             NotificationError::OtherClient { found } => {
-                write!(f, "the notification is for client id `{found}`, not this client")
+                write!(
+                    f,
+                    "the notification is for client id `{found}`, not this client"
+                )
             }
             NotificationError::BadSignature(error) => {
                 write!(f, "the notification's signature does not verify: {error}")
@@ -110,9 +113,8 @@ pub fn verify_notification(
     headers: &[(String, String)],
     body: &[u8],
 ) -> Result<Notification, NotificationError> {
-    let required = |name: &'static str| {
-        header(headers, name).ok_or(NotificationError::MissingHeader { name })
-    };
+    let required =
+        |name: &'static str| header(headers, name).ok_or(NotificationError::MissingHeader { name });
     let signature = required(SIGNATURE)?;
     let request_time = required(REQUEST_TIME)?;
     let named_client = required(CLIENT_ID)?;

@@ -223,17 +223,29 @@ mod tests {
     #[test]
     fn unknown_payment_is_none() {
         let book = OrderBook::new();
-        assert_eq!(book.status(&PaymentRef::by_payment_id("P")), OrderStatus::None);
+        assert_eq!(
+            book.status(&PaymentRef::by_payment_id("P")),
+            OrderStatus::None
+        );
     }
 
     #[test]
     fn either_id_finds_the_order() {
         let book = OrderBook::new();
         book.record_cancelled(&both("P1", "R1"));
-        assert_eq!(book.status(&PaymentRef::by_payment_id("P1")), OrderStatus::Cancelled);
-        assert_eq!(book.status(&PaymentRef::by_request_id("R1")), OrderStatus::Cancelled);
+        assert_eq!(
+            book.status(&PaymentRef::by_payment_id("P1")),
+            OrderStatus::Cancelled
+        );
+        assert_eq!(
+            book.status(&PaymentRef::by_request_id("R1")),
+            OrderStatus::Cancelled
+        );
         assert_eq!(book.status(&both("P1", "R1")), OrderStatus::Cancelled);
-        assert_eq!(book.status(&PaymentRef::by_payment_id("P2")), OrderStatus::None);
+        assert_eq!(
+            book.status(&PaymentRef::by_payment_id("P2")),
+            OrderStatus::None
+        );
     }
 
     #[test]
@@ -241,14 +253,23 @@ mod tests {
         let book = OrderBook::new();
         book.record_cancelled(&PaymentRef::by_request_id("R1"));
         // The notification names both ids; it must still reach the order.
-        assert_eq!(book.record_payment_success(&both("P1", "R1")), OrderStatus::Cancelled);
-        assert_eq!(book.status(&PaymentRef::by_payment_id("P1")), OrderStatus::Cancelled);
+        assert_eq!(
+            book.record_payment_success(&both("P1", "R1")),
+            OrderStatus::Cancelled
+        );
+        assert_eq!(
+            book.status(&PaymentRef::by_payment_id("P1")),
+            OrderStatus::Cancelled
+        );
     }
 
     #[test]
     fn payment_success_marks_an_open_order_paid() {
         let book = OrderBook::new();
-        assert_eq!(book.record_payment_success(&both("P1", "R1")), OrderStatus::Success);
+        assert_eq!(
+            book.record_payment_success(&both("P1", "R1")),
+            OrderStatus::Success
+        );
         book.record_in_doubt(&PaymentRef::by_payment_id("P2"));
         assert_eq!(
             book.record_payment_success(&PaymentRef::by_payment_id("P2")),
@@ -261,7 +282,10 @@ mod tests {
         let book = OrderBook::new();
         book.record_cancelled(&PaymentRef::by_payment_id("P1"));
         book.record_in_doubt(&PaymentRef::by_payment_id("P1"));
-        assert_eq!(book.status(&PaymentRef::by_payment_id("P1")), OrderStatus::Cancelled);
+        assert_eq!(
+            book.status(&PaymentRef::by_payment_id("P1")),
+            OrderStatus::Cancelled
+        );
     }
 
     #[test]
@@ -270,7 +294,13 @@ mod tests {
         book.record_payment_success(&PaymentRef::by_payment_id("P1"));
         book.record_cancelled(&PaymentRef::by_request_id("R1"));
         book.record_payment_success(&both("P1", "R1"));
-        assert_eq!(book.status(&PaymentRef::by_payment_id("P1")), OrderStatus::Cancelled);
-        assert_eq!(book.status(&PaymentRef::by_request_id("R1")), OrderStatus::Cancelled);
+        assert_eq!(
+            book.status(&PaymentRef::by_payment_id("P1")),
+            OrderStatus::Cancelled
+        );
+        assert_eq!(
+            book.status(&PaymentRef::by_request_id("R1")),
+            OrderStatus::Cancelled
+        );
     }
 }

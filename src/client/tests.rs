@@ -143,7 +143,12 @@ async fn provider(
         script.steps.pop_front().unwrap_or(Step::S)
     };
     let request: Value = serde_json::from_slice(&captured.body).unwrap_or(Value::Null);
-    let text = |name: &str| request.get(name).and_then(Value::as_str).map(str::to_string);
+    let text = |name: &str| {
+        request
+            .get(name)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+    };
     let success = CancelResponse {
         result: ResultInfo {
             result_code: "SUCCESS".into(),
@@ -275,7 +280,11 @@ fn assert_well_formed(request: &Captured, client_id: &str, path: &str) {
 
 #[tokio::test]
 async fn u_answers_are_retried_with_the_same_identifiers() {
-    let provider = Provider::start(vec![Step::U("SYSTEM_ERROR"), Step::U("SYSTEM_ERROR"), Step::S]);
+    let provider = Provider::start(vec![
+        Step::U("SYSTEM_ERROR"),
+        Step::U("SYSTEM_ERROR"),
+        Step::S,
+    ]);
     let client = client_for(&provider);
     let outcome = client.cancel(&both("P1", "R1")).await;
     assert_eq!(
@@ -291,10 +300,19 @@ async fn u_answers_are_retried_with_the_same_identifiers() {
     assert_eq!(requests.len(), 3);
     for request in &requests {
         assert_well_formed(request, CLIENT, "/ams/api/v1/payments/cancel");
-        assert_eq!(request.body, requests[0].body, "every retry sends the same body");
+        assert_eq!(
+            request.body, requests[0].body,
+            "every retry sends the same body"
+        );
     }
-    assert_eq!(requests[0].json(), json!({"paymentId": "P1", "paymentRequestId": "R1"}));
-    assert_eq!(client.status(&PaymentRef::by_payment_id("P1")), OrderStatus::Cancelled);
+    assert_eq!(
+        requests[0].json(),
+        json!({"paymentId": "P1", "paymentRequestId": "R1"})
+    );
+    assert_eq!(
+        client.status(&PaymentRef::by_payment_id("P1")),
+        OrderStatus::Cancelled
+    );
 }
 
 #[tokio::test]
@@ -313,7 +331,10 @@ async fn only_u_answers_end_unknown_after_max_attempts() {
     );
     assert_eq!(report.attempts.len(), 3);
     assert_eq!(provider.requests().len(), 3);
-    assert_eq!(client.status(&PaymentRef::by_request_id("R1")), OrderStatus::Unknown);
+    assert_eq!(
+        client.status(&PaymentRef::by_request_id("R1")),
+        OrderStatus::Unknown
+    );
 }
 
 #[tokio::test]
@@ -329,7 +350,10 @@ async fn f_is_never_retried() {
         }
     );
     assert_eq!(provider.requests().len(), 1);
-    assert_eq!(client.status(&PaymentRef::by_payment_id("P1")), OrderStatus::None);
+    assert_eq!(
+        client.status(&PaymentRef::by_payment_id("P1")),
+        OrderStatus::None
+    );
 }
 
 #[tokio::test]
@@ -359,7 +383,10 @@ async fn a_cut_connection_is_retried() {
     let provider = Provider::start(vec![Step::Cut, Step::S]);
     let client = client_for(&provider);
     let report = client.cancel_reported(&both("P1", "R1")).await;
-    assert!(matches!(report.outcome, CancelOutcome::Cancelled { .. }), "{report:?}");
+    assert!(
+        matches!(report.outcome, CancelOutcome::Cancelled { .. }),
+        "{report:?}"
+    );
     assert!(matches!(report.attempts[0], AttemptNote::NoAnswer(_)));
     assert_eq!(provider.requests().len(), 2);
 }
@@ -388,9 +415,14 @@ async fn nothing_listening_is_retried_then_unknown() {
     let base_url = format!("http://{}", closed.local_addr().expect("address"));
     drop(closed);
     let client = CancelClient::new(config(&base_url, CLIENT)).expect("client");
-    let report = client.cancel_reported(&PaymentRef::by_payment_id("P1")).await;
+    let report = client
+        .cancel_reported(&PaymentRef::by_payment_id("P1"))
+        .await;
     assert_eq!(report.attempts.len(), 3);
-    assert!(matches!(report.outcome, CancelOutcome::Unknown { attempts: 3, .. }));
+    assert!(matches!(
+        report.outcome,
+        CancelOutcome::Unknown { attempts: 3, .. }
+    ));
 }
 
 // ------------------------------------------------------- trusting answers
@@ -399,7 +431,11 @@ async fn refused_after_one_request(step: Step) -> Untrusted {
     let provider = Provider::start(vec![step, Step::S, Step::S]);
     let client = client_for(&provider);
     let outcome = client.cancel(&both("P1", "R1")).await;
-    assert_eq!(provider.requests().len(), 1, "an untrusted answer is not retried");
+    assert_eq!(
+        provider.requests().len(),
+        1,
+        "an untrusted answer is not retried"
+    );
     assert_eq!(
         client.status(&PaymentRef::by_payment_id("P1")),
         OrderStatus::Unknown,
@@ -452,9 +488,16 @@ async fn a_sandbox_client_calls_the_sandbox_path() {
     let client = CancelClient::new(config(&provider.base_url, SANDBOX_CLIENT)).expect("client");
     assert_eq!(client.cancel_path(), "/ams/sandbox/api/v1/payments/cancel");
     let outcome = client.cancel(&PaymentRef::by_payment_id("P1")).await;
-    assert!(matches!(outcome, CancelOutcome::Cancelled { .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, CancelOutcome::Cancelled { .. }),
+        "{outcome:?}"
+    );
     let requests = provider.requests();
-    assert_well_formed(&requests[0], SANDBOX_CLIENT, "/ams/sandbox/api/v1/payments/cancel");
+    assert_well_formed(
+        &requests[0],
+        SANDBOX_CLIENT,
+        "/ams/sandbox/api/v1/payments/cancel",
+    );
 }
 
 #[tokio::test]
@@ -533,10 +576,16 @@ async fn a_late_payment_success_does_not_uncancel() {
     let outcome = client.cancel(&PaymentRef::by_request_id("R1")).await;
     assert!(matches!(outcome, CancelOutcome::Cancelled { .. }));
     let body = payment_success(SERVER_PAYMENT_ID, "R1");
-    let accepted =
-        client.on_payment_notification(NOTIFY_PATH, &provider_headers(CLIENT, &body), body.as_bytes());
+    let accepted = client.on_payment_notification(
+        NOTIFY_PATH,
+        &provider_headers(CLIENT, &body),
+        body.as_bytes(),
+    );
     assert!(accepted);
-    assert_eq!(client.status(&PaymentRef::by_request_id("R1")), OrderStatus::Cancelled);
+    assert_eq!(
+        client.status(&PaymentRef::by_request_id("R1")),
+        OrderStatus::Cancelled
+    );
     assert_eq!(
         client.status(&PaymentRef::by_payment_id(SERVER_PAYMENT_ID)),
         OrderStatus::Cancelled
@@ -552,8 +601,14 @@ fn a_payment_success_marks_an_open_order_paid() {
         &provider_headers(CLIENT, &body),
         body.as_bytes()
     ));
-    assert_eq!(client.status(&PaymentRef::by_request_id("R1")), OrderStatus::Success);
-    assert_eq!(client.status(&PaymentRef::by_payment_id("P1")), OrderStatus::Success);
+    assert_eq!(
+        client.status(&PaymentRef::by_request_id("R1")),
+        OrderStatus::Success
+    );
+    assert_eq!(
+        client.status(&PaymentRef::by_payment_id("P1")),
+        OrderStatus::Success
+    );
 }
 
 #[test]
@@ -572,7 +627,10 @@ fn unverified_notifications_change_nothing() {
     assert!(!client.on_payment_notification(NOTIFY_PATH, &unsigned, body.as_bytes()));
     let other_client = provider_headers("CONFORMANCE_OTHER_CLIENT", &body);
     assert!(!client.on_payment_notification(NOTIFY_PATH, &other_client, body.as_bytes()));
-    assert_eq!(client.status(&PaymentRef::by_payment_id("P1")), OrderStatus::None);
+    assert_eq!(
+        client.status(&PaymentRef::by_payment_id("P1")),
+        OrderStatus::None
+    );
 }
 
 #[test]
@@ -585,10 +643,17 @@ fn other_notifications_are_accepted_without_effect() {
     })
     .to_string();
     let effect = client
-        .handle_notification(NOTIFY_PATH, &provider_headers(CLIENT, &body), body.as_bytes())
+        .handle_notification(
+            NOTIFY_PATH,
+            &provider_headers(CLIENT, &body),
+            body.as_bytes(),
+        )
         .expect("accepted");
     assert_eq!(effect.order_status, None);
-    assert_eq!(client.status(&PaymentRef::by_payment_id("P1")), OrderStatus::None);
+    assert_eq!(
+        client.status(&PaymentRef::by_payment_id("P1")),
+        OrderStatus::None
+    );
 }
 
 // ---------------------------------------------------------------- adapter
@@ -618,7 +683,11 @@ fn protocol_lines_parse() {
 
 #[test]
 fn the_adapter_answers_every_line_in_order() {
-    let provider = Provider::start(vec![Step::U("SYSTEM_ERROR"), Step::S, Step::F("PROCESS_FAIL")]);
+    let provider = Provider::start(vec![
+        Step::U("SYSTEM_ERROR"),
+        Step::S,
+        Step::F("PROCESS_FAIL"),
+    ]);
     let client = client_for(&provider);
     let notification = payment_success("P1", "R1");
     let notify = json!({
@@ -705,7 +774,12 @@ fn the_environment_makes_the_configuration() {
     assert_eq!(config.timeout, Duration::from_millis(250));
     assert_eq!(config.max_attempts, adapter::DEFAULT_MAX_ATTEMPTS);
     assert_eq!(config.key_version, "1");
-    assert_eq!(env(&[("CC_MAX_ATTEMPTS", "2")]).expect("config").max_attempts, 2);
+    assert_eq!(
+        env(&[("CC_MAX_ATTEMPTS", "2")])
+            .expect("config")
+            .max_attempts,
+        2
+    );
     assert_eq!(
         env(&[("CC_CLIENT_ID", "")]).map(|_| ()),
         Err(EnvError::Missing {

@@ -236,7 +236,10 @@ impl fmt::Display for TransportFailure {
             }
             TransportFailure::Connect { detail } => write!(f, "cannot connect: {detail}"),
             TransportFailure::Cut { detail } => {
-                write!(f, "the connection ended before the answer was complete: {detail}")
+                write!(
+                    f,
+                    "the connection ended before the answer was complete: {detail}"
+                )
             }
             TransportFailure::Request { detail } => write!(f, "cannot send the request: {detail}"),
         }
@@ -365,10 +368,16 @@ impl fmt::Display for Untrusted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Untrusted::Status { status } => {
-                write!(f, "HTTP status {status}, but every cancel answer is HTTP 200")
+                write!(
+                    f,
+                    "HTTP status {status}, but every cancel answer is HTTP 200"
+                )
             }
             Untrusted::MissingHeader { name } => {
-                write!(f, "the answer has no `{name}` header, so its signature cannot be checked")
+                write!(
+                    f,
+                    "the answer has no `{name}` header, so its signature cannot be checked"
+                )
             }
             Untrusted::OtherClient { found } => {
                 write!(f, "the answer's client-id is `{found}`, not this client's")

@@ -98,7 +98,11 @@ impl Adapter {
     }
 
     /// Sends one operation and waits at most `deadline` for its answer.
-    pub async fn call(&mut self, mut request: Value, deadline: Duration) -> Result<Value, AdapterError> {
+    pub async fn call(
+        &mut self,
+        mut request: Value,
+        deadline: Duration,
+    ) -> Result<Value, AdapterError> {
         let op = request
             .get("op")
             .and_then(Value::as_str)
@@ -125,7 +129,12 @@ impl Adapter {
         let _ = stdin.flush().await;
         let answer = tokio::time::timeout(deadline, read_line_capped(&mut self.stdout)).await;
         let text = match answer {
-            Err(_) => return Err(AdapterError::Hung { op, after: deadline }),
+            Err(_) => {
+                return Err(AdapterError::Hung {
+                    op,
+                    after: deadline,
+                });
+            }
             Ok(Err(err)) => return Err(io(err)),
             Ok(Ok(None)) => {
                 let status = self.exit_status().await;

@@ -137,6 +137,10 @@ pub struct ClientExpect {
     #[serde(default)]
     #[schemars(range(min = 1, max = 20))]
     pub attempts: Option<u32>,
+    /// At least this many cancel requests (a client that must retry).
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 20))]
+    pub min_attempts: Option<u32>,
 }
 
 /// The notifications the provider sends a merchant.
@@ -153,6 +157,25 @@ pub enum Notification {
 pub struct NotifyStep {
     /// What the provider notifies.
     pub event: Notification,
+    /// Whether the notification carries a good signature (the default) or
+    /// one that does not verify.
+    #[serde(default)]
+    pub signature: NotificationSignature,
+    /// Whether the client must accept it: by default, a well-signed
+    /// notification is accepted and a badly signed one is not.
+    #[serde(default)]
+    pub accepted: Option<bool>,
+}
+
+/// How a delivered notification is signed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum NotificationSignature {
+    /// Signed by the provider over the exact body.
+    #[default]
+    Valid,
+    /// A signature over other bytes: it does not verify.
+    Bad,
 }
 
 /// The client's own record of a payment.

@@ -10,7 +10,9 @@ use libtest_mimic::Completion;
 use serde_json::{Value, json};
 
 use super::adapter::{Adapter, AdapterError};
-use super::client_case::{ClientCase, ClientStep, GivenIds, Identity, Notification, Outcome};
+use super::client_case::{
+    ClientCase, ClientStep, GivenIds, Identity, Notification, NotificationSignature, Outcome,
+};
 use super::failure::{Diff, Failure, Transcript};
 use super::http::{SentRequest, TransportError};
 use super::scripted::{Script, Scripted};
@@ -94,14 +96,17 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
         // Clients check the certificate against the name they dial, and the
         // certificate names `localhost`.
         base_url = format!("https://localhost:{}", provider.addr.port());
-        let path = run.scratch_dir.join(format!("ca-{}.pem", provider.addr.port()));
+        let path = run
+            .scratch_dir
+            .join(format!("ca-{}.pem", provider.addr.port()));
         std::fs::write(&path, pem)
             .map_err(|err| setup_failure(format!("cannot write {}: {err}", path.display())))?;
         env.push(("CC_CA_CERT".to_string(), path.display().to_string()));
     }
     env.push(("CC_BASE_URL".to_string(), base_url));
 
-    let mut adapter = Adapter::start(&run.adapter, &env).map_err(|err| adapter_failure(0, "start", err, ""))?;
+    let mut adapter =
+        Adapter::start(&run.adapter, &env).map_err(|err| adapter_failure(0, "start", err, ""))?;
     let judge = Judge {
         client_id,
         payment_id: &payment_id,
@@ -125,7 +130,12 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
                     request["paymentRequestId"] = json!(payment_request_id);
                 }
                 match adapter.call(request, deadline).await {
-                    Err(err) => Err(adapter_failure(number, "cancel", err, &adapter.stderr_tail())),
+                    Err(err) => Err(adapter_failure(
+                        number,
+                        "cancel",
+                        err,
+                        &adapter.stderr_tail(),
+                    )),
                     Ok(answer) => {
                         let sent: Vec<SentRequest> =
                             scripted.received().into_iter().skip(before).collect();
@@ -134,10 +144,39 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
                 }
             }
             ClientStep::Notify(notify) => {
-                let request = notification(&provider_key, client_id, &judge, notify.event);
+                let well_signed = notify.signature == NotificationSignature::Valid;
+                let request =
+                    notification(&provider_key, client_id, &judge, notify.event, well_signed);
                 match adapter.call(request, deadline).await {
-                    Err(err) => Err(adapter_failure(number, "notify", err, &adapter.stderr_tail())),
-                    Ok(answer) => unsupported(number, "notify", &answer),
+                    Err(err) => Err(adapter_failure(
+                        number,
+                        "notify",
+                        err,
+                        &adapter.stderr_tail(),
+                    )),
+                    Ok(answer) => unsupported(number, "notify", &answer).and_then(|_| {
+                        let want = notify.accepted.unwrap_or(well_signed);
+                        let actual = answer.get("accepted").and_then(Value::as_bool);
+                        if actual == Some(want) {
+                            Ok(Completion::Completed)
+                        } else {
+                            let signed = if well_signed {
+                                "well-signed"
+                            } else {
+                                "badly signed"
+                            };
+                            Err(mismatch(
+                                number,
+                                "notify",
+                                vec![Diff::new(
+                                    format!("accepted (a {signed} notification)"),
+                                    want.to_string(),
+                                    actual.map_or("(absent)".to_string(), |a| a.to_string()),
+                                )],
+                                None,
+                            ))
+                        }
+                    }),
                 }
             }
             ClientStep::Status(status) => {
@@ -147,16 +186,28 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
                     "paymentRequestId": payment_request_id,
                 });
                 match adapter.call(request, deadline).await {
-                    Err(err) => Err(adapter_failure(number, "status", err, &adapter.stderr_tail())),
+                    Err(err) => Err(adapter_failure(
+                        number,
+                        "status",
+                        err,
+                        &adapter.stderr_tail(),
+                    )),
                     Ok(answer) => unsupported(number, "status", &answer).and_then(|_| {
-                        let actual = answer.get("status").and_then(Value::as_str).unwrap_or("(absent)");
+                        let actual = answer
+                            .get("status")
+                            .and_then(Value::as_str)
+                            .unwrap_or("(absent)");
                         if actual == status.expect.as_str() {
                             Ok(Completion::Completed)
                         } else {
                             Err(mismatch(
                                 number,
                                 "status",
-                                vec![Diff::new("the client's record", status.expect.as_str(), actual)],
+                                vec![Diff::new(
+                                    "the client's record",
+                                    status.expect.as_str(),
+                                    actual,
+                                )],
                                 None,
                             ))
                         }
@@ -188,7 +239,10 @@ fn adapter_failure(step: usize, action: &str, error: AdapterError, stderr: &str)
     let detail = if stderr.is_empty() {
         format!("{error} (its stderr is empty)")
     } else {
-        format!("{error}\n    adapter stderr:\n      {}", stderr.replace('\n', "\n      "))
+        format!(
+            "{error}\n    adapter stderr:\n      {}",
+            stderr.replace('\n', "\n      ")
+        )
     };
     Failure::Transport {
         step,
@@ -230,7 +284,13 @@ fn unsupported(step: usize, action: &str, answer: &Value) -> Result<Completion, 
 }
 
 /// A payment-success notification as the provider sends it to a merchant.
-fn notification(key: &SigningKey, client_id: &str, judge: &Judge<'_>, event: Notification) -> Value {
+fn notification(
+    key: &SigningKey,
+    client_id: &str,
+    judge: &Judge<'_>,
+    event: Notification,
+    well_signed: bool,
+) -> Value {
     let Notification::PaymentSuccess = event;
     let body = json!({
         "notifyType": "PAYMENT_RESULT",
@@ -243,7 +303,12 @@ fn notification(key: &SigningKey, client_id: &str, judge: &Judge<'_>, event: Not
     .to_string();
     let path = "/notify/payment";
     let time = "2026-11-26T18:05:01+08:00";
-    let signature = sign_message(key, "1", "POST", path, client_id, time, body.as_bytes()).unwrap_or_default();
+    let mut signed_bytes = body.clone().into_bytes();
+    if !well_signed {
+        signed_bytes.extend_from_slice(b" ");
+    }
+    let signature =
+        sign_message(key, "1", "POST", path, client_id, time, &signed_bytes).unwrap_or_default();
     json!({
         "op": "notify",
         "path": path,
@@ -307,14 +372,37 @@ impl Judge<'_> {
         if let Some(want) = expect.attempts
             && want != attempts
         {
-            diffs.push(Diff::new("cancel requests sent", want.to_string(), attempts.to_string()));
+            diffs.push(Diff::new(
+                "cancel requests sent",
+                want.to_string(),
+                attempts.to_string(),
+            ));
         }
-        let outcome = answer.get("outcome").and_then(Value::as_str).unwrap_or("(absent)");
+        if let Some(least) = expect.min_attempts
+            && attempts < least
+        {
+            diffs.push(Diff::new(
+                "cancel requests sent",
+                format!("at least {least}"),
+                attempts.to_string(),
+            ));
+        }
+        let outcome = answer
+            .get("outcome")
+            .and_then(Value::as_str)
+            .unwrap_or("(absent)");
         if outcome != expect.outcome.as_str() {
-            diffs.push(Diff::new("the client's conclusion", expect.outcome.as_str(), outcome));
+            diffs.push(Diff::new(
+                "the client's conclusion",
+                expect.outcome.as_str(),
+                outcome,
+            ));
         }
         if let Some(code) = &expect.result_code {
-            let actual = answer.get("resultCode").and_then(Value::as_str).unwrap_or("(absent)");
+            let actual = answer
+                .get("resultCode")
+                .and_then(Value::as_str)
+                .unwrap_or("(absent)");
             if actual != code {
                 diffs.push(Diff::new("the reported resultCode", code.clone(), actual));
             }
@@ -362,8 +450,15 @@ impl Judge<'_> {
             diffs.push(Diff::new("header Request-Time", "present", "(absent)"));
         }
         let content_type = header("content-type").unwrap_or("(absent)");
-        if !content_type.to_ascii_lowercase().starts_with("application/json") {
-            diffs.push(Diff::new("header Content-Type", "application/json; charset=UTF-8", content_type));
+        if !content_type
+            .to_ascii_lowercase()
+            .starts_with("application/json")
+        {
+            diffs.push(Diff::new(
+                "header Content-Type",
+                "application/json; charset=UTF-8",
+                content_type,
+            ));
         }
         match header("signature") {
             None => diffs.push(Diff::new("header Signature", "present", "(absent)")),
@@ -386,25 +481,48 @@ impl Judge<'_> {
             }
         }
         match serde_json::from_slice::<Value>(&request.body) {
-            Err(err) => diffs.push(Diff::new("body", "a JSON cancel request", format!("not JSON: {err}"))),
+            Err(err) => diffs.push(Diff::new(
+                "body",
+                "a JSON cancel request",
+                format!("not JSON: {err}"),
+            )),
             Ok(json) => {
                 for violation in validate(Message::CancelRequest, &json) {
                     diffs.push(Diff::new(
-                        format!("body {} (schema {})", show_path(&violation.instance_path), violation.schema_path),
+                        format!(
+                            "body {} (schema {})",
+                            show_path(&violation.instance_path),
+                            violation.schema_path
+                        ),
                         "valid per the cancel request schema",
                         violation.message,
                     ));
                 }
-                let named = |key: &str, want: &str| json.get(key).and_then(Value::as_str).is_none_or(|id| id == want);
+                let named = |key: &str, want: &str| {
+                    json.get(key)
+                        .and_then(Value::as_str)
+                        .is_none_or(|id| id == want)
+                };
                 let wanted = match by {
                     GivenIds::PaymentId => json.get("paymentId").is_some(),
                     GivenIds::PaymentRequestId => json.get("paymentRequestId").is_some(),
-                    GivenIds::Both => json.get("paymentId").is_some() || json.get("paymentRequestId").is_some(),
+                    GivenIds::Both => {
+                        json.get("paymentId").is_some() || json.get("paymentRequestId").is_some()
+                    }
                 };
-                if !wanted || !named("paymentId", self.payment_id) || !named("paymentRequestId", self.payment_request_id) {
+                if !wanted
+                    || !named("paymentId", self.payment_id)
+                    || !named("paymentRequestId", self.payment_request_id)
+                {
                     diffs.push(Diff::new(
                         "identifiers",
-                        format!("the payment the client was asked to cancel: {}", show_ids(&(Some(self.payment_id.to_string()), Some(self.payment_request_id.to_string())))),
+                        format!(
+                            "the payment the client was asked to cancel: {}",
+                            show_ids(&(
+                                Some(self.payment_id.to_string()),
+                                Some(self.payment_request_id.to_string())
+                            ))
+                        ),
                         show_ids(&ids_of(request)),
                     ));
                 }

@@ -25,7 +25,9 @@ pub fn cases_by_rule(
         );
     for (name, rules) in cited {
         for rule in rules {
-            map.entry(rule.value.clone()).or_default().push(name.clone());
+            map.entry(rule.value.clone())
+                .or_default()
+                .push(name.clone());
         }
     }
     map

@@ -90,13 +90,19 @@ fn load_files<T: DeserializeOwned>(
 }
 
 /// Every cited rule exists.
-fn check_rules_cited(file: &Path, rules: &[Spanned<String>], catalog: &Catalog) -> Result<(), YamlError> {
+fn check_rules_cited(
+    file: &Path,
+    rules: &[Spanned<String>],
+    catalog: &Catalog,
+) -> Result<(), YamlError> {
     if rules.is_empty() {
         return Err(YamlError {
             file: file.to_path_buf(),
             line: 1,
             column: 1,
-            message: "`rules:` is empty: cite the rule ids from spec/rules.yaml that this case checks".into(),
+            message:
+                "`rules:` is empty: cite the rule ids from spec/rules.yaml that this case checks"
+                    .into(),
         });
     }
     for rule in rules {

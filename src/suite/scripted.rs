@@ -60,7 +60,10 @@ impl Scripted {
     }
 
     fn next_answer(&self) -> Answer {
-        let mut count = self.cancels.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut count = self
+            .cancels
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         let index = (*count).min(self.script.answers.len().saturating_sub(1));
         *count += 1;
         self.script
@@ -85,7 +88,10 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
             )
         })
         .collect();
-    let body = to_bytes(body, MAX_REQUEST_BYTES).await.unwrap_or_default().to_vec();
+    let body = to_bytes(body, MAX_REQUEST_BYTES)
+        .await
+        .unwrap_or_default()
+        .to_vec();
     let client_id = headers
         .iter()
         .find(|(name, _)| name == "client-id")
@@ -116,9 +122,7 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
             "cancelTime": script.cancel_time,
         })
     };
-    let result = |code: &str, status: &str| {
-        json!({"result": {"resultCode": code, "resultStatus": status, "resultMessage": code}})
-    };
+    let result = |code: &str, status: &str| json!({"result": {"resultCode": code, "resultStatus": status, "resultMessage": code}});
     let (body, signing) = match scripted.next_answer() {
         Answer::Success => (success(), Signing::Good),
         Answer::Unknown(code) => (result(&code, "U"), Signing::Good),
@@ -141,7 +145,13 @@ enum Signing {
     OverOtherBytes,
 }
 
-fn signed(key: &SigningKey, path: &str, client_id: &str, body: Vec<u8>, signing: Signing) -> Response {
+fn signed(
+    key: &SigningKey,
+    path: &str,
+    client_id: &str,
+    body: Vec<u8>,
+    signing: Signing,
+) -> Response {
     let time = time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default();

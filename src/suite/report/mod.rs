@@ -1,0 +1,470 @@
+//! The reports of a run, written after the test harness is done: JUnit XML
+//! for CI dashboards ([`junit`]), a JSON results file for tools ([`json`]),
+//! and a self-contained HTML conformance page for people ([`html`]).
+//!
+//! Each trial records its case's outcome in a shared [`Recorder`]; the
+//! records and the harness's own tally are reconciled in [`Report::new`], so
+//! every report counts exactly what libtest's summary line counts. Reports
+//! only ever hold text that was already rendered for a person, where keys
+//! and signatures are masked.
+
+pub mod html;
+pub mod json;
+pub mod junit;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use libtest_mimic::{Arguments, Conclusion, Trial};
+use time::OffsetDateTime;
+
+use crate::spec::catalog::Catalog;
+
+/// Where to write the reports; every one is optional.
+#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
+pub struct ReportArgs {
+    /// Write a JUnit XML report here (one testcase per case).
+    #[arg(long, value_name = "FILE")]
+    pub junit: Option<PathBuf>,
+    /// Write a JSON results file here (counts and every case's outcome).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write a self-contained HTML conformance page here (rules × cases).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+}
+
+impl ReportArgs {
+    pub fn any(&self) -> bool {
+        self.junit.is_some() || self.json.is_some() || self.html.is_some()
+    }
+}
+
+/// Which half of the suite ran.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Half {
+    /// `run`: the suite judged a server.
+    Server,
+    /// `client`: the suite judged a client through its adapter.
+    Client,
+}
+
+impl Half {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Half::Server => "server",
+            Half::Client => "client",
+        }
+    }
+
+    fn command(self) -> &'static str {
+        match self {
+            Half::Server => "cancel-conformance run",
+            Half::Client => "cancel-conformance client",
+        }
+    }
+}
+
+/// How one case ended, as the reports name it. libtest knows only passed,
+/// failed and ignored: an expected failure is one of its passes, an
+/// unexpected pass one of its failures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Outcome {
+    Pass,
+    ExpectedFail,
+    Ignored,
+    UnexpectedPass,
+    Fail,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 5] = [
+        Outcome::Pass,
+        Outcome::Fail,
+        Outcome::Ignored,
+        Outcome::ExpectedFail,
+        Outcome::UnexpectedPass,
+    ];
+
+    /// The name in every report (JSON `outcome`, HTML `data-outcome`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Outcome::Pass => "pass",
+            Outcome::Fail => "fail",
+            Outcome::Ignored => "ignored",
+            Outcome::ExpectedFail => "expected-fail",
+            Outcome::UnexpectedPass => "unexpected-pass",
+        }
+    }
+
+    /// What libtest counted it as.
+    pub fn counted_as_passed(self) -> bool {
+        matches!(self, Outcome::Pass | Outcome::ExpectedFail)
+    }
+
+    pub fn counted_as_failed(self) -> bool {
+        matches!(self, Outcome::Fail | Outcome::UnexpectedPass)
+    }
+}
+
+/// One case's outcome, with everything a report shows about it.
+#[derive(Debug, Clone)]
+pub struct CaseRecord {
+    /// The case's permanent name (`server/refund/...`).
+    pub name: String,
+    pub file: PathBuf,
+    pub description: String,
+    pub rules: Vec<String>,
+    pub outcome: Outcome,
+    /// The failure's heading (`MISMATCH`, `TRANSPORT FAILURE`, `BUG IN
+    /// CASE`, `UNEXPECTED PASS`), for failures and expected failures.
+    pub kind: Option<String>,
+    /// The rendered failure (masked), or why the case was ignored.
+    pub message: Option<String>,
+    /// The expectations file's reason, when the case is listed there.
+    pub expected_failure_reason: Option<String>,
+    pub duration: Duration,
+}
+
+impl CaseRecord {
+    /// The folder part of the name: `server/refund` for
+    /// `server/refund/partly-refunded-is-process-fail`.
+    pub fn folder(&self) -> &str {
+        self.name.rsplit_once('/').map_or("", |(folder, _)| folder)
+    }
+}
+
+/// Where the trials put their records; cloned into every trial.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder(Arc<Mutex<Vec<CaseRecord>>>);
+
+impl Recorder {
+    pub fn push(&self, record: CaseRecord) {
+        // A poisoned lock means another trial panicked while pushing; its
+        // record is reconciled later, and this one still counts.
+        let mut records = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        records.push(record);
+    }
+
+    fn take(&self) -> Vec<CaseRecord> {
+        let mut records = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        std::mem::take(&mut *records)
+    }
+}
+
+/// What is known of a trial before the harness runs it, to account for
+/// trials whose closure never recorded anything.
+#[derive(Debug, Clone)]
+pub struct Planned {
+    pub name: String,
+    pub file: PathBuf,
+    pub description: String,
+    pub rules: Vec<String>,
+    /// Left out by a filter, `--skip` or `--exact`: not in the run at all.
+    filtered_out: bool,
+    /// Counted as ignored without running (`--bench`).
+    ignored_by_harness: bool,
+}
+
+impl Planned {
+    pub fn new(
+        trial: &Trial,
+        args: &Arguments,
+        file: PathBuf,
+        description: String,
+        rules: Vec<String>,
+    ) -> Planned {
+        Planned {
+            name: trial.name().to_string(),
+            file,
+            description,
+            rules,
+            filtered_out: args.is_filtered_out(trial),
+            ignored_by_harness: args.is_ignored(trial),
+        }
+    }
+}
+
+/// What the run was, for the reports' headers.
+#[derive(Debug, Clone)]
+pub struct RunInfo {
+    pub half: Half,
+    /// What was judged, for people; never holds a secret.
+    pub target: String,
+    pub started: OffsetDateTime,
+    pub duration: Duration,
+}
+
+/// The run's tally, in libtest's terms: `passed` includes the expected
+/// failures and `failed` the unexpected passes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub total: u64,
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+    pub expected_failures: u64,
+    pub unexpected_passes: u64,
+    pub filtered_out: u64,
+}
+
+/// A whole run, ready to be written in any format.
+#[derive(Debug, Clone)]
+pub struct Report {
+    pub info: RunInfo,
+    /// Sorted by name.
+    pub cases: Vec<CaseRecord>,
+    pub filtered_out: u64,
+}
+
+impl Report {
+    /// Joins what the trials recorded with what the harness did: a trial
+    /// that ran but recorded nothing panicked (libtest counts it failed); one
+    /// the harness skipped is ignored; one filtered out is left out.
+    pub fn new(
+        info: RunInfo,
+        recorder: &Recorder,
+        planned: &[Planned],
+        conclusion: &Conclusion,
+    ) -> Report {
+        let mut recorded: BTreeMap<String, CaseRecord> = recorder
+            .take()
+            .into_iter()
+            .map(|record| (record.name.clone(), record))
+            .collect();
+        let mut cases = Vec::new();
+        for plan in planned.iter().filter(|plan| !plan.filtered_out) {
+            let record = recorded.remove(&plan.name).unwrap_or_else(|| {
+                let (outcome, message) = if plan.ignored_by_harness {
+                    (Outcome::Ignored, "not run: ignored by the harness arguments")
+                } else {
+                    (
+                        Outcome::Fail,
+                        "the case panicked; the run's output shows the panic",
+                    )
+                };
+                CaseRecord {
+                    name: plan.name.clone(),
+                    file: plan.file.clone(),
+                    description: plan.description.clone(),
+                    rules: plan.rules.clone(),
+                    outcome,
+                    kind: (outcome == Outcome::Fail).then(|| "PANIC".to_string()),
+                    message: Some(message.to_string()),
+                    expected_failure_reason: None,
+                    duration: Duration::ZERO,
+                }
+            });
+            cases.push(record);
+        }
+        cases.sort_by(|a, b| a.name.cmp(&b.name));
+        Report {
+            info,
+            cases,
+            filtered_out: conclusion.num_filtered_out,
+        }
+    }
+
+    pub fn counts(&self) -> Counts {
+        let mut counts = Counts {
+            filtered_out: self.filtered_out,
+            ..Counts::default()
+        };
+        for case in &self.cases {
+            counts.total += 1;
+            match case.outcome {
+                Outcome::Pass => counts.passed += 1,
+                Outcome::ExpectedFail => {
+                    counts.passed += 1;
+                    counts.expected_failures += 1;
+                }
+                Outcome::Fail => counts.failed += 1,
+                Outcome::UnexpectedPass => {
+                    counts.failed += 1;
+                    counts.unexpected_passes += 1;
+                }
+                Outcome::Ignored => counts.ignored += 1,
+            }
+        }
+        counts
+    }
+
+    /// Writes every report `paths` asks for; the first error names its file.
+    pub fn write(&self, paths: &ReportArgs, catalog: &Catalog) -> Result<(), String> {
+        if let Some(path) = &paths.junit {
+            write_file(path, &junit::render(self))?;
+        }
+        if let Some(path) = &paths.json {
+            write_file(path, &json::render(self))?;
+        }
+        if let Some(path) = &paths.html {
+            write_file(path, &html::render(self, catalog))?;
+        }
+        Ok(())
+    }
+}
+
+fn write_file(path: &Path, text: &str) -> Result<(), String> {
+    // CI recipes write into a reports/ folder that does not exist yet.
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
+    }
+    std::fs::write(path, text)
+        .map_err(|err| format!("cannot write the report {}: {err}", path.display()))
+}
+
+/// An endpoint as reports show it: any `user:password@` is masked.
+pub fn describe_endpoint(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!(
+            "{scheme}://{}@{}",
+            crate::signing::mask(&rest[..at]),
+            &rest[at + 1..]
+        ),
+        None => url.to_string(),
+    }
+}
+
+fn rfc3339(at: OffsetDateTime) -> String {
+    at.format(&time::format_description::well_known::Rfc3339)
+        .unwrap_or_default()
+}
+
+fn seconds(duration: Duration) -> String {
+    format!("{:.3}", duration.as_secs_f64())
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub(crate) fn record(name: &str, outcome: Outcome, rules: &[&str]) -> CaseRecord {
+        let failed = !matches!(outcome, Outcome::Pass | Outcome::Ignored);
+        CaseRecord {
+            name: name.to_string(),
+            file: PathBuf::from(format!("cases/{name}.yaml")),
+            description: format!("The behaviour of {name} holds."),
+            rules: rules.iter().map(|rule| rule.to_string()).collect(),
+            outcome,
+            kind: failed.then(|| match outcome {
+                Outcome::UnexpectedPass => "UNEXPECTED PASS".to_string(),
+                _ => "MISMATCH".to_string(),
+            }),
+            message: match outcome {
+                Outcome::Pass => None,
+                Outcome::Ignored => Some("needs the control plane".to_string()),
+                _ => Some(format!(
+                    "MISMATCH in case {name}\n  request:\n      signature: ***\n    <b>&\"quoted\"\u{1b}"
+                )),
+            },
+            expected_failure_reason: matches!(
+                outcome,
+                Outcome::ExpectedFail | Outcome::UnexpectedPass
+            )
+            .then(|| "the sandbox's window is 30 days".to_string()),
+            duration: Duration::from_millis(12),
+        }
+    }
+
+    /// One case of every outcome.
+    pub(crate) fn sample() -> Report {
+        Report {
+            info: RunInfo {
+                half: Half::Server,
+                target: "https://***@sandbox.example".to_string(),
+                started: OffsetDateTime::UNIX_EPOCH,
+                duration: Duration::from_millis(1500),
+            },
+            cases: vec![
+                record("server/a/passes", Outcome::Pass, &["cancel.by-payment-id"]),
+                record("server/a/fails", Outcome::Fail, &["cancel.by-payment-id"]),
+                record("server/b/ignored", Outcome::Ignored, &["cancel.by-payment-id"]),
+                record("server/b/expected", Outcome::ExpectedFail, &["cancel.by-payment-id"]),
+                record("server/b/unexpected", Outcome::UnexpectedPass, &[]),
+            ],
+            filtered_out: 3,
+        }
+    }
+
+    #[test]
+    fn counts_follow_libtest() {
+        let counts = sample().counts();
+        assert_eq!(
+            counts,
+            Counts {
+                total: 5,
+                passed: 2,
+                failed: 2,
+                ignored: 1,
+                expected_failures: 1,
+                unexpected_passes: 1,
+                filtered_out: 3,
+            }
+        );
+    }
+
+    #[test]
+    fn trials_that_recorded_nothing_are_reconciled() {
+        let args = Arguments {
+            filter: Some("kept".to_string()),
+            ..Arguments::default()
+        };
+        let trials = [
+            Trial::test("server/x/kept-panicked", || Ok(())),
+            Trial::test("server/x/kept-recorded", || Ok(())),
+            Trial::test("server/x/dropped", || Ok(())),
+        ];
+        let planned: Vec<Planned> = trials
+            .iter()
+            .map(|trial| Planned::new(trial, &args, PathBuf::new(), String::new(), vec![]))
+            .collect();
+        let recorder = Recorder::default();
+        recorder.push(record("server/x/kept-recorded", Outcome::Pass, &[]));
+        let conclusion = Conclusion {
+            num_filtered_out: 1,
+            num_passed: 1,
+            num_failed: 1,
+            num_ignored: 0,
+            num_measured: 0,
+        };
+        let report = Report::new(sample().info, &recorder, &planned, &conclusion);
+        let outcomes: Vec<(&str, Outcome)> = report
+            .cases
+            .iter()
+            .map(|case| (case.name.as_str(), case.outcome))
+            .collect();
+        assert_eq!(
+            outcomes,
+            [
+                ("server/x/kept-panicked", Outcome::Fail),
+                ("server/x/kept-recorded", Outcome::Pass)
+            ]
+        );
+        let counts = report.counts();
+        assert_eq!(
+            (counts.passed, counts.failed, counts.filtered_out),
+            (1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn endpoints_lose_their_credentials() {
+        assert_eq!(
+            describe_endpoint("https://user:pw@host:8443/x@y"),
+            "https://***@host:8443/x@y"
+        );
+        assert_eq!(
+            describe_endpoint("http://127.0.0.1:8080"),
+            "http://127.0.0.1:8080"
+        );
+    }
+}
