@@ -106,10 +106,15 @@ impl Target {
         }
         match &self.fixtures {
             Some(map) if !map.contains_key(&fixture.name) => Some(format!(
-                "fixture `{}` is not in the fixtures file: prepare a payment that is {} ({}) and add its ids under that name",
+                "fixture `{}` is not in the fixtures file: prepare a payment that is {} ({}{}) and add its ids under that name",
                 fixture.name,
                 fixture.state.as_str(),
-                fixture.method.as_str()
+                fixture.method.as_str(),
+                fixture
+                    .age
+                    .as_deref()
+                    .map(|age| format!(", paid {age} ago"))
+                    .unwrap_or_default()
             )),
             _ => None,
         }
