@@ -6,8 +6,9 @@ request would stop at the signature check. These hooks:
 * sign three requests in four with the TEST-ONLY merchant key
   (testdata/keys), over the exact bytes sent, as a registered test client, so
   that the body parser, the schema check, the store and the business rules are
-  reached; the fourth goes out as generated (unknown client, garbage
-  signature) to keep the authentication failures exercised;
+  reached; of the rest, half go out as generated (an unknown client) and half
+  as a registered client with the generated signature, to keep the
+  authentication failures exercised;
 * seed a real payment through the control plane for every other signed
   request with a valid body, so that S answers (and the refusals of captured,
   refunded, failed payments) are produced and checked against the schema;
@@ -36,6 +37,7 @@ import schemathesis
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
+from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.modes import GenerationMode
 from schemathesis.specs.openapi.checks import JsonSchemaError
 
@@ -50,6 +52,7 @@ SANDBOX_CLIENT_ID = "SANDBOX_CONFORMANCE_TEST_CLIENT"
 MERCHANT_KEY = serialization.load_der_private_key(
     base64.b64decode((KEYS / "merchant-private.pkcs8.b64").read_text()), password=None
 )
+MERCHANT_PUBLIC_KEY = MERCHANT_KEY.public_key()
 PROVIDER_KEY = serialization.load_der_public_key(
     base64.b64decode((KEYS / "provider-public.spki.b64").read_text())
 )
@@ -62,8 +65,6 @@ SEED_STATES = itertools.cycle(
 )
 _lock = threading.Lock()
 _calls = itertools.count()
-# Case ids (id(case)) the hook signed; read by the checks.
-_signed: set[int] = set()
 
 
 def _sign(method: str, path: str, client_id: str, time: str, body: bytes) -> str:
@@ -109,14 +110,16 @@ def _header(headers, name: str) -> str | None:
 def before_call(context, case, kwargs):
     with _lock:
         turn = next(_calls)
-    if turn % 4 == 3:
-        return  # sent as generated: exercises CLIENT_INVALID / INVALID_SIGNATURE
+    if turn % 8 == 3:
+        return  # sent as generated: an unknown client, CLIENT_INVALID
     headers = case.headers if case.headers is not None else {}
     for name in list(headers):
-        if name.lower() in ("client-id", "signature"):
+        if name.lower() == "client-id" or (name.lower() == "signature" and turn % 8 != 7):
             del headers[name]
     headers["Client-Id"] = SANDBOX_CLIENT_ID if "/sandbox/" in case.path else CLIENT_ID
     case.headers = headers
+    if turn % 8 == 7:
+        return  # a known client with the generated signature: INVALID_SIGNATURE
     body = case.body
     positive = case.meta is None or all(
         info.mode == GenerationMode.POSITIVE for info in case.meta.components.values()
@@ -130,7 +133,6 @@ def before_call(context, case, kwargs):
         if "paymentRequestId" in body:
             body["paymentRequestId"] = ids["paymentRequestId"]
     kwargs["auth"] = SignRequest()
-    _signed.add(id(case))
 
 
 def _parse_signature(value: str) -> tuple[str | None, bytes]:
@@ -139,7 +141,35 @@ def _parse_signature(value: str) -> tuple[str | None, bytes]:
         name, _, raw = piece.strip().partition("=")
         pairs[name.strip().lower()] = raw.strip()
     raw = urllib.parse.unquote(pairs.get("signature", ""))
-    return pairs.get("keyversion"), base64.b64decode(raw + "=" * (-len(raw) % 4))
+    try:
+        return pairs.get("keyversion"), base64.b64decode(raw + "=" * (-len(raw) % 4))
+    except ValueError:
+        return pairs.get("keyversion"), b""
+
+
+def _verifies(key, signature: bytes, content: bytes) -> bool:
+    try:
+        key.verify(signature, content, padding.PKCS1v15(), hashes.SHA256())
+        return True
+    except InvalidSignature:
+        return False
+
+
+def _validly_signed(request: requests.PreparedRequest) -> bool:
+    """Whether the request as sent carries a merchant signature that verifies
+    (derived from the wire, not remembered, so shrinking and replays agree)."""
+    headers = request.headers
+    if not all(headers.get(name) for name in ("Signature", "Client-Id", "Request-Time")):
+        return False
+    body = request.body or b""
+    if isinstance(body, str):
+        body = body.encode()
+    path = urllib.parse.urlsplit(request.url).path
+    content = (
+        f"{request.method} {path}\n{headers['Client-Id']}.{headers['Request-Time']}.".encode()
+        + body
+    )
+    return _verifies(MERCHANT_PUBLIC_KEY, _parse_signature(headers["Signature"])[1], content)
 
 
 @schemathesis.check
@@ -168,12 +198,10 @@ def answer_is_signed(ctx, response, case):
     key_version, raw_signature = _parse_signature(signature)
     if key_version != "1":
         raise AssertionError(f"the answer's keyVersion is {key_version!r}, not '1'")
-    try:
-        PROVIDER_KEY.verify(raw_signature, content, padding.PKCS1v15(), hashes.SHA256())
-    except InvalidSignature:
+    if not _verifies(PROVIDER_KEY, raw_signature, content):
         raise AssertionError(
             f"the answer's signature does not verify with the provider key over POST {path}"
-        ) from None
+        )
 
 
 @schemathesis.check
@@ -184,19 +212,18 @@ def never_success_unless_valid_and_signed(ctx, response, case):
     A request that is unsigned, not a POST, or whose body breaks the schema
     must never be answered S; no faults are scripted, so never U either."""
     status = (response.json() or {}).get("result", {}).get("resultStatus")
-    signed = id(case) in _signed
-    body_negative = case.meta is not None and any(
-        info.mode == GenerationMode.NEGATIVE
-        for location, info in case.meta.components.items()
-        if str(location) in ("body", "ParameterLocation.BODY")
-    )
-    if response.request.method != "POST" or not signed or body_negative:
+    body = case.meta and case.meta.components.get(ParameterLocation.BODY)
+    if response.request.method != "POST":
+        refused = "not a POST"
+    elif not _validly_signed(response.request):
+        refused = "not validly signed"
+    elif body is not None and body.mode == GenerationMode.NEGATIVE:
+        refused = "schema-invalid in its body"
+    else:
+        refused = None
+    if refused is not None:
         if status != "F":
-            raise AssertionError(
-                f"resultStatus {status!r} for a request that is "
-                f"{'not a POST' if response.request.method != 'POST' else 'unsigned' if not signed else 'schema-invalid'}"
-                "; expected F"
-            )
+            raise AssertionError(f"resultStatus {status!r} for a request {refused}; expected F")
     elif status not in ("S", "F"):
         raise AssertionError(f"resultStatus {status!r}; no fault was scripted, expected S or F")
 
@@ -211,7 +238,7 @@ class SuccessReached:
         self.succeeded = set()
 
     def after_response(self, ctx, response, case):
-        label = f"{case.method} {case.path}"
+        label = case.operation.label
         self.tested.add(label)
         try:
             status = (response.json() or {}).get("result", {}).get("resultStatus")

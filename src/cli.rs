@@ -6,12 +6,13 @@ use std::process::ExitCode;
 
 use std::path::PathBuf;
 
+use crate::config;
 use crate::server::{ClientKey, ServerConfig, TlsSetup};
 use crate::signing::VerifyingKey;
 use crate::spec::schema::{self, Dialect};
 use crate::spec::validate::{self, Message};
 
-pub use crate::suite::RunArgs;
+pub use crate::suite::{ClientArgs, RunArgs};
 
 /// Arguments of `cancel-conformance serve`.
 #[derive(Debug, clap::Args)]
@@ -47,17 +48,92 @@ pub struct ServeArgs {
     /// provider.
     #[arg(long)]
     pub no_control_plane: bool,
+    /// Send API answers without a signature, to benchmark the server without
+    /// RSA signing or to show how a client reacts to unsigned answers.
+    #[arg(long)]
+    pub unsigned_answers: bool,
 }
 
-/// `cancel-conformance run`.
-pub fn run(args: RunArgs) -> ExitCode {
+/// `cancel-conformance run`: as the library's, but a
+/// `cancel-conformance.yaml` in the current directory applies too.
+pub fn run(mut args: RunArgs) -> ExitCode {
+    args.config = config_here(args.config.take());
     crate::suite::run(args)
 }
+
+/// `cancel-conformance client`, with the same configuration file lookup.
+pub fn client(mut args: ClientArgs) -> ExitCode {
+    args.config = config_here(args.config.take());
+    crate::suite::run_client(args)
+}
+
+fn config_here(flag: Option<PathBuf>) -> Option<PathBuf> {
+    config::locate(flag.as_deref(), &config::process_env, Some(Path::new(".")))
+}
+
+/// Shown after `run --help`.
+pub const RUN_HELP: &str = "\
+Settings: a flag wins over an environment variable, which wins over the
+configuration file, which wins over the default. The configuration file is
+--config FILE, else $CANCEL_CONFORMANCE_CONFIG, else ./cancel-conformance.yaml
+if there is one. Keys never go in that file: it names key files, or the keys
+come from CANCEL_CONFORMANCE_MERCHANT_PRIVATE_KEY and
+CANCEL_CONFORMANCE_PROVIDER_PUBLIC_KEY.
+
+Examples:
+  cancel-conformance run                                     # every server case against the embedded reference server
+  cancel-conformance run refund                              # only the cases whose name contains `refund`
+  cancel-conformance run --endpoint http://127.0.0.1:8080 --junit report.xml --json results.json --html report.html
+  CANCEL_CONFORMANCE_MERCHANT_PRIVATE_KEY=\"$(cat merchant-private.b64)\" \\
+  CANCEL_CONFORMANCE_PROVIDER_PUBLIC_KEY=\"$(cat provider-public.b64)\" \\
+    cancel-conformance run --config sandbox.yaml
+
+A configuration file (every key optional; relative paths are relative to it):
+  endpoint: https://sandbox.provider.example
+  client_id: SANDBOX_XXXXXXXX
+  other_client_id: none
+  provider_public_key_file: keys/provider-public.b64   # or the env variable
+  key_version: 1
+  fixtures: sandbox-fixtures.yaml
+  expectations: sandbox-expectations.yaml
+  timeout_ms: 15000
+  reports:
+    junit: reports/conformance.xml
+    json: reports/conformance.json
+    html: reports/conformance.html
+
+Exit status: 0 no case failed (ignored cases and expected failures do not
+fail a run), 101 some case failed, 2 the run could not start or a report
+could not be written.";
+
+/// Shown after `client --help`.
+pub const CLIENT_HELP: &str = "\
+Settings: a flag wins over the `client:` section of the configuration file,
+which wins over the default. The configuration file is --config FILE, else
+$CANCEL_CONFORMANCE_CONFIG, else ./cancel-conformance.yaml if there is one.
+
+Examples:
+  cancel-conformance client --adapter \"cancel-conformance adapter\"           # the project's own Rust client
+  cancel-conformance client --tls --adapter \".venv/bin/python adapters/python/adapter.py\" \\
+    --expectations adapters/python/expectations.yaml --junit report.xml --html report.html
+
+A configuration file for a client SDK repository:
+  client:
+    adapter: node conformance/adapter.js
+    tls: true
+    expectations: conformance/expectations.yaml
+    reports:
+      junit: reports/conformance.xml
+      html: reports/conformance.html
+
+Exit status: 0 no case failed, 101 some case failed, 2 the run could not
+start or a report could not be written.";
 
 /// `cancel-conformance serve`.
 pub fn serve(args: ServeArgs) -> ExitCode {
     let mut config = ServerConfig::test_default();
     config.control_plane = !args.no_control_plane;
+    config.sign_responses = !args.unsigned_answers;
     for client in &args.clients {
         let Some((id, file)) = client.split_once('=') else {
             eprintln!("error: --client `{client}` is not ID=FILE");

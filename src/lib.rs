@@ -7,6 +7,11 @@
 
 pub mod cli;
 pub mod client;
+pub mod config;
+/// The bodies of the `fuzz/` targets, shared with `tests/properties.rs`;
+/// not part of the API.
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod server;
 pub mod signing;
 pub mod spec;

@@ -1,4 +1,4 @@
-//! The `cancel-conformance` command line: `run`, `serve`, `schema`, `validate`.
+//! The `cancel-conformance` command line: `run`, `client`, `serve`, `schema`, `validate`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +14,7 @@ use cancel_conformance::spec::validate::Message;
     name = "cancel-conformance",
     version,
     about = "Specification and conformance suite for the payment cancel API",
-    after_help = "Examples:\n  cancel-conformance run                               # every server case against the embedded reference server\n  cancel-conformance run --endpoint http://127.0.0.1:8080 refund\n  cancel-conformance serve --addr 127.0.0.1:8080\n  cancel-conformance schema --out spec\n  cancel-conformance validate --message cancel-response captured.json"
+    after_help = "Examples:\n  cancel-conformance run                               # every server case against the embedded reference server\n  cancel-conformance run --endpoint http://127.0.0.1:8080 refund\n  cancel-conformance run --config sandbox.yaml --junit report.xml --html report.html\n  cancel-conformance client --adapter \"cancel-conformance adapter\"\n  cancel-conformance serve --addr 127.0.0.1:8080\n  cancel-conformance schema --out spec\n  cancel-conformance validate --message cancel-response captured.json\n\n`run` and `client` read ./cancel-conformance.yaml when present (see `run --help`)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -24,9 +24,11 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Run every server case against the embedded reference server, or --endpoint URL.
+    #[command(after_help = cli::RUN_HELP)]
     Run(Box<cli::RunArgs>),
     /// Judge a client through its adapter: the suite plays the provider.
-    Client(Box<cancel_conformance::suite::ClientArgs>),
+    #[command(after_help = cli::CLIENT_HELP)]
+    Client(Box<cli::ClientArgs>),
     /// The project's own Rust client as a client-half adapter (JSON lines
     /// on stdin/stdout, INTERPRETING.md §8); started by `client --adapter`.
     #[command(hide = true)]
@@ -64,7 +66,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse_from(args);
     match cli.command {
         Command::Run(args) => cli::run(*args),
-        Command::Client(args) => cancel_conformance::suite::run_client(*args),
+        Command::Client(args) => cli::client(*args),
         Command::Adapter => cancel_conformance::client::adapter::adapter_main(),
         Command::Serve(args) => cli::serve(args),
         Command::Schema { out, draft } => cli::schema(&out, draft),

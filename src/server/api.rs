@@ -30,12 +30,12 @@ use super::body::{BodyError, read_limited};
 use super::config::ClientKey;
 use super::request_log::LoggedRequest;
 use super::store::{CallOutcome, CallResult, CancelOutcome, Delivery, Lookup, Operation};
-use crate::signing::{SignatureHeader, verify_message};
+use crate::signing::{SignatureHeader, VerifyError, content_to_sign};
 use crate::spec::api::{
     CANCEL_PATH, CancelRequest, INQUIRY_PATH, InquiryRequest, SANDBOX_CANCEL_PATH,
     SANDBOX_INQUIRY_PATH,
 };
-use crate::spec::validate::{Message, validate};
+use crate::spec::validate::{Message, is_valid, validate};
 
 const CLIENT_ID: &str = "client-id";
 const REQUEST_TIME: &str = "request-time";
@@ -111,9 +111,11 @@ fn decide(shared: &Shared, parts: &Parts, body: &Bytes) -> (Verdict, Delivery) {
     let Some(endpoint) = Endpoint::of(path) else {
         return (Verdict::NoInterface, Delivery::Now);
     };
-    record(shared, parts, body);
+    // Parsed once, for the log and (after authentication) for the call.
+    let parsed = serde_json::from_slice::<Value>(body);
+    record(shared, parts, body, parsed.as_ref().ok());
     match authenticate(shared, parts, body) {
-        Ok(client_id) => call(shared, endpoint, client_id, body),
+        Ok(client_id) => call(shared, endpoint, client_id, body, parsed),
         Err(verdict) => (verdict, Delivery::Now),
     }
 }
@@ -188,18 +190,29 @@ fn check_signature(
     {
         return Err(Verdict::KeyNotFound { announced });
     }
-    verify_message(
-        &client.public_key,
-        text,
-        parts.method.as_str(),
-        parts.uri.path(),
-        client_id,
-        request_time,
-        body,
-    )
-    .map(|_| ())
-    .map_err(|error| Verdict::SignatureInvalid {
-        reason: error.to_string(),
+    // What `signing::verify_message` does, on the header parsed above
+    // rather than parsing it a second time.
+    let key = &client.public_key;
+    let failure = if header.signature.len() != key.signature_len() {
+        VerifyError::WrongSignatureLength {
+            expected: key.signature_len(),
+            found: header.signature.len(),
+        }
+    } else {
+        let content = content_to_sign(
+            parts.method.as_str(),
+            parts.uri.path(),
+            client_id,
+            request_time,
+            body,
+        );
+        if key.verify(&content, &header.signature) {
+            return Ok(());
+        }
+        VerifyError::Mismatch
+    };
+    Err(Verdict::SignatureInvalid {
+        reason: failure.to_string(),
     })
 }
 
@@ -218,8 +231,14 @@ impl Deciding {
     }
 }
 
-fn call(shared: &Shared, endpoint: Endpoint, client_id: &str, body: &Bytes) -> (Verdict, Delivery) {
-    let deciding = match parse_body(endpoint, body) {
+fn call(
+    shared: &Shared,
+    endpoint: Endpoint,
+    client_id: &str,
+    body: &Bytes,
+    parsed: serde_json::Result<Value>,
+) -> (Verdict, Delivery) {
+    let deciding = match parse_parsed_body(endpoint, body, parsed) {
         Ok(deciding) => deciding,
         Err(verdict) => return (verdict, Delivery::Now),
     };
@@ -252,17 +271,41 @@ fn call(shared: &Shared, endpoint: Endpoint, client_id: &str, body: &Bytes) -> (
 /// serde alone is not trusted with the shape (an `Option` field accepts
 /// `null`, and lengths are not its business): the request schema decides,
 /// and serde only reads what the schema has accepted.
+#[cfg(test)]
 fn parse_body(endpoint: Endpoint, body: &[u8]) -> Result<Deciding, Verdict> {
-    let instance: Value = serde_json::from_slice(body).map_err(|error| Verdict::BodyNotJson {
+    parse_parsed_body(endpoint, body, serde_json::from_slice(body))
+}
+
+/// [`parse_body`] on the result of parsing `body` as JSON.
+fn parse_parsed_body(
+    endpoint: Endpoint,
+    body: &[u8],
+    parsed: serde_json::Result<Value>,
+) -> Result<Deciding, Verdict> {
+    let instance: Value = parsed.map_err(|error| Verdict::BodyNotJson {
         reason: error.to_string(),
     })?;
     if !instance.is_object() {
         return Err(Verdict::BodyNotObject);
     }
+    // serde_json keeps the last of a repeated key, other parsers the first
+    // (RFC 8259 §4 leaves it open), so `{"paymentId":"a","paymentId":"b"}`
+    // would cancel whichever payment this parser picks: refused instead.
+    if let Err(error) = serde_json::from_slice::<UniqueKeys>(body) {
+        return Err(Verdict::BodyShape {
+            violations: vec![error.to_string()],
+        });
+    }
     // The schema also says that an empty or null id is not an id (rule
     // ident.empty-or-null-param-illegal): ids have minLength 1 and are
     // strings only.
-    let violations = validate(endpoint.message(), &instance);
+    // The common case, a valid body, is told apart without collecting
+    // violations; only an invalid one is examined for its messages.
+    let violations = if is_valid(endpoint.message(), &instance) {
+        Vec::new()
+    } else {
+        validate(endpoint.message(), &instance)
+    };
     if !violations.is_empty() {
         return Err(Verdict::BodyShape {
             violations: violations
@@ -304,9 +347,69 @@ fn parse_body(endpoint: Endpoint, body: &[u8]) -> Result<Deciding, Verdict> {
     }
 }
 
+/// Any JSON value in which no object names a key twice (compared after
+/// unescaping, so `"payment\u0049d"` is `"paymentId"`).
+struct UniqueKeys;
+
+impl<'de> serde::Deserialize<'de> for UniqueKeys {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_any(UniqueKeys)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for UniqueKeys {
+    type Value = UniqueKeys;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_bool<E>(self, _: bool) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_i64<E>(self, _: i64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_u64<E>(self, _: u64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_f64<E>(self, _: f64) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_str<E>(self, _: &str) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_unit<E>(self) -> Result<Self, E> {
+        Ok(self)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self, A::Error> {
+        while seq.next_element::<UniqueKeys>()?.is_some() {}
+        Ok(self)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        while let Some(key) = map.next_key::<String>()? {
+            if !seen.insert(key.clone()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the key {key:?} is given twice"
+                )));
+            }
+            map.next_value::<UniqueKeys>()?;
+        }
+        Ok(self)
+    }
+}
+
 /// Logs a request to an API path for the control plane, when its body names
 /// a payment. The Signature header is never logged.
-fn record(shared: &Shared, parts: &Parts, body: &Bytes) {
+fn record(shared: &Shared, parts: &Parts, body: &Bytes, parsed: Option<&Value>) {
     let named = |fields: &Map<String, Value>, key: &str| {
         fields
             .get(key)
@@ -314,7 +417,7 @@ fn record(shared: &Shared, parts: &Parts, body: &Bytes) {
             .filter(|id| !id.is_empty())
             .map(str::to_string)
     };
-    let Ok(Value::Object(fields)) = serde_json::from_slice::<Value>(body) else {
+    let Some(Value::Object(fields)) = parsed else {
         return;
     };
     let named_payment_id = named(&fields, "paymentId");
@@ -401,6 +504,26 @@ mod tests {
             Ok(format!("paymentId={longest}"))
         );
         assert!(parse_body(Endpoint::Cancel, b"{\"paymentId\":\"\xff\"}").is_err());
+    }
+
+    #[test]
+    fn a_key_given_twice_is_param_illegal_however_it_is_spelled() {
+        for body in [
+            r#"{"paymentId":"a","paymentId":"b"}"#,
+            r#"{"paymentId":"a","payment\u0049d":"a"}"#,
+            r#"{"paymentRequestId":"R","paymentId":"P","paymentRequestId":"R"}"#,
+        ] {
+            assert_eq!(decided(body), Err("PARAM_ILLEGAL".into()), "{body}");
+        }
+        let Err(Verdict::BodyShape { violations }) =
+            parse_body(Endpoint::Cancel, br#"{"paymentId":"a","paymentId":"b"}"#)
+        else {
+            panic!("a duplicate key is a shape violation");
+        };
+        assert_eq!(
+            violations,
+            ["the key \"paymentId\" is given twice at line 1 column 28"]
+        );
     }
 
     #[test]

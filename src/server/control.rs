@@ -24,7 +24,7 @@ use super::body::{BodyError, read_limited};
 use super::clock::wire_time;
 use super::config::DEFAULT_CLIENT_ID;
 use super::request_log::LoggedRequest;
-use super::store::{Fault, Seed, StoreError, UnknownCode};
+use super::store::{Fault, MAX_SEED_COUNT, Seed, StoreError, UnknownCode};
 use crate::suite::case::{Event, FaultKind, FixtureState, Method};
 
 /// Where the control plane lives.
@@ -86,6 +86,9 @@ fn store_error(error: StoreError, payment_id: &str) -> ControlError {
             "a payment's age and clock moves are limited to {} days",
             super::store::MAX_CLOCK_SHIFT.as_secs() / 86_400
         )),
+        StoreError::BadCount => {
+            ControlError::BadRequest(format!("count must be 1 to {MAX_SEED_COUNT}"))
+        }
     }
 }
 
@@ -135,6 +138,9 @@ struct SeedBody {
     age_ms: u64,
     #[serde(default)]
     owner: Option<String>,
+    /// The bulk form: this many payments alike, for benchmarks.
+    #[serde(default)]
+    count: Option<u64>,
 }
 
 #[derive(Debug, Serialize)]
@@ -144,7 +150,30 @@ struct SeededPayment {
     payment_request_id: String,
 }
 
-async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<SeededPayment> {
+/// The answer to either form: one payment's ids, or (with `count`) how many
+/// were made and the ids of the first and the last; the ids in between
+/// follow from those (INTERPRETING.md §5).
+#[derive(Debug, Serialize)]
+#[serde(untagged)]
+enum Seeded {
+    One(SeededPayment),
+    Many {
+        count: u64,
+        first: SeededPayment,
+        last: SeededPayment,
+    },
+}
+
+impl From<super::store::Ids> for SeededPayment {
+    fn from(ids: super::store::Ids) -> Self {
+        SeededPayment {
+            payment_id: ids.payment_id,
+            payment_request_id: ids.payment_request_id,
+        }
+    }
+}
+
+async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<Seeded> {
     let body: SeedBody = json_body(&shared, request).await?;
     let owner = body.owner.unwrap_or_else(|| DEFAULT_CLIENT_ID.to_string());
     if owner.is_empty() || owner.len() > MAX_OWNER_LEN {
@@ -152,19 +181,33 @@ async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<Seed
             "owner must be a client id of 1 to {MAX_OWNER_LEN} bytes"
         )));
     }
-    let ids = shared
-        .store
-        .seed(Seed {
-            state: body.state,
-            method: body.method,
-            age: Duration::from_millis(body.age_ms),
-            owner,
-        })
-        .map_err(|error| store_error(error, ""))?;
-    Ok(Json(SeededPayment {
-        payment_id: ids.payment_id,
-        payment_request_id: ids.payment_request_id,
-    }))
+    let seed = Seed {
+        state: body.state,
+        method: body.method,
+        age: Duration::from_millis(body.age_ms),
+        owner,
+    };
+    let seeded = match body.count {
+        None => Seeded::One(
+            shared
+                .store
+                .seed(seed)
+                .map_err(|error| store_error(error, ""))?
+                .into(),
+        ),
+        Some(count) => {
+            let (first, last) = shared
+                .store
+                .seed_many(seed, count)
+                .map_err(|error| store_error(error, ""))?;
+            Seeded::Many {
+                count,
+                first: first.into(),
+                last: last.into(),
+            }
+        }
+    };
+    Ok(Json(seeded))
 }
 
 // ----- GET /control/v1/payments/{paymentId}

@@ -44,7 +44,7 @@ pub use config::{
 };
 pub use control::PREFIX as CONTROL_PREFIX;
 pub use serve::{RunningServer, ServeError, serve_router, start};
-pub use store::{CancelOutcome, MAX_CLOCK_SHIFT, Payment, Refusal, UnknownCode};
+pub use store::{CancelOutcome, MAX_CLOCK_SHIFT, MAX_SEED_COUNT, Payment, Refusal, UnknownCode};
 pub use tls::{DEFAULT_SELF_SIGNED_HOSTS, TlsSetup};
 
 /// What every handler shares: the configuration, the payments, the log.

@@ -6,18 +6,23 @@
 //! It takes "now" as an argument and does no I/O, so the rules are tested at
 //! exact instants.
 //!
-//! [`Store`] holds the payments behind one lock, so that a cancel and a
-//! concurrent refund or capture on the same payment are ordered and never give
-//! contradictory answers. It also owns each payment's clock offset (moved by
-//! the control plane so windows expire without waiting, per payment so that
-//! parallel tests never disturb each other) and its scripted faults.
+//! [`Store`] holds the payments, each behind the lock of its shard, so that a
+//! cancel and a concurrent refund or capture on the same payment are ordered
+//! and never give contradictory answers. It also owns each payment's clock
+//! offset (moved by the control plane so windows expire without waiting, per
+//! payment so that parallel tests never disturb each other) and its scripted
+//! faults.
+//!
+//! The store is built for millions of payments: a payment is found from its
+//! id without hashing (the ids the store hands out spell a serial number),
+//! and is kept in about 60 bytes.
 
-use std::collections::{HashMap, VecDeque};
-use std::sync::{Mutex, MutexGuard};
+use std::collections::{HashSet, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use time::OffsetDateTime;
-use time::macros::format_description;
 
 use super::clock::{Clock, WIRE_OFFSET};
 use super::config::Windows;
@@ -83,6 +88,61 @@ impl Payment {
     /// the window): a repeat is always S, refunds win over capture, and the
     /// window only matters for a payment that could otherwise be cancelled.
     pub fn cancel(&mut self, now: OffsetDateTime, windows: &Windows) -> CancelOutcome {
+        let mut life = self.lifecycle();
+        let outcome = life.cancel(now, windows);
+        self.set_lifecycle(life);
+        outcome
+    }
+
+    /// The last instant a cancel of this payment is still in time; `None`
+    /// when no window applies (not paid yet, or a deadline beyond the
+    /// calendar).
+    pub fn cancel_deadline(&self, windows: &Windows) -> Option<OffsetDateTime> {
+        self.lifecycle().cancel_deadline(windows)
+    }
+
+    /// Applies an outside event if the current state allows it; returns
+    /// whether it was accepted. A refused event changes nothing.
+    pub fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
+        let mut life = self.lifecycle();
+        let applied = life.apply(event, now);
+        self.set_lifecycle(life);
+        applied
+    }
+
+    /// The `paymentStatus` an inquiry reports.
+    pub fn status(&self) -> PaymentStatus {
+        self.lifecycle().status()
+    }
+
+    fn lifecycle(&self) -> Lifecycle {
+        Lifecycle {
+            method: self.method,
+            state: self.state,
+            paid_at: self.paid_at,
+            cancel_time: self.cancel_time,
+        }
+    }
+
+    fn set_lifecycle(&mut self, life: Lifecycle) {
+        self.state = life.state;
+        self.paid_at = life.paid_at;
+        self.cancel_time = life.cancel_time;
+    }
+}
+
+/// The part of a payment the rules read and change: [`Payment`] without its
+/// names, so that the store runs the same rules on its compact records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Lifecycle {
+    method: Method,
+    state: FixtureState,
+    paid_at: Option<OffsetDateTime>,
+    cancel_time: Option<OffsetDateTime>,
+}
+
+impl Lifecycle {
+    fn cancel(&mut self, now: OffsetDateTime, windows: &Windows) -> CancelOutcome {
         match self.state {
             FixtureState::Cancelled => {
                 // Set whenever the state is; `now` only guards against a
@@ -118,10 +178,7 @@ impl Payment {
         }
     }
 
-    /// The last instant a cancel of this payment is still in time; `None`
-    /// when no window applies (not paid yet, or a deadline beyond the
-    /// calendar).
-    pub fn cancel_deadline(&self, windows: &Windows) -> Option<OffsetDateTime> {
+    fn cancel_deadline(&self, windows: &Windows) -> Option<OffsetDateTime> {
         let paid_at = self.paid_at?;
         match self.method {
             Method::Card => paid_at.checked_add(windows.card.try_into().ok()?),
@@ -137,9 +194,7 @@ impl Payment {
         }
     }
 
-    /// Applies an outside event if the current state allows it; returns
-    /// whether it was accepted. A refused event changes nothing.
-    pub fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
+    fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
         use FixtureState as S;
         let next = match (event, self.state) {
             // A late payment-success notification is absorbed: the payment
@@ -159,8 +214,7 @@ impl Payment {
         true
     }
 
-    /// The `paymentStatus` an inquiry reports.
-    pub fn status(&self) -> PaymentStatus {
+    fn status(&self) -> PaymentStatus {
         match self.state {
             FixtureState::AwaitingBuyer => PaymentStatus::Processing,
             FixtureState::Paid
@@ -307,16 +361,49 @@ pub enum StoreError {
     UnknownPayment,
     /// An age or clock move beyond [`MAX_CLOCK_SHIFT`].
     ClockShiftTooLarge,
+    /// A seeding count of 0 or above [`MAX_SEED_COUNT`].
+    BadCount,
 }
 
-struct Entry {
-    payment: Payment,
-    /// Added to real now to get this payment's now.
+/// How many locks the payments are spread over. A payment always lives
+/// under the same one, so every operation on it is still atomic; payments
+/// under different locks never wait for each other.
+const SHARDS: usize = 64;
+
+/// The most payments one seeding call may create: a bound on what a single
+/// control-plane request can make the server allocate (about 60 MB).
+pub const MAX_SEED_COUNT: u64 = 1_000_000;
+
+/// `paid_at` / `cancel_time` not set.
+const NO_INSTANT: i64 = i64::MIN;
+
+/// Digits of the serial number that ends both ids of a payment.
+const SERIAL_DIGITS: usize = 17;
+/// Digits of the date that starts a payment id.
+const DATE_DIGITS: usize = 8;
+const REQUEST_ID_PREFIX: &str = "PAY_REQ_";
+
+/// One payment as the store keeps it. Its ids are not stored: they are
+/// spelled from `date` and the serial number the slot is found by.
+struct Slot {
+    /// The seeding day (UTC+8) as `yyyymmdd`, part of both ids.
+    date: u32,
+    method: Method,
+    state: FixtureState,
+    /// Shared by every payment of the same owner.
+    owner: Arc<str>,
+    /// Unix nanoseconds, or [`NO_INSTANT`].
+    paid_at: i64,
+    /// Unix nanoseconds, or [`NO_INSTANT`].
+    cancel_time: i64,
+    /// Added to real now to get this payment's now; at most
+    /// [`MAX_CLOCK_SHIFT`].
     offset: Duration,
-    faults: VecDeque<Fault>,
+    /// Scripted faults, first first; boxed because almost no payment has any.
+    faults: Option<Box<VecDeque<Fault>>>,
 }
 
-impl Entry {
+impl Slot {
     fn now(&self, real_now: OffsetDateTime) -> OffsetDateTime {
         // The offset is bounded by MAX_CLOCK_SHIFT, so this only saturates
         // for a clock set near the end of the calendar.
@@ -326,40 +413,148 @@ impl Entry {
             .unwrap_or(real_now)
     }
 
-    fn ids(&self) -> Ids {
-        Ids {
-            payment_id: self.payment.payment_id.clone(),
-            payment_request_id: self.payment.payment_request_id.clone(),
+    fn lifecycle(&self) -> Lifecycle {
+        Lifecycle {
+            method: self.method,
+            state: self.state,
+            paid_at: instant_of(self.paid_at),
+            cancel_time: instant_of(self.cancel_time),
         }
+    }
+
+    fn set_lifecycle(&mut self, life: Lifecycle) {
+        self.state = life.state;
+        self.paid_at = nanos_of(life.paid_at);
+        self.cancel_time = nanos_of(life.cancel_time);
     }
 
     /// Consumes one call's worth of the first scripted fault.
     fn take_fault(&mut self) -> Option<Fault> {
-        let front = self.faults.front_mut()?;
+        let faults = self.faults.as_mut()?;
+        let front = faults.front_mut()?;
         let fault = *front;
         front.count = front.count.saturating_sub(1);
         if front.count == 0 {
-            self.faults.pop_front();
+            faults.pop_front();
+            if faults.is_empty() {
+                self.faults = None;
+            }
         }
         Some(fault)
     }
 }
 
-#[derive(Default)]
-struct Inner {
-    payments: HashMap<String, Entry>,
-    /// paymentRequestId → paymentId.
-    by_request_id: HashMap<String, String>,
+/// Unix nanoseconds: every instant the store holds is within
+/// [`MAX_CLOCK_SHIFT`] of now, far inside the ±292 years an `i64` spans.
+fn nanos_of(instant: Option<OffsetDateTime>) -> i64 {
+    instant.map_or(NO_INSTANT, |instant| {
+        i64::try_from(instant.unix_timestamp_nanos()).unwrap_or(NO_INSTANT + 1)
+    })
+}
+
+fn instant_of(nanos: i64) -> Option<OffsetDateTime> {
+    (nanos != NO_INSTANT)
+        .then(|| OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos)).ok())
+        .flatten()
+}
+
+/// Where a payment is: its serial number, and the date its ids carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Key {
+    date: u32,
     serial: u64,
 }
 
-/// All payments, behind one lock: every call and event on the store is
-/// atomic, which is what makes concurrent cancels, refunds and captures on
-/// one payment answer consistently. Nothing slow happens under the lock.
+impl Key {
+    /// `{date:8}{serial:017}`, e.g. `2024030500000000000000001`.
+    fn of_payment_id(id: &str) -> Option<Key> {
+        if id.len() != DATE_DIGITS + SERIAL_DIGITS {
+            return None;
+        }
+        let (date, serial) = id.split_at(DATE_DIGITS);
+        Some(Key {
+            date: u32::try_from(digits(date)?).ok()?,
+            serial: digits(serial)?,
+        })
+    }
+
+    /// `PAY_REQ_{date:8}_{serial:017}`.
+    fn of_request_id(id: &str) -> Option<Key> {
+        let rest = id.strip_prefix(REQUEST_ID_PREFIX)?;
+        if rest.len() != DATE_DIGITS + 1 + SERIAL_DIGITS {
+            return None;
+        }
+        let (date, serial) = rest.split_at(DATE_DIGITS);
+        Some(Key {
+            date: u32::try_from(digits(date)?).ok()?,
+            serial: digits(serial.strip_prefix('_')?)?,
+        })
+    }
+
+    fn ids(self) -> Ids {
+        let Key { date, serial } = self;
+        Ids {
+            payment_id: format!("{date:0DATE_DIGITS$}{serial:0SERIAL_DIGITS$}"),
+            payment_request_id: format!(
+                "{REQUEST_ID_PREFIX}{date:0DATE_DIGITS$}_{serial:0SERIAL_DIGITS$}"
+            ),
+        }
+    }
+
+    fn shard(self) -> usize {
+        // The remainder is below SHARDS, so it fits.
+        usize::try_from(self.serial % SHARDS as u64).unwrap_or(0)
+    }
+
+    fn index(self) -> usize {
+        usize::try_from(self.serial / SHARDS as u64).unwrap_or(usize::MAX)
+    }
+}
+
+/// The value of a string of ASCII digits, nothing else.
+fn digits(text: &str) -> Option<u64> {
+    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// The day of `now` at UTC+8 as `yyyymmdd`, the date in fresh ids (0 for a
+/// year outside 0..=9999, which the bounded clocks never reach).
+fn date_code(now: OffsetDateTime) -> u32 {
+    let local = now.to_offset(WIRE_OFFSET);
+    match u32::try_from(local.year()) {
+        Ok(year) if year <= 9999 => {
+            year * 10_000 + u32::from(u8::from(local.month())) * 100 + u32::from(local.day())
+        }
+        _ => 0,
+    }
+}
+
+type Shard = Mutex<Vec<Option<Slot>>>;
+
+/// All payments. Each lives in one of [`SHARDS`] vectors, at the place its
+/// serial number gives, behind that vector's lock: every call and event on a
+/// payment holds its lock from the first read to the last write, which is
+/// what makes concurrent cancels, refunds and captures on one payment answer
+/// consistently. Nothing slow happens under a lock.
 pub struct Store {
-    inner: Mutex<Inner>,
+    shards: Box<[Shard]>,
+    /// The last serial number handed out.
+    serial: AtomicU64,
+    /// One copy of each owner's client id, shared by its payments.
+    owners: Mutex<HashSet<Arc<str>>>,
     clock: Clock,
     windows: Windows,
+}
+
+/// Locks a mutex of the store. Nothing panics while holding one, and every
+/// update is a single assignment of a consistent value, so a poisoned lock
+/// still guards consistent data.
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Store {
@@ -369,23 +564,48 @@ impl Store {
 
     pub fn with_clock(windows: Windows, clock: Clock) -> Self {
         Self {
-            inner: Mutex::new(Inner::default()),
+            shards: (0..SHARDS).map(|_| Mutex::new(Vec::new())).collect(),
+            serial: AtomicU64::new(0),
+            owners: Mutex::new(HashSet::new()),
             clock,
             windows,
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Inner> {
-        // Nothing panics while holding the lock, and every update is a single
-        // assignment of a consistent value, so a poisoned lock still guards
-        // consistent data.
-        self.inner
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    /// Runs `f` on the payment under its lock; `None` when there is none.
+    fn with_slot<R>(&self, key: Key, f: impl FnOnce(&mut Slot) -> R) -> Option<R> {
+        let mut shard = lock(&self.shards[key.shard()]);
+        let slot = shard.get_mut(key.index())?.as_mut()?;
+        (slot.date == key.date).then(|| f(slot))
+    }
+
+    fn with_payment<R>(&self, payment_id: &str, f: impl FnOnce(&mut Slot) -> R) -> Option<R> {
+        self.with_slot(Key::of_payment_id(payment_id)?, f)
+    }
+
+    fn owner(&self, owner: String) -> Arc<str> {
+        let mut owners = lock(&self.owners);
+        if let Some(known) = owners.get(owner.as_str()) {
+            return Arc::clone(known);
+        }
+        let owner: Arc<str> = owner.into();
+        owners.insert(Arc::clone(&owner));
+        owner
     }
 
     /// Creates a payment in the requested state with fresh ids.
     pub fn seed(&self, seed: Seed) -> Result<Ids, StoreError> {
+        self.seed_many(seed, 1).map(|(first, _)| first)
+    }
+
+    /// Creates `count` (1 to [`MAX_SEED_COUNT`]) payments alike, and returns
+    /// the ids of the first and the last. Their serial numbers are
+    /// consecutive: the i-th payment's ids are the first's with i added to
+    /// the number that ends them.
+    pub fn seed_many(&self, seed: Seed, count: u64) -> Result<(Ids, Ids), StoreError> {
+        if count == 0 || count > MAX_SEED_COUNT {
+            return Err(StoreError::BadCount);
+        }
         if seed.age > MAX_CLOCK_SHIFT {
             return Err(StoreError::ClockShiftTooLarge);
         }
@@ -403,143 +623,162 @@ impl Store {
             FixtureState::AwaitingBuyer | FixtureState::Cancelled | FixtureState::Failed => None,
         };
         let cancel_time = (seed.state == FixtureState::Cancelled).then_some(at);
-
-        let mut inner = self.lock();
-        inner.serial += 1;
-        let ids = fresh_ids(now, inner.serial);
-        let payment = Payment {
-            payment_id: ids.payment_id.clone(),
-            payment_request_id: ids.payment_request_id.clone(),
-            owner: seed.owner,
+        let owner = self.owner(seed.owner);
+        let date = date_code(now);
+        let first = self.serial.fetch_add(count, Ordering::Relaxed) + 1;
+        let last = first + (count - 1);
+        let slot = || Slot {
+            date,
             method: seed.method,
             state: seed.state,
-            paid_at,
-            cancel_time,
+            owner: Arc::clone(&owner),
+            paid_at: nanos_of(paid_at),
+            cancel_time: nanos_of(cancel_time),
+            offset: Duration::ZERO,
+            faults: None,
         };
-        inner
-            .by_request_id
-            .insert(ids.payment_request_id.clone(), ids.payment_id.clone());
-        inner.payments.insert(
-            ids.payment_id.clone(),
-            Entry {
-                payment,
-                offset: Duration::ZERO,
-                faults: VecDeque::new(),
-            },
-        );
-        Ok(ids)
+        // Shard by shard, so a large seed takes each lock once.
+        let shards = SHARDS as u64;
+        for (number, shard) in self.shards.iter().enumerate() {
+            let number = number as u64;
+            let start = first + (number + shards - first % shards) % shards;
+            if start > last {
+                continue;
+            }
+            let mut shard = lock(shard);
+            let end = Key {
+                date,
+                serial: last - (last + shards - number) % shards,
+            }
+            .index();
+            if shard.len() <= end {
+                // One allocation for a large seed (reserve grows to exactly
+                // what is asked when that is more than double).
+                let additional = end + 1 - shard.len();
+                shard.reserve(additional);
+                shard.resize_with(end + 1, || None);
+            }
+            for serial in (start..=last).step_by(SHARDS) {
+                shard[Key { date, serial }.index()] = Some(slot());
+            }
+        }
+        Ok((
+            Key {
+                date,
+                serial: first,
+            }
+            .ids(),
+            Key { date, serial: last }.ids(),
+        ))
     }
 
     /// A cancel or inquiry by `caller`: lookup, ownership, scripted fault and
-    /// the business rule, all under one lock.
+    /// the business rule, all under the payment's lock.
     pub fn call(&self, caller: &str, lookup: Lookup<'_>, operation: Operation) -> CallOutcome {
         let real_now = self.clock.now();
-        let mut inner = self.lock();
-        let payment_id = match lookup {
-            Lookup::PaymentId(id) => id.to_string(),
-            Lookup::PaymentRequestId(id) => match inner.by_request_id.get(id) {
-                Some(payment_id) => payment_id.clone(),
-                None => return CallOutcome::NotFound,
-            },
+        let key = match lookup {
+            Lookup::PaymentId(id) => Key::of_payment_id(id),
+            Lookup::PaymentRequestId(id) => Key::of_request_id(id),
         };
-        let Some(entry) = inner.payments.get_mut(&payment_id) else {
+        let Some(key) = key else {
             return CallOutcome::NotFound;
         };
-        if entry.payment.owner != caller {
-            return CallOutcome::AccessDenied;
-        }
-        let delivery = match entry.take_fault() {
-            None => Delivery::Now,
-            Some(fault) => match fault.kind {
-                FaultKind::Unknown => return CallOutcome::Unknown(fault.code),
-                FaultKind::Delay => Delivery::After(fault.delay),
-                FaultKind::Drop => Delivery::Drop,
-            },
-        };
-        let now = entry.now(real_now);
-        let ids = entry.ids();
-        let result = match operation {
-            Operation::Cancel => CallResult::Cancel {
-                ids,
-                outcome: entry.payment.cancel(now, &self.windows),
-            },
-            Operation::Inquiry => CallResult::Inquiry {
-                ids,
-                status: entry.payment.status(),
-            },
-        };
-        CallOutcome::Done { result, delivery }
+        let windows = &self.windows;
+        let outcome = self.with_slot(key, |slot| {
+            if *slot.owner != *caller {
+                return CallOutcome::AccessDenied;
+            }
+            let delivery = match slot.take_fault() {
+                None => Delivery::Now,
+                Some(fault) => match fault.kind {
+                    FaultKind::Unknown => return CallOutcome::Unknown(fault.code),
+                    FaultKind::Delay => Delivery::After(fault.delay),
+                    FaultKind::Drop => Delivery::Drop,
+                },
+            };
+            let now = slot.now(real_now);
+            let mut life = slot.lifecycle();
+            let result = match operation {
+                Operation::Cancel => {
+                    let outcome = life.cancel(now, windows);
+                    slot.set_lifecycle(life);
+                    CallResult::Cancel {
+                        ids: key.ids(),
+                        outcome,
+                    }
+                }
+                Operation::Inquiry => CallResult::Inquiry {
+                    ids: key.ids(),
+                    status: life.status(),
+                },
+            };
+            CallOutcome::Done { result, delivery }
+        });
+        outcome.unwrap_or(CallOutcome::NotFound)
     }
 
     pub fn view(&self, payment_id: &str) -> Option<PaymentView> {
         let real_now = self.clock.now();
-        let inner = self.lock();
-        let entry = inner.payments.get(payment_id)?;
-        Some(PaymentView {
-            payment: entry.payment.clone(),
-            now: entry.now(real_now),
+        let key = Key::of_payment_id(payment_id)?;
+        self.with_slot(key, |slot| {
+            let ids = key.ids();
+            let life = slot.lifecycle();
+            PaymentView {
+                payment: Payment {
+                    payment_id: ids.payment_id,
+                    payment_request_id: ids.payment_request_id,
+                    owner: slot.owner.to_string(),
+                    method: life.method,
+                    state: life.state,
+                    paid_at: life.paid_at,
+                    cancel_time: life.cancel_time,
+                },
+                now: slot.now(real_now),
+            }
         })
     }
 
     pub fn ids(&self, payment_id: &str) -> Option<Ids> {
-        self.lock().payments.get(payment_id).map(Entry::ids)
+        let key = Key::of_payment_id(payment_id)?;
+        self.with_slot(key, |_| key.ids())
     }
 
     pub fn apply_event(&self, payment_id: &str, event: Event) -> Result<EventOutcome, StoreError> {
         let real_now = self.clock.now();
-        let mut inner = self.lock();
-        let entry = inner
-            .payments
-            .get_mut(payment_id)
-            .ok_or(StoreError::UnknownPayment)?;
-        let now = entry.now(real_now);
-        let applied = entry.payment.apply(event, now);
-        Ok(EventOutcome {
-            applied,
-            state: entry.payment.state,
+        self.with_payment(payment_id, |slot| {
+            let now = slot.now(real_now);
+            let mut life = slot.lifecycle();
+            let applied = life.apply(event, now);
+            slot.set_lifecycle(life);
+            EventOutcome {
+                applied,
+                state: slot.state,
+            }
         })
+        .ok_or(StoreError::UnknownPayment)
     }
 
     /// Moves the payment's clock forward by `by`.
     pub fn advance(&self, payment_id: &str, by: Duration) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let entry = inner
-            .payments
-            .get_mut(payment_id)
-            .ok_or(StoreError::UnknownPayment)?;
-        let offset = entry
-            .offset
-            .checked_add(by)
-            .filter(|offset| *offset <= MAX_CLOCK_SHIFT)
-            .ok_or(StoreError::ClockShiftTooLarge)?;
-        entry.offset = offset;
-        Ok(())
+        self.with_payment(payment_id, |slot| {
+            slot.offset = slot
+                .offset
+                .checked_add(by)
+                .filter(|offset| *offset <= MAX_CLOCK_SHIFT)
+                .ok_or(StoreError::ClockShiftTooLarge)?;
+            Ok(())
+        })
+        .ok_or(StoreError::UnknownPayment)?
     }
 
     /// Queues a fault behind any already scripted for the payment.
     pub fn script_fault(&self, payment_id: &str, fault: Fault) -> Result<(), StoreError> {
-        let mut inner = self.lock();
-        let entry = inner
-            .payments
-            .get_mut(payment_id)
-            .ok_or(StoreError::UnknownPayment)?;
-        if fault.count > 0 {
-            entry.faults.push_back(fault);
-        }
-        Ok(())
-    }
-}
-
-/// Ids that look like the provider's (a date and digits) and the merchant's
-/// (a prefix), unique within the store through `serial`.
-fn fresh_ids(now: OffsetDateTime, serial: u64) -> Ids {
-    let date = now
-        .to_offset(WIRE_OFFSET)
-        .format(format_description!("[year][month][day]"))
-        .unwrap_or_else(|_| "00000000".to_string());
-    Ids {
-        payment_id: format!("{date}{serial:017}"),
-        payment_request_id: format!("PAY_REQ_{date}_{serial:017}"),
+        self.with_payment(payment_id, |slot| {
+            if fault.count > 0 {
+                slot.faults.get_or_insert_default().push_back(fault);
+            }
+        })
+        .ok_or(StoreError::UnknownPayment)
     }
 }
 
@@ -1184,6 +1423,120 @@ mod tests {
         assert_ne!(a.payment_request_id, b.payment_request_id);
         assert_eq!(a.payment_id, "2024030500000000000000001");
         assert!(a.payment_id.len() <= MAX_ID_LEN && a.payment_request_id.len() <= MAX_ID_LEN);
+    }
+
+    #[test]
+    fn bulk_seeds_are_consecutive_and_found_by_either_id() {
+        let store = store_at(T0);
+        let before = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+        let (first, last) = store
+            .seed_many(
+                Seed {
+                    state: FixtureState::Captured,
+                    method: Method::Card,
+                    age: Duration::ZERO,
+                    owner: OWNER.into(),
+                },
+                200,
+            )
+            .unwrap();
+        assert_eq!(first.payment_id, "2024030500000000000000002");
+        assert_eq!(
+            first.payment_request_id,
+            "PAY_REQ_20240305_00000000000000002"
+        );
+        assert_eq!(last.payment_id, "2024030500000000000000201");
+        assert_eq!(
+            last.payment_request_id,
+            "PAY_REQ_20240305_00000000000000201"
+        );
+        for serial in 2..=201u64 {
+            let payment_id = format!("20240305{serial:017}");
+            let view = store.view(&payment_id).expect("seeded");
+            assert_eq!(view.payment.state, FixtureState::Captured);
+            assert_eq!(
+                view.payment.payment_request_id,
+                format!("PAY_REQ_20240305_{serial:017}")
+            );
+            let by_request = store.call(
+                OWNER,
+                Lookup::PaymentRequestId(&view.payment.payment_request_id),
+                Operation::Inquiry,
+            );
+            assert!(matches!(by_request, CallOutcome::Done { .. }), "{serial}");
+        }
+        assert_eq!(
+            store.view(&before.payment_id).unwrap().payment.state,
+            FixtureState::Paid
+        );
+        let after = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+        assert_eq!(after.payment_id, "2024030500000000000000202");
+    }
+
+    #[test]
+    fn seed_counts_are_bounded() {
+        let store = store_at(T0);
+        let seed = || Seed {
+            state: FixtureState::Paid,
+            method: Method::Card,
+            age: Duration::ZERO,
+            owner: OWNER.into(),
+        };
+        assert_eq!(store.seed_many(seed(), 0), Err(StoreError::BadCount));
+        assert_eq!(
+            store.seed_many(seed(), MAX_SEED_COUNT + 1),
+            Err(StoreError::BadCount)
+        );
+    }
+
+    #[test]
+    fn ids_that_merely_look_alike_find_nothing() {
+        let store = store_at(T0);
+        let ids = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+        assert_eq!(ids.payment_id, "2024030500000000000000001");
+        for payment_id in [
+            "2024030600000000000000001",
+            "2024030500000000000000000",
+            "2024030500000000000000002",
+            "02024030500000000000000001",
+            "024030500000000000000001",
+            " 2024030500000000000000001",
+            "2024030500000000000000001 ",
+            "+024030500000000000000001",
+            "PAY_REQ_20240305_00000000000000001",
+            "",
+        ] {
+            assert_eq!(
+                store.call(OWNER, Lookup::PaymentId(payment_id), Operation::Cancel),
+                CallOutcome::NotFound,
+                "{payment_id:?}"
+            );
+            assert_eq!(store.view(payment_id), None, "{payment_id:?}");
+        }
+        for request_id in [
+            "PAY_REQ_20240306_00000000000000001",
+            "PAY_REQ_20240305_00000000000000002",
+            "PAY_REQ_20240305-00000000000000001",
+            "pay_req_20240305_00000000000000001",
+            "PAY_REQ_20240305_000000000000000001",
+            "PAY_REQ_2024030500000000000000001",
+            "2024030500000000000000001",
+        ] {
+            assert_eq!(
+                store.call(
+                    OWNER,
+                    Lookup::PaymentRequestId(request_id),
+                    Operation::Cancel
+                ),
+                CallOutcome::NotFound,
+                "{request_id:?}"
+            );
+        }
+        assert_eq!(
+            store.view(&ids.payment_id).unwrap().payment.state,
+            FixtureState::Paid,
+            "nothing was cancelled"
+        );
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The conformance runner: loads the cases, runs one libtest-mimic test per
 //! case against a target (the embedded reference server, or any endpoint),
-//! and renders what went wrong.
+//! renders what went wrong, and writes the run's reports.
 
 pub mod adapter;
 pub mod case;
@@ -12,83 +12,113 @@ pub mod expectations;
 pub mod failure;
 pub mod http;
 pub mod load;
+pub mod report;
 pub mod scripted;
 pub mod target;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use libtest_mimic::{Completion, Failed, Trial};
+use libtest_mimic::{Completion, Conclusion, Failed, Trial};
 
+use crate::config::{self, Config, RunSettings};
 use crate::server::{self, ServerConfig};
 use crate::signing::{SigningKey, VerifyingKey, test_keys};
 use crate::spec::catalog::Catalog;
 use expectations::Expectations;
 use failure::{CaseContext, Failure, render};
-use load::{LoadedCase, load_cases};
+use load::{Loaded, LoadedCase, load_cases};
+use report::{CaseRecord, Half, Outcome, Planned, Recorder, Report, ReportArgs, RunInfo};
 use target::Target;
 
-/// Arguments of `cancel-conformance run`.
+/// Arguments of `cancel-conformance run`. Settings left out here come from
+/// the environment, then the configuration file, then the defaults
+/// ([`crate::config`]).
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
+    /// Configuration file [env: CANCEL_CONFORMANCE_CONFIG] [default:
+    /// ./cancel-conformance.yaml if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// Base URL of the implementation to judge (scheme, host, port). Without
-    /// it, the embedded reference server is started on 127.0.0.1:0.
-    #[arg(long, env = "CANCEL_CONFORMANCE_ENDPOINT")]
+    /// it, the embedded reference server is started on 127.0.0.1:0 [env:
+    /// CANCEL_CONFORMANCE_ENDPOINT] [config: endpoint].
+    #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
-    /// The client id to call as.
-    #[arg(long, env = "CANCEL_CONFORMANCE_CLIENT_ID", default_value = server::DEFAULT_CLIENT_ID)]
-    pub client_id: String,
+    /// The client id to call as [env: CANCEL_CONFORMANCE_CLIENT_ID] [config:
+    /// client_id] [default: the test client].
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
     /// Another client id of the same merchant (same key), for the
-    /// ACCESS_DENIED cases; `none` if there is none.
-    #[arg(long, env = "CANCEL_CONFORMANCE_OTHER_CLIENT_ID", default_value = server::OTHER_CLIENT_ID)]
-    pub other_client_id: String,
-    /// File holding the merchant private key (base64 PKCS#8, or PEM). The
-    /// key itself may be given in CANCEL_CONFORMANCE_MERCHANT_PRIVATE_KEY
-    /// instead. Default: the TEST-ONLY key of testdata/keys.
-    #[arg(long)]
+    /// ACCESS_DENIED cases; `none` if there is none [env:
+    /// CANCEL_CONFORMANCE_OTHER_CLIENT_ID] [config: other_client_id]
+    /// [default: the second test client].
+    #[arg(long, value_name = "ID")]
+    pub other_client_id: Option<String>,
+    /// File holding the merchant private key (base64 PKCS#8, or PEM); or the
+    /// key itself in CANCEL_CONFORMANCE_MERCHANT_PRIVATE_KEY [config:
+    /// merchant_private_key_file] [default: the TEST-ONLY key of
+    /// testdata/keys].
+    #[arg(long, value_name = "FILE")]
     pub merchant_private_key_file: Option<PathBuf>,
     /// File holding the provider public key (base64 SPKI, or PEM); or the
-    /// key itself in CANCEL_CONFORMANCE_PROVIDER_PUBLIC_KEY. Default: the
-    /// TEST-ONLY provider key.
-    #[arg(long)]
+    /// key itself in CANCEL_CONFORMANCE_PROVIDER_PUBLIC_KEY [config:
+    /// provider_public_key_file] [default: the TEST-ONLY provider key].
+    #[arg(long, value_name = "FILE")]
     pub provider_public_key_file: Option<PathBuf>,
-    /// The merchant key's version, as sent in the Signature header.
-    #[arg(long, env = "CANCEL_CONFORMANCE_KEY_VERSION", default_value = "1")]
-    pub key_version: String,
+    /// The merchant key's version, as sent in the Signature header [env:
+    /// CANCEL_CONFORMANCE_KEY_VERSION] [config: key_version] [default: 1].
+    #[arg(long, value_name = "N")]
+    pub key_version: Option<String>,
     /// Fixtures file (fixture name → prepared payment ids) for a target
-    /// without the control plane, such as a vendor sandbox.
-    #[arg(long)]
+    /// without the control plane, such as a vendor sandbox [config:
+    /// fixtures].
+    #[arg(long, value_name = "FILE")]
     pub fixtures: Option<PathBuf>,
-    /// Expectations file: the target's known deviations.
-    #[arg(long)]
+    /// Expectations file: the target's known deviations [config:
+    /// expectations].
+    #[arg(long, value_name = "FILE")]
     pub expectations: Option<PathBuf>,
-    /// The cases directory.
-    #[arg(long)]
+    /// The cases directory, holding server/ [config: cases] [default:
+    /// ./cases, else the one this binary was built from].
+    #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
     /// PEM certificate to trust for an https endpoint with a self-signed
-    /// certificate (as `serve --tls` makes).
-    #[arg(long)]
+    /// certificate (as `serve --tls` makes) [config: ca_cert].
+    #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
-    /// How long one exchange may take, in milliseconds.
-    #[arg(long, default_value_t = 10_000)]
-    pub timeout_ms: u64,
+    /// How long one exchange may take, in milliseconds [config: timeout_ms]
+    /// [default: 10000].
+    #[arg(long, value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+    #[command(flatten)]
+    pub reports: ReportArgs,
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
 }
 
-/// The cases directory: as given, else `cases/` here, else the one this
-/// binary was built from.
-pub fn cases_dir(given: Option<&Path>) -> PathBuf {
+/// The cases directory: as given, else `cases/` here if it holds `half`,
+/// else the one this binary was built from. An installed binary whose
+/// source tree is gone has none: the error says what to give.
+pub fn cases_dir(given: Option<&Path>, half: &str) -> Result<PathBuf, String> {
     if let Some(dir) = given {
-        return dir.to_path_buf();
+        return Ok(dir.to_path_buf());
     }
     let here = PathBuf::from("cases");
-    if here.is_dir() {
-        return here;
+    if here.join(half).is_dir() {
+        return Ok(here);
     }
-    PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/cases"))
+    let built_from = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/cases"));
+    if built_from.join(half).is_dir() {
+        return Ok(built_from);
+    }
+    Err(format!(
+        "cannot find the cases: neither ./cases/{half} nor {}/{half} (the source tree this binary was built from) exists; give --cases DIR (or `cases:` in {}) pointing at the cases/ directory of a cancel-conformance checkout",
+        built_from.display(),
+        config::FILE_NAME,
+    ))
 }
 
 /// A problem that stops the run before any case runs.
@@ -97,34 +127,58 @@ fn setup_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
+/// The configuration file `--config` or CANCEL_CONFORMANCE_CONFIG names,
+/// read. (The command line also looks for one in the current directory;
+/// the library does not, so that tests never pick up a stray file.)
+fn read_config(flag: Option<&Path>) -> Result<Option<Config>, String> {
+    match config::locate(flag, &config::process_env, None) {
+        Some(file) => {
+            let config = config::load(&file).map_err(|err| err.to_string())?;
+            eprintln!("note: settings from {}", file.display());
+            Ok(Some(config))
+        }
+        None => Ok(None),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| format!("cannot start the async runtime: {err}"))
+}
+
 /// `cancel-conformance run`.
 pub fn run(args: RunArgs) -> ExitCode {
+    let config = match read_config(args.config.as_deref()) {
+        Ok(config) => config,
+        Err(err) => return setup_error(err),
+    };
+    let settings = config::run_settings(&args, &config::process_env, config.as_ref());
     let catalog = match Catalog::embedded() {
         Ok(catalog) => Arc::new(catalog),
         Err(err) => return setup_error(err),
     };
-    let dir = cases_dir(args.cases.as_deref());
-    let cases = match load_cases(&dir, "server", &catalog) {
+    let cases = match cases_dir(settings.cases.as_deref(), "server")
+        .and_then(|dir| load_cases(&dir, "server", &catalog))
+    {
         Ok(cases) => cases,
         Err(err) => return setup_error(err),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(err) => return setup_error(format!("cannot start the async runtime: {err}")),
+        Err(err) => return setup_error(err),
     };
     let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
-    let expectations = match &args.expectations {
+    let expectations = match &settings.expectations {
         Some(file) => match Expectations::load(file, &names) {
             Ok(expectations) => expectations,
             Err(err) => return setup_error(err),
         },
         None => Expectations::default(),
     };
-    let ca = match &args.ca_cert {
+    let ca = match &settings.ca_cert {
         Some(file) => match std::fs::read(file) {
             Ok(pem) => Some(pem),
             Err(err) => return setup_error(format!("cannot read {}: {err}", file.display())),
@@ -140,7 +194,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     let (shared, _server) = if args.libtest.list {
         (None, None)
     } else {
-        match runtime.block_on(prepare_target(&args)) {
+        match runtime.block_on(prepare_target(&settings)) {
             Ok((target, server)) => (
                 Some(Arc::new(Shared {
                     target,
@@ -152,121 +206,201 @@ pub fn run(args: RunArgs) -> ExitCode {
             Err(err) => return setup_error(err),
         }
     };
-    let trials = cases
+    let target = shared
+        .as_ref()
+        .map(|shared| shared.target.description.clone())
+        .unwrap_or_default();
+    let recorder = Recorder::default();
+    let (trials, planned): (Vec<Trial>, Vec<Planned>) = cases
         .into_iter()
-        .map(|loaded| trial(loaded, shared.clone(), &catalog, &expectations))
-        .collect();
+        .map(|loaded| {
+            trial(
+                loaded,
+                shared.clone(),
+                &catalog,
+                &expectations,
+                &recorder,
+                &args.libtest,
+            )
+        })
+        .unzip();
+    let started = time::OffsetDateTime::now_utc();
+    let clock = Instant::now();
     let conclusion = libtest_mimic::run(&args.libtest, trials);
+    let info = RunInfo {
+        half: Half::Server,
+        target,
+        started,
+        duration: clock.elapsed(),
+    };
+    finish(
+        &conclusion,
+        &args.libtest,
+        &settings.reports,
+        info,
+        &recorder,
+        &planned,
+        &catalog,
+    )
+}
+
+/// Writes the reports the run asked for and chooses the exit code: 0 when
+/// no case failed, 101 (libtest's) when one did, 2 when a report cannot be
+/// written — a CI gate must not pass without the report it publishes.
+fn finish(
+    conclusion: &Conclusion,
+    libtest: &libtest_mimic::Arguments,
+    paths: &ReportArgs,
+    info: RunInfo,
+    recorder: &Recorder,
+    planned: &[Planned],
+    catalog: &Catalog,
+) -> ExitCode {
+    if libtest.list || !paths.any() {
+        return conclusion.exit_code();
+    }
+    let report = Report::new(info, recorder, planned, conclusion);
+    if let Err(err) = report.write(paths, catalog) {
+        return setup_error(err);
+    }
     conclusion.exit_code()
 }
 
-/// Arguments of `cancel-conformance client`.
+/// Arguments of `cancel-conformance client`. Settings left out here come
+/// from the `client:` section of the configuration file, then the defaults.
 #[derive(Debug, clap::Args)]
 pub struct ClientArgs {
+    /// Configuration file [env: CANCEL_CONFORMANCE_CONFIG] [default:
+    /// ./cancel-conformance.yaml if present].
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
     /// The adapter command, run through `sh -c` once per case; it speaks
-    /// the JSON-lines protocol of INTERPRETING.md §8.
-    #[arg(long)]
-    pub adapter: String,
+    /// the JSON-lines protocol of INTERPRETING.md §8 [config: client.adapter].
+    #[arg(long, value_name = "CMD ARGS")]
+    pub adapter: Option<String>,
     /// Serve the scripted provider over HTTPS with a self-signed
     /// certificate (passed to the adapter as CC_CA_CERT), for clients that
-    /// only speak TLS.
+    /// only speak TLS [config: client.tls].
     #[arg(long)]
     pub tls: bool,
-    /// How long the client waits for an answer (CC_TIMEOUT_MS).
-    #[arg(long, default_value_t = 400)]
-    pub client_timeout_ms: u64,
+    /// How long the client waits for an answer (CC_TIMEOUT_MS) [config:
+    /// client.client_timeout_ms] [default: 400].
+    #[arg(long, value_name = "MS")]
+    pub client_timeout_ms: Option<u64>,
     /// The most cancel requests a client may send for one cancel
-    /// (CC_MAX_ATTEMPTS).
-    #[arg(long, default_value_t = 5)]
-    pub max_attempts: u32,
-    /// Expectations file: the client's known deviations.
-    #[arg(long)]
+    /// (CC_MAX_ATTEMPTS) [config: client.max_attempts] [default: 5].
+    #[arg(long, value_name = "N")]
+    pub max_attempts: Option<u32>,
+    /// Expectations file: the client's known deviations [config:
+    /// client.expectations].
+    #[arg(long, value_name = "FILE")]
     pub expectations: Option<PathBuf>,
-    /// The cases directory.
-    #[arg(long)]
+    /// The cases directory, holding client/ [config: cases] [default:
+    /// ./cases, else the one this binary was built from].
+    #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
+    #[command(flatten)]
+    pub reports: ReportArgs,
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
 }
 
 /// `cancel-conformance client`.
 pub fn run_client(args: ClientArgs) -> ExitCode {
+    let settings = match read_config(args.config.as_deref())
+        .and_then(|config| config::client_settings(&args, config.as_ref()))
+    {
+        Ok(settings) => settings,
+        Err(err) => return setup_error(err),
+    };
     let catalog = match Catalog::embedded() {
         Ok(catalog) => Arc::new(catalog),
         Err(err) => return setup_error(err),
     };
-    let dir = cases_dir(args.cases.as_deref());
-    let cases = match load::load_client_cases(&dir, &catalog) {
+    let cases = match cases_dir(settings.cases.as_deref(), "client")
+        .and_then(|dir| load::load_client_cases(&dir, &catalog))
+    {
         Ok(cases) => cases,
         Err(err) => return setup_error(err),
     };
     let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
-    let expectations = match &args.expectations {
+    let expectations = match &settings.expectations {
         Some(file) => match Expectations::load(file, &names) {
             Ok(expectations) => expectations,
             Err(err) => return setup_error(err),
         },
         None => Expectations::default(),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(err) => return setup_error(format!("cannot start the async runtime: {err}")),
+        Err(err) => return setup_error(err),
     };
     let scratch = std::env::temp_dir().join(format!("cancel-conformance-{}", std::process::id()));
     if let Err(err) = std::fs::create_dir_all(&scratch) {
         return setup_error(format!("cannot create {}: {err}", scratch.display()));
     }
     let run = client_exec::ClientRun {
-        adapter: args.adapter.clone(),
-        tls: args.tls,
-        client_timeout: Duration::from_millis(args.client_timeout_ms),
-        max_attempts: args.max_attempts,
+        adapter: settings.adapter.clone(),
+        tls: settings.tls,
+        client_timeout: Duration::from_millis(settings.client_timeout_ms),
+        max_attempts: settings.max_attempts,
         scratch_dir: scratch.clone(),
     };
     let handle = runtime.handle().clone();
-    let trials = cases
+    let recorder = Recorder::default();
+    let (trials, planned): (Vec<Trial>, Vec<Planned>) = cases
         .into_iter()
         .map(|loaded| {
             let expected_failure = expectations.reason(&loaded.name).map(str::to_string);
-            let is_expected = expected_failure.is_some();
+            let context = context_of(&loaded, |case| (&case.description, &case.rules));
             let catalog = catalog.clone();
+            let recorder = recorder.clone();
             let run = run.clone();
             let handle = handle.clone();
+            let trial_context = context.clone();
             let trial = Trial::ignorable_test(loaded.name.clone(), move || {
-                let context = CaseContext {
-                    name: loaded.name.clone(),
-                    file: loaded.file.clone(),
-                    description: loaded
-                        .case
-                        .as_ref()
-                        .map(|c| c.description.clone())
-                        .unwrap_or_default(),
-                    rules: loaded
-                        .case
-                        .as_ref()
-                        .map(|c| c.rules.iter().map(|r| r.value.clone()).collect())
-                        .unwrap_or_default(),
-                };
-                let outcome = match &loaded.case {
-                    Err(error) => Err(Failure::CaseBug(error.clone())),
-                    Ok(case) => handle.block_on(client_exec::run_client_case(case, &run)),
-                };
-                judge(outcome, expected_failure.as_deref(), &context, &catalog)
+                judged_and_recorded(
+                    &trial_context,
+                    expected_failure.as_deref(),
+                    &catalog,
+                    &recorder,
+                    || match &loaded.case {
+                        Err(error) => Err(Failure::CaseBug(error.clone())),
+                        Ok(case) => handle.block_on(client_exec::run_client_case(case, &run)),
+                    },
+                )
             });
-            if is_expected {
-                trial.with_kind("expected-fail")
-            } else {
-                trial
-            }
+            planned_trial(
+                trial,
+                &context,
+                expectations.reason(&context.name),
+                &args.libtest,
+            )
         })
-        .collect();
+        .unzip();
+    let started = time::OffsetDateTime::now_utc();
+    let clock = Instant::now();
     let conclusion = libtest_mimic::run(&args.libtest, trials);
     let _ = std::fs::remove_dir_all(&scratch);
-    conclusion.exit_code()
+    let info = RunInfo {
+        half: Half::Client,
+        target: format!(
+            "the client behind adapter `{}` (scripted provider over {})",
+            report::describe_adapter(&settings.adapter),
+            if settings.tls { "HTTPS" } else { "HTTP" }
+        ),
+        started,
+        duration: clock.elapsed(),
+    };
+    finish(
+        &conclusion,
+        &args.libtest,
+        &settings.reports,
+        info,
+        &recorder,
+        &planned,
+        &catalog,
+    )
 }
 
 /// What every trial shares.
@@ -276,46 +410,127 @@ struct Shared {
     handle: tokio::runtime::Handle,
 }
 
+/// What a failure and a report say about a case, known before it runs.
+fn context_of<T>(
+    loaded: &Loaded<T>,
+    parts: impl Fn(&T) -> (&String, &Vec<serde_saphyr::Spanned<String>>),
+) -> CaseContext {
+    let parts = loaded.case.as_ref().ok().map(parts);
+    CaseContext {
+        name: loaded.name.clone(),
+        file: loaded.file.clone(),
+        description: parts
+            .map(|(description, _)| description.clone())
+            .unwrap_or_default(),
+        rules: parts
+            .map(|(_, rules)| rules.iter().map(|rule| rule.value.clone()).collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// Marks a listed case's kind, and notes what the reports need to account
+/// for the trial even if it never records anything.
+fn planned_trial(
+    trial: Trial,
+    context: &CaseContext,
+    expected_failure: Option<&str>,
+    libtest: &libtest_mimic::Arguments,
+) -> (Trial, Planned) {
+    let trial = if expected_failure.is_some() {
+        trial.with_kind("expected-fail")
+    } else {
+        trial
+    };
+    let planned = Planned::new(
+        &trial,
+        libtest,
+        context.file.clone(),
+        context.description.clone(),
+        context.rules.clone(),
+    );
+    (trial, planned)
+}
+
 fn trial(
     loaded: LoadedCase,
     shared: Option<Arc<Shared>>,
     catalog: &Arc<Catalog>,
     expectations: &Expectations,
-) -> Trial {
+    recorder: &Recorder,
+    libtest: &libtest_mimic::Arguments,
+) -> (Trial, Planned) {
     let expected_failure = expectations.reason(&loaded.name).map(str::to_string);
-    let name_for_kind = loaded.name.clone();
+    let context = context_of(&loaded, |case| (&case.description, &case.rules));
     let catalog = catalog.clone();
+    let recorder = recorder.clone();
+    let trial_context = context.clone();
     let trial = Trial::ignorable_test(loaded.name.clone(), move || {
-        let context = CaseContext {
-            name: loaded.name.clone(),
-            file: loaded.file.clone(),
-            description: loaded
-                .case
-                .as_ref()
-                .map(|case| case.description.clone())
-                .unwrap_or_default(),
-            rules: loaded
-                .case
-                .as_ref()
-                .map(|case| case.rules.iter().map(|r| r.value.clone()).collect())
-                .unwrap_or_default(),
-        };
-        let outcome = match (&loaded.case, &shared) {
-            (Err(error), _) => Err(Failure::CaseBug(error.clone())),
-            (Ok(case), Some(shared)) => shared.handle.block_on(exec::run_case(
-                case,
-                &loaded.file,
-                &shared.target,
-                &shared.http,
-            )),
-            (Ok(_), None) => Ok(Completion::Completed),
-        };
-        judge(outcome, expected_failure.as_deref(), &context, &catalog)
+        judged_and_recorded(
+            &trial_context,
+            expected_failure.as_deref(),
+            &catalog,
+            &recorder,
+            || match (&loaded.case, &shared) {
+                (Err(error), _) => Err(Failure::CaseBug(error.clone())),
+                (Ok(case), Some(shared)) => shared.handle.block_on(exec::run_case(
+                    case,
+                    &loaded.file,
+                    &shared.target,
+                    &shared.http,
+                )),
+                (Ok(_), None) => Ok(Completion::Completed),
+            },
+        )
     });
-    if expectations.reason(&name_for_kind).is_some() {
-        trial.with_kind("expected-fail")
-    } else {
-        trial
+    planned_trial(trial, &context, expectations.reason(&context.name), libtest)
+}
+
+/// Runs a case inside its trial, judges it, and records the outcome for
+/// the reports.
+fn judged_and_recorded(
+    context: &CaseContext,
+    expected_failure: Option<&str>,
+    catalog: &Catalog,
+    recorder: &Recorder,
+    run: impl FnOnce() -> Result<Completion, Failure>,
+) -> Result<Completion, Failed> {
+    let clock = Instant::now();
+    let outcome = run();
+    let judged = judge(outcome, expected_failure, context, catalog);
+    recorder.push(CaseRecord {
+        name: context.name.clone(),
+        file: context.file.clone(),
+        description: context.description.clone(),
+        rules: context.rules.clone(),
+        outcome: judged.outcome,
+        kind: judged.kind,
+        message: judged.message,
+        expected_failure_reason: expected_failure.map(str::to_string),
+        duration: clock.elapsed(),
+    });
+    judged.verdict
+}
+
+/// A case's verdict for the harness, and what the reports say about it.
+struct Judged {
+    verdict: Result<Completion, Failed>,
+    outcome: Outcome,
+    kind: Option<String>,
+    message: Option<String>,
+}
+
+impl Judged {
+    fn failed(outcome: Outcome, kind: &str, message: String) -> Judged {
+        let verdict = match outcome {
+            Outcome::ExpectedFail => Ok(Completion::Completed),
+            _ => Err(message.clone().into()),
+        };
+        Judged {
+            verdict,
+            outcome,
+            kind: Some(kind.to_string()),
+            message: Some(message),
+        }
     }
 }
 
@@ -327,71 +542,101 @@ fn judge(
     expected_failure: Option<&str>,
     context: &CaseContext,
     catalog: &Catalog,
-) -> Result<Completion, Failed> {
+) -> Judged {
     match (outcome, expected_failure) {
-        (Ok(completion), None) => Ok(completion),
-        (Err(failure), None) => Err(render(&failure, context, catalog).into()),
+        (Ok(Completion::Completed), None) => Judged {
+            verdict: Ok(Completion::Completed),
+            outcome: Outcome::Pass,
+            kind: None,
+            message: None,
+        },
+        (Ok(Completion::Ignored { reason }), _) => Judged {
+            message: reason.clone(),
+            verdict: Ok(Completion::Ignored { reason }),
+            outcome: Outcome::Ignored,
+            kind: None,
+        },
+        (Err(failure), None) => Judged::failed(
+            Outcome::Fail,
+            failure.kind(),
+            render(&failure, context, catalog),
+        ),
         // Only a wrong answer is a known deviation: a connection problem or
         // a crashed adapter says nothing about the deviation listed.
-        (Err(Failure::Mismatch { .. }), Some(_)) => Ok(Completion::Completed),
-        (Err(failure), Some(_)) => Err(format!(
-            "{}\n(listed as a known deviation, but it failed for another reason than a wrong answer)",
-            render(&failure, context, catalog)
-        )
-        .into()),
-        (Ok(Completion::Ignored { reason }), Some(_)) => Ok(Completion::Ignored { reason }),
-        (Ok(Completion::Completed), Some(reason)) => Err(format!(
-            "UNEXPECTED PASS in case {}: the expectations file lists it as failing ({reason}), but it passes now; remove it from the expectations file",
-            context.name
-        )
-        .into()),
+        (Err(failure @ Failure::Mismatch { .. }), Some(_)) => Judged::failed(
+            Outcome::ExpectedFail,
+            failure.kind(),
+            render(&failure, context, catalog),
+        ),
+        (Err(failure), Some(_)) => Judged::failed(
+            Outcome::Fail,
+            failure.kind(),
+            format!(
+                "{}\n(listed as a known deviation, but it failed for another reason than a wrong answer)",
+                render(&failure, context, catalog)
+            ),
+        ),
+        (Ok(Completion::Completed), Some(reason)) => Judged::failed(
+            Outcome::UnexpectedPass,
+            "UNEXPECTED PASS",
+            format!(
+                "UNEXPECTED PASS in case {}: the expectations file lists it as failing ({reason}), but it passes now; remove it from the expectations file",
+                context.name
+            ),
+        ),
     }
 }
 
-/// Reads a key from a file, else from an environment variable, else uses
-/// the TEST-ONLY default. Never prints the key.
-fn read_key_text(file: Option<&Path>, env: &str, default: &str) -> Result<String, String> {
-    if let Some(file) = file {
-        return std::fs::read_to_string(file)
-            .map_err(|err| format!("cannot read the key file {}: {err}", file.display()));
-    }
-    match std::env::var(env) {
-        Ok(text) if !text.trim().is_empty() => Ok(text),
-        _ => Ok(default.to_string()),
+/// A private key file other users can read is a leak waiting to happen:
+/// says so on stderr, naming the file (never the key), and goes on.
+fn warn_if_readable_by_others(file: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(metadata) = std::fs::metadata(file) {
+            let mode = metadata.permissions().mode() & 0o777;
+            if mode & 0o044 != 0 {
+                eprintln!(
+                    "warning: the private key file {} can be read by other users (mode {mode:03o}); \
+                     run `chmod 600 {}`",
+                    file.display(),
+                    file.display()
+                );
+            }
+        }
     }
 }
 
 /// Builds the target: the embedded reference server (started here) or the
 /// given endpoint. The returned server handle keeps the server alive.
-async fn prepare_target(args: &RunArgs) -> Result<(Target, Option<server::RunningServer>), String> {
-    let merchant_text = read_key_text(
-        args.merchant_private_key_file.as_deref(),
-        "CANCEL_CONFORMANCE_MERCHANT_PRIVATE_KEY",
-        test_keys::MERCHANT_PRIVATE,
-    )?;
+async fn prepare_target(
+    settings: &RunSettings,
+) -> Result<(Target, Option<server::RunningServer>), String> {
+    if let config::KeySource::File(file) = &settings.merchant_key {
+        warn_if_readable_by_others(file);
+    }
+    let merchant_text = settings.merchant_key.text(test_keys::MERCHANT_PRIVATE)?;
     let merchant_key = SigningKey::from_base64_pkcs8(&merchant_text)
         .map_err(|err| format!("the merchant private key: {err}"))?;
-    let provider_text = read_key_text(
-        args.provider_public_key_file.as_deref(),
-        "CANCEL_CONFORMANCE_PROVIDER_PUBLIC_KEY",
-        test_keys::PROVIDER_PUBLIC,
-    )?;
+    let provider_text = settings.provider_key.text(test_keys::PROVIDER_PUBLIC)?;
     let provider_key = VerifyingKey::from_base64_spki(&provider_text)
         .map_err(|err| format!("the provider public key: {err}"))?;
-    let fixtures = match &args.fixtures {
+    let fixtures = match &settings.fixtures {
         Some(file) => Some(target::load_fixtures(file).map_err(|err| err.to_string())?),
         None => None,
     };
-    let other_client_id = (args.other_client_id != "none").then(|| args.other_client_id.clone());
-    let (base_url, description, running) = match &args.endpoint {
+    let other_client_id =
+        (settings.other_client_id != "none").then(|| settings.other_client_id.clone());
+    let (base_url, description, running) = match &settings.endpoint {
         Some(url) => {
             let url = url.trim_end_matches('/').to_string();
             if !(url.starts_with("http://") || url.starts_with("https://")) {
                 return Err(format!(
-                    "--endpoint `{url}` is not an http:// or https:// URL"
+                    "the endpoint `{}` is not an http:// or https:// URL",
+                    report::describe_endpoint(&url)
                 ));
             }
-            (url.clone(), url, None)
+            (url.clone(), report::describe_endpoint(&url), None)
         }
         None => {
             let running = server::start(
@@ -409,13 +654,13 @@ async fn prepare_target(args: &RunArgs) -> Result<(Target, Option<server::Runnin
         Target {
             base_url,
             description,
-            client_id: args.client_id.clone(),
+            client_id: settings.client_id.clone(),
             other_client_id,
             merchant_key: Arc::new(merchant_key),
-            key_version: args.key_version.clone(),
+            key_version: settings.key_version.clone(),
             provider_key,
             fixtures,
-            timeout: Duration::from_millis(args.timeout_ms),
+            timeout: Duration::from_millis(settings.timeout_ms),
         },
         running,
     ))
@@ -487,4 +732,20 @@ pub async fn run_all_client(
         .into_iter()
         .map(|(_, name, outcome)| (name, outcome))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_cases_say_what_to_give() {
+        let err = cases_dir(None, "no-such-half").expect_err("no such cases");
+        assert!(err.contains("--cases DIR"), "{err}");
+        assert!(err.contains(env!("CARGO_MANIFEST_DIR")), "{err}");
+        assert_eq!(
+            cases_dir(Some(Path::new("elsewhere")), "server"),
+            Ok(PathBuf::from("elsewhere"))
+        );
+    }
 }

@@ -84,7 +84,7 @@ mod tests {
         assert_eq!(cases[0]["name"], "server/a/passes");
         assert_eq!(cases[0]["outcome"], "pass");
         assert_eq!(cases[0]["kind"], Value::Null);
-        assert_eq!(cases[0]["rules"], json!(["cancel.by-payment-id"]));
+        assert_eq!(cases[0]["rules"], json!(["ident.either-id-suffices"]));
         assert_eq!(cases[1]["outcome"], "fail");
         assert_eq!(cases[1]["kind"], "MISMATCH");
         assert_eq!(cases[3]["outcome"], "expected-fail");

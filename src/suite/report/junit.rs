@@ -88,7 +88,9 @@ pub fn render(report: &Report) -> String {
             Outcome::ExpectedFail => {
                 let note = format!(
                     "EXPECTED FAILURE: the expectations file lists this case ({}), and it fails as expected:\n{message}",
-                    case.expected_failure_reason.as_deref().unwrap_or("no reason given"),
+                    case.expected_failure_reason
+                        .as_deref()
+                        .unwrap_or("no reason given"),
                 );
                 let _ = writeln!(
                     out,
@@ -143,7 +145,10 @@ mod tests {
             "{xml}"
         );
         assert!(xml.contains("<failure message=\"MISMATCH\" type=\"MISMATCH\">MISMATCH in case server/a/fails&#10;"), "{xml}");
-        assert!(xml.contains("<failure message=\"UNEXPECTED PASS\""), "{xml}");
+        assert!(
+            xml.contains("<failure message=\"UNEXPECTED PASS\""),
+            "{xml}"
+        );
         assert!(
             xml.contains("<skipped message=\"needs the control plane\"/>"),
             "{xml}"

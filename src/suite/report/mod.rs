@@ -144,12 +144,18 @@ impl Recorder {
     pub fn push(&self, record: CaseRecord) {
         // A poisoned lock means another trial panicked while pushing; its
         // record is reconciled later, and this one still counts.
-        let mut records = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut records = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         records.push(record);
     }
 
     fn take(&self) -> Vec<CaseRecord> {
-        let mut records = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let mut records = self
+            .0
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         std::mem::take(&mut *records)
     }
 }
@@ -238,7 +244,10 @@ impl Report {
         for plan in planned.iter().filter(|plan| !plan.filtered_out) {
             let record = recorded.remove(&plan.name).unwrap_or_else(|| {
                 let (outcome, message) = if plan.ignored_by_harness {
-                    (Outcome::Ignored, "not run: ignored by the harness arguments")
+                    (
+                        Outcome::Ignored,
+                        "not run: ignored by the harness arguments",
+                    )
                 } else {
                     (
                         Outcome::Fail,
@@ -334,7 +343,39 @@ pub fn describe_endpoint(url: &str) -> String {
     }
 }
 
+/// An adapter command as reports show it. The command is the user's, and
+/// may carry a credential for the client under test (`TOKEN=... node
+/// adapter.js`, `--api-key=...`): values of environment assignments and of
+/// options named like a secret are masked.
+pub fn describe_adapter(command: &str) -> String {
+    let masked: Vec<String> = command
+        .split(' ')
+        .map(|word| match word.split_once('=') {
+            Some((name, value)) if !value.is_empty() && looks_secret(name) => {
+                format!("{name}={}", crate::signing::mask(value))
+            }
+            _ => word.to_string(),
+        })
+        .collect();
+    masked.join(" ")
+}
+
+fn looks_secret(name: &str) -> bool {
+    let is_assignment = name
+        .chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_');
+    let lower = name.to_ascii_lowercase();
+    is_assignment
+        || ["key", "token", "secret", "password", "passwd", "credential"]
+            .iter()
+            .any(|word| lower.contains(word))
+}
+
+/// RFC 3339 to the millisecond: nanoseconds are noise to a reader.
 fn rfc3339(at: OffsetDateTime) -> String {
+    let at = at.replace_millisecond(at.millisecond()).unwrap_or(at);
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -385,10 +426,26 @@ pub(crate) mod tests {
                 duration: Duration::from_millis(1500),
             },
             cases: vec![
-                record("server/a/passes", Outcome::Pass, &["cancel.by-payment-id"]),
-                record("server/a/fails", Outcome::Fail, &["cancel.by-payment-id"]),
-                record("server/b/ignored", Outcome::Ignored, &["cancel.by-payment-id"]),
-                record("server/b/expected", Outcome::ExpectedFail, &["cancel.by-payment-id"]),
+                record(
+                    "server/a/passes",
+                    Outcome::Pass,
+                    &["ident.either-id-suffices"],
+                ),
+                record(
+                    "server/a/fails",
+                    Outcome::Fail,
+                    &["ident.either-id-suffices"],
+                ),
+                record(
+                    "server/b/ignored",
+                    Outcome::Ignored,
+                    &["ident.either-id-suffices"],
+                ),
+                record(
+                    "server/b/expected",
+                    Outcome::ExpectedFail,
+                    &["ident.either-id-suffices"],
+                ),
                 record("server/b/unexpected", Outcome::UnexpectedPass, &[]),
             ],
             filtered_out: 3,
@@ -453,6 +510,18 @@ pub(crate) mod tests {
         assert_eq!(
             (counts.passed, counts.failed, counts.filtered_out),
             (1, 1, 1)
+        );
+    }
+
+    #[test]
+    fn adapter_commands_lose_their_credentials() {
+        assert_eq!(
+            describe_adapter("API_TOKEN=abc node adapter.js --api-key=xyz --mode=fast"),
+            "API_TOKEN=*** node adapter.js --api-key=*** --mode=fast"
+        );
+        assert_eq!(
+            describe_adapter("python adapters/python/adapter.py"),
+            "python adapters/python/adapter.py"
         );
     }
 
