@@ -20,7 +20,7 @@
 use std::io::Write;
 
 use cancel_conformance::server::{DEFAULT_CLIENT_ID, DEFAULT_KEY_VERSION};
-use cancel_conformance::signing::{sign_message, test_keys};
+use cancel_conformance::signing::{SigningKey, sign_message, test_keys};
 use cancel_conformance::spec::api::CANCEL_PATH;
 
 const REQUEST_TIME: &str = "2026-11-26T12:00:00+08:00";
@@ -77,7 +77,14 @@ fn main() {
     let lines: Vec<String> = std::thread::scope(|scope| {
         let handles: Vec<_> = ids
             .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(|id| line(id)).collect::<Vec<_>>()))
+            .map(|part| {
+                scope.spawn(move || {
+                    let merchant = test_keys::merchant_signing();
+                    part.iter()
+                        .map(|id| line(&merchant, id))
+                        .collect::<Vec<_>>()
+                })
+            })
             .collect();
         handles
             .into_iter()
@@ -91,11 +98,10 @@ fn main() {
     file.flush().expect("write");
 }
 
-fn line(payment_id: &str) -> String {
-    let merchant = test_keys::merchant_signing();
+fn line(merchant: &SigningKey, payment_id: &str) -> String {
     let body = format!(r#"{{"paymentId":"{payment_id}"}}"#);
     let signature = sign_message(
-        &merchant,
+        merchant,
         DEFAULT_KEY_VERSION,
         "POST",
         CANCEL_PATH,

@@ -16,7 +16,6 @@ request would stop at the signature check. These hooks:
   `POST <path>\\n<client-id>.<response-time>.<body>`, naming the request's
   client id, and never an S for a request that was unsigned, whose body breaks
   the schema, or that used another method than POST;
-* drop one known, reported spec defect (see `filter_failure`).
 
 Nothing here is secret: the keys are the TEST-ONLY pairs in testdata/keys.
 """
@@ -39,7 +38,6 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.modes import GenerationMode
-from schemathesis.specs.openapi.checks import JsonSchemaError
 
 ROOT = Path(__file__).resolve().parent.parent
 KEYS = ROOT / "testdata" / "keys"
@@ -251,21 +249,3 @@ class SuccessReached:
         never = sorted(self.tested - self.succeeded)
         if never:
             raise AssertionError(f"no S answer was ever reached for {', '.join(never)}")
-
-
-@schemathesis.hook
-def filter_failure(context, failure, case, response):
-    """Known spec defect, reported upstream: spec/openapi.json gives the
-    response header `client-id` minLength 1, but rule
-    sign.response-signed-on-auth-failure (and the reference server) answer a
-    request that had no Client-Id with an empty client-id. Only that exact
-    failure is dropped; remove this once the generator (src/spec) is fixed."""
-    if (
-        isinstance(failure, JsonSchemaError)
-        and failure.title == "Response header does not conform to the schema"
-        and failure.instance == ""
-        and response.headers.get("client-id") == [""]
-        and not response.request.headers.get("Client-Id")
-    ):
-        return False
-    return True

@@ -164,7 +164,13 @@ impl CaseLoader {
 }
 
 fn check_located(error: &crate::spec::YamlError, file: &Path, text: &[u8]) {
-    let lines = text.split(|&b| b == b'\n').count() as u64;
+    // Lines as YAML counts them: CRLF, a lone CR and LF each end a line.
+    let breaks = text
+        .iter()
+        .enumerate()
+        .filter(|&(at, &b)| b == b'\n' || (b == b'\r' && text.get(at + 1) != Some(&b'\n')))
+        .count();
+    let lines = breaks as u64 + 1;
     assert_eq!(error.file, file, "{error}");
     assert!(error.line >= 1 && error.column >= 1, "unlocated: {error:?}");
     assert!(

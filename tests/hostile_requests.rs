@@ -16,7 +16,8 @@
 //! | 100,000 `[` (over the limit) or 60,000 (under it) | F PARAM_ILLEGAL (serde_json stops at depth 128) |
 //! | `{"paymentId":"a","paymentId":"b"}`, also spelt `payment\u0049d` | F PARAM_ILLEGAL: a repeated key has no agreed meaning |
 //! | `1e999999`, 400-digit integers as ids | F PARAM_ILLEGAL |
-//! | CR/LF or NUL smuggled into header values, the path or the header names | HTTP 400 from the HTTP layer and a closed connection; never an echoed, injected header |
+//! | a bare CR, NUL, control characters, obs-fold or a space before the colon in the head; CR in the request target | HTTP 400 from the HTTP layer and a closed connection |
+//! | CRLF or a bare LF inside a header value | ends the header line: the rest is a header of its own; the answer echoes only the Client-Id sent, never an injected header |
 
 mod server_support;
 
@@ -372,6 +373,19 @@ async fn header_injection_is_refused_and_never_echoed() {
             "X-Injected: yes",
             "Request-Time: 1",
             "Signature: algorithm=RSA256,signature=AAAA",
+        ],
+    )
+    .await;
+    answer.assert_api_error("CLIENT_INVALID", "SOMEONE");
+    assert_eq!(answer.header("x-injected"), None, "{}", answer.text);
+    // A bare LF ends a header line too (the HTTP parser is lenient there):
+    // the same, and still nothing injected into the answer.
+    let answer = head_with(
+        addr,
+        &post,
+        &[
+            "Content-Type: application/json",
+            "Client-Id: SOMEONE\nX-Injected: yes",
         ],
     )
     .await;

@@ -457,6 +457,7 @@ async fn an_adapter_that_hangs_is_a_transport_failure_within_the_deadline() {
             .await
             .expect("the case ends"),
     );
+    let _ = std::fs::remove_dir_all(&run.scratch_dir);
     let detail = adapter_failure(&failure);
     assert!(detail.contains("did not answer"), "{detail}");
     assert!(
@@ -471,13 +472,12 @@ async fn an_adapter_that_hangs_is_a_transport_failure_within_the_deadline() {
 async fn an_adapter_that_floods_stdout_is_a_transport_failure_per_case() {
     // `yes`: endless short lines. Every case, and the run finishes.
     let cases = client_cases();
+    let flood = client_run("exec yes", "yes");
     let started = Instant::now();
-    let outcomes = tokio::time::timeout(
-        Duration::from_secs(90),
-        run_all_client(&cases, &client_run("exec yes", "yes")),
-    )
-    .await
-    .expect("the run finishes");
+    let outcomes = tokio::time::timeout(Duration::from_secs(90), run_all_client(&cases, &flood))
+        .await
+        .expect("the run finishes");
+    let _ = std::fs::remove_dir_all(&flood.scratch_dir);
     assert_eq!(outcomes.len(), cases.len());
     for (name, outcome) in &outcomes {
         let Err(failure) = outcome else {
@@ -500,12 +500,14 @@ async fn an_adapter_that_floods_stdout_is_a_transport_failure_per_case() {
     // into memory without end.
     let loaded = cases.first().expect("a client case");
     let case = loaded.case.as_ref().expect("a valid case");
-    let run = client_run("exec tr '\\0' x </dev/zero", "line");
+    // (`cat` keeps reading stdin, so the request always goes in.)
+    let run = client_run("tr '\\0' x </dev/zero & exec cat >/dev/null", "line");
     let failure = failed(
         tokio::time::timeout(Duration::from_secs(30), run_client_case(case, &run))
             .await
             .expect("the case ends"),
     );
+    let _ = std::fs::remove_dir_all(&run.scratch_dir);
     let detail = adapter_failure(&failure);
     assert!(
         detail.contains("a line longer than 1048576 bytes"),

@@ -52,9 +52,10 @@ fn real_cases() -> &'static [String] {
     })
 }
 
-/// YAML-looking noise: the characters YAML gives meaning to.
+/// YAML-looking noise: the characters YAML gives meaning to (a lone CR
+/// is a line break to YAML, as LF is).
 fn yaml_noise() -> impl Strategy<Value = String> {
-    "[a-z_:\\- \n\t\"'\\[\\]{}#&*!|>%@,?0-9.]{0,40}"
+    "[a-z_:\\- \n\r\t\"'\\[\\]{}#&*!|>%@,?0-9.]{0,40}"
 }
 
 /// A real case with one edit: a slice cut out, noise put in, or a line

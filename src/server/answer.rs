@@ -252,32 +252,44 @@ impl Verdict {
     /// result.no-cancel-time-unless-success).
     pub fn body(&self) -> Vec<u8> {
         let result = self.result();
+        // Every answer fits: one allocation, no growing.
+        let mut buffer = Vec::with_capacity(384);
         let serialised = match self {
-            Verdict::Inquired { ids, status } => serde_json::to_vec(&InquiryResponse {
-                result,
-                payment_status: Some(*status),
-                payment_id: Some(ids.payment_id.clone()),
-                payment_request_id: Some(ids.payment_request_id.clone()),
-            }),
-            Verdict::Cancelled { ids, cancel_time } => serde_json::to_vec(&CancelResponse {
-                result,
-                payment_id: Some(ids.payment_id.clone()),
-                payment_request_id: Some(ids.payment_request_id.clone()),
-                cancel_time: Some(wire_time(*cancel_time)),
-            }),
-            _ => serde_json::to_vec(&CancelResponse {
-                result,
-                payment_id: None,
-                payment_request_id: None,
-                cancel_time: None,
-            }),
+            Verdict::Inquired { ids, status } => serde_json::to_writer(
+                &mut buffer,
+                &InquiryResponse {
+                    result,
+                    payment_status: Some(*status),
+                    payment_id: Some(ids.payment_id.clone()),
+                    payment_request_id: Some(ids.payment_request_id.clone()),
+                },
+            ),
+            Verdict::Cancelled { ids, cancel_time } => serde_json::to_writer(
+                &mut buffer,
+                &CancelResponse {
+                    result,
+                    payment_id: Some(ids.payment_id.clone()),
+                    payment_request_id: Some(ids.payment_request_id.clone()),
+                    cancel_time: Some(wire_time(*cancel_time)),
+                },
+            ),
+            _ => serde_json::to_writer(
+                &mut buffer,
+                &CancelResponse {
+                    result,
+                    payment_id: None,
+                    payment_request_id: None,
+                    cancel_time: None,
+                },
+            ),
         };
         // Serialising these plain structs cannot fail; the fallback keeps the
         // "always a result object" promise even so.
-        serialised.unwrap_or_else(|_| {
-            br#"{"result":{"resultCode":"UNKNOWN_EXCEPTION","resultStatus":"U","resultMessage":"The answer could not be serialised."}}"#
-                .to_vec()
-        })
+        match serialised {
+            Ok(()) => buffer,
+            Err(_) => br#"{"result":{"resultCode":"UNKNOWN_EXCEPTION","resultStatus":"U","resultMessage":"The answer could not be serialised."}}"#
+                .to_vec(),
+        }
     }
 }
 

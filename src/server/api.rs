@@ -28,7 +28,7 @@ use super::Shared;
 use super::answer::{self, ClientProblem, Exchange, Verdict};
 use super::body::{BodyError, read_limited};
 use super::config::ClientKey;
-use super::request_log::LoggedRequest;
+use super::request_log::Received;
 use super::store::{CallOutcome, CallResult, CancelOutcome, Delivery, Lookup, Operation};
 use crate::signing::{SignatureHeader, VerifyError, content_to_sign};
 use crate::spec::api::{
@@ -410,27 +410,26 @@ impl<'de> serde::de::Visitor<'de> for UniqueKeys {
 /// Logs a request to an API path for the control plane, when its body names
 /// a payment. The Signature header is never logged.
 fn record(shared: &Shared, parts: &Parts, body: &Bytes, parsed: Option<&Value>) {
-    let named = |fields: &Map<String, Value>, key: &str| {
+    fn named<'v>(fields: &'v Map<String, Value>, key: &str) -> Option<&'v str> {
         fields
             .get(key)
             .and_then(Value::as_str)
             .filter(|id| !id.is_empty())
-            .map(str::to_string)
-    };
+    }
     let Some(Value::Object(fields)) = parsed else {
         return;
     };
-    let named_payment_id = named(&fields, "paymentId");
-    let named_payment_request_id = named(&fields, "paymentRequestId");
+    let named_payment_id = named(fields, "paymentId");
+    let named_payment_request_id = named(fields, "paymentRequestId");
     if named_payment_id.is_none() && named_payment_request_id.is_none() {
         return;
     }
-    shared.log.record(LoggedRequest {
-        method: parts.method.to_string(),
-        path: parts.uri.path().to_string(),
-        client_id: header_text(&parts.headers, CLIENT_ID).map(str::to_string),
-        request_time: header_text(&parts.headers, REQUEST_TIME).map(str::to_string),
-        body: String::from_utf8_lossy(body).into_owned(),
+    shared.log.record(&Received {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
+        client_id: header_text(&parts.headers, CLIENT_ID),
+        request_time: header_text(&parts.headers, REQUEST_TIME),
+        body: &String::from_utf8_lossy(body),
         named_payment_id,
         named_payment_request_id,
     });

@@ -399,9 +399,14 @@ struct Slot {
     /// Added to real now to get this payment's now; at most
     /// [`MAX_CLOCK_SHIFT`].
     offset: Duration,
-    /// Scripted faults, first first; boxed because almost no payment has any.
-    faults: Option<Box<VecDeque<Fault>>>,
+    /// Scripted faults; boxed because almost no payment has any.
+    faults: Option<Box<Faults>>,
 }
+
+/// A payment's scripted faults, first first, behind one pointer so that a
+/// payment without any (nearly all) spends 8 bytes on them, not 32.
+#[derive(Default)]
+struct Faults(VecDeque<Fault>);
 
 impl Slot {
     fn now(&self, real_now: OffsetDateTime) -> OffsetDateTime {
@@ -430,7 +435,7 @@ impl Slot {
 
     /// Consumes one call's worth of the first scripted fault.
     fn take_fault(&mut self) -> Option<Fault> {
-        let faults = self.faults.as_mut()?;
+        let faults = &mut self.faults.as_mut()?.0;
         let front = faults.front_mut()?;
         let fault = *front;
         front.count = front.count.saturating_sub(1);
@@ -775,7 +780,7 @@ impl Store {
     pub fn script_fault(&self, payment_id: &str, fault: Fault) -> Result<(), StoreError> {
         self.with_payment(payment_id, |slot| {
             if fault.count > 0 {
-                slot.faults.get_or_insert_default().push_back(fault);
+                slot.faults.get_or_insert_default().0.push_back(fault);
             }
         })
         .ok_or(StoreError::UnknownPayment)

@@ -257,9 +257,9 @@ fn openapi() -> Value {
             "schema": {"type": "string", "minLength": 1}
         },
         "client-id": {
-            "description": "The client id of the request being answered; part of the signed content.",
+            "description": "The client id of the request being answered (empty when the request had none); part of the signed content.",
             "required": true,
-            "schema": {"type": "string", "minLength": 1}
+            "schema": {"type": "string"}
         }
     });
     let operation = |summary: &str,
