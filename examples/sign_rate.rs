@@ -9,7 +9,9 @@
 //!
 //! Prints one JSON object: `sign_per_s`, `verify_per_s` and
 //! `sign_verify_per_s` (one verify plus one sign, what a signed API
-//! exchange costs the server in RSA).
+//! exchange costs the server in RSA), and for each the CPU time one
+//! operation took (`sign_cpu_us`, ...: the threads' own CPU time from
+//! /proc/thread-self/schedstat, which a busy neighbour does not inflate).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -48,17 +50,26 @@ fn main() {
     let duration = Duration::from_secs_f64(seconds);
     // Signing last: bench/throughput.sh measures the signed server right
     // after, so the two rates it compares are taken next to each other.
-    let verify = rate(Work::Verify, threads, duration);
-    let both = rate(Work::SignVerify, threads, duration);
-    let sign = rate(Work::Sign, threads, duration);
+    let (verify, verify_cpu) = rate(Work::Verify, threads, duration);
+    let (both, both_cpu) = rate(Work::SignVerify, threads, duration);
+    let (sign, sign_cpu) = rate(Work::Sign, threads, duration);
     println!(
-        "{{\"threads\":{threads},\"seconds\":{seconds},\"sign_per_s\":{sign:.1},\"verify_per_s\":{verify:.1},\"sign_verify_per_s\":{both:.1}}}"
+        "{{\"threads\":{threads},\"seconds\":{seconds},\"sign_per_s\":{sign:.1},\"verify_per_s\":{verify:.1},\"sign_verify_per_s\":{both:.1},\"sign_cpu_us\":{sign_cpu:.2},\"verify_cpu_us\":{verify_cpu:.2},\"sign_verify_cpu_us\":{both_cpu:.2}}}"
     );
 }
 
+/// The CPU time this thread has run, in nanoseconds (0 where the kernel
+/// does not say).
+fn thread_cpu_ns() -> u64 {
+    std::fs::read_to_string("/proc/thread-self/schedstat")
+        .ok()
+        .and_then(|text| text.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
 /// Operations per second over all threads, each running `work` in a loop
-/// for `duration`.
-fn rate(work: Work, threads: usize, duration: Duration) -> f64 {
+/// for `duration`, and the CPU microseconds one operation took.
+fn rate(work: Work, threads: usize, duration: Duration) -> (f64, f64) {
     let provider = Arc::new(test_keys::provider_signing());
     let merchant = test_keys::merchant_signing();
     let merchant_public = Arc::new(test_keys::merchant_verifying());
@@ -85,6 +96,7 @@ fn rate(work: Work, threads: usize, duration: Duration) -> f64 {
                 Arc::clone(&stop),
             );
             std::thread::spawn(move || {
+                let cpu_before = thread_cpu_ns();
                 let mut done = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     if matches!(work, Work::Verify | Work::SignVerify) {
@@ -114,15 +126,19 @@ fn rate(work: Work, threads: usize, duration: Duration) -> f64 {
                     }
                     done += 1;
                 }
-                done
+                (done, thread_cpu_ns().saturating_sub(cpu_before))
             })
         })
         .collect();
     std::thread::sleep(duration);
     stop.store(true, Ordering::Relaxed);
-    let total: u64 = handles
+    let (total, cpu_ns) = handles
         .into_iter()
         .map(|handle| handle.join().expect("no panic"))
-        .sum();
-    total as f64 / started.elapsed().as_secs_f64()
+        .fold((0u64, 0u64), |(n, cpu), (done, used)| {
+            (n + done, cpu + used)
+        });
+    let per_second = total as f64 / started.elapsed().as_secs_f64();
+    let cpu_us = cpu_ns as f64 / 1000.0 / total.max(1) as f64;
+    (per_second, cpu_us)
 }

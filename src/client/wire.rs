@@ -261,12 +261,15 @@ pub fn http_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, Client
     if let Some(pem) = ca_cert_pem {
         let certificate =
             reqwest::Certificate::from_pem(pem).map_err(|err| ClientError::HttpSetup {
-                detail: format!("the CA certificate is not PEM: {}", error_chain(&err)),
+                detail: format!(
+                    "the CA certificate is not PEM: {}",
+                    crate::suite::http::error_chain(&err)
+                ),
             })?;
         builder = builder.add_root_certificate(certificate);
     }
     builder.build().map_err(|err| ClientError::HttpSetup {
-        detail: error_chain(&err),
+        detail: crate::suite::http::error_chain(&err),
     })
 }
 
@@ -318,7 +321,7 @@ pub async fn exchange(
 }
 
 fn classify(err: &reqwest::Error) -> TransportFailure {
-    let detail = error_chain(err);
+    let detail = crate::suite::http::error_chain(err);
     if err.is_builder() {
         TransportFailure::Request { detail }
     } else if err.is_connect() {
@@ -326,19 +329,6 @@ fn classify(err: &reqwest::Error) -> TransportFailure {
     } else {
         TransportFailure::Cut { detail }
     }
-}
-
-/// reqwest's own message is terse ("error sending request"); its causes say
-/// what actually happened.
-fn error_chain(err: &dyn std::error::Error) -> String {
-    let mut text = err.to_string();
-    let mut source = err.source();
-    while let Some(cause) = source {
-        text.push_str(": ");
-        text.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    text
 }
 
 /// Why an answer that arrived is not trusted. Acting on such an answer could

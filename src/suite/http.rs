@@ -227,8 +227,8 @@ fn classify(url: &str, err: &reqwest::Error) -> TransportError {
 }
 
 /// reqwest's own message is terse ("error sending request"); the causes
-/// below it say what actually happened.
-fn error_chain(err: &dyn std::error::Error) -> String {
+/// below it say what actually happened. Shared with the project's client.
+pub fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

@@ -226,7 +226,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         .unzip();
     let started = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
-    let conclusion = libtest_mimic::run(&args.libtest, trials);
+    let conclusion = libtest_mimic::run(&with_default_threads(&args.libtest, 8), trials);
     let info = RunInfo {
         half: Half::Server,
         target,
@@ -380,7 +380,7 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
         .unzip();
     let started = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
-    let conclusion = libtest_mimic::run(&args.libtest, trials);
+    let conclusion = libtest_mimic::run(&with_default_threads(&args.libtest, 4), trials);
     let _ = std::fs::remove_dir_all(&scratch);
     let info = RunInfo {
         half: Half::Client,
@@ -401,6 +401,20 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
         &planned,
         &catalog,
     )
+}
+
+/// A case spends nearly all its time waiting on the network (or on an
+/// adapter process), so more threads than cores keep the cores busy; an
+/// explicit `--test-threads` still wins.
+fn with_default_threads(
+    args: &libtest_mimic::Arguments,
+    threads: usize,
+) -> libtest_mimic::Arguments {
+    let mut args = args.clone();
+    if args.test_threads.is_none() {
+        args.test_threads = Some(threads);
+    }
+    args
 }
 
 /// What every trial shares.
