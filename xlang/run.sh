@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
 # Cross-language checks of the generated schemas and spec/corpus/:
-# Ajv (Node, JSON Schema 2020-12, strict mode) and Python's jsonschema.
+# Ajv (Node, JSON Schema 2020-12, strict mode) and Python's jsonschema;
+# then the generated-code checks: quicktype TypeScript types compiled by tsc
+# --strict, datamodel-code-generator Pydantic v2 models against the corpus,
+# and Redocly CLI lint of spec/openapi.json (xlang/redocly.yaml).
+# Generated code goes to xlang/.generated/ (gitignored), rebuilt every run.
 # Installs what it needs itself: npm ci into xlang/node_modules (from
 # package-lock.json) and a venv in xlang/.venv (from requirements.txt).
 # Needs Node >= 20 with npm, and Python >= 3.10 with venv.
 #
 #   bash xlang/run.sh
 #
-# Exits non-zero if either check fails; both always run.
+# Exits non-zero if any check fails; all always run.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 cd "$here"
@@ -43,6 +47,56 @@ node check-ajv.mjs || status=1
 step "jsonschema $(.venv/bin/python -c 'from importlib.metadata import version; print(version("jsonschema"))'): spec/*.schema.json and spec/corpus"
 .venv/bin/python check_jsonschema.py || status=1
 
+messages="cancel-request cancel-response inquiry-request inquiry-response"
+rm -rf .generated
+mkdir -p .generated/ts .generated/pydantic
+
+step "quicktype $(node -p 'require("quicktype/package.json").version') + tsc $(node -p 'require("typescript/package.json").version') --strict: generated TypeScript types, xlang/typescript/usage.ts and the valid corpus"
+# --no-date-times: `format: date-time` stays `string` (what JSON.parse
+# gives); quicktype would otherwise type cancelTime as a Date.
+ts_ok=1
+for m in $messages; do
+    npx --no-install quicktype --lang typescript --src-lang schema --just-types \
+        --no-date-times -o ".generated/ts/$m.ts" "../spec/$m.schema.json" || ts_ok=0
+done
+if [ "$ts_ok" = 1 ] && node typescript/gen-samples.mjs &&
+    npx --no-install tsc --strict --noEmit --target es2022 --module nodenext \
+        --moduleResolution nodenext --skipLibCheck typescript/usage.ts .generated/ts/samples.ts; then
+    echo "typescript: 1 passed, 0 failed"
+else
+    echo "typescript: 0 passed, 1 failed"
+    status=1
+fi
+
+step "datamodel-code-generator $(.venv/bin/python -c 'from importlib.metadata import version; print(version("datamodel-code-generator"))') + pydantic $(.venv/bin/python -c 'from importlib.metadata import version; print(version("pydantic"))'): generated models and spec/corpus"
+py_ok=1
+for m in $messages; do
+    # The one expected warning, "Pydantic does not take pattern on
+    # AwareDatetime", is a gap check_pydantic.py lists (cancelTime).
+    .venv/bin/datamodel-codegen --input "../spec/$m.schema.json" --input-file-type jsonschema \
+        --output-model-type pydantic_v2.BaseModel --output ".generated/pydantic/${m//-/_}.py" \
+        --disable-timestamp --use-annotated --field-constraints --formatters black isort \
+        2> >(grep -v -e 'AwareDatetime' -e '_tables.py' -e 'warn_about_dropped' >&2) || py_ok=0
+done
+if [ "$py_ok" = 1 ]; then
+    .venv/bin/python check_pydantic.py || status=1
+else
+    echo "pydantic: 0 passed, 1 failed (datamodel-codegen failed)"
+    status=1
+fi
+
+step "Redocly CLI $(node -p 'require("@redocly/cli/package.json").version'): lint spec/openapi.json (xlang/redocly.yaml)"
+# No telemetry, no update check; warnings fail the run as errors do.
+lint_out="$(REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true \
+    npx --no-install redocly lint --config redocly.yaml ../spec/openapi.json 2>&1)" && lint_rc=0 || lint_rc=$?
+printf '%s\n' "$lint_out" | grep -v -e '║' -e '╔' -e '╚' || true
+if [ "$lint_rc" = 0 ] && ! printf '%s\n' "$lint_out" | grep -qE 'You have [0-9]+ warning|^warning '; then
+    echo "redocly: 1 passed, 0 failed"
+else
+    echo "redocly: 0 passed, 1 failed"
+    status=1
+fi
+
 # The checks' own closing lines ("ajv: N passed, M failed", then the same
-# for jsonschema) are the summary.
+# for jsonschema, typescript, pydantic and redocly) are the summary.
 exit "$status"
