@@ -33,9 +33,9 @@ HTTPSConnection, which changes two arguments of a connection to
 CC_BASE_URL's host on port 443: the port becomes CC_BASE_URL's port, and the
 timeout (15 s, fixed in the SDK) becomes CC_TIMEOUT_MS. Everything else (host
 name, SNI, certificate verification with the SDK's own default context, the
-request, headers and body) is the SDK's and http.client's. The same seam is
-used by sdk_cancel.py; see its docstring for why the module global is
-rebound rather than http.client.HTTPSConnection itself.
+request, headers and body) is the SDK's and http.client's. The seam lives in
+port_seam.py, shared with sdk_cancel.py; its docstring says why the module
+global is rebound rather than http.client.HTTPSConnection itself.
 
 The certificate in CC_CA_CERT is trusted by setting SSL_CERT_FILE for this
 process before the SDK builds its context (ssl.create_default_context reads
@@ -52,10 +52,10 @@ import os
 import socket
 import ssl
 import sys
-import types
 import urllib.parse
 
-SDK_PORT = 443
+from port_seam import SDK_PORT, install as install_port_seam
+
 
 
 def open_protocol_stream():
@@ -140,41 +140,6 @@ def read_config():
     }
 
 
-class Seam(object):
-    """Counts the connections the stand-in re-routed."""
-
-    def __init__(self):
-        self.rerouted = 0
-
-
-def install_seam(transport_module, routed_host, real_port, timeout):
-    """Re-route the SDK's port 443 on `routed_host` to `real_port`, with
-    `timeout` (seconds; None keeps the SDK's) instead of the SDK's 15 s."""
-    seam = Seam()
-    wanted_host = routed_host.lower()
-    real_http_client = transport_module.http_client
-
-    def routed_https_connection(host, port=None, *args, **kwargs):
-        # The SDK passes host=, port=, timeout=, context= as keywords.
-        if port == SDK_PORT and str(host).lower() == wanted_host:
-            seam.rerouted += 1
-            port = real_port
-            if timeout is not None:
-                kwargs["timeout"] = timeout
-        return real_http_client.HTTPSConnection(host, port, *args, **kwargs)
-
-    class RoutedHttpClient(types.ModuleType):
-        """http.client as the SDK's transport sees it, but for HTTPSConnection."""
-
-        HTTPSConnection = staticmethod(routed_https_connection)
-
-        def __getattr__(self, name):
-            return getattr(real_http_client, name)
-
-    transport_module.http_client = RoutedHttpClient("http.client (adapter seam)")
-    return seam
-
-
 class Sdk(object):
     """The SDK's pieces the adapter calls, and the seam it runs through."""
 
@@ -205,7 +170,7 @@ class Sdk(object):
                 "the seam needs updating for this SDK version"
             )
         self.config = config
-        self.seam = install_seam(
+        self.seam = install_port_seam(
             default_http_rpc, config["host"], config["port"], config["timeout"]
         )
         self.api_exception = AlipayApiException

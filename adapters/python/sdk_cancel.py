@@ -43,7 +43,7 @@ always builds
 
 whatever port (or scheme) the URL names. It reaches the class through its
 own module global `http_client` (`import http.client as http_client`),
-looked up on every request. So, after importing the SDK, the harness
+looked up on every request. So, after importing the SDK, the harness (port_seam.py)
 rebinds that one global, `com.alipay.ams.api.net.default_http_rpc.http_client`,
 to a stand-in module that is http.client in every attribute but
 HTTPSConnection, which is a function changing exactly one thing: a
@@ -69,14 +69,14 @@ to listen on 443.
 import json
 import os
 import sys
-import types
 import urllib.parse
+
+from port_seam import SDK_PORT, install as install_port_seam
 
 EXIT_OK = 0
 EXIT_SDK_RAISED = 1
 EXIT_HARNESS = 2
 
-SDK_PORT = 443
 
 
 class HarnessError(Exception):
@@ -120,54 +120,6 @@ def read_config():
         "payment_id": payment_id,
         "payment_request_id": payment_request_id,
     }
-
-
-class Seam(object):
-    """What the stand-in saw: connections re-routed, responses signed."""
-
-    def __init__(self):
-        self.rerouted = 0
-        # One entry per response: did it carry both `signature` and
-        # `response-time`, spelled exactly as the SDK looks them up?
-        self.signed = []
-
-
-def install_port_seam(transport_module, routed_host, real_port):
-    """Re-route the SDK's fixed port 443 on `routed_host` to `real_port`.
-
-    See "The port seam" in the module doc. Only observes otherwise.
-    """
-    seam = Seam()
-    wanted_host = routed_host.lower()
-    real_http_client = transport_module.http_client
-
-    def routed_https_connection(host, port=None, *args, **kwargs):
-        # The SDK passes both as keywords: host=<host>, port=443.
-        if port == SDK_PORT and str(host).lower() == wanted_host:
-            seam.rerouted += 1
-            port = real_port
-        connection = real_http_client.HTTPSConnection(host, port, *args, **kwargs)
-        real_getresponse = connection.getresponse
-
-        def getresponse(*args, **kwargs):
-            response = real_getresponse(*args, **kwargs)
-            names = set(name for name, _ in response.getheaders())
-            seam.signed.append("signature" in names and "response-time" in names)
-            return response
-
-        connection.getresponse = getresponse
-        return connection
-
-    class RoutedHttpClient(types.ModuleType):
-        """http.client as the SDK's transport sees it, but for HTTPSConnection."""
-
-        HTTPSConnection = staticmethod(routed_https_connection)
-
-        def __getattr__(self, name):
-            return getattr(real_http_client, name)
-
-    transport_module.http_client = RoutedHttpClient("http.client (port seam)")
-    return seam
 
 
 def scrub(text, secrets):

@@ -17,6 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use super::config::{ClientConfig, ClientError};
 use crate::signing::{VerifyError, VerifyingKey, sign_message, verify_message};
 use crate::spec::api::{CancelRequest, CancelResponse};
+use crate::suite::http::{FetchFailure, error_chain, fetch};
 
 /// The most of an answer the client reads: a cancel answer is a few hundred
 /// bytes, and a peer that sends more must not exhaust memory.
@@ -247,30 +248,11 @@ impl fmt::Display for TransportFailure {
 }
 
 /// Builds the HTTP client: rustls with ring, plus the extra CA certificate
-/// a provider mock with a private certificate needs.
+/// a provider mock with a private certificate needs. It is the runner's
+/// client: redirects are not followed, since a signed request is only valid
+/// for the path it was signed for.
 pub fn http_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, ClientError> {
-    // reqwest is built without a default crypto provider so that only ring
-    // is compiled in; a second install is refused harmlessly.
-    let _ = rustls::crypto::ring::default_provider().install_default();
-    // Redirects are not followed: a signed request is only valid for the
-    // path it was signed for, and an answer from elsewhere is not the
-    // provider's.
-    let mut builder = reqwest::Client::builder()
-        .no_proxy()
-        .redirect(reqwest::redirect::Policy::none());
-    if let Some(pem) = ca_cert_pem {
-        let certificate =
-            reqwest::Certificate::from_pem(pem).map_err(|err| ClientError::HttpSetup {
-                detail: format!(
-                    "the CA certificate is not PEM: {}",
-                    crate::suite::http::error_chain(&err)
-                ),
-            })?;
-        builder = builder.add_root_certificate(certificate);
-    }
-    builder.build().map_err(|err| ClientError::HttpSetup {
-        detail: crate::suite::http::error_chain(&err),
-    })
+    crate::suite::http::client(ca_cert_pem).map_err(|detail| ClientError::HttpSetup { detail })
 }
 
 /// Sends `request` to `base_url` and reads the whole answer, all within
@@ -287,32 +269,17 @@ pub async fn exchange(
         builder = builder.header(name, value);
     }
     let whole = async {
-        let mut response = builder.send().await.map_err(|err| classify(&err))?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|err| classify(&err))? {
-            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(TransportFailure::Cut {
-                    detail: format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"),
-                });
-            }
-            body.extend_from_slice(&chunk);
+        match fetch(builder, MAX_ANSWER_BYTES).await {
+            Ok(answer) => Ok(RawAnswer {
+                status: answer.status,
+                headers: answer.headers,
+                body: answer.body,
+            }),
+            Err(FetchFailure::Http(err)) => Err(classify(&err)),
+            Err(FetchFailure::TooLarge) => Err(TransportFailure::Cut {
+                detail: format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"),
+            }),
         }
-        Ok(RawAnswer {
-            status,
-            headers,
-            body,
-        })
     };
     match tokio::time::timeout(timeout, whole).await {
         Ok(result) => result,
@@ -321,7 +288,7 @@ pub async fn exchange(
 }
 
 fn classify(err: &reqwest::Error) -> TransportFailure {
-    let detail = crate::suite::http::error_chain(err);
+    let detail = error_chain(err);
     if err.is_builder() {
         TransportFailure::Request { detail }
     } else if err.is_connect() {

@@ -30,6 +30,17 @@ pub struct Expectations {
 }
 
 impl Expectations {
+    /// The expectations in `file` if one is given, else none.
+    pub fn for_cases(
+        file: Option<&Path>,
+        known_cases: &[String],
+    ) -> Result<Expectations, YamlError> {
+        match file {
+            Some(file) => Expectations::load(file, known_cases),
+            None => Ok(Expectations::default()),
+        }
+    }
+
     /// Reads an expectations file; every listed case must exist.
     pub fn load(file: &Path, known_cases: &[String]) -> Result<Expectations, YamlError> {
         let text = std::fs::read_to_string(file).map_err(|err| YamlError {

@@ -159,6 +159,45 @@ pub fn client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, String> {
         .map_err(|err| format!("cannot set up the HTTP client: {err}"))
 }
 
+/// Why [`fetch`] could not read a whole answer.
+#[derive(Debug)]
+pub enum FetchFailure {
+    Http(reqwest::Error),
+    /// The body is longer than the cap.
+    TooLarge,
+}
+
+/// Sends a built request and reads its whole answer: the status, the
+/// headers with lowercase names, and at most `cap` bytes of body. Shared by
+/// the runner and the project's own client, which differ only in how they
+/// name what went wrong.
+pub async fn fetch(builder: reqwest::RequestBuilder, cap: usize) -> Result<Received, FetchFailure> {
+    let mut response = builder.send().await.map_err(FetchFailure::Http)?;
+    let status = response.status().as_u16();
+    let headers = response
+        .headers()
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_ascii_lowercase(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    let mut body = Vec::new();
+    while let Some(chunk) = response.chunk().await.map_err(FetchFailure::Http)? {
+        if body.len() + chunk.len() > cap {
+            return Err(FetchFailure::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Received {
+        status,
+        headers,
+        body,
+    })
+}
+
 /// Sends `request` to `base_url` and reads the whole answer.
 pub async fn send(
     client: &reqwest::Client,
@@ -177,30 +216,12 @@ pub async fn send(
         builder = builder.header(name, value);
     }
     let exchange = async {
-        let mut response = builder.send().await.map_err(|err| classify(&url, &err))?;
-        let status = response.status().as_u16();
-        let headers = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_ascii_lowercase(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
+        fetch(builder, MAX_ANSWER_BYTES)
+            .await
+            .map_err(|failure| match failure {
+                FetchFailure::Http(err) => classify(&url, &err),
+                FetchFailure::TooLarge => TransportError::TooLarge,
             })
-            .collect();
-        let mut body = Vec::new();
-        while let Some(chunk) = response.chunk().await.map_err(|err| classify(&url, &err))? {
-            if body.len() + chunk.len() > MAX_ANSWER_BYTES {
-                return Err(TransportError::TooLarge);
-            }
-            body.extend_from_slice(&chunk);
-        }
-        Ok(Received {
-            status,
-            headers,
-            body,
-        })
     };
     match tokio::time::timeout(timeout, exchange).await {
         Ok(result) => result,

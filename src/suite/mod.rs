@@ -171,12 +171,9 @@ pub fn run(args: RunArgs) -> ExitCode {
         Err(err) => return setup_error(err),
     };
     let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
-    let expectations = match &settings.expectations {
-        Some(file) => match Expectations::load(file, &names) {
-            Ok(expectations) => expectations,
-            Err(err) => return setup_error(err),
-        },
-        None => Expectations::default(),
+    let expectations = match Expectations::for_cases(settings.expectations.as_deref(), &names) {
+        Ok(expectations) => expectations,
+        Err(err) => return setup_error(err),
     };
     let ca = match &settings.ca_cert {
         Some(file) => match std::fs::read(file) {
@@ -324,12 +321,9 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
         Err(err) => return setup_error(err),
     };
     let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
-    let expectations = match &settings.expectations {
-        Some(file) => match Expectations::load(file, &names) {
-            Ok(expectations) => expectations,
-            Err(err) => return setup_error(err),
-        },
-        None => Expectations::default(),
+    let expectations = match Expectations::for_cases(settings.expectations.as_deref(), &names) {
+        Ok(expectations) => expectations,
+        Err(err) => return setup_error(err),
     };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
