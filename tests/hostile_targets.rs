@@ -27,6 +27,7 @@ use cancel_conformance::server::{
 };
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::suite::adapter::{Adapter, AdapterError};
+use cancel_conformance::suite::case::Step;
 use cancel_conformance::suite::client_exec::{ClientRun, run_client_case};
 use cancel_conformance::suite::failure::{CaseContext, Failure, render};
 use cancel_conformance::suite::http::TransportError;
@@ -309,11 +310,26 @@ async fn a_server_killed_and_restarted_mid_run_is_never_a_pass() {
     let mut target = Target::with_test_identity(&url, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID);
     target.timeout = Duration::from_secs(2);
     let http = http::client(None).expect("client");
-    let cases = server_cases();
     // The kill lands while this case waits for an answer the server holds
-    // (a delay fault, the runner waiting 300 ms): mid-exchange for sure.
+    // (a delay fault of 1.2 s): mid-exchange for sure, once its wait is
+    // stretched from the case's 100 ms to 1 s.
     let victim = "server/retry/timeout-then-retry-is-success";
-    assert!(cases.iter().any(|case| case.name == victim));
+    let mut cases = server_cases();
+    let victim_case = cases
+        .iter_mut()
+        .find(|case| case.name == victim)
+        .and_then(|case| case.case.as_mut().ok())
+        .expect("the victim case loads");
+    let mut stretched = 0;
+    for step in &mut victim_case.steps {
+        if let Step::Cancel(cancel) = &mut step.value
+            && cancel.timeout_ms.is_some()
+        {
+            cancel.timeout_ms = Some(1000);
+            stretched += 1;
+        }
+    }
+    assert_eq!(stretched, 1, "the victim waits once on a held answer");
 
     let mut serve = Some(serve_process(port).await);
     let t0 = Instant::now();

@@ -38,6 +38,18 @@ pub struct Case {
     pub steps: Vec<Spanned<Step>>,
 }
 
+impl Case {
+    /// Whether the case waits on purpose: a step gives up on an answer the
+    /// server holds, so its thread sits idle for the step's timeout. A run
+    /// starts these first, so the wait overlaps the other cases' work
+    /// instead of trailing after it.
+    pub fn waits_on_purpose(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|step| matches!(&step.value, Step::Cancel(cancel) if cancel.timeout_ms.is_some()))
+    }
+}
+
 /// A payment in a given state, seeded through the control plane or, for a
 /// target without one, looked up by `name` in the fixtures file.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -27,6 +27,7 @@ use crate::config::{self, Config, RunSettings};
 use crate::server::{self, ServerConfig};
 use crate::signing::{SigningKey, VerifyingKey, test_keys};
 use crate::spec::catalog::Catalog;
+use case::Case;
 use expectations::Expectations;
 use failure::{CaseContext, Failure, render};
 use load::{Loaded, LoadedCase, load_cases};
@@ -182,7 +183,15 @@ pub fn run(args: RunArgs) -> ExitCode {
         },
         None => None,
     };
-    let http = match http::client(ca.as_deref()) {
+    let plain_http = settings
+        .endpoint
+        .as_deref()
+        .is_none_or(|url| url.starts_with("http://"));
+    let http = match (plain_http, ca.as_deref()) {
+        (true, None) => http::plain_http_client(),
+        (_, ca) => http::client(ca),
+    };
+    let http = match http {
         Ok(http) => http,
         Err(err) => return setup_error(err),
     };
@@ -208,6 +217,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         .map(|shared| shared.target.description.clone())
         .unwrap_or_default();
     let recorder = Recorder::default();
+    let waits: Vec<bool> = cases
+        .iter()
+        .map(|loaded| loaded.case.as_ref().is_ok_and(Case::waits_on_purpose))
+        .collect();
     let (trials, planned): (Vec<Trial>, Vec<Planned>) = cases
         .into_iter()
         .map(|loaded| {
@@ -223,6 +236,11 @@ pub fn run(args: RunArgs) -> ExitCode {
         .unzip();
     let started = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
+    let trials = if args.libtest.list {
+        trials
+    } else {
+        waiting_cases_first(trials, &waits)
+    };
     let conclusion = libtest_mimic::run(&with_default_threads(&args.libtest, 8), trials);
     let info = RunInfo {
         half: Half::Server,
@@ -239,6 +257,21 @@ pub fn run(args: RunArgs) -> ExitCode {
         &planned,
         &catalog,
     )
+}
+
+/// Hands the test threads the cases that wait on purpose first (a held
+/// answer, a client timeout): their idle time then overlaps the rest of the
+/// run instead of trailing after it. The reports keep the cases' order.
+fn waiting_cases_first(trials: Vec<Trial>, waits: &[bool]) -> Vec<Trial> {
+    let (first, rest): (Vec<_>, Vec<_>) = trials
+        .into_iter()
+        .zip(waits)
+        .partition(|(_, waits)| **waits);
+    first
+        .into_iter()
+        .chain(rest)
+        .map(|(trial, _)| trial)
+        .collect()
 }
 
 /// Writes the reports the run asked for and chooses the exit code: 0 when
@@ -745,6 +778,35 @@ pub async fn run_all_client(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cases_that_wait_on_purpose_are_handed_out_first_in_their_order() {
+        let trials = ["a", "b", "c", "d"]
+            .map(|name| Trial::test(name, || Ok(())))
+            .into();
+        let ordered = waiting_cases_first(trials, &[false, true, false, true]);
+        let names: Vec<&str> = ordered.iter().map(Trial::name).collect();
+        assert_eq!(names, ["b", "d", "a", "c"]);
+    }
+
+    #[test]
+    fn only_the_timed_retry_cases_wait_on_purpose() {
+        let catalog = Catalog::embedded().expect("catalogs load");
+        let cases_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+        let cases = load_cases(&cases_dir, "server", &catalog).expect("cases load");
+        let waiting: Vec<&str> = cases
+            .iter()
+            .filter(|loaded| loaded.case.as_ref().is_ok_and(Case::waits_on_purpose))
+            .map(|loaded| loaded.name.as_str())
+            .collect();
+        assert_eq!(
+            waiting,
+            [
+                "server/retry/timed-out-cancel-is-carried-out",
+                "server/retry/timeout-then-retry-is-success"
+            ]
+        );
+    }
 
     #[test]
     fn missing_cases_say_what_to_give() {
