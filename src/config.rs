@@ -95,6 +95,7 @@ pub struct ClientSection {
     pub tls: Option<bool>,
     pub client_timeout_ms: Option<u64>,
     pub max_attempts: Option<u32>,
+    pub adapter_deadline_ms: Option<u64>,
     pub expectations: Option<PathBuf>,
     pub reports: Option<ReportsSection>,
 }
@@ -273,6 +274,8 @@ pub struct ClientSettings {
     pub tls: bool,
     pub client_timeout_ms: u64,
     pub max_attempts: u32,
+    /// `None`: derived from the client's timeout and attempts.
+    pub adapter_deadline_ms: Option<u64>,
     pub expectations: Option<PathBuf>,
     pub cases: Option<PathBuf>,
     pub reports: ReportArgs,
@@ -361,6 +364,7 @@ pub fn client_settings(
             .max_attempts
             .or(section.max_attempts)
             .unwrap_or(defaults::MAX_ATTEMPTS),
+        adapter_deadline_ms: args.adapter_deadline_ms.or(section.adapter_deadline_ms),
         expectations: args
             .expectations
             .clone()
@@ -520,7 +524,7 @@ mod tests {
     #[test]
     fn the_client_half_reads_its_own_section() {
         let config = config(
-            "cases: my-cases\nexpectations: server-only.yaml\nclient:\n  adapter: python adapter.py\n  tls: true\n  max_attempts: 3\n  expectations: sdk-expectations.yaml\n  reports:\n    html: conformance.html\n",
+            "cases: my-cases\nexpectations: server-only.yaml\nclient:\n  adapter: python adapter.py\n  tls: true\n  max_attempts: 3\n  adapter_deadline_ms: 5000\n  expectations: sdk-expectations.yaml\n  reports:\n    html: conformance.html\n",
         );
         let dir = config.file.parent().expect("dir").to_path_buf();
         let settings = client_settings(&client_args(&[]), Some(&config)).expect("adapter given");
@@ -528,6 +532,7 @@ mod tests {
         assert!(settings.tls);
         assert_eq!(settings.max_attempts, 3);
         assert_eq!(settings.client_timeout_ms, 400);
+        assert_eq!(settings.adapter_deadline_ms, Some(5000));
         assert_eq!(
             settings.expectations,
             Some(dir.join("sdk-expectations.yaml"))
@@ -535,13 +540,24 @@ mod tests {
         assert_eq!(settings.cases, Some(dir.join("my-cases")));
         assert_eq!(settings.reports.html, Some(dir.join("conformance.html")));
         let flagged = client_settings(
-            &client_args(&["--adapter", "./other", "--max-attempts", "9"]),
+            &client_args(&[
+                "--adapter",
+                "./other",
+                "--max-attempts",
+                "9",
+                "--adapter-deadline-ms",
+                "700",
+            ]),
             Some(&config),
         )
         .expect("adapter given");
         assert_eq!(
-            (flagged.adapter.as_str(), flagged.max_attempts),
-            ("./other", 9)
+            (
+                flagged.adapter.as_str(),
+                flagged.max_attempts,
+                flagged.adapter_deadline_ms
+            ),
+            ("./other", 9, Some(700))
         );
         let err = client_settings(&client_args(&[]), None).expect_err("no adapter");
         assert!(err.contains("--adapter"), "{err}");

@@ -50,6 +50,7 @@ fn run_with(adapter: String, scratch: &str) -> ClientRun {
         tls: false,
         client_timeout: Duration::from_millis(300),
         max_attempts: 5,
+        adapter_deadline: None,
         scratch_dir,
     }
 }

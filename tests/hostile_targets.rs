@@ -423,6 +423,7 @@ fn client_run(adapter: &str, scratch: &str) -> ClientRun {
         // client_timeout × (4 × max_attempts + 4) + 10 s.
         client_timeout: Duration::from_millis(50),
         max_attempts: 1,
+        adapter_deadline: None,
         scratch_dir,
     }
 }
@@ -482,6 +483,35 @@ async fn an_adapter_that_hangs_is_a_transport_failure_within_the_deadline() {
         started.elapsed()
     );
     assert!(shown(&loaded.name, &failure).starts_with("TRANSPORT FAILURE"));
+}
+
+#[test]
+fn the_adapter_deadline_can_be_set_on_the_command_line() {
+    // The derived deadline is ten seconds and more; `--adapter-deadline-ms`
+    // lets a release gate fail a hung client in half a second per case.
+    let started = Instant::now();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_cancel-conformance"))
+        .current_dir(root())
+        .args([
+            "client",
+            "--adapter",
+            "while read -r line; do :; done",
+            "--adapter-deadline-ms",
+            "500",
+            "client/success/",
+        ])
+        .output()
+        .expect("the client half runs");
+    let elapsed = started.elapsed();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(101), "{stdout}");
+    assert!(stdout.contains("TRANSPORT FAILURE"), "{stdout}");
+    assert!(
+        stdout.contains("the adapter did not answer `cancel` within 500 ms"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(" ok\n"), "no case passes: {stdout}");
+    assert!(elapsed < Duration::from_secs(10), "{elapsed:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

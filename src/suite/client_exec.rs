@@ -32,8 +32,23 @@ pub struct ClientRun {
     pub client_timeout: Duration,
     /// The most cancel requests a client may send for one cancel.
     pub max_attempts: u32,
+    /// How long the adapter may take over one operation before it counts
+    /// as hung; `None` allows for every attempt the client may make, plus
+    /// time to start (see [`ClientRun::operation_deadline`]).
+    pub adapter_deadline: Option<Duration>,
     /// Where to write the CA certificate for TLS runs.
     pub scratch_dir: std::path::PathBuf,
+}
+
+impl ClientRun {
+    /// How long one adapter operation may take. Unless set, generous: a
+    /// client may wait out several timeouts and back off between them, and
+    /// an interpreter may take seconds to start and import its SDK.
+    pub fn operation_deadline(&self) -> Duration {
+        self.adapter_deadline.unwrap_or_else(|| {
+            self.client_timeout * (self.max_attempts * 4 + 4) + Duration::from_secs(10)
+        })
+    }
 }
 
 /// A fresh pair of ids per case, so that no two cases share a payment.
@@ -114,8 +129,7 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
         merchant_key: test_keys::merchant_verifying(),
         max_attempts: run.max_attempts,
     };
-    // Generous: a client may wait out several timeouts and back off between.
-    let deadline = run.client_timeout * (run.max_attempts * 4 + 4) + Duration::from_secs(10);
+    let deadline = run.operation_deadline();
     let mut result = Ok(Completion::Completed);
     for (index, step) in case.steps.iter().enumerate() {
         let number = index + 1;

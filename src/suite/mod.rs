@@ -321,6 +321,12 @@ pub struct ClientArgs {
     /// (CC_MAX_ATTEMPTS) [config: client.max_attempts] [default: 5].
     #[arg(long, value_name = "N")]
     pub max_attempts: Option<u32>,
+    /// How long the adapter may take over one operation before it counts
+    /// as hung (a TRANSPORT FAILURE) [config: client.adapter_deadline_ms]
+    /// [default: client timeout × (4 × attempts + 4) + 10 s, room for every
+    /// retry and a slow interpreter start].
+    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub adapter_deadline_ms: Option<u64>,
     /// Expectations file: the client's known deviations [config:
     /// client.expectations].
     #[arg(long, value_name = "FILE")]
@@ -371,6 +377,7 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
         tls: settings.tls,
         client_timeout: Duration::from_millis(settings.client_timeout_ms),
         max_attempts: settings.max_attempts,
+        adapter_deadline: settings.adapter_deadline_ms.map(Duration::from_millis),
         scratch_dir: scratch.clone(),
     };
     let handle = runtime.handle().clone();
