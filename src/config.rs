@@ -364,7 +364,15 @@ pub fn client_settings(
             .max_attempts
             .or(section.max_attempts)
             .unwrap_or(defaults::MAX_ATTEMPTS),
-        adapter_deadline_ms: args.adapter_deadline_ms.or(section.adapter_deadline_ms),
+        adapter_deadline_ms: match args.adapter_deadline_ms.or(section.adapter_deadline_ms) {
+            Some(0) => {
+                return Err(
+                    "client.adapter_deadline_ms is 0: give the milliseconds one adapter operation may take, at least 1"
+                        .to_string(),
+                );
+            }
+            deadline => deadline,
+        },
         expectations: args
             .expectations
             .clone()
@@ -561,6 +569,9 @@ mod tests {
         );
         let err = client_settings(&client_args(&[]), None).expect_err("no adapter");
         assert!(err.contains("--adapter"), "{err}");
+        let zero = self::config("client:\n  adapter: ./a\n  adapter_deadline_ms: 0\n");
+        let err = client_settings(&client_args(&[]), Some(&zero)).expect_err("a zero deadline");
+        assert!(err.contains("adapter_deadline_ms is 0"), "{err}");
     }
 
     #[test]

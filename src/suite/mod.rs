@@ -236,12 +236,16 @@ pub fn run(args: RunArgs) -> ExitCode {
         .unzip();
     let started = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
-    let trials = if args.libtest.list {
+    // One thread gains nothing from the reordering: keep the file order.
+    let trials = if args.libtest.list || args.libtest.test_threads == Some(1) {
         trials
     } else {
         waiting_cases_first(trials, &waits)
     };
-    let conclusion = libtest_mimic::run(&with_default_threads(&args.libtest, 8), trials);
+    let conclusion = libtest_mimic::run(
+        &with_default_threads(&args.libtest, SERVER_CASES_AT_ONCE),
+        trials,
+    );
     let info = RunInfo {
         half: Half::Server,
         target,
@@ -414,7 +418,10 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
         .unzip();
     let started = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
-    let conclusion = libtest_mimic::run(&with_default_threads(&args.libtest, 4), trials);
+    let conclusion = libtest_mimic::run(
+        &with_default_threads(&args.libtest, CLIENT_CASES_AT_ONCE),
+        trials,
+    );
     let _ = std::fs::remove_dir_all(&scratch);
     let info = RunInfo {
         half: Half::Client,
@@ -437,9 +444,19 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
     )
 }
 
-/// A case spends nearly all its time waiting on the network (or on an
-/// adapter process), so more threads than cores keep the cores busy; an
-/// explicit `--test-threads` still wins.
+/// How many server cases run at once by default. A case spends most of its
+/// time waiting on the network, so more than one per core keeps the cores
+/// busy; many more would queue the RSA work of every case at once, and a
+/// case that gives up on a held answer after 100 ms could give up before
+/// its request was even sent.
+const SERVER_CASES_AT_ONCE: usize = 8;
+
+/// How many client cases run at once by default: each starts an adapter
+/// process and a scripted provider.
+const CLIENT_CASES_AT_ONCE: usize = 4;
+
+/// Fills in the default number of test threads; an explicit
+/// `--test-threads` wins.
 fn with_default_threads(
     args: &libtest_mimic::Arguments,
     threads: usize,
@@ -715,35 +732,26 @@ async fn prepare_target(
 }
 
 /// The outcome of every case, without the test harness: for tools and for
-/// tests that judge the suite itself (the defect matrix).
+/// tests that judge the suite itself (the defect matrix). As many cases run
+/// at once as `run` runs by default.
 pub async fn run_all(
     cases: &[LoadedCase],
     target: Arc<Target>,
     http: reqwest::Client,
 ) -> Vec<(String, Result<Completion, Failure>)> {
-    let mut tasks = tokio::task::JoinSet::new();
-    for (index, loaded) in cases.iter().cloned().enumerate() {
+    let runs = cases.iter().cloned().map(|loaded| {
         let target = target.clone();
         let http = http.clone();
-        tasks.spawn(async move {
-            let outcome = match &loaded.case {
+        let name = loaded.name.clone();
+        let run = async move {
+            match &loaded.case {
                 Err(error) => Err(Failure::CaseBug(error.clone())),
                 Ok(case) => exec::run_case(case, &loaded.file, &target, &http).await,
-            };
-            (index, loaded.name, outcome)
-        });
-    }
-    let mut results = Vec::with_capacity(cases.len());
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok(result) = joined {
-            results.push(result);
-        }
-    }
-    results.sort_by_key(|(index, _, _)| *index);
-    results
-        .into_iter()
-        .map(|(_, name, outcome)| (name, outcome))
-        .collect()
+            }
+        };
+        (name, run)
+    });
+    in_window(runs, SERVER_CASES_AT_ONCE).await
 }
 
 /// The outcome of every client case with one adapter, without the test
@@ -753,22 +761,38 @@ pub async fn run_all_client(
     cases: &[load::LoadedClientCase],
     run: &client_exec::ClientRun,
 ) -> Vec<(String, Result<Completion, Failure>)> {
+    let runs = cases.iter().cloned().map(|loaded| {
+        let run = run.clone();
+        let name = loaded.name.clone();
+        let outcome = async move {
+            match &loaded.case {
+                Err(error) => Err(Failure::CaseBug(error.clone())),
+                Ok(case) => client_exec::run_client_case(case, &run).await,
+            }
+        };
+        (name, outcome)
+    });
+    in_window(runs, 2).await
+}
+
+/// Runs the named cases, at most `window` at a time, and returns their
+/// outcomes in the order given.
+async fn in_window<F>(
+    runs: impl Iterator<Item = (String, F)>,
+    window: usize,
+) -> Vec<(String, Result<Completion, Failure>)>
+where
+    F: Future<Output = Result<Completion, Failure>> + Send + 'static,
+{
     let mut tasks = tokio::task::JoinSet::new();
-    let mut results = Vec::with_capacity(cases.len());
-    for (index, loaded) in cases.iter().cloned().enumerate() {
-        if tasks.len() >= 2
+    let mut results = Vec::new();
+    for (index, (name, run)) in runs.enumerate() {
+        if tasks.len() >= window
             && let Some(Ok(done)) = tasks.join_next().await
         {
             results.push(done);
         }
-        let run = run.clone();
-        tasks.spawn(async move {
-            let outcome = match &loaded.case {
-                Err(error) => Err(Failure::CaseBug(error.clone())),
-                Ok(case) => client_exec::run_client_case(case, &run).await,
-            };
-            (index, loaded.name, outcome)
-        });
+        tasks.spawn(async move { (index, name, run.await) });
     }
     while let Some(joined) = tasks.join_next().await {
         if let Ok(done) = joined {
@@ -797,21 +821,27 @@ mod tests {
     }
 
     #[test]
-    fn only_the_timed_retry_cases_wait_on_purpose() {
+    fn cases_with_a_timed_step_wait_on_purpose() {
         let catalog = Catalog::embedded().expect("catalogs load");
         let cases_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
         let cases = load_cases(&cases_dir, "server", &catalog).expect("cases load");
-        let waiting: Vec<&str> = cases
-            .iter()
-            .filter(|loaded| loaded.case.as_ref().is_ok_and(Case::waits_on_purpose))
-            .map(|loaded| loaded.name.as_str())
-            .collect();
+        let waits = |name: &str| {
+            let loaded = cases.iter().find(|loaded| loaded.name == name);
+            loaded
+                .and_then(|loaded| loaded.case.as_ref().ok())
+                .map(Case::waits_on_purpose)
+        };
         assert_eq!(
-            waiting,
-            [
-                "server/retry/timed-out-cancel-is-carried-out",
-                "server/retry/timeout-then-retry-is-success"
-            ]
+            waits("server/retry/timed-out-cancel-is-carried-out"),
+            Some(true)
+        );
+        assert_eq!(
+            waits("server/retry/timeout-then-retry-is-success"),
+            Some(true)
+        );
+        assert_eq!(
+            waits("server/retry/dropped-cancel-is-carried-out"),
+            Some(false)
         );
     }
 
