@@ -29,7 +29,7 @@ ST_CONFIG="$WORK/schemathesis.toml"
 printf '[cache]\nenabled = false\n' >"$ST_CONFIG"
 # schemathesis_cmd PORT MAX_EXAMPLES
 schemathesis_cmd() {
-    echo "env SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=$BENCH" \
+    echo "env SCHEMATHESIS_HOOKS=schemathesis_hooks PYTHONPATH=$BENCH:$ROOT/hostile" \
         "$BENCH/.venv/bin/schemathesis --config-file $ST_CONFIG run $ROOT/spec/openapi.json" \
         "--url http://127.0.0.1:$1 --checks all" \
         "--exclude-checks negative_data_rejection,missing_required_header,unsupported_method" \

@@ -22,38 +22,30 @@ Nothing here is secret: the keys are the TEST-ONLY pairs in testdata/keys.
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import os
 import threading
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import requests
 import schemathesis
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import padding
 from schemathesis.core.parameters import ParameterLocation
 from schemathesis.generation.modes import GenerationMode
 
-ROOT = Path(__file__).resolve().parent.parent
-KEYS = ROOT / "testdata" / "keys"
+from api_signing import (
+    CLIENT_ID,
+    MERCHANT_PUBLIC_KEY,
+    PROVIDER_KEY,
+    SANDBOX_CLIENT_ID,
+    SignRequest,
+    content,
+    parse_signature,
+    verifies,
+)
+
 BASE_URL = os.environ["CC_BASE_URL"]
-
-# Registered by `serve` (src/server/config.rs, ServerConfig::test_default).
-CLIENT_ID = "CONFORMANCE_TEST_CLIENT"
-SANDBOX_CLIENT_ID = "SANDBOX_CONFORMANCE_TEST_CLIENT"
-
-MERCHANT_KEY = serialization.load_der_private_key(
-    base64.b64decode((KEYS / "merchant-private.pkcs8.b64").read_text()), password=None
-)
-MERCHANT_PUBLIC_KEY = MERCHANT_KEY.public_key()
-PROVIDER_KEY = serialization.load_der_public_key(
-    base64.b64decode((KEYS / "provider-public.spki.b64").read_text())
-)
 
 # States a seeded payment is put in, round robin: one cancellable, and one
 # of each refusal (rules repeat.*, capture.*, refund.*, state.*).
@@ -65,27 +57,6 @@ _lock = threading.Lock()
 _calls = itertools.count()
 
 
-def _sign(method: str, path: str, client_id: str, time: str, body: bytes) -> str:
-    content = f"{method} {path}\n{client_id}.{time}.".encode() + body
-    raw = MERCHANT_KEY.sign(content, padding.PKCS1v15(), hashes.SHA256())
-    value = urllib.parse.quote(base64.b64encode(raw).decode(), safe="")
-    return f"algorithm=RSA256,keyVersion=1,signature={value}"
-
-
-class SignRequest(requests.auth.AuthBase):
-    """Signs the prepared request: by now its body holds the exact bytes sent."""
-
-    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
-        body = request.body or b""
-        if isinstance(body, str):
-            body = body.encode()
-        path = urllib.parse.urlsplit(request.url).path
-        client_id = request.headers.get("Client-Id", "")
-        time = request.headers.get("Request-Time", "")
-        request.headers["Signature"] = _sign(request.method, path, client_id, time, body)
-        return request
-
-
 def _seed(state: str, owner: str) -> dict:
     seed = json.dumps({"state": state, "method": "card", "owner": owner}).encode()
     request = urllib.request.Request(
@@ -94,14 +65,6 @@ def _seed(state: str, owner: str) -> dict:
     )
     with urllib.request.urlopen(request, timeout=10) as answer:
         return json.load(answer)
-
-
-def _header(headers, name: str) -> str | None:
-    """A header of a Schemathesis case (dict of str) by name, any case."""
-    for key, value in (headers or {}).items():
-        if key.lower() == name.lower():
-            return value
-    return None
 
 
 @schemathesis.hook
@@ -133,26 +96,6 @@ def before_call(context, case, kwargs):
     kwargs["auth"] = SignRequest()
 
 
-def _parse_signature(value: str) -> tuple[str | None, bytes]:
-    pairs = {}
-    for piece in value.split(","):
-        name, _, raw = piece.strip().partition("=")
-        pairs[name.strip().lower()] = raw.strip()
-    raw = urllib.parse.unquote(pairs.get("signature", ""))
-    try:
-        return pairs.get("keyversion"), base64.b64decode(raw + "=" * (-len(raw) % 4))
-    except ValueError:
-        return pairs.get("keyversion"), b""
-
-
-def _verifies(key, signature: bytes, content: bytes) -> bool:
-    try:
-        key.verify(signature, content, padding.PKCS1v15(), hashes.SHA256())
-        return True
-    except InvalidSignature:
-        return False
-
-
 def _validly_signed(request: requests.PreparedRequest) -> bool:
     """Whether the request as sent carries a merchant signature that verifies
     (derived from the wire, not remembered, so shrinking and replays agree)."""
@@ -163,11 +106,8 @@ def _validly_signed(request: requests.PreparedRequest) -> bool:
     if isinstance(body, str):
         body = body.encode()
     path = urllib.parse.urlsplit(request.url).path
-    content = (
-        f"{request.method} {path}\n{headers['Client-Id']}.{headers['Request-Time']}.".encode()
-        + body
-    )
-    return _verifies(MERCHANT_PUBLIC_KEY, _parse_signature(headers["Signature"])[1], content)
+    signed = content(request.method, path, headers["Client-Id"], headers["Request-Time"], body)
+    return verifies(MERCHANT_PUBLIC_KEY, parse_signature(headers["Signature"])[1], signed)
 
 
 @schemathesis.check
@@ -192,11 +132,11 @@ def answer_is_signed(ctx, response, case):
     if client_id != (sent or ""):
         raise AssertionError(f"client-id {client_id!r} does not repeat the request's {sent!r}")
     path = urllib.parse.urlsplit(response.request.url).path
-    content = f"POST {path}\n{client_id}.{time}.".encode() + (response.content or b"")
-    key_version, raw_signature = _parse_signature(signature)
+    signed = content("POST", path, client_id, time, response.content or b"")
+    key_version, raw_signature = parse_signature(signature)
     if key_version != "1":
         raise AssertionError(f"the answer's keyVersion is {key_version!r}, not '1'")
-    if not _verifies(PROVIDER_KEY, raw_signature, content):
+    if not verifies(PROVIDER_KEY, raw_signature, signed):
         raise AssertionError(
             f"the answer's signature does not verify with the provider key over POST {path}"
         )

@@ -13,20 +13,25 @@ use cancel_conformance::suite::load::{
 };
 
 fn client_cases(catalog: &Catalog) -> Vec<LoadedClientCase> {
-    load_client_cases(
+    let cases = load_client_cases(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"),
         catalog,
     )
-    .expect("client cases load")
+    .expect("client cases load");
+    // Every check below holds trivially over no cases at all.
+    assert!(cases.len() >= 10, "only {} client cases load", cases.len());
+    cases
 }
 
 fn server_cases(catalog: &Catalog) -> Vec<LoadedCase> {
-    load_cases(
+    let cases = load_cases(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"),
         "server",
         catalog,
     )
-    .expect("cases load")
+    .expect("cases load");
+    assert!(cases.len() >= 50, "only {} server cases load", cases.len());
+    cases
 }
 
 #[test]

@@ -10,6 +10,9 @@
 //! garbage) is a TRANSPORT FAILURE; an answer that arrived but is not JSON
 //! is a MISMATCH (rule result.object-always-present), never a pass.
 
+mod cli_support;
+use cli_support::isolated_command;
+
 use std::path::Path;
 use std::process::Stdio;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -492,9 +495,8 @@ fn the_adapter_deadline_can_be_set_on_the_command_line() {
     // From a directory of its own, so no cancel-conformance.yaml is found.
     let dir = std::env::temp_dir().join(format!("cc-adapter-deadline-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("scratch dir");
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_cancel-conformance"));
+    let mut command = isolated_command(&dir);
     command
-        .current_dir(&dir)
         .args([
             "client",
             "--adapter",
@@ -505,11 +507,6 @@ fn the_adapter_deadline_can_be_set_on_the_command_line() {
         ])
         .arg(root().join("cases"))
         .arg("client/success/");
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CANCEL_CONFORMANCE_") {
-            command.env_remove(name);
-        }
-    }
     let started = Instant::now();
     let output = command.output().expect("the client half runs");
     let _ = std::fs::remove_dir_all(&dir);

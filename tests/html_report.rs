@@ -8,6 +8,9 @@
 //! would repair or drop (a stray element in a table, an unclosed tag) shows
 //! as a wrong count. That test needs chromium and is run by `.ci/run`.
 
+mod cli_support;
+use cli_support::isolated_command;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -115,7 +118,7 @@ fn run_with_every_outcome(tag: &str) -> Run {
         dir.join("reports/results.json"),
         dir.join("reports/report.html"),
     );
-    let mut command = Command::new(env!("CARGO_BIN_EXE_cancel-conformance"));
+    let mut command = isolated_command(&dir);
     command
         .arg("run")
         .arg("--cases")
@@ -129,13 +132,7 @@ fn run_with_every_outcome(tag: &str) -> Run {
         .arg("--json")
         .arg(&json)
         .arg("--html")
-        .arg(&html)
-        .current_dir(&dir);
-    for (name, _) in std::env::vars() {
-        if name.starts_with("CANCEL_CONFORMANCE_") {
-            command.env_remove(name);
-        }
-    }
+        .arg(&html);
     let output = command.output().expect("the binary runs");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();
     assert_eq!(
@@ -245,7 +242,7 @@ fn a_filtered_client_run_reports_only_the_cases_it_ran() {
     let dir = scratch("client");
     let json = dir.join("results.json");
     let junit = dir.join("report.xml");
-    let output = Command::new(env!("CARGO_BIN_EXE_cancel-conformance"))
+    let output = isolated_command(&dir)
         .arg("client")
         .arg("--adapter")
         .arg(format!(
@@ -259,7 +256,6 @@ fn a_filtered_client_run_reports_only_the_cases_it_ran() {
         .arg("--junit")
         .arg(&junit)
         .arg("sandbox")
-        .current_dir(&dir)
         .output()
         .expect("the binary runs");
     let stdout = String::from_utf8_lossy(&output.stdout).into_owned();

@@ -15,12 +15,13 @@
 //! signatures made with it. A private key file that others can read gets
 //! a warning naming the file and `chmod 600`.
 
+mod cli_support;
+use cli_support::isolated_command;
+
 use std::collections::HashSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-
-const BIN: &str = env!("CARGO_BIN_EXE_cancel-conformance");
 
 /// The reports `run` writes: adding a report format is one line here.
 const REPORTS: &[(&str, &str)] = &[
@@ -98,14 +99,8 @@ fn fresh_keys(dir: &Path) -> Keys {
 /// Runs `cancel-conformance run ARGS` with `env`, writing every report into
 /// `dir`; returns the output and every report's text.
 fn run(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> (Output, Vec<(String, String)>) {
-    let mut command = Command::new(BIN);
-    command
-        .arg("run")
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CANCEL_CONFORMANCE_MERCHANT_PRIVATE_KEY")
-        .env_remove("CANCEL_CONFORMANCE_PROVIDER_PUBLIC_KEY")
-        .env_remove("CANCEL_CONFORMANCE_CONFIG");
+    let mut command = isolated_command(dir);
+    command.arg("run").args(args);
     for (flag, name) in REPORTS {
         command.arg(flag).arg(dir.join(name));
     }

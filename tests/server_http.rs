@@ -378,6 +378,9 @@ async fn authentication_failures_are_signed_f_answers() {
         .await
         .expect("answer");
     assert_eq!(answer.status(), StatusCode::OK);
+    let bytes = answer.bytes().await.expect("a whole answer");
+    let body: serde_json::Value = serde_json::from_slice(&bytes).expect("a JSON answer");
+    assert_eq!(body["result"]["resultStatus"], "F", "{body}");
     assert_eq!(h.cancel_by_id(&payment_id).await.code(), "SUCCESS");
 }
 

@@ -17,6 +17,7 @@ use cancel_conformance::signing::{
     SignatureHeader, SigningKey, VerifyingKey, content_to_sign, sign_message, test_keys,
     verify_message,
 };
+use test_keys::to_pem;
 
 const METHOD: &str = "POST";
 const PATH: &str = "/ams/sandbox/api/v1/payments/cancel";
@@ -66,18 +67,6 @@ impl Drop for Scratch {
         // Best effort: a leftover temp dir must not turn a pass into a failure.
         let _ = fs::remove_dir_all(&self.dir);
     }
-}
-
-/// Wraps a one-line base64 key into PEM the way openssl expects.
-fn to_pem(label: &str, base64_line: &str) -> String {
-    let compact: String = base64_line.split_whitespace().collect();
-    let mut pem = format!("-----BEGIN {label}-----\n");
-    for chunk in compact.as_bytes().chunks(64) {
-        pem.push_str(std::str::from_utf8(chunk).expect("base64 is ASCII"));
-        pem.push('\n');
-    }
-    pem.push_str(&format!("-----END {label}-----\n"));
-    pem
 }
 
 fn openssl<I, S>(args: I) -> Output

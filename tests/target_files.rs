@@ -2,14 +2,12 @@
 //! and for a target's known deviations: the fixtures file and the
 //! expectations file, exercised through the real command line.
 
+mod cli_support;
+use cli_support::isolated_command;
+
 use std::path::Path;
-use std::process::Command;
 
 use serde_json::{Value, json};
-
-fn binary() -> &'static str {
-    env!("CARGO_BIN_EXE_cancel-conformance")
-}
 
 fn scratch(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("cc-target-files-{name}-{}", std::process::id()));
@@ -26,7 +24,7 @@ fn cases_dir() -> String {
 
 /// Runs `cancel-conformance run ARGS` and returns (exit code, stdout+stderr).
 fn run(args: &[&str]) -> (i32, String) {
-    let output = Command::new(binary())
+    let output = isolated_command(&std::env::temp_dir())
         .arg("run")
         .args(["--cases", &cases_dir()])
         .args(args)

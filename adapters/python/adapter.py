@@ -52,8 +52,8 @@ import os
 import socket
 import ssl
 import sys
-import urllib.parse
 
+import harness_env
 from port_seam import SDK_PORT, install as install_port_seam
 
 
@@ -97,29 +97,11 @@ def secrets():
 
 def scrub(text):
     """Keeps key material out of messages (an SDK message may quote input)."""
-    for secret in secrets():
-        text = text.replace(secret, "<redacted>")
-    return text
-
-
-def required_env(name):
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise ConfigError("environment variable " + name + " is not set")
-    return value
+    return harness_env.scrub(text, secrets())
 
 
 def read_config():
-    base_url = required_env("CC_BASE_URL").rstrip("/")
-    parsed = urllib.parse.urlsplit(base_url)
-    if parsed.scheme != "https" or not parsed.hostname:
-        raise ConfigError(
-            "CC_BASE_URL must be an https URL (the SDK only speaks HTTPS): " + base_url
-        )
-    try:
-        port = parsed.port
-    except ValueError as error:
-        raise ConfigError("CC_BASE_URL has a bad port: " + str(error))
+    base_url, host, port = harness_env.gateway(ConfigError)
     timeout_ms = os.environ.get("CC_TIMEOUT_MS", "").strip()
     try:
         timeout = int(timeout_ms) / 1000.0 if timeout_ms else None
@@ -130,13 +112,13 @@ def read_config():
     ca_cert = os.environ.get("CC_CA_CERT", "").strip() or None
     return {
         "base_url": base_url,
-        "host": parsed.hostname,
-        "port": port if port is not None else SDK_PORT,
+        "host": host,
+        "port": port,
         "timeout": timeout,
         "ca_cert": ca_cert,
-        "client_id": required_env("CC_CLIENT_ID"),
-        "merchant_private_key": required_env("CC_MERCHANT_PRIVATE_KEY"),
-        "provider_public_key": required_env("CC_PROVIDER_PUBLIC_KEY"),
+        "client_id": harness_env.required_env("CC_CLIENT_ID", ConfigError),
+        "merchant_private_key": harness_env.required_env("CC_MERCHANT_PRIVATE_KEY", ConfigError),
+        "provider_public_key": harness_env.required_env("CC_PROVIDER_PUBLIC_KEY", ConfigError),
     }
 
 
@@ -215,12 +197,6 @@ def classify(error, api_exception):
     return None, None
 
 
-def result_status_text(status):
-    if status is None:
-        return None
-    return getattr(status, "value", status)
-
-
 def do_cancel(sdk, message):
     payment_id = message.get("paymentId")
     payment_request_id = message.get("paymentRequestId")
@@ -266,7 +242,7 @@ def do_cancel(sdk, message):
         log("cancel: the SDK cannot parse the answer: " + described)
         return {"outcome": "refused", "detail": described}
     result = response.result
-    status = result_status_text(result.result_status) if result else None
+    status = harness_env.result_status_text(result.result_status) if result else None
     code = result.result_code if result else None
     if status == "S":
         answer = {"outcome": "cancelled", "resultCode": code}

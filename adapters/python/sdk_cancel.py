@@ -69,8 +69,8 @@ to listen on 443.
 import json
 import os
 import sys
-import urllib.parse
 
+import harness_env
 from port_seam import SDK_PORT, install as install_port_seam
 
 EXIT_OK = 0
@@ -88,53 +88,22 @@ def emit(payload):
     sys.stdout.flush()
 
 
-def required_env(name):
-    value = os.environ.get(name, "").strip()
-    if not value:
-        raise HarnessError("environment variable " + name + " is not set")
-    return value
-
-
 def read_config():
-    base_url = required_env("CC_BASE_URL").rstrip("/")
-    parsed = urllib.parse.urlsplit(base_url)
-    if parsed.scheme != "https" or not parsed.hostname:
-        raise HarnessError("CC_BASE_URL must be an https URL with a host: " + base_url)
-    if parsed.path not in ("", "/") or parsed.query or parsed.fragment:
-        raise HarnessError("CC_BASE_URL must be an origin without a path: " + base_url)
-    try:
-        port = parsed.port
-    except ValueError as error:
-        raise HarnessError("CC_BASE_URL has a bad port: " + str(error))
+    base_url, host, port = harness_env.gateway(HarnessError)
     payment_id = os.environ.get("CC_PAYMENT_ID", "").strip() or None
     payment_request_id = os.environ.get("CC_PAYMENT_REQUEST_ID", "").strip() or None
     if payment_id is None and payment_request_id is None:
         raise HarnessError("set CC_PAYMENT_ID and/or CC_PAYMENT_REQUEST_ID")
     return {
         "base_url": base_url,
-        "host": parsed.hostname,
-        "port": port if port is not None else SDK_PORT,
-        "client_id": required_env("CC_CLIENT_ID"),
-        "merchant_private_key": required_env("CC_MERCHANT_PRIVATE_KEY"),
-        "provider_public_key": required_env("CC_PROVIDER_PUBLIC_KEY"),
+        "host": host,
+        "port": port,
+        "client_id": harness_env.required_env("CC_CLIENT_ID", HarnessError),
+        "merchant_private_key": harness_env.required_env("CC_MERCHANT_PRIVATE_KEY", HarnessError),
+        "provider_public_key": harness_env.required_env("CC_PROVIDER_PUBLIC_KEY", HarnessError),
         "payment_id": payment_id,
         "payment_request_id": payment_request_id,
     }
-
-
-def scrub(text, secrets):
-    """Never let key material out, even inside an exception message."""
-    for secret in secrets:
-        if secret and secret in text:
-            text = text.replace(secret, "<redacted>")
-    return text
-
-
-def result_status_text(status):
-    # The SDK parses resultStatus into its ResultStatusType enum.
-    if status is None:
-        return None
-    return getattr(status, "value", status)
 
 
 def load_sdk():
@@ -183,7 +152,7 @@ def cancel(config, sdk):
     result = response.result
     return {
         "ok": True,
-        "resultStatus": result_status_text(result.result_status) if result else None,
+        "resultStatus": harness_env.result_status_text(result.result_status) if result else None,
         "resultCode": result.result_code if result else None,
         "resultMessage": result.result_message if result else None,
         "paymentId": response.payment_id,
@@ -200,7 +169,7 @@ def main():
     try:
         config = read_config()
     except HarnessError as error:
-        emit({"ok": False, "error": "HarnessError: " + scrub(str(error), secrets)})
+        emit({"ok": False, "error": "HarnessError: " + harness_env.scrub(str(error), secrets)})
         return EXIT_HARNESS
 
     try:
@@ -217,7 +186,7 @@ def main():
     try:
         outcome = cancel(config, sdk)
     except Exception as error:  # the SDK's failures are the result here
-        message = scrub(type(error).__name__ + ": " + str(error), secrets)
+        message = harness_env.scrub(type(error).__name__ + ": " + str(error), secrets)
         if config["port"] != SDK_PORT and not seam.rerouted:
             emit({"ok": False, "error": seam_bypassed + " (then " + message + ")"})
             return EXIT_HARNESS

@@ -30,7 +30,7 @@ use super::body::{BodyError, read_limited};
 use super::config::ClientKey;
 use super::request_log::Received;
 use super::store::{CallOutcome, CallResult, CancelOutcome, Delivery, Lookup, Operation};
-use crate::signing::{SignatureHeader, VerifyError, content_to_sign};
+use crate::signing::{SignatureHeader, verify_parsed};
 use crate::spec::api::{
     CANCEL_PATH, CancelRequest, INQUIRY_PATH, InquiryRequest, SANDBOX_CANCEL_PATH,
     SANDBOX_INQUIRY_PATH,
@@ -185,33 +185,23 @@ fn check_signature(
     })?;
     // The key is chosen by version before verifying: with no such key there
     // is nothing to verify against.
-    if let Some(announced) = header.key_version
-        && announced != client.key_version
+    if let Some(announced) = &header.key_version
+        && *announced != client.key_version
     {
-        return Err(Verdict::KeyNotFound { announced });
+        return Err(Verdict::KeyNotFound {
+            announced: announced.clone(),
+        });
     }
-    // What `signing::verify_message` does, on the header parsed above
-    // rather than parsing it a second time.
-    let key = &client.public_key;
-    let failure = if header.signature.len() != key.signature_len() {
-        VerifyError::WrongSignatureLength {
-            expected: key.signature_len(),
-            found: header.signature.len(),
-        }
-    } else {
-        let content = content_to_sign(
-            parts.method.as_str(),
-            parts.uri.path(),
-            client_id,
-            request_time,
-            body,
-        );
-        if key.verify(&content, &header.signature) {
-            return Ok(());
-        }
-        VerifyError::Mismatch
-    };
-    Err(Verdict::SignatureInvalid {
+    verify_parsed(
+        &client.public_key,
+        &header,
+        parts.method.as_str(),
+        parts.uri.path(),
+        client_id,
+        request_time,
+        body,
+    )
+    .map_err(|failure| Verdict::SignatureInvalid {
         reason: failure.to_string(),
     })
 }

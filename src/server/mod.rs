@@ -36,16 +36,14 @@ use std::sync::Arc;
 
 use axum::Router;
 
-pub use answer::{CLIENT_ID_HEADER, Code, RESPONSE_TIME_HEADER, SIGNATURE_HEADER};
-pub use clock::{WIRE_OFFSET, wire_time};
 pub use config::{
     ClientKey, DEFAULT_CLIENT_ID, DEFAULT_KEY_VERSION, OTHER_CLIENT_ID, SANDBOX_CLIENT_ID,
     ServerConfig, Windows,
 };
 pub use control::PREFIX as CONTROL_PREFIX;
 pub use serve::{RunningServer, ServeError, serve_router, start};
-pub use store::{CancelOutcome, MAX_CLOCK_SHIFT, MAX_SEED_COUNT, Payment, Refusal, UnknownCode};
-pub use tls::{DEFAULT_SELF_SIGNED_HOSTS, TlsSetup};
+pub use store::MAX_SEED_COUNT;
+pub use tls::TlsSetup;
 
 /// What every handler shares: the configuration, the payments, the log.
 pub(crate) struct Shared {

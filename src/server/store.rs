@@ -80,57 +80,6 @@ pub enum Refusal {
     WindowExceeded { deadline: OffsetDateTime },
 }
 
-impl Payment {
-    /// Cancels the payment if its state and window allow it.
-    ///
-    /// The checks run in a fixed order because some states match several
-    /// rules (a refunded payment is also captured; a repeat cancel may be past
-    /// the window): a repeat is always S, refunds win over capture, and the
-    /// window only matters for a payment that could otherwise be cancelled.
-    pub fn cancel(&mut self, now: OffsetDateTime, windows: &Windows) -> CancelOutcome {
-        let mut life = self.lifecycle();
-        let outcome = life.cancel(now, windows);
-        self.set_lifecycle(life);
-        outcome
-    }
-
-    /// The last instant a cancel of this payment is still in time; `None`
-    /// when no window applies (not paid yet, or a deadline beyond the
-    /// calendar).
-    pub fn cancel_deadline(&self, windows: &Windows) -> Option<OffsetDateTime> {
-        self.lifecycle().cancel_deadline(windows)
-    }
-
-    /// Applies an outside event if the current state allows it; returns
-    /// whether it was accepted. A refused event changes nothing.
-    pub fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
-        let mut life = self.lifecycle();
-        let applied = life.apply(event, now);
-        self.set_lifecycle(life);
-        applied
-    }
-
-    /// The `paymentStatus` an inquiry reports.
-    pub fn status(&self) -> PaymentStatus {
-        self.lifecycle().status()
-    }
-
-    fn lifecycle(&self) -> Lifecycle {
-        Lifecycle {
-            method: self.method,
-            state: self.state,
-            paid_at: self.paid_at,
-            cancel_time: self.cancel_time,
-        }
-    }
-
-    fn set_lifecycle(&mut self, life: Lifecycle) {
-        self.state = life.state;
-        self.paid_at = life.paid_at;
-        self.cancel_time = life.cancel_time;
-    }
-}
-
 /// The part of a payment the rules read and change: [`Payment`] without its
 /// names, so that the store runs the same rules on its compact records.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -142,6 +91,12 @@ struct Lifecycle {
 }
 
 impl Lifecycle {
+    /// Cancels the payment if its state and window allow it.
+    ///
+    /// The checks run in a fixed order because some states match several
+    /// rules (a refunded payment is also captured; a repeat cancel may be past
+    /// the window): a repeat is always S, refunds win over capture, and the
+    /// window only matters for a payment that could otherwise be cancelled.
     fn cancel(&mut self, now: OffsetDateTime, windows: &Windows) -> CancelOutcome {
         match self.state {
             FixtureState::Cancelled => {
@@ -178,6 +133,9 @@ impl Lifecycle {
         }
     }
 
+    /// The last instant a cancel of this payment is still in time; `None`
+    /// when no window applies (not paid yet, or a deadline beyond the
+    /// calendar).
     fn cancel_deadline(&self, windows: &Windows) -> Option<OffsetDateTime> {
         let paid_at = self.paid_at?;
         match self.method {
@@ -194,6 +152,8 @@ impl Lifecycle {
         }
     }
 
+    /// Applies an outside event if the current state allows it; returns
+    /// whether it was accepted. A refused event changes nothing.
     fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
         use FixtureState as S;
         let next = match (event, self.state) {
@@ -214,6 +174,7 @@ impl Lifecycle {
         true
     }
 
+    /// The `paymentStatus` an inquiry reports.
     fn status(&self) -> PaymentStatus {
         match self.state {
             FixtureState::AwaitingBuyer => PaymentStatus::Processing,
@@ -799,15 +760,14 @@ mod tests {
     const DAY: Duration = Duration::from_secs(24 * 60 * 60);
     const MS: Duration = Duration::from_millis(1);
 
-    fn payment(state: FixtureState, method: Method) -> Payment {
+    /// A payment's lifecycle as a fixture of `state` starts it: paid at T0
+    /// unless never paid, cancelled at T0 when cancelled.
+    fn payment(state: FixtureState, method: Method) -> Lifecycle {
         let paid = !matches!(
             state,
             FixtureState::AwaitingBuyer | FixtureState::Cancelled | FixtureState::Failed
         );
-        Payment {
-            payment_id: "P1".into(),
-            payment_request_id: "R1".into(),
-            owner: OWNER.into(),
+        Lifecycle {
             method,
             state,
             paid_at: paid.then_some(T0),
@@ -1030,37 +990,33 @@ mod tests {
         );
     }
 
+    /// The default cancel deadline of a wallet payment paid at `paid`.
+    fn wallet_deadline(paid: OffsetDateTime) -> Option<OffsetDateTime> {
+        Lifecycle {
+            paid_at: Some(paid),
+            ..payment(FixtureState::Paid, Method::Wallet)
+        }
+        .cancel_deadline(&Windows::default())
+    }
+
     #[test]
     fn wallet_day_is_counted_in_utc_plus_8_not_utc() {
         // 20:00 UTC on the 5th is already 04:00 on the 6th at UTC+8, so the
         // deadline is the 7th 00:15 +08:00 (20 h 15 min later), not the 6th.
-        let paid = datetime!(2024-03-05 20:00:00 UTC);
-        let p = Payment {
-            paid_at: Some(paid),
-            ..payment(FixtureState::Paid, Method::Wallet)
-        };
         assert_eq!(
-            p.cancel_deadline(&Windows::default()),
+            wallet_deadline(datetime!(2024-03-05 20:00:00 UTC)),
             Some(datetime!(2024-03-07 00:15:00 +08:00))
         );
     }
 
     #[test]
     fn wallet_paid_just_after_midnight_keeps_until_the_following_midnight() {
-        let p = Payment {
-            paid_at: Some(datetime!(2024-03-05 00:10:00 +08:00)),
-            ..payment(FixtureState::Paid, Method::Wallet)
-        };
         assert_eq!(
-            p.cancel_deadline(&Windows::default()),
+            wallet_deadline(datetime!(2024-03-05 00:10:00 +08:00)),
             Some(datetime!(2024-03-06 00:15:00 +08:00))
         );
-        let late_evening = Payment {
-            paid_at: Some(datetime!(2024-12-31 23:59:00 +08:00)),
-            ..payment(FixtureState::Paid, Method::Wallet)
-        };
         assert_eq!(
-            late_evening.cancel_deadline(&Windows::default()),
+            wallet_deadline(datetime!(2024-12-31 23:59:00 +08:00)),
             Some(datetime!(2025-01-01 00:15:00 +08:00))
         );
     }
@@ -1219,7 +1175,7 @@ mod tests {
             Event::FullyRefunded,
         ] {
             let mut p = payment(FixtureState::Cancelled, Method::Card);
-            let before = p.clone();
+            let before = p;
             p.apply(event, T0 + time::Duration::hours(1));
             assert_eq!(p, before, "{event:?} changed a cancelled payment");
         }

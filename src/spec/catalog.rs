@@ -134,14 +134,6 @@ impl Catalog {
     pub fn code(&self, code: &str) -> Option<&ResultCode> {
         self.codes.iter().find(|entry| entry.code.value == code)
     }
-
-    /// The one status each known code pairs with.
-    pub fn status_of_code(&self) -> BTreeMap<&str, ResultStatus> {
-        self.codes
-            .iter()
-            .map(|entry| (entry.code.value.as_str(), entry.status))
-            .collect()
-    }
 }
 
 fn check_rules(file: &Path, rules: &[Rule]) -> Result<(), YamlError> {

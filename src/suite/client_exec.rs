@@ -143,55 +143,45 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
                 if matches!(cancel.by, GivenIds::PaymentRequestId | GivenIds::Both) {
                     request["paymentRequestId"] = json!(payment_request_id);
                 }
-                match adapter.call(request, deadline).await {
-                    Err(err) => Err(adapter_failure(
-                        number,
-                        "cancel",
-                        err,
-                        &adapter.stderr_tail(),
-                    )),
-                    Ok(answer) => {
+                call(&mut adapter, number, "cancel", request, deadline)
+                    .await
+                    .and_then(|answer| {
                         let sent: Vec<SentRequest> =
                             scripted.received().into_iter().skip(before).collect();
                         judge.cancel(number, cancel.by, &cancel.expect, &answer, &sent)
-                    }
-                }
+                    })
             }
             ClientStep::Notify(notify) => {
                 let well_signed = notify.signature == NotificationSignature::Valid;
                 let request =
                     notification(&provider_key, client_id, &judge, notify.event, well_signed);
-                match adapter.call(request, deadline).await {
-                    Err(err) => Err(adapter_failure(
-                        number,
-                        "notify",
-                        err,
-                        &adapter.stderr_tail(),
-                    )),
-                    Ok(answer) => unsupported(number, "notify", &answer).and_then(|_| {
-                        let want = notify.accepted.unwrap_or(well_signed);
-                        let actual = answer.get("accepted").and_then(Value::as_bool);
-                        if actual == Some(want) {
-                            Ok(Completion::Completed)
-                        } else {
-                            let signed = if well_signed {
-                                "well-signed"
+                call(&mut adapter, number, "notify", request, deadline)
+                    .await
+                    .and_then(|answer| {
+                        unsupported(number, "notify", &answer).and_then(|_| {
+                            let want = notify.accepted.unwrap_or(well_signed);
+                            let actual = answer.get("accepted").and_then(Value::as_bool);
+                            if actual == Some(want) {
+                                Ok(Completion::Completed)
                             } else {
-                                "badly signed"
-                            };
-                            Err(mismatch(
-                                number,
-                                "notify",
-                                vec![Diff::new(
-                                    format!("accepted (a {signed} notification)"),
-                                    want.to_string(),
-                                    actual.map_or("(absent)".to_string(), |a| a.to_string()),
-                                )],
-                                None,
-                            ))
-                        }
-                    }),
-                }
+                                let signed = if well_signed {
+                                    "well-signed"
+                                } else {
+                                    "badly signed"
+                                };
+                                Err(mismatch(
+                                    number,
+                                    "notify",
+                                    vec![Diff::new(
+                                        format!("accepted (a {signed} notification)"),
+                                        want.to_string(),
+                                        actual.map_or("(absent)".to_string(), |a| a.to_string()),
+                                    )],
+                                    None,
+                                ))
+                            }
+                        })
+                    })
             }
             ClientStep::Status(status) => {
                 let request = json!({
@@ -199,34 +189,30 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
                     "paymentId": payment_id,
                     "paymentRequestId": payment_request_id,
                 });
-                match adapter.call(request, deadline).await {
-                    Err(err) => Err(adapter_failure(
-                        number,
-                        "status",
-                        err,
-                        &adapter.stderr_tail(),
-                    )),
-                    Ok(answer) => unsupported(number, "status", &answer).and_then(|_| {
-                        let actual = answer
-                            .get("status")
-                            .and_then(Value::as_str)
-                            .unwrap_or("(absent)");
-                        if actual == status.expect.as_str() {
-                            Ok(Completion::Completed)
-                        } else {
-                            Err(mismatch(
-                                number,
-                                "status",
-                                vec![Diff::new(
-                                    "the client's record",
-                                    status.expect.as_str(),
-                                    actual,
-                                )],
-                                None,
-                            ))
-                        }
-                    }),
-                }
+                call(&mut adapter, number, "status", request, deadline)
+                    .await
+                    .and_then(|answer| {
+                        unsupported(number, "status", &answer).and_then(|_| {
+                            let actual = answer
+                                .get("status")
+                                .and_then(Value::as_str)
+                                .unwrap_or("(absent)");
+                            if actual == status.expect.as_str() {
+                                Ok(Completion::Completed)
+                            } else {
+                                Err(mismatch(
+                                    number,
+                                    "status",
+                                    vec![Diff::new(
+                                        "the client's record",
+                                        status.expect.as_str(),
+                                        actual,
+                                    )],
+                                    None,
+                                ))
+                            }
+                        })
+                    })
             }
         };
         if let Err(failure) = outcome {
@@ -245,6 +231,21 @@ fn setup_failure(detail: String) -> Failure {
         action: "set up".into(),
         error: TransportError::Request { detail },
         request: None,
+    }
+}
+
+/// Sends one operation; an adapter that crashes, hangs or answers garbage
+/// is the step's TRANSPORT FAILURE, with its stderr.
+async fn call(
+    adapter: &mut Adapter,
+    step: usize,
+    op: &str,
+    request: Value,
+    deadline: Duration,
+) -> Result<Value, Failure> {
+    match adapter.call(request, deadline).await {
+        Ok(answer) => Ok(answer),
+        Err(err) => Err(adapter_failure(step, op, err, &adapter.stderr_tail())),
     }
 }
 

@@ -147,15 +147,18 @@ fn check_case(file: &Path, case: Case, catalog: &Catalog) -> Result<Case, YamlEr
             "`steps:` is empty: a case needs at least one step".into(),
         ));
     }
-    if let Some(fixture) = &case.fixture
-        && let Some(age) = fixture.value.age.as_deref()
-        && parse_duration(age).is_none()
-    {
-        return Err(YamlError::at(
-            file,
-            fixture.referenced,
-            format!("fixture age `{age}` is not a duration like `10m` or `8d`"),
-        ));
+    // Both payments: the run seeds each with its age, and a case whose
+    // age cannot be read must never run as a payment paid just now.
+    for fixture in [&case.fixture, &case.other_fixture].into_iter().flatten() {
+        if let Some(age) = fixture.value.age.as_deref()
+            && parse_duration(age).is_none()
+        {
+            return Err(YamlError::at(
+                file,
+                fixture.referenced,
+                format!("fixture age `{age}` is not a duration like `10m` or `8d`"),
+            ));
+        }
     }
     for (index, spanned) in case.steps.iter().enumerate() {
         let number = index + 1;

@@ -150,6 +150,52 @@ fn runtime() -> Result<tokio::runtime::Runtime, String> {
         .map_err(|err| format!("cannot start the async runtime: {err}"))
 }
 
+/// What either half loads before any case runs.
+struct LoadedHalf<T> {
+    catalog: Arc<Catalog>,
+    cases: Vec<Loaded<T>>,
+    /// Checked against the cases' names.
+    expectations: Expectations,
+}
+
+fn load_half<T>(
+    cases: Option<&Path>,
+    half: &str,
+    expectations: Option<&Path>,
+    load: impl FnOnce(&Path, &Catalog) -> Result<Vec<Loaded<T>>, String>,
+) -> Result<LoadedHalf<T>, String> {
+    let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
+    let cases = load(&cases_dir(cases, half)?, &catalog)?;
+    let names: Vec<String> = cases.iter().map(|case| case.name.clone()).collect();
+    let expectations =
+        Expectations::for_cases(expectations, &names).map_err(|err| err.to_string())?;
+    Ok(LoadedHalf {
+        catalog: Arc::new(catalog),
+        cases,
+        expectations,
+    })
+}
+
+/// The runner's HTTP client for the target: a plain-`http://` target
+/// (the embedded server, a local `serve`) without a CA file gets a client
+/// that never reads the system's trust store.
+fn http_client(settings: &RunSettings) -> Result<reqwest::Client, String> {
+    let ca = match &settings.ca_cert {
+        Some(file) => Some(
+            std::fs::read(file).map_err(|err| format!("cannot read {}: {err}", file.display()))?,
+        ),
+        None => None,
+    };
+    let plain_http = settings
+        .endpoint
+        .as_deref()
+        .is_none_or(|url| url.starts_with("http://"));
+    match (plain_http, ca.as_deref()) {
+        (true, None) => http::plain_http_client(),
+        (_, ca) => http::client(ca),
+    }
+}
+
 /// `cancel-conformance run`.
 pub fn run(args: RunArgs) -> ExitCode {
     let config = match read_config(args.config.as_deref()) {
@@ -157,42 +203,21 @@ pub fn run(args: RunArgs) -> ExitCode {
         Err(err) => return setup_error(err),
     };
     let settings = config::run_settings(&args, &config::process_env, config.as_ref());
-    let catalog = match Catalog::embedded() {
-        Ok(catalog) => Arc::new(catalog),
-        Err(err) => return setup_error(err),
-    };
-    let cases = match cases_dir(settings.cases.as_deref(), "server")
-        .and_then(|dir| load_cases(&dir, "server", &catalog))
-    {
-        Ok(cases) => cases,
+    let LoadedHalf {
+        catalog,
+        cases,
+        expectations,
+    } = match load_half(
+        settings.cases.as_deref(),
+        "server",
+        settings.expectations.as_deref(),
+        |dir, catalog| load_cases(dir, "server", catalog),
+    ) {
+        Ok(loaded) => loaded,
         Err(err) => return setup_error(err),
     };
     let runtime = match runtime() {
         Ok(runtime) => runtime,
-        Err(err) => return setup_error(err),
-    };
-    let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
-    let expectations = match Expectations::for_cases(settings.expectations.as_deref(), &names) {
-        Ok(expectations) => expectations,
-        Err(err) => return setup_error(err),
-    };
-    let ca = match &settings.ca_cert {
-        Some(file) => match std::fs::read(file) {
-            Ok(pem) => Some(pem),
-            Err(err) => return setup_error(format!("cannot read {}: {err}", file.display())),
-        },
-        None => None,
-    };
-    let plain_http = settings
-        .endpoint
-        .as_deref()
-        .is_none_or(|url| url.starts_with("http://"));
-    let http = match (plain_http, ca.as_deref()) {
-        (true, None) => http::plain_http_client(),
-        (_, ca) => http::client(ca),
-    };
-    let http = match http {
-        Ok(http) => http,
         Err(err) => return setup_error(err),
     };
     // Listing needs no target; the server handle keeps the embedded
@@ -200,8 +225,10 @@ pub fn run(args: RunArgs) -> ExitCode {
     let (shared, _server) = if args.libtest.list {
         (None, None)
     } else {
-        match runtime.block_on(prepare_target(&settings)) {
-            Ok((target, server)) => (
+        match http_client(&settings)
+            .and_then(|http| Ok((http, runtime.block_on(prepare_target(&settings))?)))
+        {
+            Ok((http, (target, server))) => (
                 Some(Arc::new(Shared {
                     target,
                     http,
@@ -224,13 +251,20 @@ pub fn run(args: RunArgs) -> ExitCode {
     let (trials, planned): (Vec<Trial>, Vec<Planned>) = cases
         .into_iter()
         .map(|loaded| {
+            let shared = shared.clone();
             trial(
                 loaded,
-                shared.clone(),
-                &catalog,
-                &expectations,
-                &recorder,
-                &args.libtest,
+                |case| (&case.description, &case.rules),
+                move |case, file| match &shared {
+                    Some(shared) => shared.handle.block_on(exec::run_case(
+                        case,
+                        file,
+                        &shared.target,
+                        &shared.http,
+                    )),
+                    None => Ok(Completion::Completed),
+                },
+                (&catalog, &expectations, &recorder, &args.libtest),
             )
         })
         .unzip();
@@ -353,19 +387,17 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
         Ok(settings) => settings,
         Err(err) => return setup_error(err),
     };
-    let catalog = match Catalog::embedded() {
-        Ok(catalog) => Arc::new(catalog),
-        Err(err) => return setup_error(err),
-    };
-    let cases = match cases_dir(settings.cases.as_deref(), "client")
-        .and_then(|dir| load::load_client_cases(&dir, &catalog))
-    {
-        Ok(cases) => cases,
-        Err(err) => return setup_error(err),
-    };
-    let names: Vec<String> = cases.iter().map(|c| c.name.clone()).collect();
-    let expectations = match Expectations::for_cases(settings.expectations.as_deref(), &names) {
-        Ok(expectations) => expectations,
+    let LoadedHalf {
+        catalog,
+        cases,
+        expectations,
+    } = match load_half(
+        settings.cases.as_deref(),
+        "client",
+        settings.expectations.as_deref(),
+        load::load_client_cases,
+    ) {
+        Ok(loaded) => loaded,
         Err(err) => return setup_error(err),
     };
     let runtime = match runtime() {
@@ -389,30 +421,13 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
     let (trials, planned): (Vec<Trial>, Vec<Planned>) = cases
         .into_iter()
         .map(|loaded| {
-            let expected_failure = expectations.reason(&loaded.name).map(str::to_string);
-            let context = context_of(&loaded, |case| (&case.description, &case.rules));
-            let catalog = catalog.clone();
-            let recorder = recorder.clone();
             let run = run.clone();
             let handle = handle.clone();
-            let trial_context = context.clone();
-            let trial = Trial::ignorable_test(loaded.name.clone(), move || {
-                judged_and_recorded(
-                    &trial_context,
-                    expected_failure.as_deref(),
-                    &catalog,
-                    &recorder,
-                    || match &loaded.case {
-                        Err(error) => Err(Failure::CaseBug(error.clone())),
-                        Ok(case) => handle.block_on(client_exec::run_client_case(case, &run)),
-                    },
-                )
-            });
-            planned_trial(
-                trial,
-                &context,
-                expectations.reason(&context.name),
-                &args.libtest,
+            trial(
+                loaded,
+                |case| (&case.description, &case.rules),
+                move |case, _| handle.block_on(client_exec::run_client_case(case, &run)),
+                (&catalog, &expectations, &recorder, &args.libtest),
             )
         })
         .unzip();
@@ -493,39 +508,28 @@ fn context_of<T>(
     }
 }
 
-/// Marks a listed case's kind, and notes what the reports need to account
-/// for the trial even if it never records anything.
-fn planned_trial(
-    trial: Trial,
-    context: &CaseContext,
-    expected_failure: Option<&str>,
-    libtest: &libtest_mimic::Arguments,
-) -> (Trial, Planned) {
-    let trial = if expected_failure.is_some() {
-        trial.with_kind("expected-fail")
-    } else {
-        trial
-    };
-    let planned = Planned::new(
-        &trial,
-        libtest,
-        context.file.clone(),
-        context.description.clone(),
-        context.rules.clone(),
-    );
-    (trial, planned)
-}
+/// What every trial of a run shares: the catalog, the expectations, the
+/// recorder of outcomes and the harness arguments.
+type TrialSetting<'a> = (
+    &'a Arc<Catalog>,
+    &'a Expectations,
+    &'a Recorder,
+    &'a libtest_mimic::Arguments,
+);
 
-fn trial(
-    loaded: LoadedCase,
-    shared: Option<Arc<Shared>>,
-    catalog: &Arc<Catalog>,
-    expectations: &Expectations,
-    recorder: &Recorder,
-    libtest: &libtest_mimic::Arguments,
+/// One case as a trial of either half: `run_case` runs a well-formed case
+/// (given its file), the outcome is judged against the expectations and
+/// recorded; with it, what the reports need to account for the trial even
+/// if it never records anything.
+fn trial<T: Send + 'static>(
+    loaded: Loaded<T>,
+    parts: impl Fn(&T) -> (&String, &Vec<serde_saphyr::Spanned<String>>),
+    run_case: impl FnOnce(&T, &Path) -> Result<Completion, Failure> + Send + 'static,
+    (catalog, expectations, recorder, libtest): TrialSetting<'_>,
 ) -> (Trial, Planned) {
+    let context = context_of(&loaded, parts);
     let expected_failure = expectations.reason(&loaded.name).map(str::to_string);
-    let context = context_of(&loaded, |case| (&case.description, &case.rules));
+    let listed = expected_failure.is_some();
     let catalog = catalog.clone();
     let recorder = recorder.clone();
     let trial_context = context.clone();
@@ -535,19 +539,25 @@ fn trial(
             expected_failure.as_deref(),
             &catalog,
             &recorder,
-            || match (&loaded.case, &shared) {
-                (Err(error), _) => Err(Failure::CaseBug(error.clone())),
-                (Ok(case), Some(shared)) => shared.handle.block_on(exec::run_case(
-                    case,
-                    &loaded.file,
-                    &shared.target,
-                    &shared.http,
-                )),
-                (Ok(_), None) => Ok(Completion::Completed),
+            || match &loaded.case {
+                Err(error) => Err(Failure::CaseBug(error.clone())),
+                Ok(case) => run_case(case, &loaded.file),
             },
         )
     });
-    planned_trial(trial, &context, expectations.reason(&context.name), libtest)
+    let trial = if listed {
+        trial.with_kind("expected-fail")
+    } else {
+        trial
+    };
+    let planned = Planned::new(
+        &trial,
+        libtest,
+        context.file,
+        context.description,
+        context.rules,
+    );
+    (trial, planned)
 }
 
 /// Runs a case inside its trial, judges it, and records the outcome for

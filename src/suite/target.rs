@@ -19,8 +19,8 @@ use crate::spec::yaml::{self, YamlError};
 pub const UNKNOWN_CLIENT_ID: &str = "UNKNOWN_CONFORMANCE_CLIENT";
 
 /// The prefix of the control plane every conforming mock implements
-/// (INTERPRETING.md, "Control plane").
-pub const CONTROL_PREFIX: &str = "/control/v1";
+/// (INTERPRETING.md, "Control plane"): the reference server's own.
+pub use crate::server::CONTROL_PREFIX;
 
 /// The payment a fixture stands for, on the target.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -183,7 +183,6 @@ impl Target {
         path: &str,
         body: Value,
     ) -> Result<Value, ControlError> {
-        let url = format!("{}{CONTROL_PREFIX}{path}", self.base_url);
         let call = format!("POST {CONTROL_PREFIX}{path}");
         let request = super::http::SentRequest {
             method: "POST".into(),
@@ -193,12 +192,7 @@ impl Target {
         };
         let received = super::http::send(http, &self.base_url, &request, self.timeout)
             .await
-            .map_err(|err| match err {
-                TransportError::Connect { detail, .. } => {
-                    ControlError::Transport(TransportError::Connect { url, detail })
-                }
-                other => ControlError::Transport(other),
-            })?;
+            .map_err(ControlError::Transport)?;
         let text = String::from_utf8_lossy(&received.body).into_owned();
         if received.status != 200 {
             return Err(ControlError::Refused {

@@ -98,15 +98,6 @@ impl Outcome {
             Outcome::UnexpectedPass => "unexpected-pass",
         }
     }
-
-    /// What libtest counted it as.
-    pub fn counted_as_passed(self) -> bool {
-        matches!(self, Outcome::Pass | Outcome::ExpectedFail)
-    }
-
-    pub fn counted_as_failed(self) -> bool {
-        matches!(self, Outcome::Fail | Outcome::UnexpectedPass)
-    }
 }
 
 /// One case's outcome, with everything a report shows about it.
