@@ -831,6 +831,63 @@ impl SignatureHeader {
     }
 }
 
+/// What a sender must emit, beyond what a tolerant parser accepts
+/// (`sign.header-format`, MUST on both sides). A parser tolerates a missing
+/// `keyVersion` and a raw base64 value; a sender that relies on that breaks
+/// every receiver that follows the documented grammar.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EmittedHeaderError {
+    /// The value does not parse at all.
+    Unparsable(SignatureHeaderError),
+    /// There is no `keyVersion=` pair.
+    MissingKeyVersion,
+    /// The signature value carries a raw character that must be
+    /// percent-escaped (`+`, `/` or `=`).
+    RawCharacter { character: char },
+}
+
+impl fmt::Display for EmittedHeaderError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EmittedHeaderError::Unparsable(error) => error.fmt(f),
+            EmittedHeaderError::MissingKeyVersion => f.write_str(
+                "the Signature header has no `keyVersion=` pair: a sender must emit \
+                 `algorithm=RSA256,keyVersion=<version>,signature=<URL-encoded base64>`",
+            ),
+            EmittedHeaderError::RawCharacter { character } => write!(
+                f,
+                "the `signature` value of the Signature header carries a raw `{character}`: \
+                 a sender must URL-encode the base64 value (`+` as %2B, `/` as %2F, `=` as %3D)"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for EmittedHeaderError {}
+
+impl SignatureHeader {
+    /// Parses a header value as a *sender* must write it: everything
+    /// [`SignatureHeader::parse`] accepts, plus a `keyVersion` pair and a
+    /// signature value with no raw `+`, `/` or `=`. Spaces after commas and
+    /// either case of percent-escapes stay allowed, as the rule allows them.
+    pub fn parse_emitted(value: &str) -> Result<Self, EmittedHeaderError> {
+        let parsed = Self::parse(value).map_err(EmittedHeaderError::Unparsable)?;
+        if parsed.key_version.is_none() {
+            return Err(EmittedHeaderError::MissingKeyVersion);
+        }
+        let raw_signature = value
+            .split(',')
+            .filter_map(|piece| piece.trim().split_once('='))
+            .find(|(name, _)| name.trim().eq_ignore_ascii_case("signature"))
+            .map(|(_, raw)| raw.trim())
+            .unwrap_or_default();
+        if let Some(character) = raw_signature.chars().find(|c| matches!(c, '+' | '/' | '=')) {
+            return Err(EmittedHeaderError::RawCharacter { character });
+        }
+        Ok(parsed)
+    }
+}
+
 impl fmt::Debug for SignatureHeader {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("SignatureHeader")
@@ -1114,6 +1171,36 @@ pub mod test_keys {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn emitted_grammar_requires_key_version_and_url_encoding() {
+        let good = SignatureHeader::format("1", &[0xfb, 0xff, 0x01]);
+        assert!(SignatureHeader::parse_emitted(&good).is_ok(), "{good}");
+        let spaced = good.replace(',', ", ").replace("%2F", "%2f");
+        assert!(SignatureHeader::parse_emitted(&spaced).is_ok(), "{spaced}");
+
+        let no_version = "algorithm=RSA256,signature=%2B%2F8B";
+        assert_eq!(
+            SignatureHeader::parse_emitted(no_version),
+            Err(EmittedHeaderError::MissingKeyVersion)
+        );
+        for (raw, character) in [("+/8B", '+'), ("AB/8", '/'), ("AQ==", '=')] {
+            let value = format!("algorithm=RSA256,keyVersion=1,signature={raw}");
+            assert!(
+                SignatureHeader::parse(&value).is_ok(),
+                "the parser tolerates {value}"
+            );
+            assert_eq!(
+                SignatureHeader::parse_emitted(&value),
+                Err(EmittedHeaderError::RawCharacter { character }),
+                "{value}"
+            );
+        }
+        assert!(matches!(
+            SignatureHeader::parse_emitted("keyVersion=1"),
+            Err(EmittedHeaderError::Unparsable(_))
+        ));
+    }
     use super::*;
 
     const PATH: &str = "/ams/api/v1/payments/cancel";
