@@ -494,7 +494,7 @@ async fn unknown_fault_answers_u_then_the_retry_gets_s() {
     let (payment_id, _) = h.seed_state("paid").await;
     h.fault(&payment_id, json!({"kind": "unknown"})).await;
     let u = h.cancel_by_id(&payment_id).await;
-    assert_eq!((u.status_letter(), u.code()), ("U", "SYSTEM_ERROR"));
+    assert_eq!((u.status_letter(), u.code()), ("U", "UNKNOWN_EXCEPTION"));
     assert!(u.json.get("cancelTime").is_none());
     assert_valid_cancel_answer(&u);
     assert_eq!(h.state_of(&payment_id).await, "paid", "U changes nothing");
@@ -526,7 +526,10 @@ async fn faults_wait_for_a_request_that_reaches_the_payment() {
     let mut unsigned = Call::cancel(json!({ "paymentId": payment_id }));
     unsigned.sig = Sig::Missing;
     assert_eq!(h.call(&unsigned).await.code(), "INVALID_SIGNATURE");
-    assert_eq!(h.cancel_by_id(&payment_id).await.code(), "SYSTEM_ERROR");
+    assert_eq!(
+        h.cancel_by_id(&payment_id).await.code(),
+        "UNKNOWN_EXCEPTION"
+    );
 }
 
 #[tokio::test]

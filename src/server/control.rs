@@ -437,7 +437,10 @@ mod tests {
     #[test]
     fn fault_bodies_are_checked_against_their_kind() {
         let unknown = fault_body(r#"{"kind":"unknown"}"#).unwrap();
-        assert_eq!((unknown.code, unknown.count), (UnknownCode::SystemError, 1));
+        assert_eq!(
+            (unknown.code, unknown.count),
+            (UnknownCode::UnknownException, 1)
+        );
         let traffic =
             fault_body(r#"{"kind":"unknown","code":"REQUEST_TRAFFIC_EXCEED_LIMIT","count":3}"#)
                 .unwrap();
