@@ -289,16 +289,18 @@ async fn payment_id_decides_and_never_falls_back() {
     );
     for body in [
         json!({ "paymentId": "", "paymentRequestId": b_request }),
-        json!({ "paymentId": null, "paymentRequestId": b_request }),
         json!({ "paymentId": b, "paymentRequestId": "" }),
+        json!({ "paymentId": null, "paymentRequestId": null }),
     ] {
         assert_f(&h.cancel(body).await, "PARAM_ILLEGAL");
     }
-    assert_eq!(
-        h.state_of(&b).await,
-        "paid",
-        "an empty or null id is not an id"
-    );
+    assert_eq!(h.state_of(&b).await, "paid", "an empty id is not an id");
+    // A null id is an absent one: the other id alone decides.
+    let null_id = h
+        .cancel(json!({ "paymentId": null, "paymentRequestId": b_request }))
+        .await;
+    assert_eq!(null_id.code(), "SUCCESS");
+    assert_eq!(null_id.json["paymentId"], b.as_str());
 }
 
 #[tokio::test]
