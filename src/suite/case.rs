@@ -73,6 +73,29 @@ pub struct Fixture {
     /// another client id of the same merchant (`other`).
     #[serde(default)]
     pub owner: Owner,
+    /// What the payment's own clock reads when it is seeded (RFC 3339 with
+    /// an offset); it runs on from there. Needs control plane 1.1, so a
+    /// fixture with a clock is never looked up in a fixtures file.
+    #[serde(default)]
+    #[schemars(regex(
+        pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+    ))]
+    pub clock: Option<String>,
+    /// When the buyer paid, on the payment's clock (RFC 3339); instead of
+    /// `age`. Needs control plane 1.1.
+    #[serde(default)]
+    #[schemars(regex(
+        pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+    ))]
+    pub paid_at: Option<String>,
+    /// When the order was created, on the payment's clock (RFC 3339); for
+    /// an unpaid payment instead of `age`, for a paid one before `paid_at`.
+    /// Needs control plane 1.1.
+    #[serde(default)]
+    #[schemars(regex(
+        pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+    ))]
+    pub created_at: Option<String>,
 }
 
 /// Where a seeded payment is in its life.

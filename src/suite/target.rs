@@ -104,6 +104,12 @@ impl Target {
                 fixture.name
             ));
         }
+        if self.fixtures.is_some() && fixture.clock.is_some() {
+            return Some(format!(
+                "fixture `{}` sets the payment's clock, which needs the control plane",
+                fixture.name
+            ));
+        }
         match &self.fixtures {
             Some(map) if !map.contains_key(&fixture.name) => Some(format!(
                 "fixture `{}` is not in the fixtures file: prepare a payment that is {} ({}{}) and add its ids under that name",
@@ -147,18 +153,30 @@ impl Target {
             Owner::Own => self.client_id.clone(),
             Owner::Other => self.other_client_id.clone().unwrap_or_default(),
         };
-        let answer = self
-            .control(
-                http,
-                "/payments",
-                json!({
-                    "state": fixture.state.as_str(),
-                    "method": fixture.method.as_str(),
-                    "ageMs": age_ms,
-                    "owner": owner,
-                }),
-            )
-            .await?;
+        let mut body = json!({
+            "state": fixture.state.as_str(),
+            "method": fixture.method.as_str(),
+            "ageMs": age_ms,
+            "owner": owner,
+        });
+        // Control plane 1.1: a payment seeded at absolute times on its own
+        // clock (INTERPRETING.md §5); sent only by the cases that need it,
+        // so a 1.0 mock still runs every other case.
+        for (key, value) in [
+            ("clock", &fixture.clock),
+            ("paidAt", &fixture.paid_at),
+            ("createdAt", &fixture.created_at),
+        ] {
+            if let Some(value) = value {
+                body[key] = json!(value);
+            }
+        }
+        if (fixture.paid_at.is_some() || fixture.created_at.is_some())
+            && let Some(map) = body.as_object_mut()
+        {
+            map.remove("ageMs");
+        }
+        let answer = self.control(http, "/payments", body).await?;
         let ids = (
             answer.get("paymentId").and_then(Value::as_str),
             answer.get("paymentRequestId").and_then(Value::as_str),
@@ -176,6 +194,17 @@ impl Target {
         }
     }
 
+    /// What the control plane says of a payment now:
+    /// `GET /control/v1/payments/{paymentId}`.
+    pub async fn inspect(
+        &self,
+        http: &reqwest::Client,
+        payment_id: &str,
+    ) -> Result<Value, ControlError> {
+        self.control_call(http, "GET", &format!("/payments/{payment_id}"), None)
+            .await
+    }
+
     /// One control-plane call: POST JSON, expect 200 and a JSON answer.
     pub async fn control(
         &self,
@@ -183,12 +212,28 @@ impl Target {
         path: &str,
         body: Value,
     ) -> Result<Value, ControlError> {
-        let call = format!("POST {CONTROL_PREFIX}{path}");
+        self.control_call(http, "POST", path, Some(body)).await
+    }
+
+    async fn control_call(
+        &self,
+        http: &reqwest::Client,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, ControlError> {
+        let call = format!("{method} {CONTROL_PREFIX}{path}");
         let request = super::http::SentRequest {
-            method: "POST".into(),
+            method: method.into(),
             path: format!("{CONTROL_PREFIX}{path}"),
-            headers: vec![("content-type".into(), "application/json".into())],
-            body: body.to_string().into_bytes(),
+            headers: if body.is_some() {
+                vec![("content-type".into(), "application/json".into())]
+            } else {
+                Vec::new()
+            },
+            body: body
+                .map(|body| body.to_string().into_bytes())
+                .unwrap_or_default(),
         };
         let received = super::http::send(http, &self.base_url, &request, self.timeout)
             .await
