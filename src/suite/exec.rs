@@ -8,8 +8,8 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::case::{
-    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, FaultKind, Fixture, Signing,
-    Step, Transport, Which, parse_duration,
+    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, FaultKind, Fixture,
+    HeaderNames, SignatureSpelling, Signing, Step, Transport, Which, parse_duration,
 };
 use super::failure::{Diff, Failure, Transcript};
 use super::http::{self, Exchanged, Received, SentRequest};
@@ -337,6 +337,9 @@ impl Run<'_> {
             signing: cancel.signature,
             omit_request_time: cancel.omit_request_time,
             timeout_ms: cancel.timeout_ms,
+            signature_spelling: cancel.signature_spelling,
+            header_names: cancel.header_names,
+            signed_path: cancel.signed_path.clone(),
         };
         self.exchange(
             step,
@@ -391,12 +394,13 @@ impl Run<'_> {
             headers.push(("request-time".into(), request_time.clone()));
         }
         let id_for_signing = client_id.clone().unwrap_or_default();
+        let signed_path = shape.signed_path.clone().unwrap_or_else(|| path.clone());
         let signed = |key_version: &str, content: &[u8]| {
             signing::sign_message(
                 &self.target.merchant_key,
                 key_version,
                 &method,
-                &path,
+                &signed_path,
                 &id_for_signing,
                 &request_time,
                 content,
@@ -423,7 +427,13 @@ impl Run<'_> {
                 },
                 request: None,
             })?;
-            headers.push(("signature".into(), value));
+            headers.push((
+                "signature".into(),
+                respell(&value, shape.signature_spelling),
+            ));
+        }
+        for (name, _) in &mut headers {
+            *name = shape.header_names.spell(name);
         }
         let shape_subject = shape.subject;
         let request = SentRequest {
@@ -726,6 +736,38 @@ struct RequestShape {
     signing: Signing,
     omit_request_time: bool,
     timeout_ms: Option<u64>,
+    signature_spelling: SignatureSpelling,
+    header_names: HeaderNames,
+    signed_path: Option<String>,
+}
+
+/// A `Signature` header value (as `SignatureHeader::format` writes it) in
+/// another spelling the grammar allows.
+fn respell(value: &str, spelling: SignatureSpelling) -> String {
+    let spaced = matches!(
+        spelling,
+        SignatureSpelling::SpacesAfterCommas | SignatureSpelling::SpacesAndLowercaseEscapes
+    );
+    let lowercase = matches!(
+        spelling,
+        SignatureSpelling::LowercaseEscapes | SignatureSpelling::SpacesAndLowercaseEscapes
+    );
+    let mut out = String::with_capacity(value.len() + 4);
+    let mut escape = 0;
+    for c in value.chars() {
+        if c == '%' {
+            escape = 2;
+            out.push(c);
+        } else if escape > 0 {
+            escape -= 1;
+            out.push(if lowercase { c.to_ascii_lowercase() } else { c });
+        } else if c == ',' && spaced {
+            out.push_str(", ");
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn now_rfc3339() -> String {
