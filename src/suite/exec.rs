@@ -1027,8 +1027,13 @@ impl Run<'_> {
                     if let (Some(answered), Some(recorded)) = (answered_time, cancel_time)
                         && (answered - recorded).abs() >= time::Duration::SECOND
                     {
+                        let rule = if known.state == "cancelled" {
+                            "repeat.already-cancelled-success"
+                        } else {
+                            "result.status-meaning"
+                        };
                         diffs.push(rule_diff(
-                            "result.status-meaning",
+                            rule,
                             format!("cancel time of {label} (control plane)"),
                             format!("{} (the answered cancelTime)", shown_time(answered)),
                             shown_time(recorded),
