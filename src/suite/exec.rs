@@ -1007,6 +1007,28 @@ impl Run<'_> {
                 }
             }
         }
+        if !is_cancel
+            && status == Some("S")
+            && let Some(index) = named
+        {
+            // An inquiry that names its payment names the one asked about.
+            let known = &self.known[index];
+            for (name, want) in [
+                ("paymentId", &known.ids.payment_id),
+                ("paymentRequestId", &known.ids.payment_request_id),
+            ] {
+                if let Some(actual) = json.get(name)
+                    && actual.as_str() != Some(want.as_str())
+                {
+                    diffs.push(rule_diff(
+                        "state.inquiry-reports-state",
+                        name,
+                        format!("{want} (the payment asked about)"),
+                        actual.to_string(),
+                    ));
+                }
+            }
+        }
         if self.target.has_control_plane() {
             for index in 0..self.known.len() {
                 let (state, cancel_time) = self.inspect(step, index).await?;

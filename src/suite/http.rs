@@ -298,9 +298,21 @@ pub async fn exchange(
     timeout: Duration,
 ) -> Result<Exchanged, TransportError> {
     match base_url.strip_prefix("http://") {
-        Some(authority) => {
-            let authority = authority.trim_end_matches('/').to_string();
-            match tokio::time::timeout(timeout, raw_exchange(&authority, request)).await {
+        Some(rest) => {
+            // A base URL may carry a path prefix in front of the API's paths.
+            let rest = rest.trim_end_matches('/');
+            let (authority, prefix) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let prefixed;
+            let request = if prefix.is_empty() {
+                request
+            } else {
+                prefixed = SentRequest {
+                    path: format!("{prefix}{}", request.path),
+                    ..request.clone()
+                };
+                &prefixed
+            };
+            match tokio::time::timeout(timeout, raw_exchange(authority, request)).await {
                 Ok(result) => result,
                 Err(_) => Err(TransportError::NoAnswer { after: timeout }),
             }
