@@ -1284,6 +1284,13 @@ async fn handle(mut stream: tokio::net::TcpStream, proxy: Arc<Proxy>) {
 /// runs every server case through the proxy, and returns each case that
 /// did not pass with its failure.
 async fn failing_cases(defect: Defect) -> Vec<(String, String)> {
+    failing_cases_of(defect, None).await
+}
+
+/// [`failing_cases`] for the cases whose names start with one of `only`,
+/// if given, run as against a target without a control plane: their
+/// fixtures are seeded beforehand and given as a fixtures file would.
+async fn failing_cases_of(defect: Defect, only: Option<&[&str]>) -> Vec<(String, String)> {
     let server = server::start(
         ServerConfig::test_default(),
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -1315,11 +1322,35 @@ async fn failing_cases(defect: Defect) -> Vec<(String, String)> {
     .expect("cases load");
     // "Nothing fails" must not hold because nothing ran.
     assert!(cases.len() >= 100, "only {} server cases load", cases.len());
-    let target = Arc::new(Target::with_test_identity(
+    let mut target = Target::with_test_identity(
         &format!("http://{address}"),
         DEFAULT_CLIENT_ID,
         OTHER_CLIENT_ID,
-    ));
+    );
+    let cases = match only {
+        None => cases,
+        Some(names) => {
+            let cases: Vec<_> = cases
+                .into_iter()
+                .filter(|loaded| names.iter().any(|name| loaded.name.starts_with(name)))
+                .collect();
+            assert_eq!(cases.len(), names.len(), "each named case loads");
+            let seeder =
+                Target::with_test_identity(&server.base_url, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID);
+            let http = http::client(None).expect("http client");
+            let mut fixtures = std::collections::BTreeMap::new();
+            for loaded in &cases {
+                let case = loaded.case.as_ref().expect("case parses");
+                for fixture in case.fixture.iter().chain(&case.other_fixture) {
+                    let ids = seeder.provide(&http, &fixture.value).await.expect("seeds");
+                    fixtures.insert(fixture.value.name.clone(), ids);
+                }
+            }
+            target.fixtures = Some(fixtures);
+            cases
+        }
+    };
+    let target = Arc::new(target);
     let results = run_all(&cases, target, http::client(None).expect("http client")).await;
     front.abort();
     drop(server);
@@ -1346,6 +1377,38 @@ async fn the_faithful_proxy_passes_every_case() {
             .map(|(name, why)| format!("{name}: {why}"))
             .collect::<Vec<_>>()
             .join("\n")
+    );
+}
+
+/// Without a control plane the runner still judges what an F or S left
+/// behind, through an inquiry after the cancel.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_control_plane_the_invariants_run_through_inquiry() {
+    let cases: &[&str] = &[
+        "server/auth/bad-signature-is-invalid-signature",
+        "server/cancel/paid-wallet-by-payment-id-is-success",
+    ];
+    let faithful = failing_cases_of(Defect::None, Some(cases)).await;
+    assert!(faithful.is_empty(), "{faithful:?}");
+    let failing = failing_cases_of(Defect::BadSignatureButCancels, Some(cases)).await;
+    assert!(
+        failing.iter().any(|(name, why)| name == cases[0]
+            && why.starts_with("MISMATCH ")
+            && why.contains("paymentStatus (inquiry after the cancel)")
+            && why.contains("CANCELLED")),
+        "{failing:?}"
+    );
+    // An S answer that did not cancel shows the same way.
+    let failing = failing_cases_of(
+        Defect::CancelsRefunded,
+        Some(&["server/refund/fully-refunded-is-process-fail"]),
+    )
+    .await;
+    assert!(
+        failing
+            .iter()
+            .any(|(_, why)| why.contains("paymentStatus (inquiry after the cancel)")),
+        "{failing:?}"
     );
 }
 
