@@ -243,8 +243,8 @@ const DEFECTS: &[(Defect, &str, &str)] = &[
     ),
     (
         Defect::CancelTimeOnFailure,
-        "server/refund/fully-refunded-is-process-fail",
-        "cancelTime",
+        "server/ident/unknown-payment-id-is-order-not-exist",
+        "rule result.no-cancel-time-unless-success",
     ),
     (
         Defect::CancelTimeWithoutOffset,

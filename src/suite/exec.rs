@@ -938,14 +938,22 @@ impl Run<'_> {
         observed: &Observed<'_>,
     ) -> Result<Vec<Diff>, Failure> {
         let mut diffs = Vec::new();
-        if self.known.is_empty() || observed.received.status != 200 {
-            return Ok(diffs);
-        }
         let Ok(json) = serde_json::from_slice::<Value>(&observed.received.body) else {
             return Ok(diffs);
         };
         let text = |pointer: &str| json.pointer(pointer).and_then(Value::as_str);
         let status = text("/result/resultStatus");
+        if matches!(status, Some("F" | "U")) && json.get("cancelTime").is_some() {
+            diffs.push(rule_diff(
+                "result.no-cancel-time-unless-success",
+                "cancelTime",
+                format!("absent on a {} answer", status.unwrap_or_default()),
+                json["cancelTime"].to_string(),
+            ));
+        }
+        if self.known.is_empty() || observed.received.status != 200 {
+            return Ok(diffs);
+        }
         let is_cancel = observed.message == Message::CancelResponse;
         let named = self.named_payment(&observed.request.body);
         let answered_time = text("/cancelTime").and_then(parse_time);
