@@ -782,6 +782,11 @@ fn now_rfc3339() -> String {
 /// runner's.
 pub const CANCEL_TIME_TOLERANCE: time::Duration = time::Duration::seconds(10);
 
+/// How long the runner waits, after a held or dropped answer, for the call
+/// to show on the payment before it goes on (a target under load may still
+/// be carrying it out).
+const HELD_CALL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// One exchange as the invariants need it.
 struct Observed<'a> {
     message: Message,
@@ -866,18 +871,28 @@ impl Run<'_> {
     }
 
     /// After a step whose outcome the runner cannot judge (a held or
-    /// dropped answer), learns what each payment is now.
+    /// dropped answer), learns what each payment is now. A held call may
+    /// still be under way on a busy target, so while no payment has moved
+    /// the runner looks again, for at most [`HELD_CALL_GRACE`].
     async fn refresh_known(&mut self, step: usize) -> Result<(), Failure> {
         if !self.target.has_control_plane() {
             return Ok(());
         }
-        for index in 0..self.known.len() {
-            let (state, cancel_time) = self.inspect(step, index).await?;
-            let known = &mut self.known[index];
-            known.state = state;
-            known.cancel_time = cancel_time;
+        let give_up = tokio::time::Instant::now() + HELD_CALL_GRACE.min(self.target.timeout);
+        loop {
+            let mut moved = false;
+            for index in 0..self.known.len() {
+                let (state, cancel_time) = self.inspect(step, index).await?;
+                let known = &mut self.known[index];
+                moved |= state != known.state;
+                known.state = state;
+                known.cancel_time = cancel_time;
+            }
+            if moved || tokio::time::Instant::now() >= give_up {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
         }
-        Ok(())
     }
 
     /// The control plane's view of a seeded payment: its state and, once

@@ -312,7 +312,20 @@ pub async fn exchange(
                 };
                 &prefixed
             };
-            match tokio::time::timeout(timeout, raw_exchange(authority, request)).await {
+            // The wait for the answer starts once the request is out: a
+            // step that gives up after 100 ms on a held answer means the
+            // answer, not a connection slow to open on a busy machine.
+            let sending =
+                tokio::time::timeout(timeout.max(SEND_TIMEOUT), raw_send(authority, request));
+            let stream = match sending.await {
+                Ok(result) => result?,
+                Err(_) => {
+                    return Err(TransportError::NoAnswer {
+                        after: timeout.max(SEND_TIMEOUT),
+                    });
+                }
+            };
+            match tokio::time::timeout(timeout, raw_receive(stream)).await {
                 Ok(result) => result,
                 Err(_) => Err(TransportError::NoAnswer { after: timeout }),
             }
@@ -326,10 +339,16 @@ pub async fn exchange(
     }
 }
 
-/// One request on a fresh connection (`Connection: close`), read until the
-/// answer is complete by its own framing, or until the target closes.
-async fn raw_exchange(authority: &str, request: &SentRequest) -> Result<Exchanged, TransportError> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// How long connecting and sending a request may take at most, whatever
+/// the wait for its answer.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Sends one request on a fresh connection (`Connection: close`).
+async fn raw_send(
+    authority: &str,
+    request: &SentRequest,
+) -> Result<tokio::net::TcpStream, TransportError> {
+    use tokio::io::AsyncWriteExt;
     let url = format!("http://{authority}{}", request.path);
     if request.method.is_empty()
         || !request.method.bytes().all(|b| b.is_ascii_alphabetic())
@@ -369,6 +388,13 @@ async fn raw_exchange(authority: &str, request: &SentRequest) -> Result<Exchange
         .map_err(|err| TransportError::Broken {
             detail: format!("while sending the request: {err}"),
         })?;
+    Ok(stream)
+}
+
+/// Reads the answer until it is complete by its own framing, or until the
+/// target closes the connection.
+async fn raw_receive(mut stream: tokio::net::TcpStream) -> Result<Exchanged, TransportError> {
+    use tokio::io::AsyncReadExt;
     let mut buffer = Vec::with_capacity(1024);
     let mut chunk = [0u8; 8192];
     loop {
