@@ -1115,6 +1115,46 @@ mod tests {
     }
 
     #[test]
+    fn seeds_at_an_absolute_clock_run_on_their_own_clock() {
+        let store = store_at(T0);
+        let seed = Seed {
+            state: FixtureState::Paid,
+            method: Method::Wallet,
+            age: Duration::ZERO,
+            owner: OWNER.into(),
+        };
+        // Two days behind real time, paid 75 minutes before its clock.
+        let clock = T0 - time::Duration::days(2);
+        let paid = clock - time::Duration::minutes(75);
+        let times = SeedTimes {
+            clock: Some(clock),
+            at: Some(paid),
+        };
+        let (ids, _) = store.seed_many_at(seed.clone(), 1, times).unwrap();
+        let view = store.view(&ids.payment_id).unwrap();
+        assert_eq!(view.now, clock);
+        assert_eq!(view.payment.paid_at, Some(paid));
+        // 10:00 minus 75 minutes is 08:45 the same day: cut-off 00:15 next day.
+        assert!(is_cancelled(cancel_outcome(&store, &ids)));
+        let future = SeedTimes {
+            clock: Some(clock),
+            at: Some(clock + time::Duration::SECOND),
+        };
+        assert_eq!(
+            store.seed_many_at(seed.clone(), 1, future),
+            Err(StoreError::InTheFuture)
+        );
+        let too_far = SeedTimes {
+            clock: Some(T0 - time::Duration::days(200 * 366)),
+            at: None,
+        };
+        assert_eq!(
+            store.seed_many_at(seed, 1, too_far),
+            Err(StoreError::ClockShiftTooLarge)
+        );
+    }
+
+    #[test]
     fn clock_moves_are_bounded() {
         let store = store_at(T0);
         let ids = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
