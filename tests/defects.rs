@@ -49,6 +49,8 @@ enum Defect {
     IgnoresPaymentIdPrecedence,
     /// Accepts a 65-character id (serves it as if cut to 64).
     AcceptsOverlongIds,
+    /// Finds payments by ids trimmed and in any letter case.
+    LenientIdLookup,
     /// Swaps two F codes: ORDER_NOT_EXIST and PARAM_ILLEGAL.
     SwapsNotExistAndParamIllegal,
     /// Says ORDER_STATUS_INVALID where the window has passed.
@@ -195,6 +197,11 @@ const DEFECTS: &[(Defect, &str, &str)] = &[
         Defect::AcceptsOverlongIds,
         "server/fields/",
         "PARAM_ILLEGAL",
+    ),
+    (
+        Defect::LenientIdLookup,
+        "server/ident/payment-request-id-in-other-case-is-order-not-exist",
+        "expected: \"ORDER_NOT_EXIST\"",
     ),
     (
         Defect::SwapsNotExistAndParamIllegal,
@@ -810,6 +817,21 @@ impl Proxy {
                     "signature",
                     request_signature(&path, &client, &time, &request.body),
                 );
+            }
+            Defect::LenientIdLookup => {
+                if let Value::Object(mut object) = request_json.clone() {
+                    for key in ["paymentId", "paymentRequestId"] {
+                        if let Some(Value::String(id)) = object.get_mut(key) {
+                            *id = id.trim().to_ascii_uppercase();
+                        }
+                    }
+                    request.body = Value::Object(object).to_string().into_bytes();
+                    set_header(
+                        &mut request.headers,
+                        "signature",
+                        request_signature(&path, &client, &time, &request.body),
+                    );
+                }
             }
             Defect::AcceptsOverlongIds | Defect::IgnoresPaymentIdPrecedence => {
                 if let Value::Object(mut object) = request_json.clone() {

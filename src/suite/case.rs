@@ -240,6 +240,29 @@ pub enum ClientChoice {
     Missing,
 }
 
+/// How the ids taken from a fixture are spelled in a request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdSpelling {
+    /// As the payment has them.
+    #[default]
+    Exact,
+    /// In lowercase letters.
+    Lowercase,
+    /// With a space after them.
+    TrailingSpace,
+}
+
+impl IdSpelling {
+    pub fn spell(self, id: &str) -> String {
+        match self {
+            IdSpelling::Exact => id.to_string(),
+            IdSpelling::Lowercase => id.to_ascii_lowercase(),
+            IdSpelling::TrailingSpace => format!("{id} "),
+        }
+    }
+}
+
 /// Spellings of the `Signature` header that `sign.header-format` allows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -348,6 +371,10 @@ pub struct CancelStep {
     /// Leaves out the `Request-Time` header.
     #[serde(default)]
     pub omit_request_time: bool,
+    /// Sends the fixture's ids spelled otherwise: ids match exactly, so a
+    /// changed spelling names no payment.
+    #[serde(default)]
+    pub id_spelling: IdSpelling,
     /// How the `Signature` header is spelled: any spelling the grammar
     /// allows must verify.
     #[serde(default)]

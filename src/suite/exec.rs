@@ -292,6 +292,14 @@ impl Run<'_> {
                     payment_request_id_of: cancel.payment_request_id_of,
                 };
                 let mut body = self.ids_body(&source, located)?;
+                for (key, overridden) in [
+                    ("paymentId", cancel.payment_id.is_some()),
+                    ("paymentRequestId", cancel.payment_request_id.is_some()),
+                ] {
+                    if let (false, Some(Value::String(id))) = (overridden, body.get_mut(key)) {
+                        *id = cancel.id_spelling.spell(id);
+                    }
+                }
                 if let Some(account) = &cancel.merchant_account_id {
                     body.insert("merchantAccountId".into(), Value::String(account.clone()));
                 }
