@@ -793,3 +793,50 @@ async fn inquiry_paths_answer_like_cancel_paths_for_bad_requests() {
     call.sig = Sig::Bad;
     assert_f(&h.call(&call).await, "INVALID_SIGNATURE");
 }
+
+#[tokio::test]
+async fn control_plane_1_1_seeds_at_absolute_times_on_the_payments_clock() {
+    let h = Harness::start().await;
+    // Paid at 23:00 UTC+8; the wallet window ends at 00:15 UTC+8 the next day.
+    let (inside, _) = h
+        .seed(json!({"state": "paid", "method": "wallet",
+            "clock": "2026-11-27T00:14:50+08:00", "paidAt": "2026-11-26T23:00:00+08:00"}))
+        .await;
+    let (status, view) = h
+        .control("GET", &format!("/control/v1/payments/{inside}"), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["paidAt"], "2026-11-26T23:00:00+08:00");
+    let now = view["now"].as_str().expect("now");
+    assert!(now.starts_with("2026-11-27T00:14:5"), "{now}");
+    let answer = h.cancel_by_id(&inside).await;
+    assert_eq!(answer.code(), "SUCCESS");
+    let (outside, _) = h
+        .seed(json!({"state": "paid", "method": "wallet",
+            "clock": "2026-11-27T00:15:10+08:00", "paidAt": "2026-11-26T23:00:00+08:00"}))
+        .await;
+    assert_f(&h.cancel_by_id(&outside).await, "CANCEL_WINDOW_EXCEED");
+    // Created long before it was paid: the window counts from payment.
+    let (created_earlier, _) = h
+        .seed(json!({"state": "paid", "method": "card",
+            "clock": "2026-11-26T12:00:00+08:00", "paidAt": "2026-11-20T12:00:00+08:00",
+            "createdAt": "2026-11-18T12:00:00+08:00"}))
+        .await;
+    assert_eq!(h.cancel_by_id(&created_earlier).await.code(), "SUCCESS");
+    for bad in [
+        json!({"state": "paid", "clock": "yesterday"}),
+        json!({"state": "paid", "paidAt": "2026-11-26T23:00:00+08:00", "ageMs": 5}),
+        json!({"state": "awaiting-buyer", "paidAt": "2026-11-26T23:00:00+08:00"}),
+        json!({"state": "cancelled", "createdAt": "2026-11-26T23:00:00+08:00"}),
+        json!({"state": "paid", "createdAt": "2026-11-26T23:00:00+08:00"}),
+        json!({"state": "paid", "clock": "2026-11-26T12:00:00+08:00",
+            "paidAt": "2026-11-26T13:00:00+08:00"}),
+        json!({"state": "paid", "clock": "2026-11-26T12:00:00+08:00",
+            "paidAt": "2026-11-20T12:00:00+08:00", "createdAt": "2026-11-21T12:00:00+08:00"}),
+    ] {
+        let (status, json) = h
+            .control("POST", "/control/v1/payments", Some(bad.clone()))
+            .await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{bad}: {json}");
+    }
+}

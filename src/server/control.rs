@@ -24,8 +24,10 @@ use super::body::{BodyError, read_limited};
 use super::clock::wire_time;
 use super::config::{CONTROL_TOKEN_SCHEME, DEFAULT_CLIENT_ID};
 use super::request_log::LoggedRequest;
-use super::store::{Fault, MAX_SEED_COUNT, Seed, StoreError, UnknownCode};
+use super::store::{Fault, MAX_SEED_COUNT, Seed, SeedTimes, StoreError, UnknownCode};
 use crate::suite::case::{Event, FaultKind, FixtureState, Method};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 /// Where the control plane lives.
 pub const PREFIX: &str = "/control/v1";
@@ -123,6 +125,9 @@ fn store_error(error: StoreError, payment_id: &str) -> ControlError {
         StoreError::BadCount => {
             ControlError::BadRequest(format!("count must be 1 to {MAX_SEED_COUNT}"))
         }
+        StoreError::InTheFuture => ControlError::BadRequest(
+            "paidAt / createdAt is after what the payment's clock reads".to_string(),
+        ),
     }
 }
 
@@ -169,9 +174,18 @@ struct SeedBody {
     #[serde(default)]
     method: Method,
     #[serde(default)]
-    age_ms: u64,
+    age_ms: Option<u64>,
     #[serde(default)]
     owner: Option<String>,
+    /// Control plane 1.1: what the payment's clock reads at seeding.
+    #[serde(default)]
+    clock: Option<String>,
+    /// Control plane 1.1: when the buyer paid, on the payment's clock.
+    #[serde(default)]
+    paid_at: Option<String>,
+    /// Control plane 1.1: when the order was created, on the payment's clock.
+    #[serde(default)]
+    created_at: Option<String>,
     /// The bulk form: this many payments alike, for benchmarks.
     #[serde(default)]
     count: Option<u64>,
@@ -209,6 +223,7 @@ impl From<super::store::Ids> for SeededPayment {
 
 async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<Seeded> {
     let body: SeedBody = json_body(&shared, request).await?;
+    let times = seed_times(&body)?;
     let owner = body.owner.unwrap_or_else(|| DEFAULT_CLIENT_ID.to_string());
     if owner.is_empty() || owner.len() > MAX_OWNER_LEN {
         return Err(ControlError::BadRequest(format!(
@@ -218,21 +233,21 @@ async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<Seed
     let seed = Seed {
         state: body.state,
         method: body.method,
-        age: Duration::from_millis(body.age_ms),
+        age: Duration::from_millis(body.age_ms.unwrap_or(0)),
         owner,
     };
     let seeded = match body.count {
-        None => Seeded::One(
-            shared
+        None => {
+            let (first, _) = shared
                 .store
-                .seed(seed)
-                .map_err(|error| store_error(error, ""))?
-                .into(),
-        ),
+                .seed_many_at(seed, 1, times)
+                .map_err(|error| store_error(error, ""))?;
+            Seeded::One(first.into())
+        }
         Some(count) => {
             let (first, last) = shared
                 .store
-                .seed_many(seed, count)
+                .seed_many_at(seed, count, times)
                 .map_err(|error| store_error(error, ""))?;
             Seeded::Many {
                 count,
@@ -242,6 +257,68 @@ async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<Seed
         }
     };
     Ok(Json(seeded))
+}
+
+/// The instants of a 1.1 seed, checked against its state: `paidAt` only
+/// for a payment that was paid, `createdAt` for any payment but a
+/// cancelled one (for a paid payment, no later than `paidAt`; the
+/// reference server counts no window from it), and neither beside `ageMs`.
+fn seed_times(body: &SeedBody) -> Result<SeedTimes, ControlError> {
+    let instant = |name: &str, text: &Option<String>| {
+        text.as_deref()
+            .map(|text| {
+                OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
+                    ControlError::BadRequest(format!(
+                        "{name} must be an RFC 3339 time with an offset, not {text:?}"
+                    ))
+                })
+            })
+            .transpose()
+    };
+    let clock = instant("clock", &body.clock)?;
+    let paid_at = instant("paidAt", &body.paid_at)?;
+    let created_at = instant("createdAt", &body.created_at)?;
+    if body.age_ms.is_some() && (paid_at.is_some() || created_at.is_some()) {
+        return Err(ControlError::BadRequest(
+            "give either ageMs or paidAt / createdAt, not both".to_string(),
+        ));
+    }
+    let paid_state = matches!(
+        body.state,
+        FixtureState::Paid
+            | FixtureState::Capturing
+            | FixtureState::Captured
+            | FixtureState::PartlyRefunded
+            | FixtureState::FullyRefunded
+    );
+    if paid_at.is_some() && !paid_state {
+        return Err(ControlError::BadRequest(format!(
+            "paidAt applies only to a paid payment, not to one that is {}",
+            body.state.as_str()
+        )));
+    }
+    if created_at.is_some() && body.state == FixtureState::Cancelled {
+        return Err(ControlError::BadRequest(
+            "createdAt does not apply to a cancelled payment: give ageMs (its cancel time)"
+                .to_string(),
+        ));
+    }
+    if paid_state && created_at.is_some() && paid_at.is_none() {
+        return Err(ControlError::BadRequest(
+            "a paid payment seeded with createdAt needs paidAt too".to_string(),
+        ));
+    }
+    if let (Some(created), Some(paid)) = (created_at, paid_at)
+        && created > paid
+    {
+        return Err(ControlError::BadRequest(
+            "createdAt is after paidAt".to_string(),
+        ));
+    }
+    Ok(SeedTimes {
+        clock,
+        at: if paid_state { paid_at } else { created_at },
+    })
 }
 
 // ----- GET /control/v1/payments/{paymentId}
@@ -256,6 +333,11 @@ struct PaymentInfo {
     owner: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     cancel_time: Option<String>,
+    /// Control plane 1.1: when the buyer paid, and what the payment's
+    /// clock reads now.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    paid_at: Option<String>,
+    now: String,
 }
 
 async fn show(
@@ -275,6 +357,8 @@ async fn show(
         method: payment.method.as_str(),
         owner: payment.owner,
         cancel_time: payment.cancel_time.map(wire_time),
+        paid_at: payment.paid_at.map(wire_time),
+        now: wire_time(view.now),
     }))
 }
 

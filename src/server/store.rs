@@ -302,6 +302,16 @@ pub struct Seed {
     pub owner: String,
 }
 
+/// Instants a seed may be given at instead of an age (control plane 1.1).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SeedTimes {
+    /// What the payment's clock reads at seeding; real time when absent.
+    pub clock: Option<OffsetDateTime>,
+    /// When the buyer paid (or the payment was created, or cancelled), on
+    /// the payment's clock; `now - age` when absent.
+    pub at: Option<OffsetDateTime>,
+}
+
 /// A payment as the control plane shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PaymentView {
@@ -325,6 +335,8 @@ pub enum StoreError {
     ClockShiftTooLarge,
     /// A seeding count of 0 or above [`MAX_SEED_COUNT`].
     BadCount,
+    /// A paid (or created) time after the payment's clock.
+    InTheFuture,
 }
 
 /// How many locks the payments are spread over. A payment always lives
@@ -359,8 +371,9 @@ struct Slot {
     /// Unix nanoseconds, or [`NO_INSTANT`].
     cancel_time: i64,
     /// Added to real now to get this payment's now; at most
-    /// [`MAX_CLOCK_SHIFT`].
-    offset: Duration,
+    /// [`MAX_CLOCK_SHIFT`] either way (behind real time only when seeded at
+    /// an absolute clock).
+    offset: time::Duration,
     /// Scripted faults; boxed because almost no payment has any.
     faults: Option<Box<Faults>>,
 }
@@ -374,10 +387,7 @@ impl Slot {
     fn now(&self, real_now: OffsetDateTime) -> OffsetDateTime {
         // The offset is bounded by MAX_CLOCK_SHIFT, so this only saturates
         // for a clock set near the end of the calendar.
-        time::Duration::try_from(self.offset)
-            .ok()
-            .and_then(|offset| real_now.checked_add(offset))
-            .unwrap_or(real_now)
+        real_now.checked_add(self.offset).unwrap_or(real_now)
     }
 
     fn lifecycle(&self) -> Lifecycle {
@@ -561,6 +571,7 @@ impl Store {
     }
 
     /// Creates a payment in the requested state with fresh ids.
+    #[cfg(test)]
     pub fn seed(&self, seed: Seed) -> Result<Ids, StoreError> {
         self.seed_many(seed, 1).map(|(first, _)| first)
     }
@@ -569,18 +580,46 @@ impl Store {
     /// the ids of the first and the last. Their serial numbers are
     /// consecutive: the i-th payment's ids are the first's with i added to
     /// the number that ends them.
+    #[cfg(test)]
     pub fn seed_many(&self, seed: Seed, count: u64) -> Result<(Ids, Ids), StoreError> {
+        self.seed_many_at(seed, count, SeedTimes::default())
+    }
+
+    /// [`Store::seed_many`] with the payment's clock and its paid (or
+    /// created, or cancelled) time given as instants (control plane 1.1).
+    pub fn seed_many_at(
+        &self,
+        seed: Seed,
+        count: u64,
+        times: SeedTimes,
+    ) -> Result<(Ids, Ids), StoreError> {
         if count == 0 || count > MAX_SEED_COUNT {
             return Err(StoreError::BadCount);
         }
         if seed.age > MAX_CLOCK_SHIFT {
             return Err(StoreError::ClockShiftTooLarge);
         }
-        let now = self.clock.now();
-        let at = time::Duration::try_from(seed.age)
-            .ok()
-            .and_then(|age| now.checked_sub(age))
-            .ok_or(StoreError::ClockShiftTooLarge)?;
+        let real_now = self.clock.now();
+        let offset = times
+            .clock
+            .map_or(time::Duration::ZERO, |clock| clock - real_now);
+        if offset.unsigned_abs() > MAX_CLOCK_SHIFT {
+            return Err(StoreError::ClockShiftTooLarge);
+        }
+        // The payment's own now: what its clock reads.
+        let clock_now = real_now.checked_add(offset).unwrap_or(real_now);
+        let at = match times.at {
+            Some(at) if at > clock_now => return Err(StoreError::InTheFuture),
+            Some(at) if (clock_now - at).unsigned_abs() > MAX_CLOCK_SHIFT => {
+                return Err(StoreError::ClockShiftTooLarge);
+            }
+            Some(at) => at,
+            None => time::Duration::try_from(seed.age)
+                .ok()
+                .and_then(|age| clock_now.checked_sub(age))
+                .ok_or(StoreError::ClockShiftTooLarge)?,
+        };
+        let now = real_now;
         let paid_at = match seed.state {
             FixtureState::Paid
             | FixtureState::Capturing
@@ -601,7 +640,7 @@ impl Store {
             owner: Arc::clone(&owner),
             paid_at: nanos_of(paid_at),
             cancel_time: nanos_of(cancel_time),
-            offset: Duration::ZERO,
+            offset,
             faults: None,
         };
         // Shard by shard, so a large seed takes each lock once.
@@ -728,10 +767,10 @@ impl Store {
     /// Moves the payment's clock forward by `by`.
     pub fn advance(&self, payment_id: &str, by: Duration) -> Result<(), StoreError> {
         self.with_payment(payment_id, |slot| {
-            slot.offset = slot
-                .offset
-                .checked_add(by)
-                .filter(|offset| *offset <= MAX_CLOCK_SHIFT)
+            slot.offset = time::Duration::try_from(by)
+                .ok()
+                .and_then(|by| slot.offset.checked_add(by))
+                .filter(|offset| offset.unsigned_abs() <= MAX_CLOCK_SHIFT)
                 .ok_or(StoreError::ClockShiftTooLarge)?;
             Ok(())
         })
@@ -1074,6 +1113,46 @@ mod tests {
         assert_eq!(store.view(&still.payment_id).unwrap().now, T0);
         assert!(is_cancelled(cancel_outcome(&store, &still)));
         assert!(!is_cancelled(cancel_outcome(&store, &moved)));
+    }
+
+    #[test]
+    fn seeds_at_an_absolute_clock_run_on_their_own_clock() {
+        let store = store_at(T0);
+        let seed = Seed {
+            state: FixtureState::Paid,
+            method: Method::Wallet,
+            age: Duration::ZERO,
+            owner: OWNER.into(),
+        };
+        // Two days behind real time, paid 75 minutes before its clock.
+        let clock = T0 - time::Duration::days(2);
+        let paid = clock - time::Duration::minutes(75);
+        let times = SeedTimes {
+            clock: Some(clock),
+            at: Some(paid),
+        };
+        let (ids, _) = store.seed_many_at(seed.clone(), 1, times).unwrap();
+        let view = store.view(&ids.payment_id).unwrap();
+        assert_eq!(view.now, clock);
+        assert_eq!(view.payment.paid_at, Some(paid));
+        // 10:00 minus 75 minutes is 08:45 the same day: cut-off 00:15 next day.
+        assert!(is_cancelled(cancel_outcome(&store, &ids)));
+        let future = SeedTimes {
+            clock: Some(clock),
+            at: Some(clock + time::Duration::SECOND),
+        };
+        assert_eq!(
+            store.seed_many_at(seed.clone(), 1, future),
+            Err(StoreError::InTheFuture)
+        );
+        let too_far = SeedTimes {
+            clock: Some(T0 - time::Duration::days(200 * 366)),
+            at: None,
+        };
+        assert_eq!(
+            store.seed_many_at(seed, 1, too_far),
+            Err(StoreError::ClockShiftTooLarge)
+        );
     }
 
     #[test]

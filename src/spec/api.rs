@@ -75,6 +75,7 @@ pub struct CancelRequest {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(rename = "Result", title = "Result", transform = crate::spec::schema::pair_codes_with_statuses)]
+#[schemars(transform = require_result_message)]
 pub struct ResultInfo {
     /// Why the call ended as it did. Each known code pairs with exactly one
     /// `resultStatus` (see `spec/result-codes.yaml`); an unknown code may
@@ -83,9 +84,19 @@ pub struct ResultInfo {
     /// S: succeeded. F: failed, the code says why. U: unknown, retry with
     /// the same identifier.
     pub result_status: ResultStatus,
-    /// A human-readable explanation; not for program logic.
+    /// A human-readable explanation; not for program logic. Every answer
+    /// carries it (rule `result.object-always-present`); a reader tolerates
+    /// its absence, the schema does not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub result_message: Option<String>,
+}
+
+/// `resultMessage` is optional to read (a client tolerates its absence)
+/// but required of a server, so the schema that judges answers requires it.
+fn require_result_message(schema: &mut schemars::Schema) {
+    if let Some(serde_json::Value::Array(required)) = schema.get_mut("required") {
+        required.push(serde_json::Value::String("resultMessage".into()));
+    }
 }
 
 /// The three outcomes of a call. S: it succeeded. F: it failed, and

@@ -73,6 +73,29 @@ pub struct Fixture {
     /// another client id of the same merchant (`other`).
     #[serde(default)]
     pub owner: Owner,
+    /// What the payment's own clock reads when it is seeded (RFC 3339 with
+    /// an offset); it runs on from there. Needs control plane 1.1, so a
+    /// fixture with a clock is never looked up in a fixtures file.
+    #[serde(default)]
+    #[schemars(regex(
+        pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+    ))]
+    pub clock: Option<String>,
+    /// When the buyer paid, on the payment's clock (RFC 3339); instead of
+    /// `age`. Needs control plane 1.1.
+    #[serde(default)]
+    #[schemars(regex(
+        pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+    ))]
+    pub paid_at: Option<String>,
+    /// When the order was created, on the payment's clock (RFC 3339); for
+    /// an unpaid payment instead of `age`, for a paid one before `paid_at`.
+    /// Needs control plane 1.1.
+    #[serde(default)]
+    #[schemars(regex(
+        pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
+    ))]
+    pub created_at: Option<String>,
 }
 
 /// Where a seeded payment is in its life.
@@ -217,6 +240,78 @@ pub enum ClientChoice {
     Missing,
 }
 
+/// How the ids taken from a fixture are spelled in a request.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum IdSpelling {
+    /// As the payment has them.
+    #[default]
+    Exact,
+    /// In lowercase letters.
+    Lowercase,
+    /// With a space after them.
+    TrailingSpace,
+}
+
+impl IdSpelling {
+    pub fn spell(self, id: &str) -> String {
+        match self {
+            IdSpelling::Exact => id.to_string(),
+            IdSpelling::Lowercase => id.to_ascii_lowercase(),
+            IdSpelling::TrailingSpace => format!("{id} "),
+        }
+    }
+}
+
+/// Spellings of the `Signature` header that `sign.header-format` allows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum SignatureSpelling {
+    /// `algorithm=RSA256,keyVersion=1,signature=...` with uppercase escapes.
+    #[default]
+    Compact,
+    /// A space after each comma, as the vendor's examples write it.
+    SpacesAfterCommas,
+    /// Percent-escapes in lowercase (`%2b`, `%2f`, `%3d`).
+    LowercaseEscapes,
+    /// Both of the above.
+    SpacesAndLowercaseEscapes,
+}
+
+/// Spellings of the request's header names.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeaderNames {
+    /// `content-type`, `client-id`, `request-time`, `signature`.
+    #[default]
+    Lowercase,
+    /// `Content-Type`, `Client-Id`, `Request-Time`, `Signature`.
+    TitleCase,
+    /// `CONTENT-TYPE`, `CLIENT-ID`, `REQUEST-TIME`, `SIGNATURE`.
+    Uppercase,
+}
+
+impl HeaderNames {
+    /// `name` (lowercase, words joined by `-`) in this spelling.
+    pub fn spell(self, name: &str) -> String {
+        match self {
+            HeaderNames::Lowercase => name.to_string(),
+            HeaderNames::Uppercase => name.to_ascii_uppercase(),
+            HeaderNames::TitleCase => name
+                .split('-')
+                .map(|word| {
+                    let mut chars = word.chars();
+                    chars
+                        .next()
+                        .map(|first| first.to_ascii_uppercase().to_string() + chars.as_str())
+                        .unwrap_or_default()
+                })
+                .collect::<Vec<_>>()
+                .join("-"),
+        }
+    }
+}
+
 /// A cancel request, and what its answer must show.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
@@ -276,6 +371,23 @@ pub struct CancelStep {
     /// Leaves out the `Request-Time` header.
     #[serde(default)]
     pub omit_request_time: bool,
+    /// Sends the fixture's ids spelled otherwise: ids match exactly, so a
+    /// changed spelling names no payment.
+    #[serde(default)]
+    pub id_spelling: IdSpelling,
+    /// How the `Signature` header is spelled: any spelling the grammar
+    /// allows must verify.
+    #[serde(default)]
+    pub signature_spelling: SignatureSpelling,
+    /// How the request's header names are spelled (header names are
+    /// case-insensitive). Only an `http://` target sees the spelling: over
+    /// `https://` the HTTP client lowercases every name.
+    #[serde(default)]
+    pub header_names: HeaderNames,
+    /// Signs over this path instead of the path the request is sent to (a
+    /// signature made for the other of the production and sandbox paths).
+    #[serde(default)]
+    pub signed_path: Option<String>,
     /// Gives up waiting for the answer after this many milliseconds
     /// (for a scripted delay); the default is the run's timeout.
     #[serde(default)]

@@ -4,15 +4,17 @@
 
 use libtest_mimic::Completion;
 use serde_json::{Map, Value, json};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use super::case::{
-    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, FaultKind, Signing, Step,
-    Transport, Which, parse_duration,
+    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, FaultKind, Fixture,
+    HeaderNames, SignatureSpelling, Signing, Step, Transport, Which, parse_duration,
 };
 use super::failure::{Diff, Failure, Transcript};
-use super::http::{self, Received, SentRequest};
+use super::http::{self, Exchanged, Received, SentRequest};
 use super::target::{ControlError, PaymentIds, Target, UNKNOWN_CLIENT_ID};
-use crate::signing::{self, verify_message};
+use crate::signing::{self, SignatureHeader, verify_message};
 use crate::spec::api::{CANCEL_PATH, INQUIRY_PATH, path_for_client};
 use crate::spec::validate::{Message, validate};
 use crate::spec::yaml::YamlError;
@@ -51,6 +53,23 @@ struct Run<'a> {
     other_ids: Option<PaymentIds>,
     /// The first `cancelTime` this case received, for `same-as-first`.
     first_cancel_time: Option<String>,
+    /// What the runner knows of each seeded payment, to judge what every
+    /// step did to it whether or not the case asks.
+    known: Vec<Known>,
+}
+
+/// A seeded payment as the runner last knew it.
+#[derive(Debug, Clone)]
+struct Known {
+    which: Which,
+    ids: PaymentIds,
+    /// The state as the control plane names it (for a target without one:
+    /// the fixture's declared state, then `cancelled` after an S).
+    state: String,
+    /// When it was cancelled, once the runner has learned it.
+    cancel_time: Option<OffsetDateTime>,
+    /// How far the payment's clock runs ahead of real time.
+    clock_offset: time::Duration,
 }
 
 /// Runs `case` against `target`.
@@ -69,19 +88,24 @@ pub async fn run_case(
         ids: None,
         other_ids: None,
         first_cancel_time: None,
+        known: Vec::new(),
     };
     if let Some(fixture) = &case.fixture {
+        let seeded_at = OffsetDateTime::now_utc();
         let ids = target
             .provide(http, &fixture.value)
             .await
             .map_err(|err| control_failure(0, "seed the fixture", err))?;
+        run.remember(Which::Fixture, &ids, &fixture.value, seeded_at);
         run.ids = Some(ids);
     }
     if let Some(fixture) = &case.other_fixture {
+        let seeded_at = OffsetDateTime::now_utc();
         let ids = target
             .provide(http, &fixture.value)
             .await
             .map_err(|err| control_failure(0, "seed the other fixture", err))?;
+        run.remember(Which::OtherFixture, &ids, &fixture.value, seeded_at);
         run.other_ids = Some(ids);
     }
     for (index, step) in case.steps.iter().enumerate() {
@@ -116,13 +140,18 @@ pub async fn run_case(
                 .await?;
             }
             Step::Event(event) => {
-                run.control_on_payment(
-                    number,
-                    "event",
-                    "events",
-                    json!({"event": event.event.as_str()}),
-                )
-                .await?;
+                let answer = run
+                    .control_on_payment(
+                        number,
+                        "event",
+                        "events",
+                        json!({"event": event.event.as_str()}),
+                    )
+                    .await?;
+                let state = answer.get("state").and_then(Value::as_str);
+                if let (Some(state), Some(known)) = (state, run.known_mut(Which::Fixture)) {
+                    known.state = state.to_string();
+                }
             }
             Step::Fault(fault) => {
                 let kind = match fault.kind {
@@ -146,6 +175,12 @@ pub async fn run_case(
                     .ok_or_else(|| located(format!("`{}` is not a duration", advance.by)))?;
                 run.control_on_payment(number, "advance", "advance", json!({"ms": ms}))
                     .await?;
+                if let Some(known) = run.known_mut(Which::Fixture) {
+                    let by = i64::try_from(ms).unwrap_or(i64::MAX);
+                    known.clock_offset = known
+                        .clock_offset
+                        .saturating_add(time::Duration::milliseconds(by));
+                }
             }
         }
     }
@@ -180,7 +215,7 @@ impl Run<'_> {
         action: &str,
         what: &str,
         body: Value,
-    ) -> Result<(), Failure> {
+    ) -> Result<Value, Failure> {
         let payment_id = self
             .ids
             .as_ref()
@@ -189,7 +224,6 @@ impl Run<'_> {
         self.target
             .control(self.http, &format!("/payments/{payment_id}/{what}"), body)
             .await
-            .map(|_| ())
             .map_err(|err| control_failure(step, action, err))
     }
 
@@ -258,6 +292,14 @@ impl Run<'_> {
                     payment_request_id_of: cancel.payment_request_id_of,
                 };
                 let mut body = self.ids_body(&source, located)?;
+                for (key, overridden) in [
+                    ("paymentId", cancel.payment_id.is_some()),
+                    ("paymentRequestId", cancel.payment_request_id.is_some()),
+                ] {
+                    if let (false, Some(Value::String(id))) = (overridden, body.get_mut(key)) {
+                        *id = cancel.id_spelling.spell(id);
+                    }
+                }
                 if let Some(account) = &cancel.merchant_account_id {
                     body.insert("merchantAccountId".into(), Value::String(account.clone()));
                 }
@@ -303,6 +345,9 @@ impl Run<'_> {
             signing: cancel.signature,
             omit_request_time: cancel.omit_request_time,
             timeout_ms: cancel.timeout_ms,
+            signature_spelling: cancel.signature_spelling,
+            header_names: cancel.header_names,
+            signed_path: cancel.signed_path.clone(),
         };
         self.exchange(
             step,
@@ -357,12 +402,13 @@ impl Run<'_> {
             headers.push(("request-time".into(), request_time.clone()));
         }
         let id_for_signing = client_id.clone().unwrap_or_default();
+        let signed_path = shape.signed_path.clone().unwrap_or_else(|| path.clone());
         let signed = |key_version: &str, content: &[u8]| {
             signing::sign_message(
                 &self.target.merchant_key,
                 key_version,
                 &method,
-                &path,
+                &signed_path,
                 &id_for_signing,
                 &request_time,
                 content,
@@ -389,7 +435,13 @@ impl Run<'_> {
                 },
                 request: None,
             })?;
-            headers.push(("signature".into(), value));
+            headers.push((
+                "signature".into(),
+                respell(&value, shape.signature_spelling),
+            ));
+        }
+        for (name, _) in &mut headers {
+            *name = shape.header_names.spell(name);
         }
         let shape_subject = shape.subject;
         let request = SentRequest {
@@ -401,11 +453,18 @@ impl Run<'_> {
         let timeout = shape
             .timeout_ms
             .map_or(self.target.timeout, std::time::Duration::from_millis);
-        let outcome = http::send(self.http, &self.target.base_url, &request, timeout).await;
-        let received = match (outcome, expect.transport) {
-            (Ok(received), Transport::Answered) => received,
-            (Err(error), Transport::NoAnswer) if error.is_missing_answer() => return Ok(()),
-            (Ok(received), Transport::NoAnswer) => {
+        let sent_at = time::OffsetDateTime::now_utc();
+        let outcome = http::exchange(self.http, &self.target.base_url, &request, timeout).await;
+        let received_at = time::OffsetDateTime::now_utc();
+        let (received, raw_names) = match (outcome, expect.transport) {
+            (Ok(exchanged), Transport::Answered) => (exchanged.received, exchanged.raw_names),
+            (Err(error), Transport::NoAnswer) if error.is_missing_answer() => {
+                // Whatever the held call did is not judged here, but later
+                // steps compare against what the payment is now.
+                self.refresh_known(step).await?;
+                return Ok(());
+            }
+            (Ok(Exchanged { received, .. }), Transport::NoAnswer) => {
                 return Err(Failure::Mismatch {
                     step,
                     action: action.to_string(),
@@ -429,7 +488,7 @@ impl Run<'_> {
                 });
             }
         };
-        let diffs = self.check(
+        let mut diffs = self.check(
             response_message,
             shape_subject,
             expect,
@@ -437,6 +496,15 @@ impl Run<'_> {
             &request,
             &received,
         );
+        check_headers(&mut diffs, raw_names.as_deref(), &received);
+        let observed = Observed {
+            message: response_message,
+            request: &request,
+            received: &received,
+            sent_at,
+            received_at,
+        };
+        diffs.extend(self.invariants(step, &observed).await?);
         if diffs.is_empty() {
             Ok(())
         } else {
@@ -622,6 +690,16 @@ fn check_signature(
             answered_id.map_or("(absent)".to_string(), |id| format!("`{id}`")),
         ));
     }
+    // The grammar a provider must emit, stricter than what a receiver
+    // tolerates: a keyVersion, and a URL-encoded value.
+    if let Err(err) = SignatureHeader::parse_emitted(header) {
+        diffs.push(rule_diff(
+            "sign.header-format",
+            "header signature",
+            "`algorithm=RSA256,keyVersion=<n>,signature=<URL-encoded base64>`",
+            err.to_string(),
+        ));
+    }
     let signed_id = answered_id.unwrap_or(expected_id);
     if let Err(err) = verify_message(
         &target.provider_key,
@@ -666,10 +744,543 @@ struct RequestShape {
     signing: Signing,
     omit_request_time: bool,
     timeout_ms: Option<u64>,
+    signature_spelling: SignatureSpelling,
+    header_names: HeaderNames,
+    signed_path: Option<String>,
+}
+
+/// A `Signature` header value (as `SignatureHeader::format` writes it) in
+/// another spelling the grammar allows.
+fn respell(value: &str, spelling: SignatureSpelling) -> String {
+    let spaced = matches!(
+        spelling,
+        SignatureSpelling::SpacesAfterCommas | SignatureSpelling::SpacesAndLowercaseEscapes
+    );
+    let lowercase = matches!(
+        spelling,
+        SignatureSpelling::LowercaseEscapes | SignatureSpelling::SpacesAndLowercaseEscapes
+    );
+    let mut out = String::with_capacity(value.len() + 4);
+    let mut escape = 0;
+    for c in value.chars() {
+        if c == '%' {
+            escape = 2;
+            out.push(c);
+        } else if escape > 0 {
+            escape -= 1;
+            out.push(if lowercase { c.to_ascii_lowercase() } else { c });
+        } else if c == ',' && spaced {
+            out.push_str(", ");
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn now_rfc3339() -> String {
     time::OffsetDateTime::now_utc()
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
+}
+
+/// How far a `cancelTime` may lie from the moment the cancel took effect on
+/// the payment's clock (rule `result.cancel-time-true`): the answer's time
+/// is whole seconds, and a target's clock may drift a little from the
+/// runner's.
+pub const CANCEL_TIME_TOLERANCE: time::Duration = time::Duration::seconds(10);
+
+/// How long the runner waits, after a held or dropped answer, for the call
+/// to show on the payment before it goes on (a target under load may still
+/// be carrying it out).
+const HELD_CALL_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// One exchange as the invariants need it.
+struct Observed<'a> {
+    message: Message,
+    request: &'a SentRequest,
+    received: &'a Received,
+    /// Real time just before the request went out and just after the
+    /// answer was read.
+    sent_at: OffsetDateTime,
+    received_at: OffsetDateTime,
+}
+
+/// A difference found by the runner on its own, not because the case asked:
+/// it names the rule it enforces.
+fn rule_diff(
+    rule: &str,
+    at: impl std::fmt::Display,
+    expected: impl Into<String>,
+    actual: impl Into<String>,
+) -> Diff {
+    Diff::new(format!("{at} [rule {rule}]"), expected, actual)
+}
+
+fn parse_time(text: &str) -> Option<OffsetDateTime> {
+    OffsetDateTime::parse(text, &Rfc3339).ok()
+}
+
+fn shown_time(time: OffsetDateTime) -> String {
+    time.format(&Rfc3339).unwrap_or_default()
+}
+
+/// The `paymentStatus` an inquiry reports for a payment in each state
+/// (rule `state.inquiry-reports-state`); `None` for a state the control
+/// plane does not define.
+fn status_of_state(state: &str) -> Option<&'static str> {
+    Some(match state {
+        "awaiting-buyer" => "PROCESSING",
+        "paid" | "capturing" | "captured" | "partly-refunded" | "fully-refunded" => "SUCCESS",
+        "cancelled" => "CANCELLED",
+        "failed" => "FAIL",
+        _ => return None,
+    })
+}
+
+impl Run<'_> {
+    fn remember(
+        &mut self,
+        which: Which,
+        ids: &PaymentIds,
+        fixture: &Fixture,
+        seeded_at: OffsetDateTime,
+    ) {
+        let clock_offset = fixture
+            .clock
+            .as_deref()
+            .and_then(parse_time)
+            .map_or(time::Duration::ZERO, |clock| clock - seeded_at);
+        self.known.push(Known {
+            which,
+            ids: ids.clone(),
+            state: fixture.state.as_str().to_string(),
+            cancel_time: None,
+            clock_offset,
+        });
+    }
+
+    fn known_mut(&mut self, which: Which) -> Option<&mut Known> {
+        self.known.iter_mut().find(|known| known.which == which)
+    }
+
+    /// The seeded payment a request acts on: the one its `paymentId` names,
+    /// or, without one, its `paymentRequestId` (`ident.payment-id-precedence`).
+    /// A null id counts as absent (`ident.null-means-absent`).
+    fn named_payment(&self, body: &[u8]) -> Option<usize> {
+        let json: Value = serde_json::from_slice(body).ok()?;
+        let present = |key: &str| json.get(key).filter(|value| !value.is_null());
+        if let Some(id) = present("paymentId") {
+            let id = id.as_str()?;
+            return self.known.iter().position(|k| k.ids.payment_id == id);
+        }
+        let id = present("paymentRequestId")?.as_str()?;
+        self.known
+            .iter()
+            .position(|k| k.ids.payment_request_id == id)
+    }
+
+    /// After a step whose outcome the runner cannot judge (a held or
+    /// dropped answer), learns what each payment is now. A held call may
+    /// still be under way on a busy target, so while no payment has moved
+    /// the runner looks again, for at most [`HELD_CALL_GRACE`].
+    async fn refresh_known(&mut self, step: usize) -> Result<(), Failure> {
+        if !self.target.has_control_plane() {
+            return Ok(());
+        }
+        let give_up = tokio::time::Instant::now() + HELD_CALL_GRACE.min(self.target.timeout);
+        loop {
+            let mut moved = false;
+            for index in 0..self.known.len() {
+                let (state, cancel_time) = self.inspect(step, index).await?;
+                let known = &mut self.known[index];
+                moved |= state != known.state;
+                known.state = state;
+                known.cancel_time = cancel_time;
+            }
+            if moved || tokio::time::Instant::now() >= give_up {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
+    /// The control plane's view of a seeded payment: its state and, once
+    /// cancelled, its cancel time.
+    async fn inspect(
+        &self,
+        step: usize,
+        index: usize,
+    ) -> Result<(String, Option<OffsetDateTime>), Failure> {
+        let payment_id = &self.known[index].ids.payment_id;
+        let answer = self
+            .target
+            .inspect(self.http, payment_id)
+            .await
+            .map_err(|err| control_failure(step, "look at the payment", err))?;
+        let call = format!(
+            "GET {}/payments/{payment_id}",
+            super::target::CONTROL_PREFIX
+        );
+        let refused = |what: &str| {
+            control_failure(
+                step,
+                "look at the payment",
+                ControlError::Refused {
+                    call: call.clone(),
+                    status: 200,
+                    body: format!("{answer} ({what})"),
+                },
+            )
+        };
+        let state = answer
+            .get("state")
+            .and_then(Value::as_str)
+            .ok_or_else(|| refused("no `state`"))?
+            .to_string();
+        let cancel_time = match answer.get("cancelTime") {
+            None | Some(Value::Null) => None,
+            Some(value) => Some(
+                value
+                    .as_str()
+                    .and_then(parse_time)
+                    .ok_or_else(|| refused("`cancelTime` is not RFC 3339"))?,
+            ),
+        };
+        Ok((state, cancel_time))
+    }
+
+    /// What every answer implies about the payments, checked after each
+    /// step whether or not the case asks: an S cancel names the payment it
+    /// cancelled and a true cancel time; after F or U every payment is as it
+    /// was; after S the named payment is cancelled at the answered time,
+    /// and a repeat repeats it; an inquiry reports the payment's real state.
+    /// With a control plane the payments are looked at directly; without
+    /// one, through an inquiry where that can tell.
+    async fn invariants(
+        &mut self,
+        step: usize,
+        observed: &Observed<'_>,
+    ) -> Result<Vec<Diff>, Failure> {
+        let mut diffs = Vec::new();
+        let Ok(json) = serde_json::from_slice::<Value>(&observed.received.body) else {
+            return Ok(diffs);
+        };
+        let text = |pointer: &str| json.pointer(pointer).and_then(Value::as_str);
+        let status = text("/result/resultStatus");
+        if matches!(status, Some("F" | "U")) && json.get("cancelTime").is_some() {
+            diffs.push(rule_diff(
+                "result.no-cancel-time-unless-success",
+                "cancelTime",
+                format!("absent on a {} answer", status.unwrap_or_default()),
+                json["cancelTime"].to_string(),
+            ));
+        }
+        if self.known.is_empty() || observed.received.status != 200 {
+            return Ok(diffs);
+        }
+        let is_cancel = observed.message == Message::CancelResponse;
+        let named = self.named_payment(&observed.request.body);
+        let answered_time = text("/cancelTime").and_then(parse_time);
+        let mut cancelled = None;
+        if is_cancel && status == Some("S") {
+            cancelled = named;
+            if let Some(index) = named {
+                let known = &self.known[index];
+                for (name, want) in [
+                    ("paymentId", &known.ids.payment_id),
+                    ("paymentRequestId", &known.ids.payment_request_id),
+                ] {
+                    let actual = text(&format!("/{name}"));
+                    if actual != Some(want.as_str()) {
+                        diffs.push(rule_diff(
+                            "result.success-fields",
+                            name,
+                            format!("{want} (the payment the request names)"),
+                            actual.map_or("(absent)".to_string(), str::to_string),
+                        ));
+                    }
+                }
+                match (answered_time, known.cancel_time) {
+                    (Some(answered), Some(first))
+                        if (answered - first).abs() >= time::Duration::SECOND =>
+                    {
+                        diffs.push(rule_diff(
+                            "repeat.already-cancelled-success",
+                            "cancelTime",
+                            format!(
+                                "{} (when the payment was first cancelled)",
+                                shown_time(first)
+                            ),
+                            shown_time(answered),
+                        ));
+                    }
+                    (Some(answered), None) if known.state != "cancelled" => {
+                        let earliest =
+                            observed.sent_at + known.clock_offset - CANCEL_TIME_TOLERANCE;
+                        let latest =
+                            observed.received_at + known.clock_offset + CANCEL_TIME_TOLERANCE;
+                        if answered < earliest || answered > latest {
+                            diffs.push(rule_diff(
+                                "result.cancel-time-true",
+                                "cancelTime",
+                                format!(
+                                    "within {} s of {} (the payment's clock when it was cancelled)",
+                                    CANCEL_TIME_TOLERANCE.whole_seconds(),
+                                    shown_time(
+                                        (observed.sent_at + known.clock_offset)
+                                            .to_offset(answered.offset())
+                                    )
+                                ),
+                                shown_time(answered),
+                            ));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        if !is_cancel
+            && status == Some("S")
+            && let Some(index) = named
+        {
+            // An inquiry that names its payment names the one asked about.
+            let known = &self.known[index];
+            for (name, want) in [
+                ("paymentId", &known.ids.payment_id),
+                ("paymentRequestId", &known.ids.payment_request_id),
+            ] {
+                if let Some(actual) = json.get(name)
+                    && actual.as_str() != Some(want.as_str())
+                {
+                    diffs.push(rule_diff(
+                        "state.inquiry-reports-state",
+                        name,
+                        format!("{want} (the payment asked about)"),
+                        actual.to_string(),
+                    ));
+                }
+            }
+        }
+        if self.target.has_control_plane() {
+            for index in 0..self.known.len() {
+                let (state, cancel_time) = self.inspect(step, index).await?;
+                let known = &self.known[index];
+                let label = match known.which {
+                    Which::Fixture => "the fixture's payment",
+                    Which::OtherFixture => "the other fixture's payment",
+                };
+                if cancelled == Some(index) {
+                    if state != "cancelled" {
+                        diffs.push(rule_diff(
+                            "result.status-meaning",
+                            format!("state of {label} after the S answer"),
+                            "cancelled",
+                            state.clone(),
+                        ));
+                    }
+                    if let (Some(answered), Some(recorded)) = (answered_time, cancel_time)
+                        && (answered - recorded).abs() >= time::Duration::SECOND
+                    {
+                        let rule = if known.state == "cancelled" {
+                            "repeat.already-cancelled-success"
+                        } else {
+                            "result.status-meaning"
+                        };
+                        diffs.push(rule_diff(
+                            rule,
+                            format!("cancel time of {label} (control plane)"),
+                            format!("{} (the answered cancelTime)", shown_time(answered)),
+                            shown_time(recorded),
+                        ));
+                    }
+                } else {
+                    let rule = match status {
+                        Some("U") => "retry.server-u-changes-nothing",
+                        _ => "result.status-meaning",
+                    };
+                    let changed = state != known.state
+                        || matches!((known.cancel_time, cancel_time), (Some(a), Some(b)) if a != b);
+                    if changed {
+                        let what = if is_cancel {
+                            format!(
+                                "{} {} cancel answer",
+                                status.unwrap_or("this"),
+                                text("/result/resultCode").unwrap_or("")
+                            )
+                        } else {
+                            "an inquiry".to_string()
+                        };
+                        diffs.push(rule_diff(
+                            rule,
+                            format!("state of {label} after {what}"),
+                            format!("{} (unchanged)", known.state),
+                            state.clone(),
+                        ));
+                    }
+                }
+                if !is_cancel
+                    && status == Some("S")
+                    && named == Some(index)
+                    && let Some(want) = status_of_state(&state)
+                {
+                    let actual = text("/paymentStatus");
+                    if actual != Some(want) {
+                        diffs.push(rule_diff(
+                            "state.inquiry-reports-state",
+                            "paymentStatus",
+                            format!("{want} (the payment is {state})"),
+                            actual.map_or("(absent)".to_string(), str::to_string),
+                        ));
+                    }
+                }
+                let known = &mut self.known[index];
+                known.state = state;
+                known.cancel_time = cancel_time.or(known.cancel_time);
+            }
+        } else if let Some(index) = named
+            && is_cancel
+            && matches!(status, Some("S" | "F"))
+        {
+            let want = if status == Some("S") {
+                Some("CANCELLED")
+            } else {
+                status_of_state(&self.known[index].state)
+            };
+            if let Some(want) = want
+                && let Some(actual) = self.inquire(index).await
+                && actual != want
+            {
+                diffs.push(rule_diff(
+                    "result.status-meaning",
+                    "paymentStatus (inquiry after the cancel)",
+                    format!(
+                        "{want} (after {} {})",
+                        status.unwrap_or(""),
+                        text("/result/resultCode").unwrap_or("")
+                    ),
+                    actual,
+                ));
+            }
+            if status == Some("S") {
+                let known = &mut self.known[index];
+                known.state = "cancelled".into();
+                known.cancel_time = known.cancel_time.or(answered_time);
+            }
+        }
+        Ok(diffs)
+    }
+
+    /// The `paymentStatus` an inquiry reports for a seeded payment, or
+    /// `None` when no usable S answer arrives (the step itself judges
+    /// inquiries; this only observes).
+    async fn inquire(&self, index: usize) -> Option<String> {
+        let known = &self.known[index];
+        let body = json!({"paymentId": known.ids.payment_id})
+            .to_string()
+            .into_bytes();
+        let path = path_for_client(&self.target.client_id, INQUIRY_PATH);
+        let request_time = now_rfc3339();
+        let signature = signing::sign_message(
+            &self.target.merchant_key,
+            &self.target.key_version,
+            "POST",
+            &path,
+            &self.target.client_id,
+            &request_time,
+            &body,
+        )
+        .ok()?;
+        let request = SentRequest {
+            method: "POST".into(),
+            path,
+            headers: vec![
+                (
+                    "content-type".into(),
+                    "application/json; charset=UTF-8".into(),
+                ),
+                ("client-id".into(), self.target.client_id.clone()),
+                ("request-time".into(), request_time),
+                ("signature".into(), signature),
+            ],
+            body,
+        };
+        let answer = http::exchange(
+            self.http,
+            &self.target.base_url,
+            &request,
+            self.target.timeout,
+        )
+        .await
+        .ok()?;
+        let json: Value = serde_json::from_slice(&answer.received.body).ok()?;
+        (json.pointer("/result/resultStatus")? == "S")
+            .then(|| json.get("paymentStatus")?.as_str().map(str::to_string))
+            .flatten()
+    }
+}
+
+/// What every answer's head must show beyond its signature: the signing
+/// headers exactly once each and in lowercase as sent
+/// (`sign.response-signed`), where the runner can see the names as sent,
+/// and a JSON Content-Type (`http.answer-content-type`).
+fn check_headers(diffs: &mut Vec<Diff>, raw_names: Option<&[String]>, received: &Received) {
+    if let Some(names) = raw_names {
+        for wanted in ["signature", "response-time", "client-id"] {
+            let sent: Vec<&String> = names
+                .iter()
+                .filter(|name| name.eq_ignore_ascii_case(wanted))
+                .collect();
+            if sent.len() > 1 {
+                diffs.push(rule_diff(
+                    "sign.response-signed",
+                    format!("header {wanted}"),
+                    "exactly one",
+                    format!("{} of them", sent.len()),
+                ));
+            }
+            if let Some(name) = sent.iter().find(|name| name.as_str() != wanted) {
+                diffs.push(rule_diff(
+                    "sign.response-signed",
+                    format!("header name {wanted}"),
+                    format!("`{wanted}` (lowercase, as the rule names it)"),
+                    format!("`{name}`"),
+                ));
+            }
+        }
+    }
+    let types: Vec<&str> = received
+        .headers
+        .iter()
+        .filter(|(name, _)| name == "content-type")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let acceptable = |value: &str| {
+        let mut parts = value.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default();
+        media.eq_ignore_ascii_case("application/json")
+            && parts.all(|parameter| {
+                parameter.split_once('=').is_some_and(|(name, value)| {
+                    name.trim().eq_ignore_ascii_case("charset")
+                        && value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+                })
+            })
+    };
+    match types.as_slice() {
+        [one] if acceptable(one) => {}
+        _ => diffs.push(rule_diff(
+            "http.answer-content-type",
+            "header content-type",
+            "exactly one `application/json`, optionally with `; charset=UTF-8`",
+            if types.is_empty() {
+                "(absent)".to_string()
+            } else {
+                types
+                    .iter()
+                    .map(|value| format!("`{value}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        )),
+    }
 }

@@ -109,6 +109,12 @@ impl Target {
                 fixture.name
             ));
         }
+        if self.fixtures.is_some() && fixture.clock.is_some() {
+            return Some(format!(
+                "fixture `{}` sets the payment's clock, which needs the control plane",
+                fixture.name
+            ));
+        }
         match &self.fixtures {
             Some(map) if !map.contains_key(&fixture.name) => Some(format!(
                 "fixture `{}` is not in the fixtures file: prepare a payment that is {} ({}{}) and add its ids under that name",
@@ -152,18 +158,30 @@ impl Target {
             Owner::Own => self.client_id.clone(),
             Owner::Other => self.other_client_id.clone().unwrap_or_default(),
         };
-        let answer = self
-            .control(
-                http,
-                "/payments",
-                json!({
-                    "state": fixture.state.as_str(),
-                    "method": fixture.method.as_str(),
-                    "ageMs": age_ms,
-                    "owner": owner,
-                }),
-            )
-            .await?;
+        let mut body = json!({
+            "state": fixture.state.as_str(),
+            "method": fixture.method.as_str(),
+            "ageMs": age_ms,
+            "owner": owner,
+        });
+        // Control plane 1.1: a payment seeded at absolute times on its own
+        // clock (INTERPRETING.md §5); sent only by the cases that need it,
+        // so a 1.0 mock still runs every other case.
+        for (key, value) in [
+            ("clock", &fixture.clock),
+            ("paidAt", &fixture.paid_at),
+            ("createdAt", &fixture.created_at),
+        ] {
+            if let Some(value) = value {
+                body[key] = json!(value);
+            }
+        }
+        if (fixture.paid_at.is_some() || fixture.created_at.is_some())
+            && let Some(map) = body.as_object_mut()
+        {
+            map.remove("ageMs");
+        }
+        let answer = self.control(http, "/payments", body).await?;
         let ids = (
             answer.get("paymentId").and_then(Value::as_str),
             answer.get("paymentRequestId").and_then(Value::as_str),
@@ -181,14 +199,29 @@ impl Target {
         }
     }
 
-    /// The headers of every control-plane call: JSON, and the token when the
-    /// target has one (reports mask `authorization` like a signature).
-    fn control_headers(&self) -> Vec<(String, String)> {
-        let mut headers = vec![("content-type".into(), "application/json".into())];
+    /// The headers of every control-plane call: JSON when it has a body,
+    /// and the token when the target has one (reports mask `authorization`
+    /// like a signature).
+    fn control_headers(&self, with_body: bool) -> Vec<(String, String)> {
+        let mut headers = Vec::new();
+        if with_body {
+            headers.push(("content-type".into(), "application/json".into()));
+        }
         if let Some(token) = &self.control_token {
             headers.push(("authorization".into(), token.authorization()));
         }
         headers
+    }
+
+    /// What the control plane says of a payment now:
+    /// `GET /control/v1/payments/{paymentId}`.
+    pub async fn inspect(
+        &self,
+        http: &reqwest::Client,
+        payment_id: &str,
+    ) -> Result<Value, ControlError> {
+        self.control_call(http, "GET", &format!("/payments/{payment_id}"), None)
+            .await
     }
 
     /// One control-plane call: POST JSON, expect 200 and a JSON answer.
@@ -198,12 +231,24 @@ impl Target {
         path: &str,
         body: Value,
     ) -> Result<Value, ControlError> {
-        let call = format!("POST {CONTROL_PREFIX}{path}");
+        self.control_call(http, "POST", path, Some(body)).await
+    }
+
+    async fn control_call(
+        &self,
+        http: &reqwest::Client,
+        method: &str,
+        path: &str,
+        body: Option<Value>,
+    ) -> Result<Value, ControlError> {
+        let call = format!("{method} {CONTROL_PREFIX}{path}");
         let request = super::http::SentRequest {
-            method: "POST".into(),
+            method: method.into(),
             path: format!("{CONTROL_PREFIX}{path}"),
-            headers: self.control_headers(),
-            body: body.to_string().into_bytes(),
+            headers: self.control_headers(body.is_some()),
+            body: body
+                .map(|body| body.to_string().into_bytes())
+                .unwrap_or_default(),
         };
         let received = super::http::send(http, &self.base_url, &request, self.timeout)
             .await
