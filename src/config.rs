@@ -57,7 +57,7 @@ pub fn process_env(name: &str) -> Option<String> {
 /// The contents of `cancel-conformance.yaml`. Every key is optional; the
 /// top-level keys are the settings of `run`, the `client:` section those of
 /// `client`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub endpoint: Option<String>,
@@ -67,6 +67,7 @@ pub struct ConfigFile {
     pub provider_public_key_file: Option<PathBuf>,
     /// A number or a string in the file (`key_version: 1`).
     #[serde(default, deserialize_with = "number_or_string")]
+    #[schemars(with = "Option<KeyVersion>")]
     pub key_version: Option<String>,
     pub ca_cert: Option<PathBuf>,
     pub fixtures: Option<PathBuf>,
@@ -79,7 +80,7 @@ pub struct ConfigFile {
 }
 
 /// `reports:` in the file.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportsSection {
     pub junit: Option<PathBuf>,
@@ -88,7 +89,7 @@ pub struct ReportsSection {
 }
 
 /// `client:` in the file: the settings of `cancel-conformance client`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSection {
     pub adapter: Option<String>,
@@ -98,6 +99,15 @@ pub struct ClientSection {
     pub adapter_deadline_ms: Option<u64>,
     pub expectations: Option<PathBuf>,
     pub reports: Option<ReportsSection>,
+}
+
+/// A key version as the file may spell it, for the schemas only.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum KeyVersion {
+    Number(u64),
+    Text(String),
 }
 
 fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
