@@ -593,3 +593,20 @@ fn the_matrix_gate_judges_each_implementation_against_its_own_column() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_ci_recipes_of_the_gate_are_yaml_and_gate_on_the_baseline() {
+    for recipe in [
+        "examples/ci/baseline-gate.github.yml",
+        "examples/ci/baseline-gate.gitlab-ci.yml",
+    ] {
+        let text = std::fs::read_to_string(root().join(recipe)).expect("recipe");
+        let value: Value = serde_saphyr::from_str(&text)
+            .unwrap_or_else(|err| panic!("{recipe} is not YAML: {err}"));
+        assert!(value.is_object(), "{recipe}");
+        // The baseline comes from the last release, the gate from the candidate.
+        let baseline = text.find("--json reports/last-release.json").expect(recipe);
+        let gate = text.find("--baseline reports/last-release.json").expect(recipe);
+        assert!(baseline < gate, "{recipe}: the baseline is made first");
+    }
+}
