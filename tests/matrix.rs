@@ -606,7 +606,9 @@ fn the_ci_recipes_of_the_gate_are_yaml_and_gate_on_the_baseline() {
         assert!(value.is_object(), "{recipe}");
         // The baseline comes from the last release, the gate from the candidate.
         let baseline = text.find("--json reports/last-release.json").expect(recipe);
-        let gate = text.find("--baseline reports/last-release.json").expect(recipe);
+        let gate = text
+            .find("--baseline reports/last-release.json")
+            .expect(recipe);
         assert!(baseline < gate, "{recipe}: the baseline is made first");
     }
 }
