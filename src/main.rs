@@ -1,4 +1,4 @@
-//! The `cancel-conformance` command line: `run`, `client`, `matrix`, `serve`, `schema`, `validate`.
+//! The `cancel-conformance` command line: `run`, `client`, `matrix`, `fixtures`, `serve`, `schema`, `validate`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -37,6 +37,9 @@ enum Command {
     /// page of cases × implementations.
     #[command(after_help = cancel_conformance::matrix::HELP)]
     Matrix(Box<cancel_conformance::matrix::MatrixArgs>),
+    /// Prepare a target without a control plane: `--template` prints a
+    /// fixtures file skeleton of the payments the server cases need.
+    Fixtures(cancel_conformance::suite::sandbox::FixturesArgs),
     /// Serve the reference server.
     Serve(cli::ServeArgs),
     /// Write the JSON Schemas and the OpenAPI document.
@@ -73,6 +76,7 @@ fn main() -> ExitCode {
         Command::Client(args) => cli::client(*args),
         Command::Adapter => cancel_conformance::client::adapter::adapter_main(),
         Command::Matrix(args) => cancel_conformance::matrix::matrix(*args),
+        Command::Fixtures(args) => cancel_conformance::suite::sandbox::fixtures_command(args),
         Command::Serve(args) => cli::serve(args),
         Command::Schema { out, draft } => cli::schema(&out, draft),
         Command::Validate { message, file } => cli::validate(message, &file),

@@ -13,6 +13,7 @@ pub mod failure;
 pub mod http;
 pub mod load;
 pub mod report;
+pub mod sandbox;
 pub mod scripted;
 pub mod target;
 
@@ -223,6 +224,13 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(loaded) => loaded,
         Err(err) => return setup_error(err),
     };
+    // One payment per fixture name cannot serve two cases that each leave
+    // it cancelled: said before the run rather than discovered in it.
+    if settings.fixtures.is_some() {
+        for warning in sandbox::warnings(&sandbox::plan(&cases)) {
+            eprintln!("warning: {warning}");
+        }
+    }
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(err) => return setup_error(err),
