@@ -318,8 +318,10 @@ fn the_matrix_page_renders_in_chromium_with_the_jsons_cells_and_messages() {
     // A failing cell shows its failure: the heading and expected vs actual.
     let case = "client/signature/unsigned-success-is-refused";
     let cell = dom
-        .split("<td class=\"cell fail\" data-impl=\"ignores-signature\" ")
-        .find(|cell| cell.starts_with(&format!("data-case=\"{case}\"")))
+        .split(&format!(
+            "<td class=\"cell fail\" id=\"ignores-signature@{case}\" "
+        ))
+        .nth(1)
         .expect("the failing cell");
     let cell = &cell[..cell.find("</td>").expect("cell ends")];
     let message = implementation(&matrix, "ignores-signature")["result"]["cases"]
@@ -610,5 +612,62 @@ fn the_ci_recipes_of_the_gate_are_yaml_and_gate_on_the_baseline() {
             .find("--baseline reports/last-release.json")
             .expect(recipe);
         assert!(baseline < gate, "{recipe}: the baseline is made first");
+    }
+}
+
+#[test]
+fn the_committed_sdk_matrix_names_eight_releases_and_its_page_is_its_json() {
+    let dir = root().join("matrix");
+    let matrix = cancel_conformance::matrix::file::load(&dir.join("matrix.yaml"))
+        .unwrap_or_else(|err| panic!("{err}"));
+    let sdks = matrix
+        .entries
+        .iter()
+        .filter(|entry| entry.name.starts_with("sdk-"))
+        .count();
+    assert!(sdks >= 8, "{sdks} SDK releases");
+    let results = json(&dir.join("results.json"));
+    let page = std::fs::read_to_string(dir.join("matrix.html")).expect("page");
+    let names: Vec<&str> = matrix.entries.iter().map(|e| e.name.as_str()).collect();
+    let judged: Vec<&str> = results["implementations"]
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|i| i["name"].as_str().expect("name"))
+        .collect();
+    assert_eq!(
+        names, judged,
+        "results.json is of matrix.yaml: rerun matrix/run.sh"
+    );
+    // One cell per case per judged implementation, each with the JSON's outcome.
+    let mut cells = 0;
+    for implementation in results["implementations"].as_array().expect("list") {
+        let name = implementation["name"].as_str().expect("name");
+        for case in implementation["result"]["cases"]
+            .as_array()
+            .into_iter()
+            .flatten()
+        {
+            let case_name = case["name"].as_str().expect("case");
+            let outcome = case["outcome"].as_str().expect("outcome");
+            let tag = format!("<td class=\"cell {outcome}\" id=\"{name}@{case_name}\"");
+            assert!(page.contains(&tag), "{tag}");
+            cells += 1;
+        }
+    }
+    assert_eq!(page.matches("<td class=\"cell ").count(), cells);
+    // Every cell the README points at exists.
+    let readme = std::fs::read_to_string(dir.join("README.md")).expect("README");
+    let links: Vec<&str> = readme
+        .split("(matrix.html#")
+        .skip(1)
+        .map(|rest| &rest[..rest.find(')').expect("link ends")])
+        .collect();
+    assert!(links.len() >= 8, "{links:?}");
+    for link in links {
+        assert!(
+            page.contains(&format!(" id=\"{link}\" ")),
+            "README points at no cell: {link}"
+        );
     }
 }

@@ -7,7 +7,9 @@
 //! Hooks for tools and tests: every judged cell is a `td.cell` with
 //! `data-impl`, `data-case` and `data-outcome` (one of the results file's
 //! outcomes); a failing cell holds the failure's first lines in its `title`
-//! (hover) and in a `<details>` (click). The cells of an implementation that
+//! (hover) and in a `<details>` (click). A cell's `id` is
+//! `IMPLEMENTATION@CASE`, so a link can point at one cell
+//! (`matrix.html#sdk-1.7.1@client/retry/...`). The cells of an implementation that
 //! could not start are `td.not-run` without `data-outcome`; its column
 //! head, `th.impl.dead`, says why. Totals are `td[data-count]` in
 //! `#totals`.
@@ -361,7 +363,7 @@ fn cell(out: &mut String, impl_name: &str, case_name: &str, case: &CaseResult) {
     let text = first_lines(case);
     let _ = write!(
         out,
-        "<td class=\"cell {outcome}\" data-impl=\"{impl_name}\" data-case=\"{case_name}\" data-outcome=\"{outcome}\" title=\"{}\">",
+        "<td class=\"cell {outcome}\" id=\"{impl_name}@{case_name}\" data-impl=\"{impl_name}\" data-case=\"{case_name}\" data-outcome=\"{outcome}\" title=\"{}\">",
         escape(&text)
     );
     if matches!(case.cell, Cell::Pass) {
@@ -495,6 +497,7 @@ table.matrix td.cell details[open] { position: relative; }
 table.matrix td.cell pre.message { position: absolute; z-index: 5; left: 0; top: 100%; width: 60ch; max-height: 40vh; overflow: auto; text-align: left;
   white-space: pre-wrap; word-break: break-word; background: #fff; color: #1f2328; border: 1px solid var(--line); box-shadow: 0 4px 12px rgba(0,0,0,.15); padding: 6px; margin: 0; }
 table.matrix td.not-run { text-align: center; }
+table.matrix td.cell:target { outline: 3px solid #0969da; outline-offset: -3px; }
 table.rules td { text-align: center; white-space: nowrap; }
 code { font-family: ui-monospace, monospace; }
 "#;
