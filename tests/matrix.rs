@@ -191,7 +191,8 @@ fn run_matrix(tag: &str) -> (PathBuf, Value, PathBuf, Output) {
          \x20 - name: rust-client\n    description: the project's own client\n    client:\n      adapter: {}\n\
          \x20 - name: ignores-signature\n    client:\n      adapter: {}\n\
          \x20 - name: missing-adapter\n    client:\n      adapter: ./no-such-adapter.py\n\
-         \x20 - name: nobody-listens\n    server:\n      endpoint: http://127.0.0.1:{nobody}\n",
+         \x20 - name: nobody-listens\n    server:\n      endpoint: http://127.0.0.1:{nobody}\n\
+         \x20 - name: no-key\n    server:\n      merchant_private_key_file: no-such-key.b64\n",
         rust_client(),
         client_ignoring_signatures()
     );
@@ -213,7 +214,7 @@ fn run_matrix(tag: &str) -> (PathBuf, Value, PathBuf, Output) {
 
 #[test]
 fn a_matrix_judges_every_implementation_and_a_column_that_cannot_start_says_why() {
-    let (dir, matrix, html, out) = run_matrix("five");
+    let (dir, matrix, html, out) = run_matrix("six");
     let stdout = text(&out.stdout);
     assert_eq!(
         out.status.code(),
@@ -224,7 +225,7 @@ fn a_matrix_judges_every_implementation_and_a_column_that_cannot_start_says_why(
     // One progress line per implementation.
     assert_eq!(
         stdout.lines().filter(|line| line.starts_with('[')).count(),
-        5,
+        6,
         "{stdout}"
     );
     assert!(
@@ -250,6 +251,15 @@ fn a_matrix_judges_every_implementation_and_a_column_that_cannot_start_says_why(
             .as_str()
             .is_some_and(|r| r.contains("`./no-such-adapter.py` does not exist")),
         "{missing}"
+    );
+    // A setting its half refuses: the half's own error is the reason.
+    let no_key = implementation(&matrix, "no-key");
+    assert_eq!(no_key["status"], "could-not-start");
+    assert!(
+        no_key["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("cannot read the key file no-such-key.b64")),
+        "{no_key}"
     );
     let nobody = implementation(&matrix, "nobody-listens");
     assert_eq!(nobody["status"], "could-not-start");
@@ -626,6 +636,17 @@ fn the_committed_sdk_matrix_names_eight_releases_and_its_page_is_its_json() {
         .filter(|entry| entry.name.starts_with("sdk-"))
         .count();
     assert!(sdks >= 8, "{sdks} SDK releases");
+    // The two-release matrix CI runs reads too, and its columns are in the
+    // baseline it is gated against.
+    let ci = cancel_conformance::matrix::file::load(&dir.join("ci.yaml"))
+        .unwrap_or_else(|err| panic!("{err}"));
+    for entry in &ci.entries {
+        assert!(
+            matrix.entries.iter().any(|full| full.name == entry.name),
+            "{} is not a column of matrix.yaml",
+            entry.name
+        );
+    }
     let results = json(&dir.join("results.json"));
     let page = std::fs::read_to_string(dir.join("matrix.html")).expect("page");
     let names: Vec<&str> = matrix.entries.iter().map(|e| e.name.as_str()).collect();
