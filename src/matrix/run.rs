@@ -305,7 +305,9 @@ fn reachable(endpoint: &str, server: &ConfigFile) -> Result<(), String> {
 /// Runs the implementation's half as a child process and reads its results.
 fn judge(matrix: &Matrix, entry: &Entry, index: usize, runner: &Runner) -> Status {
     let json = runner.scratch.join(format!("{index}.json"));
-    let empty_config = runner.scratch.join("empty-config.yaml");
+    // One per implementation: a file rewritten while another half reads
+    // it could be read empty.
+    let empty_config = runner.scratch.join(format!("{index}-config.yaml"));
     if let Err(err) = std::fs::write(&empty_config, "{}\n") {
         return Status::CouldNotStart {
             reason: format!("cannot write {}: {err}", empty_config.display()),
