@@ -125,7 +125,13 @@ impl CaseResult {
     pub fn why(&self) -> Option<String> {
         self.message.as_ref()?;
         let summary = self.summary();
-        let detail: Vec<&str> = summary.iter().skip(1).map(|line| line.trim()).collect();
+        // One line: the block's label goes, runs of alignment spaces shrink.
+        let detail: Vec<String> = summary
+            .iter()
+            .skip(1)
+            .filter(|line| line.trim() != "expected vs actual:")
+            .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
         let line = format!(
             "{}: {}",
             self.kind.as_deref().unwrap_or(self.cell.as_str()),
@@ -286,9 +292,7 @@ mod tests {
         );
         assert_eq!(
             mismatch.why().as_deref(),
-            Some(
-                "MISMATCH: step 2: cancel / expected vs actual: / result.resultStatus  expected S / actual   F"
-            )
+            Some("MISMATCH: step 2: cancel / result.resultStatus expected S / actual F")
         );
         let transport = case(
             "TRANSPORT FAILURE in case server/a/b\n  --> f\n  step 1: cancel\n    request:\n      POST /x\n    connection refused\n",
