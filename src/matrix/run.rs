@@ -112,17 +112,10 @@ pub struct Runner {
 /// as it finishes (from the worker that ran it). The results keep the
 /// file's order.
 pub fn run_all(matrix: &Matrix, runner: &Runner, progress: &(dyn Fn(&Ran) + Sync)) -> Vec<Ran> {
-    // Entries sharing a target form one group, run in order.
-    let mut groups: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (index, entry) in matrix.entries.iter().enumerate() {
-        let key = match entry.endpoint() {
-            Some(Some(endpoint)) => format!("endpoint {}", target_key(endpoint)),
-            _ => format!("own {index}"),
-        };
-        groups.entry(key).or_default().push(index);
-    }
-    let queue: Arc<Mutex<Vec<Vec<usize>>>> =
-        Arc::new(Mutex::new(groups.into_values().rev().collect()));
+    let mut groups = groups(&matrix.entries);
+    // Workers pop from the end: the first group goes first.
+    groups.reverse();
+    let queue: Arc<Mutex<Vec<Vec<usize>>>> = Arc::new(Mutex::new(groups));
     let done: Mutex<Vec<(usize, Ran)>> = Mutex::new(Vec::new());
     let workers = runner.jobs.max(1).min(matrix.entries.len());
     std::thread::scope(|scope| {
@@ -150,6 +143,28 @@ pub fn run_all(matrix: &Matrix, runner: &Runner, progress: &(dyn Fn(&Ran) + Sync
         .unwrap_or_else(|poisoned| poisoned.into_inner());
     done.sort_by_key(|(index, _)| *index);
     done.into_iter().map(|(_, ran)| ran).collect()
+}
+
+/// The entries (by index) in groups that may run side by side; the
+/// entries of one group share a target and run in order. A client has its
+/// own scripted provider and an embedded server is started for its entry
+/// alone: each is a group of its own. Groups keep the file's order.
+fn groups(entries: &[Entry]) -> Vec<Vec<usize>> {
+    let mut by_target: BTreeMap<String, usize> = BTreeMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        match entry.endpoint() {
+            Some(Some(endpoint)) => {
+                let at = *by_target.entry(target_key(endpoint)).or_insert_with(|| {
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                });
+                groups[at].push(index);
+            }
+            _ => groups.push(vec![index]),
+        }
+    }
+    groups
 }
 
 /// `host:port` of an endpoint, so that two spellings of one server share a
@@ -465,6 +480,36 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_implementations_sharing_an_endpoint_run_one_after_the_other() {
+        let server = |endpoint: Option<&str>| Entry {
+            name: String::new(),
+            description: None,
+            judged: Judged::Server(Box::new(ConfigFile {
+                endpoint: endpoint.map(String::from),
+                ..ConfigFile::default()
+            })),
+        };
+        let client = Entry {
+            name: String::new(),
+            description: None,
+            judged: Judged::Client(ClientSection::default()),
+        };
+        let entries = [
+            server(Some("http://127.0.0.1:8080")),
+            server(None),
+            client.clone(),
+            server(Some("embedded")),
+            server(Some("http://127.0.0.1:8080/")),
+            server(Some("http://127.0.0.1:9090")),
+            client,
+        ];
+        assert_eq!(
+            groups(&entries),
+            [vec![0, 4], vec![1], vec![2], vec![3], vec![5], vec![6]]
+        );
+    }
 
     #[test]
     fn endpoints_group_by_host_and_port() {
