@@ -578,6 +578,16 @@ mod tests {
         assert_eq!(html.matches("<td class=\"absent\"").count(), 1);
         assert!(html.contains("could not start: the adapter&#39;s program `./x` does not exist"));
         assert!(html.contains("<pre class=\"message\">MISMATCH in case client/x/two\n  rule ident.at-least-one: &lt;expected&gt; S</pre>"));
+        // Per rule: cases citing it that passed, of those judged.
+        let row = html
+            .split("<tr data-rule=\"ident.at-least-one\">")
+            .nth(1)
+            .and_then(|rest| rest.split("</tr>").next())
+            .expect("the rule's row");
+        assert!(row.contains("<td>MUST</td>"), "{row}");
+        assert!(row.contains("<td class=\"fail\" data-impl=\"a\">✗ 1/2</td>"), "{row}");
+        assert!(row.contains("<td class=\"warning\" data-impl=\"b\">0/1</td>"), "{row}");
+        assert!(row.contains("<td class=\"not-run\">—</td>"), "{row}");
         assert!(html.contains("1970-01-01T00:00:00Z"));
         assert!(html.contains(env!("CARGO_PKG_VERSION")));
         assert!(!html.contains("<script") && !html.contains("src="));
