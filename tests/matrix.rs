@@ -692,3 +692,41 @@ fn the_committed_sdk_matrix_names_eight_releases_and_its_page_is_its_json() {
         );
     }
 }
+
+#[test]
+fn the_matrix_schema_accepts_the_committed_matrices_and_refuses_what_the_loader_refuses() {
+    let schema = json(&root().join("spec/matrix.schema.json"));
+    let validator = jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .build(&schema)
+        .expect("the matrix schema compiles");
+    let yaml = |text: &str| -> Value { serde_saphyr::from_str(text).expect("YAML") };
+    for file in ["matrix/matrix.yaml", "matrix/ci.yaml"] {
+        let text = std::fs::read_to_string(root().join(file)).expect("file");
+        let errors: Vec<String> = validator
+            .iter_errors(&yaml(&text))
+            .map(|err| err.to_string())
+            .collect();
+        assert!(errors.is_empty(), "{file}: {errors:?}");
+    }
+    for refused in [
+        "implementations:\n  - name: a\n    client:\n      adapter: x\n      retries: 3\n",
+        "implementations:\n  - name: a\n    description: no half\n",
+        "implementations:\n  - name: a\n    client: {adapter: x}\n    server: {}\n",
+        "implementations:\n  - name: a\n    client:\n      tls: true\n",
+        "implementations:\n  - name: a\n    server:\n      reports: {json: x.json}\n",
+        "implementations: []\n",
+    ] {
+        assert!(
+            !validator.is_valid(&yaml(refused)),
+            "the schema accepts:\n{refused}"
+        );
+        let dir = scratch("schema-refused");
+        std::fs::write(dir.join("m.yaml"), refused).expect("write");
+        assert!(
+            cancel_conformance::matrix::file::load(&dir.join("m.yaml")).is_err(),
+            "the loader accepts:\n{refused}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -585,8 +585,14 @@ mod tests {
             .and_then(|rest| rest.split("</tr>").next())
             .expect("the rule's row");
         assert!(row.contains("<td>MUST</td>"), "{row}");
-        assert!(row.contains("<td class=\"fail\" data-impl=\"a\">✗ 1/2</td>"), "{row}");
-        assert!(row.contains("<td class=\"warning\" data-impl=\"b\">0/1</td>"), "{row}");
+        assert!(
+            row.contains("<td class=\"fail\" data-impl=\"a\">✗ 1/2</td>"),
+            "{row}"
+        );
+        assert!(
+            row.contains("<td class=\"warning\" data-impl=\"b\">0/1</td>"),
+            "{row}"
+        );
         assert!(row.contains("<td class=\"not-run\">—</td>"), "{row}");
         assert!(html.contains("1970-01-01T00:00:00Z"));
         assert!(html.contains(env!("CARGO_PKG_VERSION")));
