@@ -450,6 +450,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
                 provider_public_key_file,
                 key_version,
                 ca_cert,
+                control_token_file,
                 fixtures,
                 expectations,
                 timeout_ms,
@@ -469,6 +470,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
             flag("provider-public-key-file", path(provider_public_key_file));
             flag("key-version", key_version.clone());
             flag("ca-cert", path(ca_cert));
+            flag("control-token-file", path(control_token_file));
             flag("fixtures", path(fixtures));
             flag("expectations", path(expectations));
             flag("timeout-ms", timeout_ms.map(|v| v.to_string()));
