@@ -5,7 +5,8 @@
 //! project's own Rust client, a deliberately broken client
 //! (`examples/broken_adapter.rs ignores-signature`), a reference server
 //! that sends its answers unsigned (`serve --unsigned-answers`), an adapter
-//! whose program does not exist and an endpoint nobody listens on. Each
+//! whose program does not exist, an endpoint nobody listens on and a
+//! server whose key file does not exist. Each
 //! assertion names the case that must fail and why.
 //!
 //! The matrix page is also opened in Debian's chromium, headless: its cells
