@@ -59,7 +59,7 @@ pub fn process_env(name: &str) -> Option<String> {
 /// The contents of `cancel-conformance.yaml`. Every key is optional; the
 /// top-level keys are the settings of `run`, the `client:` section those of
 /// `client`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfigFile {
     pub endpoint: Option<String>,
@@ -69,6 +69,7 @@ pub struct ConfigFile {
     pub provider_public_key_file: Option<PathBuf>,
     /// A number or a string in the file (`key_version: 1`).
     #[serde(default, deserialize_with = "number_or_string")]
+    #[schemars(with = "Option<KeyVersion>")]
     pub key_version: Option<String>,
     pub ca_cert: Option<PathBuf>,
     /// A file holding the target's control-plane token.
@@ -83,7 +84,7 @@ pub struct ConfigFile {
 }
 
 /// `reports:` in the file.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReportsSection {
     pub junit: Option<PathBuf>,
@@ -92,7 +93,7 @@ pub struct ReportsSection {
 }
 
 /// `client:` in the file: the settings of `cancel-conformance client`.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientSection {
     pub adapter: Option<String>,
@@ -102,6 +103,15 @@ pub struct ClientSection {
     pub adapter_deadline_ms: Option<u64>,
     pub expectations: Option<PathBuf>,
     pub reports: Option<ReportsSection>,
+}
+
+/// A key version as the file may spell it, for the schemas only.
+#[derive(schemars::JsonSchema)]
+#[serde(untagged)]
+#[allow(dead_code)]
+enum KeyVersion {
+    Number(u64),
+    Text(String),
 }
 
 fn number_or_string<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {

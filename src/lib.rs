@@ -12,6 +12,7 @@ pub mod config;
 /// not part of the API.
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod matrix;
 pub mod server;
 pub mod signing;
 pub mod spec;

@@ -1,4 +1,4 @@
-//! The `cancel-conformance` command line: `run`, `client`, `serve`, `schema`, `validate`.
+//! The `cancel-conformance` command line: `run`, `client`, `matrix`, `fixtures`, `serve`, `schema`, `validate`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -14,7 +14,7 @@ use cancel_conformance::spec::validate::Message;
     name = "cancel-conformance",
     version,
     about = "Specification and conformance suite for the payment cancel API",
-    after_help = "Examples:\n  cancel-conformance run                               # every server case against the embedded reference server\n  cancel-conformance run --endpoint http://127.0.0.1:8080 refund\n  cancel-conformance run --config sandbox.yaml --junit report.xml --html report.html\n  cancel-conformance client --adapter \"cancel-conformance adapter\"\n  cancel-conformance serve --addr 127.0.0.1:8080\n  cancel-conformance schema --out spec\n  cancel-conformance validate --message cancel-response captured.json\n\n`run` and `client` read ./cancel-conformance.yaml when present (see `run --help`)."
+    after_help = "Examples:\n  cancel-conformance run                               # every server case against the embedded reference server\n  cancel-conformance run --endpoint http://127.0.0.1:8080 refund\n  cancel-conformance run --config sandbox.yaml --junit report.xml --html report.html\n  cancel-conformance client --adapter \"cancel-conformance adapter\"\n  cancel-conformance matrix matrix/matrix.yaml --html matrix.html\n  cancel-conformance serve --addr 127.0.0.1:8080\n  cancel-conformance schema --out spec\n  cancel-conformance validate --message cancel-response captured.json\n\n`run` and `client` read ./cancel-conformance.yaml when present (see `run --help`)."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -33,6 +33,13 @@ enum Command {
     /// on stdin/stdout, INTERPRETING.md §8); started by `client --adapter`.
     #[command(hide = true)]
     Adapter,
+    /// Judge many implementations, clients and servers, in one run: one
+    /// page of cases × implementations.
+    #[command(after_help = cancel_conformance::matrix::HELP)]
+    Matrix(Box<cancel_conformance::matrix::MatrixArgs>),
+    /// Prepare a target without a control plane: `--template` prints a
+    /// fixtures file skeleton of the payments the server cases need.
+    Fixtures(cancel_conformance::suite::sandbox::FixturesArgs),
     /// Serve the reference server.
     Serve(cli::ServeArgs),
     /// Write the JSON Schemas and the OpenAPI document.
@@ -68,6 +75,8 @@ fn main() -> ExitCode {
         Command::Run(args) => cli::run(*args),
         Command::Client(args) => cli::client(*args),
         Command::Adapter => cancel_conformance::client::adapter::adapter_main(),
+        Command::Matrix(args) => cancel_conformance::matrix::matrix(*args),
+        Command::Fixtures(args) => cancel_conformance::suite::sandbox::fixtures_command(args),
         Command::Serve(args) => cli::serve(args),
         Command::Schema { out, draft } => cli::schema(&out, draft),
         Command::Validate { message, file } => cli::validate(message, &file),

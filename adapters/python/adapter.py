@@ -84,6 +84,10 @@ class ConfigError(Exception):
     """The adapter's own inputs are wrong (not the SDK's fault)."""
 
 
+# Key material the adapter derived (another encoding of a key), scrubbed too.
+DERIVED_SECRETS = []
+
+
 def secrets():
     return [
         value
@@ -92,7 +96,49 @@ def secrets():
             os.environ.get("CC_PROVIDER_PUBLIC_KEY", "").strip(),
         )
         if value
-    ]
+    ] + DERIVED_SECRETS
+
+
+# SDK releases before 1.5 (seen in 1.3.9, 1.4.0, 1.4.20 and 1.4.40) wrap the
+# merchant key in "BEGIN RSA PRIVATE KEY" markers
+# (signature_tool.__fill_private_key_marker): they read it as PKCS#1. 1.5
+# and later read PKCS#8, the form the runner hands out. For the older ones
+# the same key is re-encoded as PKCS#1, another container for the same key;
+# the adapter adds no behaviour of its own.
+PKCS8_SINCE = (1, 5)
+
+
+def sdk_version():
+    """The installed SDK's version as a tuple of numbers, () if unknown."""
+    try:
+        from importlib.metadata import version
+
+        return tuple(int(part) for part in version("global-open-sdk-python").split(".")[:3])
+    except Exception:
+        return ()
+
+
+def merchant_key_for_sdk(key_b64, version):
+    if not version or version >= PKCS8_SINCE:
+        return key_b64
+    import base64
+
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        key = serialization.load_der_private_key(base64.b64decode(key_b64), password=None)
+    except Exception as error:
+        raise ConfigError(
+            "CC_MERCHANT_PRIVATE_KEY is not a base64 PKCS#8 key: " + type(error).__name__
+        )
+    pkcs1 = key.private_bytes(
+        serialization.Encoding.DER,
+        serialization.PrivateFormat.TraditionalOpenSSL,
+        serialization.NoEncryption(),
+    )
+    converted = base64.b64encode(pkcs1).decode("ascii")
+    DERIVED_SECRETS.append(converted)
+    return converted
 
 
 def scrub(text):
@@ -162,7 +208,7 @@ class Sdk(object):
         self.client = DefaultAlipayClient(
             config["base_url"],
             config["client_id"],
-            config["merchant_private_key"],
+            merchant_key_for_sdk(config["merchant_private_key"], sdk_version()),
             config["provider_public_key"],
         )
 

@@ -72,6 +72,7 @@ pub fn generate(dialect: Dialect) -> Documents {
     add_root::<InquiryResponse>(&mut docs, dialect, "inquiry-response");
     add_root::<crate::suite::case::Case>(&mut docs, dialect, "case");
     add_root::<crate::suite::client_case::ClientCase>(&mut docs, dialect, "client-case");
+    add_root::<crate::matrix::file::MatrixFile>(&mut docs, dialect, "matrix");
     if dialect == Dialect::Draft2020_12 {
         docs.insert("openapi.json".to_string(), openapi());
     }

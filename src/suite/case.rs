@@ -39,6 +39,24 @@ pub struct Case {
 }
 
 impl Case {
+    /// Whether only a target with a control plane can run the case: a step
+    /// makes an outside event happen, scripts a fault or moves the clock, or
+    /// a fixture sets its payment's clock.
+    pub fn needs_control_plane(&self) -> bool {
+        let steps = self.steps.iter().any(|step| {
+            matches!(
+                step.value,
+                Step::Event(_) | Step::Fault(_) | Step::Advance(_)
+            )
+        });
+        steps
+            || self
+                .fixture
+                .iter()
+                .chain(&self.other_fixture)
+                .any(|fixture| fixture.value.clock.is_some())
+    }
+
     /// Whether the case waits on purpose: a step gives up on an answer the
     /// server holds, so its thread sits idle for the step's timeout. A run
     /// starts these first, so the wait overlaps the other cases' work

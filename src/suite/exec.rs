@@ -27,13 +27,7 @@ pub fn reason_to_ignore(case: &Case, target: &Target) -> Option<String> {
             return Some(reason);
         }
     }
-    let needs_control = case.steps.iter().any(|step| {
-        matches!(
-            step.value,
-            Step::Event(_) | Step::Fault(_) | Step::Advance(_)
-        )
-    });
-    if needs_control && !target.has_control_plane() {
+    if case.needs_control_plane() && !target.has_control_plane() {
         return Some("needs the control plane (events, faults or the clock), which this target does not have".into());
     }
     let needs_other = case.steps.iter().any(

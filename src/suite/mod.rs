@@ -13,6 +13,7 @@ pub mod failure;
 pub mod http;
 pub mod load;
 pub mod report;
+pub mod sandbox;
 pub mod scripted;
 pub mod target;
 
@@ -31,6 +32,7 @@ use case::Case;
 use expectations::Expectations;
 use failure::{CaseContext, Failure, render};
 use load::{Loaded, LoadedCase, load_cases};
+use report::gate::{Baseline, GateArgs};
 use report::{CaseRecord, Half, Outcome, Planned, Recorder, Report, ReportArgs, RunInfo};
 use target::Target;
 
@@ -102,6 +104,8 @@ pub struct RunArgs {
     pub control_token_file: Option<PathBuf>,
     #[command(flatten)]
     pub reports: ReportArgs,
+    #[command(flatten)]
+    pub gate: GateArgs,
     #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
 }
@@ -209,6 +213,10 @@ pub fn run(args: RunArgs) -> ExitCode {
         Err(err) => return setup_error(err),
     };
     let settings = config::run_settings(&args, &config::process_env, config.as_ref());
+    let baseline = match load_baseline(&args.gate, Half::Server) {
+        Ok(baseline) => baseline,
+        Err(err) => return setup_error(err),
+    };
     let LoadedHalf {
         catalog,
         cases,
@@ -222,6 +230,13 @@ pub fn run(args: RunArgs) -> ExitCode {
         Ok(loaded) => loaded,
         Err(err) => return setup_error(err),
     };
+    // One payment per fixture name cannot serve two cases that each leave
+    // it cancelled: said before the run rather than discovered in it.
+    if settings.fixtures.is_some() {
+        for warning in sandbox::warnings(&sandbox::plan(&cases)) {
+            eprintln!("warning: {warning}");
+        }
+    }
     let runtime = match runtime() {
         Ok(runtime) => runtime,
         Err(err) => return setup_error(err),
@@ -300,6 +315,7 @@ pub fn run(args: RunArgs) -> ExitCode {
         &recorder,
         &planned,
         &catalog,
+        baseline.as_ref(),
     )
 }
 
@@ -318,9 +334,19 @@ fn waiting_cases_first(trials: Vec<Trial>, waits: &[bool]) -> Vec<Trial> {
         .collect()
 }
 
+/// The `--baseline` file, read before any case runs.
+fn load_baseline(gate: &GateArgs, half: Half) -> Result<Option<Baseline>, String> {
+    gate.baseline
+        .as_deref()
+        .map(|file| Baseline::load(file, half.as_str()))
+        .transpose()
+}
+
 /// Writes the reports the run asked for and chooses the exit code: 0 when
 /// no case failed, 101 (libtest's) when one did, 2 when a report cannot be
 /// written — a CI gate must not pass without the report it publishes.
+/// With a baseline, the gate chooses instead: 101 only on a regression.
+#[allow(clippy::too_many_arguments)]
 fn finish(
     conclusion: &Conclusion,
     libtest: &libtest_mimic::Arguments,
@@ -329,15 +355,19 @@ fn finish(
     recorder: &Recorder,
     planned: &[Planned],
     catalog: &Catalog,
+    baseline: Option<&Baseline>,
 ) -> ExitCode {
-    if libtest.list || !paths.any() {
+    if libtest.list || (!paths.any() && baseline.is_none()) {
         return conclusion.exit_code();
     }
     let report = Report::new(info, recorder, planned, conclusion);
     if let Err(err) = report.write(paths, catalog) {
         return setup_error(err);
     }
-    conclusion.exit_code()
+    match baseline {
+        Some(baseline) => report::gate::judge(&report, baseline),
+        None => conclusion.exit_code(),
+    }
 }
 
 /// Arguments of `cancel-conformance client`. Settings left out here come
@@ -382,6 +412,8 @@ pub struct ClientArgs {
     #[command(flatten)]
     pub reports: ReportArgs,
     #[command(flatten)]
+    pub gate: GateArgs,
+    #[command(flatten)]
     pub libtest: libtest_mimic::Arguments,
 }
 
@@ -391,6 +423,10 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
         .and_then(|config| config::client_settings(&args, config.as_ref()))
     {
         Ok(settings) => settings,
+        Err(err) => return setup_error(err),
+    };
+    let baseline = match load_baseline(&args.gate, Half::Client) {
+        Ok(baseline) => baseline,
         Err(err) => return setup_error(err),
     };
     let LoadedHalf {
@@ -462,6 +498,7 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
         &recorder,
         &planned,
         &catalog,
+        baseline.as_ref(),
     )
 }
 

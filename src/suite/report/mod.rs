@@ -8,9 +8,11 @@
 //! only ever hold text that was already rendered for a person, where keys
 //! and signatures are masked.
 
+pub mod gate;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod results;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};

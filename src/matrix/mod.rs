@@ -1,0 +1,276 @@
+//! `cancel-conformance matrix FILE`: many implementations, clients and
+//! servers, judged in one run and shown on one page. The file ([`file`])
+//! lists them; [`run`] judges each through its half; [`report`] writes the
+//! JSON and [`page`] the HTML; with `--baseline`, the release gate of
+//! [`crate::suite::report::gate`] judges each implementation against its
+//! column of an earlier matrix.
+
+pub mod file;
+pub mod page;
+pub mod report;
+pub mod run;
+
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use crate::spec::catalog::Catalog;
+use crate::suite::report::gate::{self, GateArgs};
+use crate::suite::report::results::Behaviour;
+use run::{Ran, Runner, Status};
+
+/// Arguments of `cancel-conformance matrix`.
+#[derive(Debug, clap::Args)]
+pub struct MatrixArgs {
+    /// The matrix file (YAML, schema spec/matrix.schema.json): the
+    /// implementations to judge.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Only the cases whose name contains FILTER, in every implementation.
+    #[arg(value_name = "FILTER")]
+    pub filter: Option<String>,
+    /// Write the matrix as JSON here (every implementation's results).
+    #[arg(long, value_name = "FILE")]
+    pub json: Option<PathBuf>,
+    /// Write the matrix page here: one self-contained HTML file.
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<PathBuf>,
+    /// How many implementations are judged at once [default: the number
+    /// of CPUs]. Implementations sharing an endpoint always run one after
+    /// the other.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    #[command(flatten)]
+    pub gate: GateArgs,
+}
+
+/// Shown after `matrix --help`.
+pub const HELP: &str = "\
+A matrix file lists implementations; each is a client (the `client:` keys of
+cancel-conformance.yaml) or a server (its top-level keys; `endpoint: embedded`
+for a reference server of its own). Commands and paths are relative to the
+matrix file, whose directory the implementations run in:
+
+  implementations:
+    - name: python-sdk-1.7.1
+      client:
+        adapter: .venvs/1.7.1/bin/python ../adapters/python/adapter.py
+        tls: true
+    - name: reference
+      server:
+        endpoint: embedded
+    - name: staging
+      server:
+        endpoint: https://staging.example
+        fixtures: staging-fixtures.yaml
+
+Examples:
+  cancel-conformance matrix matrix/matrix.yaml --json matrix.json --html matrix.html
+  cancel-conformance matrix matrix/matrix.yaml --baseline last-release.json
+
+Exit status: 0 every implementation passed (with --baseline: no regression
+against its column of the baseline), 101 some implementation failed a case
+or could not start (with --baseline: regressed), 2 the matrix could not run
+or a report could not be written.";
+
+/// `cancel-conformance matrix`.
+pub fn matrix(args: MatrixArgs) -> ExitCode {
+    let setup_error = |message: String| {
+        eprintln!("error: {message}");
+        ExitCode::from(2)
+    };
+    let matrix = match file::load(&args.file) {
+        Ok(matrix) => matrix,
+        Err(err) => return setup_error(err.to_string()),
+    };
+    let baseline = match &args.gate.baseline {
+        Some(path) => match report::load(path) {
+            Ok(baseline) => Some((path.clone(), baseline)),
+            Err(err) => return setup_error(format!("the baseline {err}")),
+        },
+        None => None,
+    };
+    let catalog = match Catalog::embedded() {
+        Ok(catalog) => catalog,
+        Err(err) => return setup_error(err.to_string()),
+    };
+    let exe = match std::env::current_exe() {
+        Ok(exe) => exe,
+        Err(err) => return setup_error(format!("cannot find this program's own path: {err}")),
+    };
+    let scratch = std::env::temp_dir().join(format!("cc-matrix-{}", std::process::id()));
+    if let Err(err) = std::fs::create_dir_all(&scratch) {
+        return setup_error(format!("cannot create {}: {err}", scratch.display()));
+    }
+    let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
+        std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+    });
+    let runner = Runner {
+        exe,
+        jobs,
+        filter: args.filter.clone(),
+        scratch: scratch.clone(),
+    };
+    let total = matrix.entries.len();
+    println!(
+        "matrix: {total} implementations from {}, up to {} at a time",
+        args.file.display(),
+        jobs.min(total)
+    );
+    let started = time::OffsetDateTime::now_utc();
+    let clock = Instant::now();
+    let finished = AtomicUsize::new(0);
+    let ran = run::run_all(&matrix, &runner, &|ran| {
+        let n = finished.fetch_add(1, Ordering::SeqCst) + 1;
+        println!(
+            "[{n:>width$}/{total}] {}",
+            ran.progress_line(),
+            width = total.to_string().len()
+        );
+    });
+    let _ = std::fs::remove_dir_all(&scratch);
+    let info = report::MatrixInfo {
+        file: args.file.display().to_string(),
+        started,
+        duration: clock.elapsed(),
+    };
+    let gate = baseline
+        .as_ref()
+        .map(|(path, baseline)| judge_against(&ran, baseline, path));
+    if let Some(path) = &args.json
+        && let Err(err) = write(path, &report::render(&info, &ran))
+    {
+        return setup_error(err);
+    }
+    if let Some(path) = &args.html
+        && let Err(err) = write(
+            path,
+            &page::render(
+                &info,
+                &ran,
+                &catalog,
+                gate.as_ref().map(|(text, _)| text.as_str()),
+            ),
+        )
+    {
+        return setup_error(err);
+    }
+    let failing: Vec<&str> = ran
+        .iter()
+        .filter(|ran| ran.fails())
+        .map(|ran| ran.name.as_str())
+        .collect();
+    match gate {
+        Some((text, passes)) => {
+            print!("\n{text}");
+            if passes {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(101)
+            }
+        }
+        None if failing.is_empty() => {
+            println!("\nmatrix: every implementation passed");
+            ExitCode::SUCCESS
+        }
+        None => {
+            println!(
+                "\nmatrix: {} of {total} implementations failed: {}",
+                failing.len(),
+                failing.join(", ")
+            );
+            ExitCode::from(101)
+        }
+    }
+}
+
+/// The gate over every implementation: each against its own column of the
+/// baseline. An implementation that cannot start now regressed on every
+/// case it passed then; one the baseline does not have is not gated.
+fn judge_against(ran: &[Ran], baseline: &report::Implementations, path: &Path) -> (String, bool) {
+    let mut text = String::new();
+    let mut passes = true;
+    for ran in ran {
+        let what = format!("implementation `{}`", ran.name);
+        match (baseline.get(&ran.name), &ran.status) {
+            (None, _) => {
+                let _ = writeln!(
+                    text,
+                    "release gate: {what} is not in the baseline {}: not gated\n",
+                    path.display()
+                );
+            }
+            (Some(None), Status::CouldNotStart { reason }) => {
+                let _ = writeln!(
+                    text,
+                    "release gate: {what} could not start, as in the baseline: {reason}\n"
+                );
+            }
+            (Some(Some(before)), Status::CouldNotStart { reason }) => {
+                let passed = before
+                    .cases
+                    .iter()
+                    .filter(|case| case.cell.behaviour() == Behaviour::Passed)
+                    .count();
+                if passed > 0 {
+                    passes = false;
+                }
+                let _ = writeln!(
+                    text,
+                    "release gate: {what} could not start ({reason}); {}\n",
+                    if passed > 0 {
+                        format!(
+                            "the {passed} cases it passed in the baseline {} regressed",
+                            path.display()
+                        )
+                    } else {
+                        format!(
+                            "it passed no case in the baseline {} either",
+                            path.display()
+                        )
+                    }
+                );
+            }
+            (Some(before), Status::Judged { result, .. }) => {
+                let empty;
+                let before = match before {
+                    Some(before) => before,
+                    None => {
+                        empty = crate::suite::report::results::RunResult {
+                            cases: Vec::new(),
+                            ..(**result).clone()
+                        };
+                        &empty
+                    }
+                };
+                let comparison = gate::compare(before, result);
+                passes &= comparison.passes();
+                text.push_str(&gate::render(&comparison, &what, path));
+                text.push('\n');
+            }
+        }
+    }
+    let _ = writeln!(
+        text,
+        "matrix gate: {}",
+        if passes {
+            "PASSED (no implementation regressed)"
+        } else {
+            "FAILED (an implementation regressed)"
+        }
+    );
+    (text, passes)
+}
+
+fn write(path: &Path, text: &str) -> Result<(), String> {
+    if let Some(parent) = path.parent()
+        && !parent.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(parent)
+            .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
+    }
+    std::fs::write(path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))
+}

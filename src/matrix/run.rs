@@ -1,0 +1,564 @@
+//! Runs every implementation of a matrix through its half. Each one is a
+//! `cancel-conformance run` or `cancel-conformance client` of its own (this
+//! same binary, in the matrix file's directory), given its settings as
+//! flags and writing its JSON results to a scratch file: the matrix judges
+//! exactly as a person running that half by hand would, and one
+//! implementation that hangs its adapter or crashes cannot take the others
+//! down with it.
+//!
+//! Implementations that share a target (two entries naming one endpoint)
+//! run one after the other; all others run side by side, at most `jobs` at
+//! once. Before an implementation runs, what can be checked cheaply is: its
+//! adapter's program exists, its endpoint accepts a connection. An
+//! implementation that cannot start is a result too, with the reason.
+
+use std::collections::BTreeMap;
+use std::net::{TcpStream, ToSocketAddrs};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use super::file::{Entry, Judged, Matrix};
+use crate::config::{ClientSection, ConfigFile};
+use crate::suite::report::results::{self, RunResult};
+
+/// What became of one implementation.
+#[derive(Debug, Clone)]
+pub struct Ran {
+    pub name: String,
+    pub description: Option<String>,
+    /// `client` or `server`.
+    pub half: &'static str,
+    pub status: Status,
+    pub duration: Duration,
+}
+
+/// Whether an implementation was judged.
+#[derive(Debug, Clone)]
+pub enum Status {
+    /// Its half ran: the results file as written, and as read.
+    Judged {
+        exit_code: i32,
+        written: Box<Value>,
+        result: Box<RunResult>,
+    },
+    /// It never got as far as its cases; why, for people.
+    CouldNotStart { reason: String },
+}
+
+impl Ran {
+    pub fn result(&self) -> Option<&RunResult> {
+        match &self.status {
+            Status::Judged { result, .. } => Some(result),
+            Status::CouldNotStart { .. } => None,
+        }
+    }
+
+    /// Whether this implementation fails the matrix (without a baseline).
+    pub fn fails(&self) -> bool {
+        match &self.status {
+            Status::Judged { result, .. } => {
+                result.cases.iter().any(|case| case.cell.fails_the_run())
+            }
+            Status::CouldNotStart { .. } => true,
+        }
+    }
+
+    /// The progress line printed when it is done.
+    pub fn progress_line(&self) -> String {
+        let head = format!("{} ({})", self.name, self.half);
+        match &self.status {
+            Status::CouldNotStart { reason } => format!("{head}: COULD NOT START: {reason}"),
+            Status::Judged { result, .. } => {
+                let counts: Vec<String> = results::Cell::ALL
+                    .into_iter()
+                    .filter_map(|cell| {
+                        let n = result.count(cell);
+                        (n > 0).then(|| format!("{n} {}", cell.as_str()))
+                    })
+                    .collect();
+                format!(
+                    "{head}: {} ({} cases, {:.1} s)",
+                    if counts.is_empty() {
+                        "no case".to_string()
+                    } else {
+                        counts.join(", ")
+                    },
+                    result.cases.len(),
+                    self.duration.as_secs_f64()
+                )
+            }
+        }
+    }
+}
+
+/// How the runner runs the halves.
+#[derive(Debug, Clone)]
+pub struct Runner {
+    /// The `cancel-conformance` binary to run each half with.
+    pub exe: PathBuf,
+    /// How many implementations run at once.
+    pub jobs: usize,
+    /// A libtest filter given to every half (only cases whose name holds it).
+    pub filter: Option<String>,
+    /// Where the halves write their results; removed by the caller.
+    pub scratch: PathBuf,
+}
+
+/// Runs every implementation; `progress` is called once per implementation
+/// as it finishes (from the worker that ran it). The results keep the
+/// file's order.
+pub fn run_all(matrix: &Matrix, runner: &Runner, progress: &(dyn Fn(&Ran) + Sync)) -> Vec<Ran> {
+    let mut groups = groups(&matrix.entries);
+    // Workers pop from the end: the first group goes first.
+    groups.reverse();
+    let queue: Arc<Mutex<Vec<Vec<usize>>>> = Arc::new(Mutex::new(groups));
+    let done: Mutex<Vec<(usize, Ran)>> = Mutex::new(Vec::new());
+    let workers = runner.jobs.max(1).min(matrix.entries.len());
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            scope.spawn(|| {
+                loop {
+                    let next = queue
+                        .lock()
+                        .unwrap_or_else(|poisoned| poisoned.into_inner())
+                        .pop();
+                    let Some(group) = next else { break };
+                    for index in group {
+                        let ran = run_one(matrix, &matrix.entries[index], index, runner);
+                        progress(&ran);
+                        done.lock()
+                            .unwrap_or_else(|poisoned| poisoned.into_inner())
+                            .push((index, ran));
+                    }
+                }
+            });
+        }
+    });
+    let mut done = done
+        .into_inner()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    done.sort_by_key(|(index, _)| *index);
+    done.into_iter().map(|(_, ran)| ran).collect()
+}
+
+/// The entries (by index) in groups that may run side by side; the
+/// entries of one group share a target and run in order. A client has its
+/// own scripted provider and an embedded server is started for its entry
+/// alone: each is a group of its own. Groups keep the file's order.
+fn groups(entries: &[Entry]) -> Vec<Vec<usize>> {
+    let mut by_target: BTreeMap<String, usize> = BTreeMap::new();
+    let mut groups: Vec<Vec<usize>> = Vec::new();
+    for (index, entry) in entries.iter().enumerate() {
+        match entry.endpoint() {
+            Some(Some(endpoint)) => {
+                let at = *by_target.entry(target_key(endpoint)).or_insert_with(|| {
+                    groups.push(Vec::new());
+                    groups.len() - 1
+                });
+                groups[at].push(index);
+            }
+            _ => groups.push(vec![index]),
+        }
+    }
+    groups
+}
+
+/// `host:port` of an endpoint, so that two spellings of one server share a
+/// group.
+fn target_key(endpoint: &str) -> String {
+    match authority(endpoint) {
+        Some((host, port)) => format!("{}:{port}", host.to_ascii_lowercase()),
+        None => endpoint.to_string(),
+    }
+}
+
+/// Host and port of an http(s) URL (userinfo dropped, default ports filled).
+fn authority(endpoint: &str) -> Option<(String, u16)> {
+    let (scheme, rest) = endpoint.split_once("://")?;
+    let default_port = match scheme {
+        "http" => 80,
+        "https" => 443,
+        _ => return None,
+    };
+    let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    // An IPv6 literal keeps its brackets out of the host.
+    if let Some(rest) = host_port.strip_prefix('[') {
+        let (host, after) = rest.split_once(']')?;
+        let port = match after.strip_prefix(':') {
+            Some(port) => port.parse().ok()?,
+            None => default_port,
+        };
+        return Some((host.to_string(), port));
+    }
+    match host_port.rsplit_once(':') {
+        Some((host, port)) => Some((host.to_string(), port.parse().ok()?)),
+        None => Some((host_port.to_string(), default_port)),
+    }
+}
+
+fn run_one(matrix: &Matrix, entry: &Entry, index: usize, runner: &Runner) -> Ran {
+    let clock = Instant::now();
+    let status = match preflight(matrix, entry) {
+        Err(reason) => Status::CouldNotStart { reason },
+        Ok(()) => judge(matrix, entry, index, runner),
+    };
+    Ran {
+        name: entry.name.clone(),
+        description: entry.description.clone(),
+        half: entry.judged.half(),
+        status,
+        duration: clock.elapsed(),
+    }
+}
+
+/// The cheap checks that tell "cannot start" from "fails every case".
+fn preflight(matrix: &Matrix, entry: &Entry) -> Result<(), String> {
+    match &entry.judged {
+        Judged::Client(client) => match &client.adapter {
+            Some(adapter) => program_exists(adapter, &matrix.dir),
+            None => Err("no adapter command".to_string()),
+        },
+        Judged::Server(server) => match entry.endpoint().flatten() {
+            None => Ok(()),
+            Some(endpoint) => reachable(endpoint, server),
+        },
+    }
+}
+
+/// Shell words that are no program of their own.
+const SHELL_BUILTINS: &[&str] = &["exec", "cd", ".", "source", "eval", "command", "set"];
+
+/// Whether the program an adapter command starts exists: a path (relative
+/// to `dir`, where the command runs) or a name on PATH. Leading `NAME=value`
+/// assignments are skipped; a command the check cannot read (quotes, a
+/// builtin) is left to the shell.
+fn program_exists(command: &str, dir: &Path) -> Result<(), String> {
+    let Some(program) = command.split_whitespace().find(|word| {
+        !word
+            .split_once('=')
+            .is_some_and(|(name, _)| is_variable_name(name))
+    }) else {
+        return Err("the adapter command is empty".to_string());
+    };
+    if program.contains(['"', '\'', '$', '`', '(', ';', '&', '|'])
+        || SHELL_BUILTINS.contains(&program)
+    {
+        return Ok(());
+    }
+    let found = if program.contains('/') {
+        let path = dir.join(program);
+        executable(&path).then_some(path)
+    } else {
+        std::env::var_os("PATH").and_then(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join(program))
+                .find(|path| executable(path))
+        })
+    };
+    match found {
+        Some(_) => Ok(()),
+        None if program.contains('/') => Err(format!(
+            "the adapter's program `{program}` does not exist (or is not executable) in {}",
+            dir.display()
+        )),
+        None => Err(format!("the adapter's program `{program}` is not on PATH")),
+    }
+}
+
+/// `NAME` of a shell assignment `NAME=value`.
+fn is_variable_name(name: &str) -> bool {
+    name.chars()
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+fn executable(path: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::metadata(path)
+            .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+    }
+    #[cfg(not(unix))]
+    {
+        path.is_file()
+    }
+}
+
+/// Whether the endpoint accepts a TCP connection within a few seconds.
+fn reachable(endpoint: &str, server: &ConfigFile) -> Result<(), String> {
+    let shown = crate::suite::report::describe_endpoint(endpoint);
+    let Some((host, port)) = authority(endpoint) else {
+        return Err(format!(
+            "the endpoint `{shown}` is not an http:// or https:// URL"
+        ));
+    };
+    let wait = Duration::from_millis(server.timeout_ms.unwrap_or(3000).clamp(500, 5000));
+    let addrs: Vec<_> = (host.as_str(), port)
+        .to_socket_addrs()
+        .map_err(|err| format!("cannot resolve the endpoint `{shown}`: {err}"))?
+        .collect();
+    let mut last = None;
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, wait) {
+            Ok(_) => return Ok(()),
+            Err(err) => last = Some(err),
+        }
+    }
+    Err(format!(
+        "the endpoint `{shown}` is unreachable: {}",
+        last.map_or("no address".to_string(), |err| err.to_string())
+    ))
+}
+
+/// Runs the implementation's half as a child process and reads its results.
+fn judge(matrix: &Matrix, entry: &Entry, index: usize, runner: &Runner) -> Status {
+    let json = runner.scratch.join(format!("{index}.json"));
+    // One per implementation: a file rewritten while another half reads
+    // it could be read empty.
+    let empty_config = runner.scratch.join(format!("{index}-config.yaml"));
+    if let Err(err) = std::fs::write(&empty_config, "{}\n") {
+        return Status::CouldNotStart {
+            reason: format!("cannot write {}: {err}", empty_config.display()),
+        };
+    }
+    let mut command = Command::new(&runner.exe);
+    command.current_dir(&matrix.dir);
+    // Only the matrix file says what each implementation is: no setting
+    // comes from the caller's environment or a stray configuration file.
+    for (name, _) in std::env::vars_os() {
+        if name.to_string_lossy().starts_with("CANCEL_CONFORMANCE_") {
+            command.env_remove(name);
+        }
+    }
+    command.arg(entry.judged.half_command());
+    command.arg("--config").arg(&empty_config);
+    command.arg("--json").arg(&json);
+    command.args(["--quiet", "--color", "never"]);
+    settings_as_flags(&mut command, &entry.judged, matrix.cases.as_deref());
+    if let Some(filter) = &runner.filter {
+        command.arg(filter);
+    }
+    command.stdin(Stdio::null());
+    let output = match command.output() {
+        Ok(output) => output,
+        Err(err) => {
+            return Status::CouldNotStart {
+                reason: format!("cannot run {}: {err}", runner.exe.display()),
+            };
+        }
+    };
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    match output.status.code() {
+        Some(code @ (0 | 101)) => match results::load_value(&json)
+            .and_then(|value| results::from_value(&value).map(|result| (value, result)))
+        {
+            Ok((written, result)) => Status::Judged {
+                exit_code: code,
+                written: Box::new(written),
+                result: Box::new(result),
+            },
+            Err(err) => Status::CouldNotStart {
+                reason: format!("its results could not be read: {err}"),
+            },
+        },
+        code => Status::CouldNotStart {
+            reason: reason_of(&stderr, code),
+        },
+    }
+}
+
+/// Why a half stopped before judging: its `error:` lines, else the end of
+/// what it printed. Text the halves print is already masked.
+fn reason_of(stderr: &str, code: Option<i32>) -> String {
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter_map(|line| line.strip_prefix("error: "))
+        .collect();
+    if !errors.is_empty() {
+        return errors.join("; ");
+    }
+    let tail: Vec<&str> = stderr
+        .lines()
+        .filter(|line| !line.trim().is_empty())
+        .collect();
+    let tail = tail[tail.len().saturating_sub(3)..].join(" / ");
+    match code {
+        Some(code) => format!("stopped with exit code {code}: {tail}"),
+        None => format!("stopped by a signal: {tail}"),
+    }
+}
+
+impl Judged {
+    fn half_command(&self) -> &'static str {
+        match self {
+            Judged::Client(_) => "client",
+            Judged::Server(_) => "run",
+        }
+    }
+}
+
+/// An implementation's settings as the flags of its half. Every field is
+/// named (no `..`): a setting added to the configuration file does not
+/// compile here until the matrix passes it on too.
+fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Option<&Path>) {
+    let mut flag = |name: &str, value: Option<String>| {
+        if let Some(value) = value {
+            command.arg(format!("--{name}")).arg(value);
+        }
+    };
+    let path = |path: &Option<PathBuf>| path.as_ref().map(|path| path.display().to_string());
+    let matrix_cases = matrix_cases.map(Path::to_path_buf);
+    match judged {
+        Judged::Client(ClientSection {
+            adapter,
+            tls,
+            client_timeout_ms,
+            max_attempts,
+            adapter_deadline_ms,
+            expectations,
+            reports: _,
+        }) => {
+            flag("adapter", adapter.clone());
+            flag(
+                "client-timeout-ms",
+                client_timeout_ms.map(|v| v.to_string()),
+            );
+            flag("max-attempts", max_attempts.map(|v| v.to_string()));
+            flag(
+                "adapter-deadline-ms",
+                adapter_deadline_ms.map(|v| v.to_string()),
+            );
+            flag("expectations", path(expectations));
+            flag("cases", path(&matrix_cases));
+            if *tls == Some(true) {
+                command.arg("--tls");
+            }
+        }
+        Judged::Server(server) => {
+            let ConfigFile {
+                endpoint,
+                client_id,
+                other_client_id,
+                merchant_private_key_file,
+                provider_public_key_file,
+                key_version,
+                ca_cert,
+                control_token_file,
+                fixtures,
+                expectations,
+                timeout_ms,
+                cases,
+                reports: _,
+                client: _,
+            } = &**server;
+            flag(
+                "endpoint",
+                endpoint
+                    .clone()
+                    .filter(|endpoint| endpoint != super::file::EMBEDDED),
+            );
+            flag("client-id", client_id.clone());
+            flag("other-client-id", other_client_id.clone());
+            flag("merchant-private-key-file", path(merchant_private_key_file));
+            flag("provider-public-key-file", path(provider_public_key_file));
+            flag("key-version", key_version.clone());
+            flag("ca-cert", path(ca_cert));
+            flag("control-token-file", path(control_token_file));
+            flag("fixtures", path(fixtures));
+            flag("expectations", path(expectations));
+            flag("timeout-ms", timeout_ms.map(|v| v.to_string()));
+            flag("cases", path(&cases.clone().or(matrix_cases)));
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_implementations_sharing_an_endpoint_run_one_after_the_other() {
+        let server = |endpoint: Option<&str>| Entry {
+            name: String::new(),
+            description: None,
+            judged: Judged::Server(Box::new(ConfigFile {
+                endpoint: endpoint.map(String::from),
+                ..ConfigFile::default()
+            })),
+        };
+        let client = Entry {
+            name: String::new(),
+            description: None,
+            judged: Judged::Client(ClientSection::default()),
+        };
+        let entries = [
+            server(Some("http://127.0.0.1:8080")),
+            server(None),
+            client.clone(),
+            server(Some("embedded")),
+            server(Some("http://127.0.0.1:8080/")),
+            server(Some("http://127.0.0.1:9090")),
+            client,
+        ];
+        assert_eq!(
+            groups(&entries),
+            [vec![0, 4], vec![1], vec![2], vec![3], vec![5], vec![6]]
+        );
+    }
+
+    #[test]
+    fn endpoints_group_by_host_and_port() {
+        assert_eq!(target_key("http://LOCALHOST:8080/x"), "localhost:8080");
+        assert_eq!(target_key("https://u:p@host.example"), "host.example:443");
+        assert_eq!(target_key("http://[::1]:9/"), "::1:9");
+        assert_eq!(authority("ftp://x"), None);
+    }
+
+    #[test]
+    fn a_missing_program_is_found_before_any_case_runs() {
+        let dir = std::env::temp_dir();
+        assert!(program_exists("sh -c true", &dir).is_ok());
+        assert!(program_exists("FOO=1 BAR=2 sh adapter.sh", &dir).is_ok());
+        let err = program_exists("./no-such-adapter --flag", &dir).expect_err("missing");
+        assert!(err.contains("`./no-such-adapter` does not exist"), "{err}");
+        let err = program_exists("no-such-program-here arg", &dir).expect_err("missing");
+        assert!(err.contains("not on PATH"), "{err}");
+        assert!(program_exists("   ", &dir).is_err());
+        // What the check cannot read is left to the shell.
+        assert!(program_exists("\"my adapter\" x", &dir).is_ok());
+    }
+
+    #[test]
+    fn an_unreachable_endpoint_is_said_so() {
+        // A port just released by the kernel has nobody listening on it.
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|listener| listener.local_addr())
+            .expect("a free port")
+            .port();
+        let err = reachable(&format!("http://127.0.0.1:{port}"), &ConfigFile::default())
+            .expect_err("nobody listens");
+        assert!(err.contains("unreachable"), "{err}");
+    }
+
+    #[test]
+    fn a_half_that_stopped_says_why() {
+        assert_eq!(
+            reason_of(
+                "note: settings from x\nerror: cannot read the key file k: No such file\n",
+                Some(2)
+            ),
+            "cannot read the key file k: No such file"
+        );
+        assert_eq!(
+            reason_of("a\nb\nthread panicked\n", Some(3)),
+            "stopped with exit code 3: a / b / thread panicked"
+        );
+    }
+}
