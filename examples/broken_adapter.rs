@@ -158,7 +158,7 @@ impl BrokenClient {
         let mut last_code = None;
         for number in 1..=max_attempts {
             if number > 1 {
-                tokio::time::sleep(backoff.next_pause()).await;
+                tokio::time::sleep(backoff.next_pause().min(self.inner.config().timeout)).await;
                 if self.defect == Defect::NewIdOnRetry {
                     sent.payment_request_id = Some(format!("{original_request_id}-retry{number}"));
                 }

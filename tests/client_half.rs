@@ -48,8 +48,8 @@ fn run_with(adapter: String, scratch: &str) -> ClientRun {
     ClientRun {
         adapter,
         tls: false,
-        client_timeout: Duration::from_millis(300),
-        max_attempts: 5,
+        client_timeout: Duration::from_millis(200),
+        max_attempts: 3,
         adapter_deadline: None,
         scratch_dir,
     }
