@@ -340,12 +340,9 @@ pub async fn answer<C: AdapterClient>(client: &C, message: Message, log: &mut dy
             headers,
             body,
         } => {
-            // Header names are case-insensitive; the protocol sends them
-            // lowercase, but a hand-written line may not.
-            let headers: Vec<(String, String)> = headers
-                .into_iter()
-                .map(|(name, value)| (name.to_ascii_lowercase(), value))
-                .collect();
+            // Header names come in any letter case (protocol 2); the
+            // client matches them case-insensitively, so they are passed
+            // on as they came.
             let accepted = match client.notify(&path, &headers, body.as_bytes()) {
                 Ok(effect) => {
                     let change = match effect.order_status {

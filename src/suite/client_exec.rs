@@ -803,8 +803,13 @@ impl Judge<'_> {
                 format!("not JSON: {err}"),
             )),
             Ok(json) => {
+                let amount = json.as_object().is_some_and(|object| {
+                    object
+                        .keys()
+                        .any(|key| key.to_ascii_lowercase().contains("amount"))
+                });
                 for violation in validate(Message::CancelRequest, &json) {
-                    let rule = if violation.instance_path.contains("mount") {
+                    let rule = if amount && violation.schema_path.contains("additionalProperties") {
                         "full.no-partial"
                     } else {
                         "fields.client-sends-valid-shape"
