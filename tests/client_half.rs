@@ -165,7 +165,7 @@ const BROKEN: &[(&str, &str, &str)] = &[
     ),
     (
         "cancelled-after-f",
-        "failure/process-fail-is-not-retried",
+        "state/failed-leaves-the-record-none",
         r#"[state.client-order-record]", expected: "NONE", actual: "CANCELLED""#,
     ),
     (
@@ -175,7 +175,7 @@ const BROKEN: &[(&str, &str, &str)] = &[
     ),
     (
         "refused-leaves-no-record",
-        "signature/success-missing-is-refused",
+        "state/refused-is-recorded-unknown",
         r#"[state.client-order-record]", expected: "UNKNOWN", actual: "NONE""#,
     ),
     (

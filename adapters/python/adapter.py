@@ -210,6 +210,11 @@ def do_cancel(sdk, message):
         request.payment_id = payment_id
     if payment_request_id is not None:
         request.payment_request_id = payment_request_id
+    # The key version is configuration, like the keys: the SDK names it in
+    # the Signature header (keyVersion=) when the request carries one.
+    key_version = os.environ.get("CC_KEY_VERSION", "").strip()
+    if key_version:
+        request.key_version = key_version
 
     rerouted_before = sdk.seam.rerouted
     bypassed = (
