@@ -109,9 +109,11 @@ enum Defect {
     NoCertificateVerification,
     /// sign.client-verifies-response: accepts an answer that has no signature header at all.
     AcceptsMissingSignature,
+    /// sign.client-verifies-response: believes a signed body whatever the HTTP status it came with.
+    IgnoresHttpStatus,
 }
 
-const DEFECTS: [(&str, Defect); 39] = [
+const DEFECTS: [(&str, Defect); 40] = [
     ("new-id-on-retry", Defect::NewIdOnRetry),
     ("fails-on-u", Defect::FailsOnU),
     ("retries-on-f", Defect::RetriesOnF),
@@ -184,6 +186,7 @@ const DEFECTS: [(&str, Defect); 39] = [
         Defect::NoCertificateVerification,
     ),
     ("accepts-missing-signature", Defect::AcceptsMissingSignature),
+    ("ignores-http-status", Defect::IgnoresHttpStatus),
 ];
 
 fn main() -> ExitCode {
@@ -372,7 +375,7 @@ impl BrokenClient {
             }
             _ => false,
         };
-        if answer.status != 200 {
+        if answer.status != 200 && self.defect != Defect::IgnoresHttpStatus {
             return Err(Untrusted::Status {
                 status: answer.status,
             });
@@ -404,6 +407,18 @@ impl BrokenClient {
                 }
                 Defect::VerifiesOverProductionPath => {
                     verify_answer(&config.provider_key, &config.client_id, CANCEL_PATH, answer)?;
+                }
+                Defect::IgnoresHttpStatus => {
+                    let as_if_ok = RawAnswer {
+                        status: 200,
+                        ..answer.clone()
+                    };
+                    verify_answer(
+                        &config.provider_key,
+                        &config.client_id,
+                        self.path(),
+                        &as_if_ok,
+                    )?;
                 }
                 _ => verify_answer(&config.provider_key, &config.client_id, self.path(), answer)?,
             }

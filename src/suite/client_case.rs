@@ -136,6 +136,7 @@ impl Answer {
             header: HeaderStyle::Plain,
             held: false,
             never: false,
+            http_status: None,
         };
         match self {
             Answer::Success => plain(Status::S, "SUCCESS", AnswerSignature::Valid),
@@ -206,6 +207,10 @@ pub struct ScriptedAnswer {
     /// hold is over.
     #[serde(default)]
     pub never: bool,
+    /// The HTTP status it is sent with (200 unless said).
+    #[serde(default)]
+    #[schemars(range(min = 200, max = 599))]
+    pub http_status: Option<u16>,
 }
 
 impl ScriptedAnswer {

@@ -213,7 +213,10 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
         body["paymentRequestId"] = json!(id("paymentRequestId", &script.payment_request_id));
         body["cancelTime"] = json!(script.cancel_time);
     }
-    let bytes = body.to_string().into_bytes();
+    // Pretty-printed: a client that re-serialises the body before it
+    // verifies the signature gets other bytes, as with a real provider
+    // whose layout it cannot predict.
+    let bytes = serde_json::to_vec_pretty(&body).unwrap_or_default();
     let signer = Signer {
         provider_key: &script.provider_key,
         merchant_key: &script.merchant_key,
@@ -222,7 +225,10 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
     };
     let headers = signer.headers(&path, &bytes, answer.signature, answer.header);
     let mut response = Response::new(Body::from(bytes));
-    *response.status_mut() = StatusCode::OK;
+    *response.status_mut() = answer
+        .http_status
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .unwrap_or(StatusCode::OK);
     let map = response.headers_mut();
     map.insert(
         "content-type",
