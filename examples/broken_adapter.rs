@@ -111,9 +111,13 @@ enum Defect {
     AcceptsMissingSignature,
     /// sign.client-verifies-response: believes a signed body whatever the HTTP status it came with.
     IgnoresHttpStatus,
+    /// retry.client-attempts-bounded: stops one attempt short of CC_MAX_ATTEMPTS (an off-by-one).
+    OneAttemptShort,
+    /// retry.client-timeout-bounded: backs off exponentially from one second between retries.
+    SecondsOfBackoff,
 }
 
-const DEFECTS: [(&str, Defect); 40] = [
+const DEFECTS: [(&str, Defect); 42] = [
     ("new-id-on-retry", Defect::NewIdOnRetry),
     ("fails-on-u", Defect::FailsOnU),
     ("retries-on-f", Defect::RetriesOnF),
@@ -187,6 +191,8 @@ const DEFECTS: [(&str, Defect); 40] = [
     ),
     ("accepts-missing-signature", Defect::AcceptsMissingSignature),
     ("ignores-http-status", Defect::IgnoresHttpStatus),
+    ("one-attempt-short", Defect::OneAttemptShort),
+    ("seconds-of-backoff", Defect::SecondsOfBackoff),
 ];
 
 fn main() -> ExitCode {
@@ -517,19 +523,19 @@ impl BrokenClient {
             .or_else(|| sent.payment_id.clone())
             .unwrap_or_default();
         let config = self.inner.config();
-        let max_attempts = if self.defect == Defect::IgnoresMaxAttempts {
-            config.max_attempts + 2
-        } else {
-            config.max_attempts
+        let max_attempts = match self.defect {
+            Defect::IgnoresMaxAttempts => config.max_attempts + 2,
+            Defect::OneAttemptShort => config.max_attempts.saturating_sub(1).max(1),
+            _ => config.max_attempts,
         };
         let mut backoff = Backoff::new();
         let mut last_code = None;
         for number in 1..=max_attempts {
             if number > 1 {
-                let pause = if self.defect == Defect::LongPauseBeforeRetry {
-                    Duration::from_secs(1)
-                } else {
-                    backoff.next_pause().min(config.timeout)
+                let pause = match self.defect {
+                    Defect::LongPauseBeforeRetry => Duration::from_secs(1),
+                    Defect::SecondsOfBackoff => Duration::from_secs(1) * 2u32.pow(number - 2),
+                    _ => backoff.next_pause().min(config.timeout),
                 };
                 tokio::time::sleep(pause).await;
                 if self.defect == Defect::NewIdOnRetry {

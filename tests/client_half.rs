@@ -214,6 +214,16 @@ const BROKEN: &[(&str, &str, &str)] = &[
         r#"actual: "cancelled""#,
     ),
     (
+        "one-attempt-short",
+        "retry/unknown-every-time-ends-unknown",
+        "every attempt is used\", actual: \"2\"",
+    ),
+    (
+        "seconds-of-backoff",
+        "retry/u-then-success-retries-with-the-same-id",
+        "(answered at once) to its next request [retry.client-timeout-bounded]",
+    ),
+    (
         "accepts-missing-signature",
         "signature/success-missing-is-refused",
         r#"expected: "refused", actual: "cancelled""#,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Conformance adapter (protocol version 1) around the official Python SDK.
+"""Conformance adapter (protocol version 2) around the official Python SDK.
 
 `cancel-conformance client --tls --adapter "python adapters/python/adapter.py"`
 starts this program once per client case and talks to it in JSON lines
@@ -16,7 +16,8 @@ Operations:
   status  unsupported: the SDK keeps no order records.
 
 Environment (set by the runner): CC_BASE_URL, CC_CLIENT_ID,
-CC_MERCHANT_PRIVATE_KEY, CC_PROVIDER_PUBLIC_KEY, CC_CA_CERT, CC_TIMEOUT_MS,
+CC_MERCHANT_PRIVATE_KEY, CC_KEY_VERSION (set on each request), CC_PROVIDER_PUBLIC_KEY,
+CC_CA_CERT, CC_TIMEOUT_MS,
 CC_MAX_ATTEMPTS (read, not used: the SDK sends one request per cancel).
 
 The seam

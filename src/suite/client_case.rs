@@ -382,6 +382,10 @@ pub struct ClientExpect {
     #[serde(default)]
     #[schemars(range(min = 1, max = 20))]
     pub min_attempts: Option<u32>,
+    /// Exactly `CC_MAX_ATTEMPTS` cancel requests: no answer settled the
+    /// cancel, so the client uses every attempt it has.
+    #[serde(default)]
+    pub all_attempts: bool,
 }
 
 /// The notifications the provider sends a merchant.

@@ -603,6 +603,13 @@ impl Judge<'_> {
                 attempts.to_string(),
             ));
         }
+        if expect.all_attempts && attempts < max {
+            diffs.push(Diff::new(
+                "cancel requests sent [retry.client-attempts-bounded, retry.client-u-same-id, retry.client-timeout-same-id]",
+                format!("{max} (CC_MAX_ATTEMPTS): no answer settled the cancel, so every attempt is used"),
+                attempts.to_string(),
+            ));
+        }
         if let Some(least) = expect.min_attempts
             && attempts < least
         {
@@ -666,19 +673,25 @@ impl Judge<'_> {
         let timeout = self.run.client_timeout.as_millis();
         let mut diffs = Vec::new();
         for (index, arrival) in sent.iter().enumerate() {
-            if !arrival.held {
-                continue;
-            }
+            // An answer that came at once: the next request may follow only
+            // after a pause of at most the timeout (the answer itself took
+            // no time worth counting); a held one also allows the wait.
             let (next, what) = match sent.get(index + 1) {
                 Some(next) => (next.at, "its next request"),
-                None => (answered, "its conclusion"),
+                None if arrival.held => (answered, "its conclusion"),
+                None => continue,
             };
             let waited = next.saturating_duration_since(arrival.at);
             if waited > patience {
                 diffs.push(Diff::new(
                     format!(
-                        "time from request {} (its answer held) to {what} [retry.client-timeout-bounded]",
-                        index + 1
+                        "time from request {} ({}) to {what} [retry.client-timeout-bounded]",
+                        index + 1,
+                        if arrival.held {
+                            "its answer held"
+                        } else {
+                            "answered at once"
+                        }
                     ),
                     format!(
                         "at most {} ms: CC_TIMEOUT_MS is {timeout} ms, a pause at most as long, and {} ms of slack",
