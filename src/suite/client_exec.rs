@@ -934,3 +934,52 @@ fn show_ids(ids: &(Option<String>, Option<String>)) -> String {
         ids.1.as_deref().unwrap_or("(absent)")
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_type_is_json_with_a_utf8_charset_if_any() {
+        for good in [
+            "application/json; charset=UTF-8",
+            "application/json",
+            "Application/JSON;charset=utf-8",
+            "application/json; charset=\"UTF-8\"",
+        ] {
+            assert_eq!(json_utf8(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "text/plain; charset=UTF-8",
+            "application/json; charset=ISO-8859-1",
+            "application/x-www-form-urlencoded",
+            "application/json; charset",
+        ] {
+            assert!(json_utf8(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_cancel_time_may_be_reformatted_but_not_moved() {
+        let want = "2026-11-26T18:00:07+08:00";
+        assert!(same_instant(Some(want), want));
+        assert!(same_instant(Some("2026-11-26T10:00:07Z"), want));
+        assert!(!same_instant(Some("2026-11-26T18:00:07Z"), want));
+        assert!(!same_instant(Some("2026-11-26 18:00:07"), want));
+        assert!(!same_instant(None, want));
+    }
+
+    #[test]
+    fn the_hold_outlasts_the_patience_of_a_client_keeping_its_timeout() {
+        let run = ClientRun {
+            adapter: String::new(),
+            tls: false,
+            client_timeout: Duration::from_millis(200),
+            max_attempts: 3,
+            adapter_deadline: None,
+            scratch_dir: std::env::temp_dir(),
+        };
+        assert_eq!(run.patience(), Duration::from_millis(800));
+        assert!(run.hold() > run.patience());
+    }
+}
