@@ -115,9 +115,11 @@ enum Defect {
     OneAttemptShort,
     /// retry.client-timeout-bounded: backs off exponentially from one second between retries.
     SecondsOfBackoff,
+    /// retry.client-attempts-bounded: always makes three attempts, whatever CC_MAX_ATTEMPTS says.
+    FixedThreeAttempts,
 }
 
-const DEFECTS: [(&str, Defect); 42] = [
+const DEFECTS: [(&str, Defect); 43] = [
     ("new-id-on-retry", Defect::NewIdOnRetry),
     ("fails-on-u", Defect::FailsOnU),
     ("retries-on-f", Defect::RetriesOnF),
@@ -193,6 +195,7 @@ const DEFECTS: [(&str, Defect); 42] = [
     ("ignores-http-status", Defect::IgnoresHttpStatus),
     ("one-attempt-short", Defect::OneAttemptShort),
     ("seconds-of-backoff", Defect::SecondsOfBackoff),
+    ("fixed-three-attempts", Defect::FixedThreeAttempts),
 ];
 
 fn main() -> ExitCode {
@@ -526,6 +529,7 @@ impl BrokenClient {
         let max_attempts = match self.defect {
             Defect::IgnoresMaxAttempts => config.max_attempts + 2,
             Defect::OneAttemptShort => config.max_attempts.saturating_sub(1).max(1),
+            Defect::FixedThreeAttempts => 3,
             _ => config.max_attempts,
         };
         let mut backoff = Backoff::new();

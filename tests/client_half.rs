@@ -224,6 +224,11 @@ const BROKEN: &[(&str, &str, &str)] = &[
         "(answered at once) to its next request [retry.client-timeout-bounded]",
     ),
     (
+        "fixed-three-attempts",
+        "retry/two-attempts-allowed-two-sent",
+        r#"[retry.client-attempts-bounded]", expected: "at most 2 (CC_MAX_ATTEMPTS)", actual: "3""#,
+    ),
+    (
         "accepts-missing-signature",
         "signature/success-missing-is-refused",
         r#"expected: "refused", actual: "cancelled""#,

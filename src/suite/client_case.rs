@@ -27,6 +27,12 @@ pub struct ClientCase {
     #[serde(default = "default_key_version")]
     #[schemars(length(min = 1, max = 8))]
     pub key_version: String,
+    /// The attempts per cancel this case allows (`CC_MAX_ATTEMPTS`), when
+    /// fewer than the run's `--max-attempts`: a client that ignores the
+    /// variable and uses a fixed number shows itself.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 20))]
+    pub max_attempts: Option<u32>,
     /// The certificate the scripted provider presents. Anything but
     /// `trusted` serves HTTPS whether or not the run uses `--tls`.
     #[serde(default)]

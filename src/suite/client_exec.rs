@@ -144,6 +144,10 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
             )),
         });
     }
+    // The case may allow fewer attempts than the run; never more.
+    let max_attempts = case
+        .max_attempts
+        .map_or(run.max_attempts, |fewer| fewer.min(run.max_attempts));
     let (payment_id, payment_request_id, cancel_time) = fresh_ids();
     let client_id = match case.client {
         Identity::Production => DEFAULT_CLIENT_ID,
@@ -187,7 +191,7 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
             "CC_TIMEOUT_MS".to_string(),
             run.client_timeout.as_millis().to_string(),
         ),
-        ("CC_MAX_ATTEMPTS".to_string(), run.max_attempts.to_string()),
+        ("CC_MAX_ATTEMPTS".to_string(), max_attempts.to_string()),
     ];
     if let Some((_, pem)) = &tls {
         // Clients check the certificate against the name they dial, and the
@@ -211,6 +215,7 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
         payment_request_id: &payment_request_id,
         cancel_time: &cancel_time,
         merchant_key: test_keys::merchant_verifying(),
+        max_attempts,
         run,
     };
     let deadline = run.operation_deadline();
@@ -513,6 +518,8 @@ struct Judge<'a> {
     payment_request_id: &'a str,
     cancel_time: &'a str,
     merchant_key: VerifyingKey,
+    /// `CC_MAX_ATTEMPTS` as this case gave it.
+    max_attempts: u32,
     run: &'a ClientRun,
 }
 
@@ -580,7 +587,7 @@ impl Judge<'_> {
         }
         let mut diffs = Vec::new();
         let attempts = u32::try_from(sent.len()).unwrap_or(u32::MAX);
-        let max = self.run.max_attempts;
+        let max = self.max_attempts;
         if attempts > max {
             diffs.push(Diff::new(
                 "cancel requests sent [retry.client-attempts-bounded]",
