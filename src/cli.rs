@@ -48,6 +48,12 @@ pub struct ServeArgs {
     /// provider.
     #[arg(long)]
     pub no_control_plane: bool,
+    /// File holding the control plane's token: every control call must then
+    /// send `Authorization: Bearer <token>`. Required when --addr is not a
+    /// loopback address; or the token itself in
+    /// CANCEL_CONFORMANCE_CONTROL_TOKEN.
+    #[arg(long, value_name = "FILE", conflicts_with = "no_control_plane")]
+    pub control_token_file: Option<PathBuf>,
     /// Send API answers without a signature, to benchmark the server without
     /// RSA signing or to show how a client reacts to unsigned answers.
     #[arg(long)]
@@ -133,6 +139,28 @@ start or a report could not be written.";
 pub fn serve(args: ServeArgs) -> ExitCode {
     let mut config = ServerConfig::test_default();
     config.control_plane = !args.no_control_plane;
+    config.control_token = match config::control_token(
+        args.control_token_file.as_deref(),
+        &config::process_env,
+        None,
+    ) {
+        Ok(token) if args.no_control_plane => token.and(None),
+        Ok(token) => token,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    if config.control_plane && config.control_token.is_none() && !args.addr.ip().is_loopback() {
+        eprintln!(
+            "error: --addr {} is not a loopback address, and the control plane (which seeds, \
+             cancels and refunds payments at will) would be open to that network: give it a \
+             token with --control-token-file FILE (or {}), or turn it off with --no-control-plane",
+            args.addr,
+            config::env::CONTROL_TOKEN
+        );
+        return ExitCode::from(2);
+    }
     config.sign_responses = !args.unsigned_answers;
     for client in &args.clients {
         let Some((id, file)) = client.split_once('=') else {
@@ -167,6 +195,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             hosts: args.tls_hosts.clone(),
         }),
     };
+    let config_token_set = config.control_token.is_some();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(err) => {
@@ -189,13 +218,14 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
         println!(
-            "cancel API at {}{} (control plane {})",
+            "cancel API at {}{} (listening on {}; control plane {})",
             server.base_url,
             crate::spec::api::CANCEL_PATH,
-            if args.no_control_plane {
-                "off"
-            } else {
-                "on, at /control/v1"
+            server.addr,
+            match (args.no_control_plane, &config_token_set) {
+                (true, _) => "off",
+                (false, true) => "on, at /control/v1, token required",
+                (false, false) => "on, at /control/v1",
             }
         );
         tokio::select! {

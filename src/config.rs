@@ -32,6 +32,8 @@ pub mod env {
     pub const MERCHANT_PRIVATE_KEY: &str = "CANCEL_CONFORMANCE_MERCHANT_PRIVATE_KEY";
     /// The provider public key itself (base64 SPKI, or PEM).
     pub const PROVIDER_PUBLIC_KEY: &str = "CANCEL_CONFORMANCE_PROVIDER_PUBLIC_KEY";
+    /// The control plane's token itself, for `serve` and for `run`.
+    pub const CONTROL_TOKEN: &str = "CANCEL_CONFORMANCE_CONTROL_TOKEN";
 }
 
 /// Defaults of the settings that have one.
@@ -69,6 +71,8 @@ pub struct ConfigFile {
     #[serde(default, deserialize_with = "number_or_string")]
     pub key_version: Option<String>,
     pub ca_cert: Option<PathBuf>,
+    /// A file holding the target's control-plane token.
+    pub control_token_file: Option<PathBuf>,
     pub fixtures: Option<PathBuf>,
     pub expectations: Option<PathBuf>,
     pub timeout_ms: Option<u64>,
@@ -159,6 +163,7 @@ pub fn load(file: &Path) -> Result<Config, YamlError> {
                 "provider_public_key_file",
                 env::PROVIDER_PUBLIC_KEY,
             ),
+            ("control_token", "control_token_file", env::CONTROL_TOKEN),
         ] {
             if err.message.starts_with(&format!("unknown field `{written}`")) {
                 err.message = format!(
@@ -186,6 +191,7 @@ pub fn load(file: &Path) -> Result<Config, YamlError> {
     relative(&mut values.merchant_private_key_file);
     relative(&mut values.provider_public_key_file);
     relative(&mut values.ca_cert);
+    relative(&mut values.control_token_file);
     relative(&mut values.fixtures);
     relative(&mut values.expectations);
     relative(&mut values.cases);
@@ -249,6 +255,29 @@ impl KeySource {
     }
 }
 
+/// The control-plane token, first match wins: the file given as a flag, the
+/// token in [`env::CONTROL_TOKEN`], the file named in the configuration
+/// file (the same order as keys: [`KeySource`], whose `TestOnly` means "no
+/// token" here); `None` when there is none. Errors never hold the token.
+pub fn control_token(
+    flag: Option<&Path>,
+    env: Env<'_>,
+    file: Option<&Path>,
+) -> Result<Option<server::ControlToken>, String> {
+    let source = KeySource::choose(flag, env::CONTROL_TOKEN, env, file);
+    let from = match &source {
+        KeySource::TestOnly => return Ok(None),
+        KeySource::File(path) => path.display().to_string(),
+        KeySource::Env { var, .. } => var.to_string(),
+    };
+    let text = source
+        .text("")
+        .map_err(|err| err.replace("key file", "control token file"))?;
+    server::ControlToken::new(&text)
+        .map(Some)
+        .map_err(|reason| format!("{reason} (from {from})"))
+}
+
 /// Every setting of `run`, chosen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RunSettings {
@@ -263,6 +292,10 @@ pub struct RunSettings {
     pub expectations: Option<PathBuf>,
     pub cases: Option<PathBuf>,
     pub ca_cert: Option<PathBuf>,
+    /// The target's control-plane token, if it has one; an unreadable or
+    /// empty token file is an error when the run starts, not before (listing
+    /// cases needs no target).
+    pub control_token: Result<Option<server::ControlToken>, String>,
     pub timeout_ms: u64,
     pub reports: ReportArgs,
 }
@@ -328,6 +361,11 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
             .or_else(|| file.expectations.clone()),
         cases: args.cases.clone().or_else(|| file.cases.clone()),
         ca_cert: args.ca_cert.clone().or_else(|| file.ca_cert.clone()),
+        control_token: control_token(
+            args.control_token_file.as_deref(),
+            env,
+            file.control_token_file.as_deref(),
+        ),
         timeout_ms: args
             .timeout_ms
             .or(file.timeout_ms)
@@ -610,6 +648,48 @@ mod tests {
         assert_eq!(
             locate(Some(Path::new("flag.yaml")), &env, Some(&dir)),
             Some(PathBuf::from("flag.yaml"))
+        );
+    }
+
+    #[test]
+    fn the_control_token_comes_from_flag_then_env_then_file() {
+        let dir = tempdir("token");
+        let (flag, file) = (dir.join("flag.token"), dir.join("file.token"));
+        std::fs::write(&flag, "from-flag\n").expect("write");
+        std::fs::write(&file, "from-file").expect("write");
+        let env = env_of(&[(env::CONTROL_TOKEN, "from-env")]);
+        let none = env_of(&[]);
+        let admits = |token: Result<Option<server::ControlToken>, String>, text: &str| {
+            token
+                .expect("a readable token")
+                .expect("a token")
+                .admits(format!("Bearer {text}").as_bytes())
+        };
+        assert!(admits(
+            control_token(Some(&flag), &env, Some(&file)),
+            "from-flag"
+        ));
+        assert!(admits(control_token(None, &env, Some(&file)), "from-env"));
+        assert!(admits(control_token(None, &none, Some(&file)), "from-file"));
+        assert_eq!(control_token(None, &none, None), Ok(None));
+
+        let missing = dir.join("missing.token");
+        let err = control_token(Some(&missing), &none, None).expect_err("unreadable");
+        assert!(
+            err.contains("control token file") && err.contains("missing.token"),
+            "{err}"
+        );
+        std::fs::write(&flag, "\n").expect("write");
+        let err = control_token(Some(&flag), &none, None).expect_err("empty");
+        assert!(err.contains("empty"), "{err}");
+
+        let config = config("control_token_file: secrets/ctl.token\n");
+        let settings = run_settings(&run_args(&[]), &none, Some(&config));
+        let err = settings.control_token.expect_err("the file does not exist");
+        let dir = config.file.parent().expect("dir").join("secrets");
+        assert!(
+            err.contains(&dir.display().to_string()),
+            "relative to the file: {err}"
         );
     }
 }

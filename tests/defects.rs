@@ -65,6 +65,9 @@ enum Defect {
     OmitsPaymentRequestId,
     /// Names another client id in the answer's `client-id` header.
     WrongClientIdHeader,
+    /// Refuses a request field sent as JSON null (as PARAM_ILLEGAL) instead
+    /// of treating it as absent.
+    RefusesNullFields,
 }
 
 const DEFECTS: &[Defect] = &[
@@ -86,6 +89,7 @@ const DEFECTS: &[Defect] = &[
     Defect::FlipsToSuccessAfterLateNotification,
     Defect::OmitsPaymentRequestId,
     Defect::WrongClientIdHeader,
+    Defect::RefusesNullFields,
 ];
 
 struct Proxy {
@@ -162,6 +166,19 @@ async fn forward(State(proxy): State<Arc<Proxy>>, request: Request) -> Response 
     if is_api(&path) {
         match proxy.defect {
             Defect::AcceptsBadSignatures => resign_request(&mut headers, &method, &path, &body),
+            Defect::RefusesNullFields => {
+                // The reference server refuses an empty string, so a null
+                // turned into one is refused as a null-refusing server would.
+                if let Value::Object(mut object) = request_json.clone()
+                    && object.values().any(Value::is_null)
+                {
+                    for value in object.values_mut().filter(|value| value.is_null()) {
+                        *value = json!("");
+                    }
+                    body = Value::Object(object).to_string().into_bytes();
+                    resign_request(&mut headers, &method, &path, &body);
+                }
+            }
             Defect::AcceptsOverlongIds | Defect::IgnoresPaymentIdPrecedence => {
                 if let Value::Object(mut object) = request_json.clone() {
                     if proxy.defect == Defect::IgnoresPaymentIdPrecedence {
@@ -482,4 +499,26 @@ async fn every_defect_fails_at_least_one_case() {
         uncaught.is_empty(),
         "defects no case catches: {uncaught:?}\n{report}"
     );
+}
+
+/// The null-means-absent cases fail a server that refuses null fields, and
+/// for that reason: the answer's PARAM_ILLEGAL where SUCCESS was expected.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_refusing_null_fields_fails_the_null_cases_for_that_reason() {
+    let failing = failing_cases(Defect::RefusesNullFields).await;
+    for case in [
+        "server/ident/null-payment-id-is-absent",
+        "server/ident/null-payment-request-id-is-absent",
+        "server/fields/merchant-account-id-null-is-absent",
+    ] {
+        let line = failing
+            .iter()
+            .find(|line| line.starts_with(&format!("{case}: ")))
+            .unwrap_or_else(|| panic!("{case} passes a null-refusing server:\n{failing:#?}"));
+        assert!(line.contains(": MISMATCH "), "{line}");
+        assert!(
+            line.contains(r#"expected: "SUCCESS", actual: "PARAM_ILLEGAL""#),
+            "{line}"
+        );
+    }
 }

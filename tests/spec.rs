@@ -205,14 +205,27 @@ fn a_number_where_a_string_belongs_is_rejected() {
     );
 }
 
+/// A null request field is an absent one (rule ident.null-means-absent), so
+/// it cannot stand in for the id the request needs; answers never hold null.
 #[test]
-fn null_is_not_a_string() {
+fn null_means_absent_in_requests_only() {
+    for request in [
+        json!({"paymentId": null, "paymentRequestId": "R1"}),
+        json!({"paymentId": "P1", "paymentRequestId": null, "merchantAccountId": null}),
+    ] {
+        let violations = validate(Message::CancelRequest, &request);
+        assert!(violations.is_empty(), "{request}: {violations:?}");
+        let violations = validate(Message::InquiryRequest, &request);
+        assert!(violations.is_empty(), "{request}: {violations:?}");
+    }
     assert_rejected_at(
         Message::CancelRequest,
-        &json!({"paymentId": null, "paymentRequestId": "R1"}),
-        "/paymentId",
-        "/type",
+        &json!({"paymentId": null, "paymentRequestId": null}),
+        "",
+        "/anyOf",
     );
+    let response = with(seed_response(), "/paymentId", Some(Value::Null));
+    assert_rejected_at(Message::CancelResponse, &response, "/paymentId", "/type");
 }
 
 #[test]

@@ -24,8 +24,10 @@ Output: exactly one JSON line on stdout, never a key or a signature:
     the SDK returned a response it accepted; the business result may be S,
     F or U: the SDK does not raise on F or U. responseSigned says whether
     that response carried the `signature` and `response-time` headers (as
-    the SDK spells them), i.e. whether the SDK verified a signature: it
-    also accepts an unsigned F or U without complaint.
+    the SDK spells them), i.e. whether the SDK verified a signature. It
+    accepts an answer without a verified signature only when both headers
+    are present with empty values and the status is F or U; an absent
+    signature header makes it raise.
   {"ok": false, "error": "<exception class>: <message>"}
     the SDK raised (transport failure, non-200 status, missing or bad
     response signature...) or the harness was misconfigured.

@@ -322,8 +322,9 @@ fn sign_into(config: &ServerConfig, exchange: &Exchange, body: &[u8], headers: &
     let signature = match signed {
         Ok(signature) => signature,
         // Only a broken random source makes RSA signing fail. The answer then
-        // goes out unsigned, which every client rejects for S and may accept
-        // for F/U; nothing else would be more truthful.
+        // goes out unsigned, which some SDKs reject whatever its status and
+        // others accept (spec/sdk-behaviour.md); nothing else would be more
+        // truthful.
         Err(error) => {
             eprintln!("reference server: cannot sign an answer: {error}");
             return;

@@ -286,9 +286,10 @@ fn parse_parsed_body(
             violations: vec![error.to_string()],
         });
     }
-    // The schema also says that an empty or null id is not an id (rule
-    // ident.empty-or-null-param-illegal): ids have minLength 1 and are
-    // strings only.
+    // The schema also says that an empty id is not an id (rule
+    // ident.empty-id-param-illegal: minLength 1), and that a null field is
+    // an absent one (rule ident.null-means-absent): serde then reads the
+    // null as `None`, so precedence below sees only the ids really given.
     // The common case, a valid body, is told apart without collecting
     // violations; only an invalid one is examined for its messages.
     let violations = if is_valid(endpoint.message(), &instance) {
@@ -457,15 +458,39 @@ mod tests {
     }
 
     #[test]
-    fn empty_or_null_ids_are_param_illegal_even_beside_a_valid_id() {
+    fn empty_ids_are_param_illegal_even_beside_a_valid_id() {
         for body in [
             r#"{"paymentId":"","paymentRequestId":"R"}"#,
-            r#"{"paymentId":null,"paymentRequestId":"R"}"#,
             r#"{"paymentId":"P","paymentRequestId":""}"#,
-            r#"{"paymentId":"P","paymentRequestId":null}"#,
             r#"{"paymentId":"","paymentRequestId":null}"#,
+            r#"{"paymentId":null,"paymentRequestId":null}"#,
+            r#"{"paymentId":null,"merchantAccountId":"M"}"#,
         ] {
             assert_eq!(decided(body), Err("PARAM_ILLEGAL".into()), "{body}");
+        }
+    }
+
+    #[test]
+    fn null_fields_are_absent() {
+        for (body, deciding) in [
+            (
+                r#"{"paymentId":null,"paymentRequestId":"R"}"#,
+                "paymentRequestId=R",
+            ),
+            (
+                r#"{"paymentId":"P","paymentRequestId":null}"#,
+                "paymentId=P",
+            ),
+            (
+                r#"{"paymentId":null,"paymentRequestId":"R","merchantAccountId":null}"#,
+                "paymentRequestId=R",
+            ),
+            (
+                r#"{"paymentId":"P","merchantAccountId":null}"#,
+                "paymentId=P",
+            ),
+        ] {
+            assert_eq!(decided(body), Ok(deciding.into()), "{body}");
         }
     }
 
@@ -484,7 +509,7 @@ mod tests {
             r#"{"paymentId":"P","amount":{"value":"1"}}"#.to_string(),
             format!(r#"{{"paymentId":"{long}"}}"#),
             format!(r#"{{"paymentId":"P","merchantAccountId":"{account}"}}"#),
-            r#"{"paymentId":"P","merchantAccountId":null}"#.to_string(),
+            r#"{"paymentId":"P","merchantAccountId":""}"#.to_string(),
         ] {
             assert_eq!(decided(&body), Err("PARAM_ILLEGAL".into()), "{body}");
         }

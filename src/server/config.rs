@@ -30,6 +30,59 @@ pub struct ClientKey {
     pub key_version: String,
 }
 
+/// The secret every control-plane call must present when the server is
+/// given one (`serve --control-token-file`, or the environment variable
+/// `CANCEL_CONFORMANCE_CONTROL_TOKEN`). Its `Debug` shows `***`: the token
+/// opens the control plane, which can seed, cancel and refund at will.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ControlToken(String);
+
+/// The header a control-plane call carries its token in.
+pub const CONTROL_TOKEN_SCHEME: &str = "Bearer";
+
+impl ControlToken {
+    /// A token from text as read from a file or the environment: blanks
+    /// around it (a trailing newline) are dropped; an empty token is
+    /// refused, since it would open the control plane to anyone.
+    pub fn new(text: &str) -> Result<Self, &'static str> {
+        let token = text.trim();
+        if token.is_empty() {
+            return Err("the control token is empty");
+        }
+        if !token.bytes().all(|byte| byte.is_ascii_graphic()) {
+            return Err("the control token must be printable ASCII without spaces");
+        }
+        Ok(Self(token.to_string()))
+    }
+
+    /// The `Authorization` header value a caller sends.
+    pub fn authorization(&self) -> String {
+        format!("{CONTROL_TOKEN_SCHEME} {}", self.0)
+    }
+
+    /// True when an `Authorization` header value carries this token. The
+    /// comparison takes the same time wherever the first difference is, so
+    /// the token cannot be guessed byte by byte from response times.
+    pub fn admits(&self, authorization: &[u8]) -> bool {
+        let expected = self.authorization();
+        let expected = expected.as_bytes();
+        if authorization.len() != expected.len() {
+            return false;
+        }
+        authorization
+            .iter()
+            .zip(expected)
+            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
+            == 0
+    }
+}
+
+impl std::fmt::Debug for ControlToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ControlToken(***)")
+    }
+}
+
 /// How long a paid payment stays cancellable (rule `window.reference-defaults`).
 ///
 /// Both limits are inclusive: a cancel that arrives exactly at the deadline
@@ -69,6 +122,9 @@ pub struct ServerConfig {
     /// Serve `/control/v1/...` (seeding, events, clock, faults, request log).
     /// Off for a server that should look like a real provider.
     pub control_plane: bool,
+    /// When set, every control-plane call must carry it
+    /// (`Authorization: Bearer <token>`); a call without it gets HTTP 401.
+    pub control_token: Option<ControlToken>,
     /// Sign API answers. Off only to show how clients react to unsigned answers.
     pub sign_responses: bool,
     /// Request bodies larger than this get F / PARAM_ILLEGAL; no more than
@@ -105,6 +161,7 @@ impl ServerConfig {
             provider_key_version: DEFAULT_KEY_VERSION.to_string(),
             windows: Windows::default(),
             control_plane: true,
+            control_token: None,
             sign_responses: true,
             max_body_bytes: 64 * 1024,
             header_read_timeout: Duration::from_secs(10),

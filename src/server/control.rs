@@ -22,7 +22,7 @@ use serde_json::json;
 use super::Shared;
 use super::body::{BodyError, read_limited};
 use super::clock::wire_time;
-use super::config::DEFAULT_CLIENT_ID;
+use super::config::{CONTROL_TOKEN_SCHEME, DEFAULT_CLIENT_ID};
 use super::request_log::LoggedRequest;
 use super::store::{Fault, MAX_SEED_COUNT, Seed, StoreError, UnknownCode};
 use crate::suite::case::{Event, FaultKind, FixtureState, Method};
@@ -49,6 +49,26 @@ pub fn routes() -> Router<Arc<Shared>> {
         .method_not_allowed_fallback(method_not_allowed)
 }
 
+/// Lets a control-plane call through only with the server's token, when it
+/// has one. Every path under `/control` is covered, unknown ones included,
+/// so that a caller without the token learns nothing about the plane.
+pub async fn require_token(
+    State(shared): State<Arc<Shared>>,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if let Some(token) = &shared.config.control_token {
+        let admitted = request
+            .headers()
+            .get(axum::http::header::AUTHORIZATION)
+            .is_some_and(|value| token.admits(value.as_bytes()));
+        if !admitted {
+            return ControlError::Unauthorized.into_response();
+        }
+    }
+    next.run(request).await
+}
+
 /// Why a control request was not carried out; rendered in one place.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ControlError {
@@ -56,6 +76,8 @@ pub enum ControlError {
     UnknownPayment(String),
     NoSuchEndpoint,
     MethodNotAllowed,
+    /// The server has a control token and the call did not carry it.
+    Unauthorized,
 }
 
 impl IntoResponse for ControlError {
@@ -74,6 +96,18 @@ impl IntoResponse for ControlError {
                 StatusCode::METHOD_NOT_ALLOWED,
                 "this control endpoint does not take that method".to_string(),
             ),
+            ControlError::Unauthorized => {
+                let message = format!(
+                    "this control plane needs its token: send `Authorization: \
+                     {CONTROL_TOKEN_SCHEME} <token>` with the token the server was started with"
+                );
+                return (
+                    StatusCode::UNAUTHORIZED,
+                    [(axum::http::header::WWW_AUTHENTICATE, CONTROL_TOKEN_SCHEME)],
+                    Json(json!({ "error": message })),
+                )
+                    .into_response();
+            }
         };
         (status, Json(json!({ "error": message }))).into_response()
     }
@@ -437,7 +471,10 @@ mod tests {
     #[test]
     fn fault_bodies_are_checked_against_their_kind() {
         let unknown = fault_body(r#"{"kind":"unknown"}"#).unwrap();
-        assert_eq!((unknown.code, unknown.count), (UnknownCode::SystemError, 1));
+        assert_eq!(
+            (unknown.code, unknown.count),
+            (UnknownCode::UnknownException, 1)
+        );
         let traffic =
             fault_body(r#"{"kind":"unknown","code":"REQUEST_TRAFFIC_EXCEED_LIMIT","count":3}"#)
                 .unwrap();

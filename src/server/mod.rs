@@ -37,8 +37,8 @@ use std::sync::Arc;
 use axum::Router;
 
 pub use config::{
-    ClientKey, DEFAULT_CLIENT_ID, DEFAULT_KEY_VERSION, OTHER_CLIENT_ID, SANDBOX_CLIENT_ID,
-    ServerConfig, Windows,
+    CONTROL_TOKEN_SCHEME, ClientKey, ControlToken, DEFAULT_CLIENT_ID, DEFAULT_KEY_VERSION,
+    OTHER_CLIENT_ID, SANDBOX_CLIENT_ID, ServerConfig, Windows,
 };
 pub use control::PREFIX as CONTROL_PREFIX;
 pub use serve::{RunningServer, ServeError, serve_router, start};
@@ -62,7 +62,10 @@ pub fn app(config: ServerConfig) -> Router {
         config,
     });
     let router = if shared.config.control_plane {
-        control::routes()
+        control::routes().layer(axum::middleware::from_fn_with_state(
+            shared.clone(),
+            control::require_token,
+        ))
     } else {
         Router::new()
     };

@@ -196,9 +196,10 @@ impl Lifecycle {
 /// The U codes a scripted `unknown` fault may answer with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub enum UnknownCode {
-    #[default]
     SystemError,
     RequestTrafficExceedLimit,
+    /// The default: the U code the vendor's sandbox and published tables use.
+    #[default]
     UnknownException,
 }
 

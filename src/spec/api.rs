@@ -40,15 +40,16 @@ pub const DATE_TIME_WITH_OFFSET_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt
 /// Body of `POST /ams/api/v1/payments/cancel`: cancel one payment in full.
 ///
 /// At least one of `paymentId` and `paymentRequestId` is present; when both
-/// are, `paymentId` takes precedence. There is no amount: only full
+/// are, `paymentId` takes precedence. A field sent as `null` counts as absent
+/// (some official SDKs send unset fields so). There is no amount: only full
 /// cancellation exists, and no other field is accepted.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(
     title = "CancelRequest",
     extend("anyOf" = [
-        {"required": ["paymentId"], "properties": {"paymentId": true}},
-        {"required": ["paymentRequestId"], "properties": {"paymentRequestId": true}}
+        {"required": ["paymentId"], "not": {"properties": {"paymentId": {"type": "null"}}}},
+        {"required": ["paymentRequestId"], "not": {"properties": {"paymentRequestId": {"type": "null"}}}}
     ]),
     example = example_request_by_payment_id(),
     example = example_request_by_payment_request_id()
@@ -57,16 +58,16 @@ pub struct CancelRequest {
     /// The identifier the provider assigned to the payment. Takes precedence
     /// over `paymentRequestId` when both are given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(length(min = 1, max = 64), extend("x-null-means-absent" = true))]
     pub payment_id: Option<String>,
     /// The identifier the merchant assigned to its pay request; one-to-one
     /// with `paymentId`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(length(min = 1, max = 64), extend("x-null-means-absent" = true))]
     pub payment_request_id: Option<String>,
     /// The merchant account, when one client id serves several locations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 32))]
+    #[schemars(length(min = 1, max = 32), extend("x-null-means-absent" = true))]
     pub merchant_account_id: Option<String>,
 }
 
@@ -151,23 +152,23 @@ pub struct CancelResponse {
 #[schemars(
     title = "InquiryRequest",
     extend("anyOf" = [
-        {"required": ["paymentId"], "properties": {"paymentId": true}},
-        {"required": ["paymentRequestId"], "properties": {"paymentRequestId": true}}
+        {"required": ["paymentId"], "not": {"properties": {"paymentId": {"type": "null"}}}},
+        {"required": ["paymentRequestId"], "not": {"properties": {"paymentRequestId": {"type": "null"}}}}
     ]),
     example = example_request_by_payment_id()
 )]
 pub struct InquiryRequest {
     /// The identifier the provider assigned to the payment.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(length(min = 1, max = 64), extend("x-null-means-absent" = true))]
     pub payment_id: Option<String>,
     /// The identifier the merchant assigned to its pay request.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 64))]
+    #[schemars(length(min = 1, max = 64), extend("x-null-means-absent" = true))]
     pub payment_request_id: Option<String>,
     /// The merchant account, when one client id serves several locations.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(length(min = 1, max = 32))]
+    #[schemars(length(min = 1, max = 32), extend("x-null-means-absent" = true))]
     pub merchant_account_id: Option<String>,
 }
 

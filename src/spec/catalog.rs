@@ -48,6 +48,56 @@ pub enum Side {
     Both,
 }
 
+/// What an entry of the catalogs finally rests on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Basis {
+    /// The seed document (the vendor's APO cancel guide).
+    Seed,
+    /// The vendor's published documentation (API reference, guides,
+    /// change history).
+    VendorDocs,
+    /// What the official SDKs do, read in their source.
+    Sdk,
+    /// The project's own choice where the sources are silent.
+    Assumption,
+}
+
+impl Basis {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Basis::Seed => "seed",
+            Basis::VendorDocs => "vendor-docs",
+            Basis::Sdk => "sdk",
+            Basis::Assumption => "assumption",
+        }
+    }
+}
+
+/// One place an entry was read, with what it says in the project's words.
+/// Exactly one of `url` (a public page) and `repo` (`owner/name path@version`
+/// of an SDK repository) names the place.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    #[serde(default)]
+    pub url: Option<Spanned<String>>,
+    #[serde(default)]
+    pub repo: Option<Spanned<String>>,
+    pub says: Spanned<String>,
+}
+
+impl Source {
+    /// The place, whichever form it takes.
+    pub fn place(&self) -> &str {
+        match (&self.url, &self.repo) {
+            (Some(url), _) => &url.value,
+            (None, Some(repo)) => &repo.value,
+            (None, None) => "",
+        }
+    }
+}
+
 /// One rule of the API.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,6 +113,18 @@ pub struct Rule {
     /// Why the project chose as it did; present exactly when `assumption`.
     #[serde(default)]
     pub reason: Option<String>,
+    /// What the rule rests on; `assumption` exactly when `assumption: true`.
+    /// Optional while loading so that a rule added without it still loads;
+    /// the catalog tests demand it on every entry.
+    #[serde(default)]
+    pub basis: Option<Spanned<Basis>>,
+    /// Where the rule was read.
+    #[serde(default)]
+    pub sources: Vec<Source>,
+    /// Set on a rule no case can observe through the API, with the reason;
+    /// the coverage checks do not ask for a case for it.
+    #[serde(default)]
+    pub uncheckable: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -83,6 +145,12 @@ pub struct ResultCode {
     /// the project assumes it from the rest of the API family.
     pub confirmed: bool,
     pub source: String,
+    /// What the code's listing rests on (see [`Rule::basis`]).
+    #[serde(default)]
+    pub basis: Option<Spanned<Basis>>,
+    /// Where the code was read.
+    #[serde(default)]
+    pub sources: Vec<Source>,
     /// False for codes the reference server never answers (listed so that
     /// clients handle them); every other code must appear in a case.
     #[serde(default = "answered_by_default")]
@@ -174,6 +242,83 @@ fn check_rules(file: &Path, rules: &[Rule]) -> Result<(), YamlError> {
             }
             _ => {}
         }
+        if let Some(basis) = &rule.basis {
+            let assumed = basis.value == Basis::Assumption;
+            if assumed != rule.assumption {
+                return Err(YamlError::at(
+                    file,
+                    basis.referenced,
+                    format!(
+                        "rule `{id}` has basis `{}` but `assumption: {}`; basis `assumption` goes with `assumption: true` and only with it",
+                        basis.value.as_str(),
+                        rule.assumption
+                    ),
+                ));
+            }
+        }
+        check_sources(file, id, &rule.sources)?;
+        if rule
+            .uncheckable
+            .as_deref()
+            .is_some_and(|why| why.trim().is_empty())
+        {
+            return Err(YamlError::at(
+                file,
+                rule.id.referenced,
+                format!("rule `{id}` is `uncheckable` without saying why"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Each source names one place in a usable form and says something.
+fn check_sources(file: &Path, owner: &str, sources: &[Source]) -> Result<(), YamlError> {
+    for source in sources {
+        match (&source.url, &source.repo) {
+            (Some(url), None) => {
+                if !url.value.starts_with("https://") || url.value.contains(char::is_whitespace) {
+                    return Err(YamlError::at(
+                        file,
+                        url.referenced,
+                        format!(
+                            "`{owner}`: source url `{}` is not an https:// address",
+                            url.value
+                        ),
+                    ));
+                }
+            }
+            (None, Some(repo)) => {
+                let well_formed = repo
+                    .value
+                    .split_once(' ')
+                    .is_some_and(|(name, rest)| name.contains('/') && rest.contains('@'));
+                if !well_formed {
+                    return Err(YamlError::at(
+                        file,
+                        repo.referenced,
+                        format!(
+                            "`{owner}`: source repo `{}` is not of the form `owner/name path@version`",
+                            repo.value
+                        ),
+                    ));
+                }
+            }
+            _ => {
+                return Err(YamlError::at(
+                    file,
+                    source.says.referenced,
+                    format!("`{owner}`: a source names exactly one of `url` and `repo`"),
+                ));
+            }
+        }
+        if source.says.value.trim().is_empty() {
+            return Err(YamlError::at(
+                file,
+                source.says.referenced,
+                format!("`{owner}`: a source's `says` is empty"),
+            ));
+        }
     }
     Ok(())
 }
@@ -200,6 +345,24 @@ fn check_codes(file: &Path, codes: &[ResultCode]) -> Result<(), YamlError> {
                 format!("result code `{code}` is listed twice"),
             ));
         }
+        if let Some(basis) = &entry.basis {
+            // A code the vendor lists for cancel rests on the vendor's word;
+            // one the project assumes cannot be called confirmed.
+            let vendor_word = matches!(basis.value, Basis::Seed | Basis::VendorDocs);
+            let consistent = vendor_word == entry.confirmed;
+            if !consistent {
+                return Err(YamlError::at(
+                    file,
+                    basis.referenced,
+                    format!(
+                        "result code `{code}` has basis `{}` but `confirmed: {}`; confirmed codes rest on the seed or the vendor docs, the others on the SDKs or an assumption",
+                        basis.value.as_str(),
+                        entry.confirmed
+                    ),
+                ));
+            }
+        }
+        check_sources(file, code, &entry.sources)?;
     }
     Ok(())
 }
@@ -256,6 +419,117 @@ mod tests {
         let rules = "rules:\n  - id: a.b\n    level: MUST\n    side: server\n    statement: s\n    source: s\n  - id: a.b\n    level: MUST\n    side: server\n    statement: s\n    source: s\n";
         let err = Catalog::parse(rules, ONE_CODE).expect_err("duplicate");
         assert_eq!(err.line, 7, "{err}");
+    }
+
+    /// Every entry of both catalogs says what it rests on and where it was
+    /// read; a rule or code added without them is named here.
+    #[test]
+    fn every_entry_has_sources_and_a_basis() {
+        let catalog = Catalog::embedded().unwrap_or_else(|err| panic!("{err}"));
+        let unsourced: Vec<&str> = catalog
+            .rules
+            .iter()
+            .filter(|rule| rule.basis.is_none() || rule.sources.is_empty())
+            .map(|rule| rule.id.value.as_str())
+            .chain(
+                catalog
+                    .codes
+                    .iter()
+                    .filter(|code| code.basis.is_none() || code.sources.is_empty())
+                    .map(|code| code.code.value.as_str()),
+            )
+            .collect();
+        assert!(
+            unsourced.is_empty(),
+            "entries without `basis:` or `sources:`: {unsourced:?}"
+        );
+    }
+
+    const SOURCED: &str = "rules:\n  - id: a.b\n    level: MUST\n    side: server\n    statement: s\n    source: s\n    basis: vendor-docs\n    sources:\n      - url: https://example.com/doc\n        says: it says so\n";
+
+    #[test]
+    fn a_sourced_rule_loads() {
+        let catalog = Catalog::parse(SOURCED, ONE_CODE).unwrap_or_else(|err| panic!("{err}"));
+        let rule = &catalog.rules[0];
+        assert_eq!(
+            rule.basis.as_ref().map(|b| b.value),
+            Some(Basis::VendorDocs)
+        );
+        assert_eq!(rule.sources[0].place(), "https://example.com/doc");
+    }
+
+    #[test]
+    fn an_assumption_basis_without_assumption_is_located() {
+        let rules = SOURCED.replace("basis: vendor-docs", "basis: assumption");
+        let err = Catalog::parse(&rules, ONE_CODE).expect_err("basis/assumption mismatch");
+        assert_eq!((err.line, err.column), (7, 12), "{err}");
+        assert!(err.message.contains("assumption: false"), "{err}");
+    }
+
+    #[test]
+    fn an_assumption_needs_the_assumption_basis() {
+        let rules = SOURCED.replace(
+            "    basis: vendor-docs\n",
+            "    assumption: true\n    reason: r\n    basis: sdk\n",
+        );
+        let err = Catalog::parse(&rules, ONE_CODE).expect_err("assumption with basis sdk");
+        assert_eq!(err.line, 9, "{err}");
+    }
+
+    #[test]
+    fn an_unknown_basis_is_located() {
+        let rules = SOURCED.replace("basis: vendor-docs", "basis: hearsay");
+        let err = Catalog::parse(&rules, ONE_CODE).expect_err("unknown basis");
+        assert_eq!(err.line, 7, "{err}");
+    }
+
+    #[test]
+    fn a_source_with_an_unknown_key_is_located() {
+        let rules = SOURCED.replace("says: it says so", "says: it says so\n        said: x");
+        let err = Catalog::parse(&rules, ONE_CODE).expect_err("unknown key in source");
+        assert_eq!(err.line, 11, "{err}");
+        assert!(err.to_string().starts_with("spec/rules.yaml:11:"), "{err}");
+    }
+
+    #[test]
+    fn a_source_names_exactly_one_place() {
+        let both = SOURCED.replace(
+            "      - url: https://example.com/doc\n",
+            "      - url: https://example.com/doc\n        repo: o/n p@1\n",
+        );
+        let err = Catalog::parse(&both, ONE_CODE).expect_err("url and repo");
+        assert!(err.message.contains("exactly one"), "{err}");
+        let neither = SOURCED.replace(
+            "      - url: https://example.com/doc\n        says",
+            "      - says",
+        );
+        let err = Catalog::parse(&neither, ONE_CODE).expect_err("no place");
+        assert!(err.message.contains("exactly one"), "{err}");
+        assert_eq!(err.line, 9, "{err}");
+    }
+
+    #[test]
+    fn badly_formed_places_are_located() {
+        let plain_http = SOURCED.replace("https://example.com", "http://example.com");
+        let err = Catalog::parse(&plain_http, ONE_CODE).expect_err("http url");
+        assert_eq!((err.line, err.column), (9, 14), "{err}");
+        let no_version = SOURCED.replace(
+            "url: https://example.com/doc",
+            "repo: alipay/global-open-sdk-go com/alipay/api/defaultAlipayClient.go",
+        );
+        let err = Catalog::parse(&no_version, ONE_CODE).expect_err("repo without version");
+        assert!(err.message.contains("path@version"), "{err}");
+    }
+
+    #[test]
+    fn a_confirmed_code_must_rest_on_the_vendors_word() {
+        let codes = format!(
+            "{ONE_CODE}    basis: assumption\n    sources:\n      - url: https://example.com/c\n        says: s\n"
+        );
+        let err = Catalog::parse("rules: []\n", &codes).expect_err("confirmed assumption");
+        assert_eq!(err.line, 8, "{err}");
+        let unconfirmed = codes.replace("confirmed: true", "confirmed: false");
+        Catalog::parse("rules: []\n", &unconfirmed).unwrap_or_else(|err| panic!("{err}"));
     }
 
     #[test]

@@ -56,6 +56,10 @@ impl Dialect {
     }
 }
 
+/// The keyword a request field's schema carries (from `src/spec/api.rs`)
+/// to keep its `null`; removed from every generated document.
+const NULL_MEANS_ABSENT: &str = "x-null-means-absent";
+
 /// One generated document: its file name under `spec/` and its content.
 pub type Documents = BTreeMap<String, Value>;
 
@@ -122,14 +126,20 @@ pub fn render(doc: &Value) -> String {
     text
 }
 
-/// The API never sends or accepts JSON `null`: an absent value is an absent
-/// key. schemars describes `Option<T>` as "T or null"; this takes the null
-/// back out so other languages' validators reject it too.
+/// Answers never carry JSON `null`: an absent value is an absent key.
+/// schemars describes `Option<T>` as "T or null"; this takes the null back
+/// out so other languages' validators reject it too. The optional request
+/// fields are the exception: they are marked [`NULL_MEANS_ABSENT`] because
+/// official SDKs send unset fields as `null` (rule ident.null-means-absent),
+/// so their null stays and the marker goes.
 fn no_nulls(schema: &mut Schema) {
     transform_subschemas(&mut no_nulls, schema);
     let Some(object) = schema.as_object_mut() else {
         return;
     };
+    if object.remove(NULL_MEANS_ABSENT).is_some() {
+        return;
+    }
     if object.get("default") == Some(&Value::Null) {
         object.remove("default");
     }

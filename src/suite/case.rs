@@ -360,7 +360,7 @@ pub enum FaultKind {
 pub struct FaultStep {
     /// What goes wrong.
     pub kind: FaultKind,
-    /// For `unknown`: the U code to answer (SYSTEM_ERROR by default).
+    /// For `unknown`: the U code to answer (UNKNOWN_EXCEPTION by default).
     #[serde(default)]
     pub code: Option<String>,
     /// How many of the next calls it hits (1 by default).

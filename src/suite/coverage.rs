@@ -78,7 +78,10 @@ pub fn coverage_markdown(
                 .map(|name| format!("[`{name}`]({name}.yaml)"))
                 .collect::<Vec<_>>()
                 .join("<br>"),
-            None => "**none**".to_string(),
+            None => match &rule.uncheckable {
+                Some(why) => format!("not observable through the API: {}", one_line(why)),
+                None => "**none**".to_string(),
+            },
         };
         let _ = writeln!(
             out,
@@ -88,4 +91,9 @@ pub fn coverage_markdown(
         );
     }
     out
+}
+
+/// A folded YAML text on one table line.
+fn one_line(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
 }

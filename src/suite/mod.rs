@@ -94,6 +94,12 @@ pub struct RunArgs {
     /// [default: 10000].
     #[arg(long, value_name = "MS")]
     pub timeout_ms: Option<u64>,
+    /// File holding the target's control-plane token, sent as
+    /// `Authorization: Bearer <token>` on every control call and never
+    /// printed; or the token itself in CANCEL_CONFORMANCE_CONTROL_TOKEN
+    /// [config: control_token_file].
+    #[arg(long, value_name = "FILE")]
+    pub control_token_file: Option<PathBuf>,
     #[command(flatten)]
     pub reports: ReportArgs,
     #[command(flatten)]
@@ -745,6 +751,7 @@ async fn prepare_target(
             provider_key,
             fixtures,
             timeout: Duration::from_millis(settings.timeout_ms),
+            control_token: settings.control_token.clone()?,
         },
         running,
     ))

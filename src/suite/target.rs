@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 
 use super::case::{Fixture, Owner, parse_duration};
 use super::http::TransportError;
+use crate::server::ControlToken;
 use crate::signing::{SigningKey, VerifyingKey};
 use crate::spec::yaml::{self, YamlError};
 
@@ -59,6 +60,9 @@ pub struct Target {
     pub fixtures: Option<BTreeMap<String, PaymentIds>>,
     /// How long an exchange may take unless a case says otherwise.
     pub timeout: Duration,
+    /// Sent on every control-plane call when the target's control plane
+    /// needs it; its `Debug` shows `***`.
+    pub control_token: Option<ControlToken>,
 }
 
 /// A control-plane call that did not do what INTERPRETING.md says.
@@ -87,6 +91,7 @@ impl Target {
             provider_key: crate::signing::test_keys::provider_verifying(),
             fixtures: None,
             timeout: Duration::from_secs(10),
+            control_token: None,
         }
     }
 
@@ -176,6 +181,16 @@ impl Target {
         }
     }
 
+    /// The headers of every control-plane call: JSON, and the token when the
+    /// target has one (reports mask `authorization` like a signature).
+    fn control_headers(&self) -> Vec<(String, String)> {
+        let mut headers = vec![("content-type".into(), "application/json".into())];
+        if let Some(token) = &self.control_token {
+            headers.push(("authorization".into(), token.authorization()));
+        }
+        headers
+    }
+
     /// One control-plane call: POST JSON, expect 200 and a JSON answer.
     pub async fn control(
         &self,
@@ -187,7 +202,7 @@ impl Target {
         let request = super::http::SentRequest {
             method: "POST".into(),
             path: format!("{CONTROL_PREFIX}{path}"),
-            headers: vec![("content-type".into(), "application/json".into())],
+            headers: self.control_headers(),
             body: body.to_string().into_bytes(),
         };
         let received = super::http::send(http, &self.base_url, &request, self.timeout)
