@@ -12,46 +12,114 @@
 //! ```
 
 use std::process::ExitCode;
+use std::time::Duration;
 
 use serde_json::Value;
 
 use cancel_conformance::client::adapter::{AdapterClient, run_adapter};
-use cancel_conformance::client::notify::verify_notification;
+use cancel_conformance::client::notify::{parse_notification, verify_notification};
 use cancel_conformance::client::retry::{AttemptKind, Backoff, Decision, decide};
 use cancel_conformance::client::wire::{
-    RawAnswer, TransportFailure, cancel_request, check_echo, compact_body, parse_answer,
-    verify_answer,
+    OutgoingRequest, RawAnswer, TransportFailure, cancel_request, check_echo, compact_body,
+    exchange, header, http_client, parse_answer, verify_answer,
 };
 use cancel_conformance::client::{
-    AttemptNote, CancelClient, CancelOutcome, CancelReport, ClientError, NotificationEffect,
-    NotificationError, OrderStatus, PaymentRef, Untrusted, conclusion,
+    AttemptNote, CancelClient, CancelOutcome, CancelReport, ClientError, Notification,
+    NotificationEffect, NotificationError, OrderStatus, PaymentRef, Untrusted, conclusion,
 };
 use cancel_conformance::spec::api::{CANCEL_PATH, CancelRequest, CancelResponse, ResultStatus};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Defect {
-    /// Mints a fresh paymentRequestId for every retry, as it would for a
-    /// new pay request.
+    /// retry.client-u-same-id: mints a fresh paymentRequestId for every retry, as it would for a new pay request.
     NewIdOnRetry,
-    /// Reads U as "it did not work" and reports failed.
+    /// result.status-meaning: reads U as "it did not work" and reports failed.
     FailsOnU,
-    /// Retries an F as if it were transient.
+    /// retry.client-no-retry-on-f: retries an F as if it were transient.
     RetriesOnF,
-    /// Never checks the answer's signature.
+    /// sign.client-verifies-response: never checks the answer's signature.
     IgnoresSignature,
-    /// Signs the compact JSON but sends a pretty-printed copy.
+    /// sign.client-signs-sent-bytes: signs the compact JSON but sends a pretty-printed copy.
     SignsReserialisedBody,
-    /// Hard-codes the production path.
+    /// path.sandbox-client: hard-codes the production path.
     ProductionPathForSandbox,
-    /// Lets a payment-success notification overwrite a cancelled order.
+    /// state.cancelled-is-final: lets a payment-success notification overwrite a cancelled order.
     FlipsAfterLateNotification,
-    /// Sends an amount, as if partial cancellation existed.
+    /// full.no-partial: sends an amount, as if partial cancellation existed.
     SendsAmount,
-    /// Treats a timeout as final.
+    /// retry.client-timeout-same-id: treats a timeout as final.
     NoRetryOnTimeout,
+    /// sign.header-format: sends `algorithm=RSA256,signature=...` without the keyVersion pair.
+    NoKeyVersion,
+    /// sign.header-format: puts the base64 signature in the header without URL-encoding it.
+    RawBase64Signature,
+    /// sign.header-format: always names keyVersion=1, whatever CC_KEY_VERSION says.
+    HardcodedKeyVersion,
+    /// sign.request-headers: sends Content-Type text/plain.
+    TextPlainContentType,
+    /// sign.request-headers: signs with a request time but leaves the Request-Time header out.
+    NoRequestTime,
+    /// sign.request-signature: calls the sandbox path but signs the production path.
+    SignsProductionPathForSandbox,
+    /// retry.client-timeout-bounded: ignores CC_TIMEOUT_MS and waits up to 10 s for an answer.
+    IgnoresTimeout,
+    /// retry.client-timeout-bounded: pauses a fixed second before each retry, whatever CC_TIMEOUT_MS is.
+    LongPauseBeforeRetry,
+    /// retry.client-attempts-bounded: makes two more attempts than CC_MAX_ATTEMPTS allows.
+    IgnoresMaxAttempts,
+    /// sign.client-verifies-response: checks the signature of S answers only.
+    VerifiesOnlySuccess,
+    /// sign.client-verifies-response: accepts an F or U answer that carries neither signature nor response-time.
+    AcceptsUnsignedFAndU,
+    /// sign.client-verifies-response: verifies over the answer's client-id header and never compares it with its own.
+    VerifiesForAnswerClientId,
+    /// sign.client-verifies-response: verifies answers with the merchant public key instead of the provider's.
+    VerifiesWithMerchantKey,
+    /// sign.client-verifies-response: verifies every answer over the production path, even when it called the sandbox path.
+    VerifiesOverProductionPath,
+    /// sign.header-format: splits the Signature header on commas without trimming, so spaces after commas lose the pairs.
+    StrictSignatureParser,
+    /// sign.header-format: decodes only uppercase percent-escapes (%2B, %2F, %3D).
+    UppercaseEscapesOnly,
+    /// sign.client-untrusted-ends-cancel: treats an untrusted answer like no answer and retries.
+    RetriesAfterUntrusted,
+    /// result.client-decides-by-status: concludes from resultCode: SUCCESS cancelled, the known U codes retried, any other code failed.
+    OutcomeFromResultCode,
+    /// result.client-decides-by-status: reports an F whose resultCode it does not know as unknown.
+    UnknownFCodeIsUnknown,
+    /// result.client-reports-answer: reports its own clock as the cancelTime, not the answer's.
+    ReportsLocalCancelTime,
+    /// state.client-order-record: books the order CANCELLED after an F answer.
+    CancelledAfterF,
+    /// state.client-order-record: books the order CANCELLED when the cancel ends unknown.
+    CancelledAfterUnknown,
+    /// state.client-order-record: keeps no record of a refused answer (NONE instead of UNKNOWN).
+    RefusedLeavesNoRecord,
+    /// state.client-order-record: lets a payment-success notification turn an UNKNOWN order SUCCESS.
+    NotificationSettlesUnknown,
+    /// state.client-order-record: leaves an order UNKNOWN after a trusted F settled its cancel.
+    FKeepsUnknown,
+    /// sign.client-verifies-notification: accepts a notification for another client id (verifies over its client-id header).
+    NotificationIgnoresClientId,
+    /// sign.client-verifies-notification: accepts a notification without a signature header.
+    AcceptsUnsignedNotification,
+    /// sign.header-format: looks notification headers up by their lowercase names only.
+    CaseSensitiveNotificationHeaders,
+    /// tls.client-verifies-certificate: switches certificate verification off.
+    NoCertificateVerification,
+    /// sign.client-verifies-response: accepts an answer that has no signature header at all.
+    AcceptsMissingSignature,
+    /// sign.client-verifies-response: believes a signed body whatever the HTTP status it came with.
+    IgnoresHttpStatus,
+    /// retry.client-attempts-bounded: stops one attempt short of CC_MAX_ATTEMPTS (an off-by-one).
+    OneAttemptShort,
+    /// retry.client-timeout-bounded: backs off exponentially from one second between retries.
+    SecondsOfBackoff,
+    /// retry.client-attempts-bounded: always makes three attempts, whatever CC_MAX_ATTEMPTS says.
+    FixedThreeAttempts,
 }
 
-const DEFECTS: [(&str, Defect); 9] = [
+const DEFECTS: [(&str, Defect); 43] = [
     ("new-id-on-retry", Defect::NewIdOnRetry),
     ("fails-on-u", Defect::FailsOnU),
     ("retries-on-f", Defect::RetriesOnF),
@@ -67,6 +135,67 @@ const DEFECTS: [(&str, Defect); 9] = [
     ),
     ("sends-amount", Defect::SendsAmount),
     ("no-retry-on-timeout", Defect::NoRetryOnTimeout),
+    ("no-key-version", Defect::NoKeyVersion),
+    ("raw-base64-signature", Defect::RawBase64Signature),
+    ("hardcoded-key-version", Defect::HardcodedKeyVersion),
+    ("text-plain-content-type", Defect::TextPlainContentType),
+    ("no-request-time", Defect::NoRequestTime),
+    (
+        "signs-production-path-for-sandbox",
+        Defect::SignsProductionPathForSandbox,
+    ),
+    ("ignores-timeout", Defect::IgnoresTimeout),
+    ("long-pause-before-retry", Defect::LongPauseBeforeRetry),
+    ("ignores-max-attempts", Defect::IgnoresMaxAttempts),
+    ("verifies-only-success", Defect::VerifiesOnlySuccess),
+    ("accepts-unsigned-f-and-u", Defect::AcceptsUnsignedFAndU),
+    (
+        "verifies-for-answer-client-id",
+        Defect::VerifiesForAnswerClientId,
+    ),
+    (
+        "verifies-with-merchant-key",
+        Defect::VerifiesWithMerchantKey,
+    ),
+    (
+        "verifies-over-production-path",
+        Defect::VerifiesOverProductionPath,
+    ),
+    ("strict-signature-parser", Defect::StrictSignatureParser),
+    ("uppercase-escapes-only", Defect::UppercaseEscapesOnly),
+    ("retries-after-untrusted", Defect::RetriesAfterUntrusted),
+    ("outcome-from-result-code", Defect::OutcomeFromResultCode),
+    ("unknown-f-code-is-unknown", Defect::UnknownFCodeIsUnknown),
+    ("reports-local-cancel-time", Defect::ReportsLocalCancelTime),
+    ("cancelled-after-f", Defect::CancelledAfterF),
+    ("cancelled-after-unknown", Defect::CancelledAfterUnknown),
+    ("refused-leaves-no-record", Defect::RefusedLeavesNoRecord),
+    (
+        "notification-settles-unknown",
+        Defect::NotificationSettlesUnknown,
+    ),
+    ("f-keeps-unknown", Defect::FKeepsUnknown),
+    (
+        "notification-ignores-client-id",
+        Defect::NotificationIgnoresClientId,
+    ),
+    (
+        "accepts-unsigned-notification",
+        Defect::AcceptsUnsignedNotification,
+    ),
+    (
+        "case-sensitive-notification-headers",
+        Defect::CaseSensitiveNotificationHeaders,
+    ),
+    (
+        "no-certificate-verification",
+        Defect::NoCertificateVerification,
+    ),
+    ("accepts-missing-signature", Defect::AcceptsMissingSignature),
+    ("ignores-http-status", Defect::IgnoresHttpStatus),
+    ("one-attempt-short", Defect::OneAttemptShort),
+    ("seconds-of-backoff", Defect::SecondsOfBackoff),
+    ("fixed-three-attempts", Defect::FixedThreeAttempts),
 ];
 
 fn main() -> ExitCode {
@@ -86,10 +215,7 @@ fn main() -> ExitCode {
         return ExitCode::from(2);
     };
     run_adapter("broken_adapter", |config| {
-        Ok(BrokenClient {
-            defect,
-            inner: CancelClient::new(config)?,
-        })
+        BrokenClient::new(defect, CancelClient::new(config)?)
     })
 }
 
@@ -97,9 +223,57 @@ struct BrokenClient {
     defect: Defect,
     /// Supplies configuration, signing, transport and the order records.
     inner: CancelClient,
+    /// The HTTP client of the TLS defects and of `ignores-timeout`.
+    http: reqwest::Client,
 }
 
+/// The F codes `unknown-f-code-is-unknown` knows; any other F it calls
+/// unknown.
+const KNOWN_F_CODES: [&str; 6] = [
+    "PROCESS_FAIL",
+    "CANCEL_WINDOW_EXCEED",
+    "ORDER_NOT_EXIST",
+    "ORDER_STATUS_INVALID",
+    "INVALID_SIGNATURE",
+    "ACCESS_DENIED",
+];
+
+/// The U codes `outcome-from-result-code` retries.
+const KNOWN_U_CODES: [&str; 3] = [
+    "SYSTEM_ERROR",
+    "REQUEST_TRAFFIC_EXCEED_LIMIT",
+    "UNKNOWN_EXCEPTION",
+];
+
 impl BrokenClient {
+    fn new(defect: Defect, inner: CancelClient) -> Result<Self, ClientError> {
+        let config = inner.config();
+        let http = match defect {
+            Defect::NoCertificateVerification => {
+                let _ = rustls::crypto::ring::default_provider().install_default();
+                reqwest::Client::builder()
+                    .no_proxy()
+                    .danger_accept_invalid_certs(true)
+                    .build()
+            }
+            _ => {
+                return http_client(config.ca_cert_pem.as_deref()).map(|http| Self {
+                    defect,
+                    inner,
+                    http,
+                });
+            }
+        }
+        .map_err(|err| ClientError::HttpSetup {
+            detail: err.to_string(),
+        })?;
+        Ok(Self {
+            defect,
+            inner,
+            http,
+        })
+    }
+
     fn path(&self) -> &str {
         if self.defect == Defect::ProductionPathForSandbox {
             CANCEL_PATH
@@ -126,20 +300,218 @@ impl BrokenClient {
         })
     }
 
+    /// Signs and builds the request, with this client's request defect.
+    fn request(&self, sent: &CancelRequest, body: Vec<u8>) -> Result<OutgoingRequest, ClientError> {
+        let mut request = match self.defect {
+            Defect::SignsReserialisedBody => {
+                let pretty = serde_json::to_vec_pretty(sent).unwrap_or_else(|_| body.clone());
+                let mut request = self.inner.sign(self.path(), body)?;
+                request.body = pretty;
+                request
+            }
+            Defect::SignsProductionPathForSandbox => {
+                let mut request = self.inner.sign(CANCEL_PATH, body)?;
+                request.path = self.path().to_string();
+                request
+            }
+            _ => self.inner.sign(self.path(), body)?,
+        };
+        let key_version = self.inner.config().key_version.clone();
+        for (name, value) in &mut request.headers {
+            match (self.defect, name.as_str()) {
+                (Defect::NoKeyVersion, "Signature") => {
+                    *value = value.replace(&format!(",keyVersion={key_version}"), "");
+                }
+                (Defect::RawBase64Signature, "Signature") => {
+                    *value = value
+                        .replace("%2B", "+")
+                        .replace("%2F", "/")
+                        .replace("%3D", "=");
+                }
+                (Defect::HardcodedKeyVersion, "Signature") => {
+                    *value = value.replace(&format!("keyVersion={key_version}"), "keyVersion=1");
+                }
+                (Defect::TextPlainContentType, "Content-Type") => {
+                    *value = "text/plain; charset=UTF-8".to_string();
+                }
+                _ => {}
+            }
+        }
+        if self.defect == Defect::NoRequestTime {
+            request.headers.retain(|(name, _)| name != "Request-Time");
+        }
+        Ok(request)
+    }
+
+    async fn send(&self, request: &OutgoingRequest) -> Result<RawAnswer, TransportFailure> {
+        let config = self.inner.config();
+        match self.defect {
+            Defect::IgnoresTimeout => {
+                exchange(
+                    &self.http,
+                    config.trimmed_base_url(),
+                    request,
+                    Duration::from_secs(10),
+                )
+                .await
+            }
+            Defect::NoCertificateVerification => {
+                exchange(
+                    &self.http,
+                    config.trimmed_base_url(),
+                    request,
+                    config.timeout,
+                )
+                .await
+            }
+            _ => self.inner.send(request).await,
+        }
+    }
+
+    /// Whether the answer is trusted, with this client's verification
+    /// defect.
     fn judge(&self, sent: &CancelRequest, answer: &RawAnswer) -> Result<CancelResponse, Untrusted> {
         let config = self.inner.config();
-        if self.defect == Defect::IgnoresSignature {
-            if answer.status != 200 {
-                return Err(Untrusted::Status {
-                    status: answer.status,
+        let status_of = |answer: &RawAnswer| parse_answer(answer).map(|r| r.result.result_status);
+        let unsigned =
+            answer.header("signature").is_none() && answer.header("response-time").is_none();
+        let skip = match self.defect {
+            Defect::IgnoresSignature => true,
+            Defect::AcceptsMissingSignature => answer.header("signature").is_none(),
+            Defect::VerifiesOnlySuccess => status_of(answer).is_ok_and(|s| s != ResultStatus::S),
+            Defect::AcceptsUnsignedFAndU => {
+                unsigned && status_of(answer).is_ok_and(|s| s != ResultStatus::S)
+            }
+            _ => false,
+        };
+        if answer.status != 200 && self.defect != Defect::IgnoresHttpStatus {
+            return Err(Untrusted::Status {
+                status: answer.status,
+            });
+        }
+        if !skip {
+            let signature = answer.header("signature").unwrap_or_default();
+            if self.defect == Defect::StrictSignatureParser
+                && !signature
+                    .split(',')
+                    .any(|pair| pair.starts_with("signature="))
+            {
+                return Err(Untrusted::MissingHeader { name: "signature" });
+            }
+            if self.defect == Defect::UppercaseEscapesOnly
+                && ["%2b", "%2f", "%3d"].iter().any(|e| signature.contains(e))
+            {
+                return Err(Untrusted::NotParseable {
+                    detail: "the signature is not base64".into(),
                 });
             }
-        } else {
-            verify_answer(&config.provider_key, &config.client_id, self.path(), answer)?;
+            match self.defect {
+                Defect::VerifiesForAnswerClientId => {
+                    let client_id = answer.header("client-id").unwrap_or(&config.client_id);
+                    verify_answer(&config.provider_key, client_id, self.path(), answer)?;
+                }
+                Defect::VerifiesWithMerchantKey => {
+                    let merchant = config.merchant_key.public_key();
+                    verify_answer(&merchant, &config.client_id, self.path(), answer)?;
+                }
+                Defect::VerifiesOverProductionPath => {
+                    verify_answer(&config.provider_key, &config.client_id, CANCEL_PATH, answer)?;
+                }
+                Defect::IgnoresHttpStatus => {
+                    let as_if_ok = RawAnswer {
+                        status: 200,
+                        ..answer.clone()
+                    };
+                    verify_answer(
+                        &config.provider_key,
+                        &config.client_id,
+                        self.path(),
+                        &as_if_ok,
+                    )?;
+                }
+                _ => verify_answer(&config.provider_key, &config.client_id, self.path(), answer)?,
+            }
         }
         let response = parse_answer(answer)?;
         check_echo(sent, &response)?;
         Ok(response)
+    }
+
+    /// What a trusted answer concludes, with this client's defect.
+    fn decide(&self, note: &AttemptNote, response: Option<&CancelResponse>) -> Decision {
+        let timed_out = matches!(
+            note,
+            AttemptNote::NoAnswer(TransportFailure::NoAnswer { .. })
+        );
+        let code = response
+            .map(|r| r.result.result_code.as_str())
+            .unwrap_or("");
+        match (self.defect, note.kind()) {
+            (Defect::FailsOnU, AttemptKind::Answered(ResultStatus::U)) => Decision::Conclude,
+            (Defect::RetriesOnF, AttemptKind::Answered(ResultStatus::F)) => Decision::Retry,
+            (Defect::NoRetryOnTimeout, AttemptKind::NoAnswer) if timed_out => Decision::Conclude,
+            (Defect::RetriesAfterUntrusted, AttemptKind::Untrusted) => Decision::Retry,
+            (Defect::OutcomeFromResultCode, AttemptKind::Answered(_)) => {
+                if KNOWN_U_CODES.contains(&code) {
+                    Decision::Retry
+                } else {
+                    Decision::Conclude
+                }
+            }
+            (Defect::UnknownFCodeIsUnknown, AttemptKind::Answered(ResultStatus::F)) => {
+                Decision::Conclude
+            }
+            (_, kind) => decide(kind),
+        }
+    }
+
+    fn conclude(&self, response: CancelResponse, number: u32) -> CancelOutcome {
+        let code = response.result.result_code.clone();
+        match (self.defect, response.result.result_status) {
+            (Defect::FailsOnU, ResultStatus::U) => CancelOutcome::Failed {
+                code,
+                message: response.result.result_message,
+            },
+            (Defect::OutcomeFromResultCode, _) if code == "SUCCESS" => {
+                let mut response = response;
+                response.result.result_status = ResultStatus::S;
+                conclusion(response, number)
+            }
+            (Defect::OutcomeFromResultCode, _) if !KNOWN_U_CODES.contains(&code.as_str()) => {
+                CancelOutcome::Failed {
+                    code,
+                    message: response.result.result_message,
+                }
+            }
+            (Defect::UnknownFCodeIsUnknown, ResultStatus::F)
+                if !KNOWN_F_CODES.contains(&code.as_str()) =>
+            {
+                CancelOutcome::Unknown {
+                    attempts: number,
+                    last_code: Some(code),
+                }
+            }
+            (Defect::ReportsLocalCancelTime, ResultStatus::S) => {
+                let now = time::OffsetDateTime::now_utc()
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .ok();
+                match conclusion(response, number) {
+                    CancelOutcome::Cancelled {
+                        result_code,
+                        payment_id,
+                        payment_request_id,
+                        ..
+                    } => CancelOutcome::Cancelled {
+                        result_code,
+                        cancel_time: now,
+                        payment_id,
+                        payment_request_id,
+                    },
+                    other => other,
+                }
+            }
+            _ => conclusion(response, number),
+        }
     }
 
     async fn run_cancel(&self, payment: &PaymentRef) -> CancelReport {
@@ -153,56 +525,39 @@ impl BrokenClient {
             .clone()
             .or_else(|| sent.payment_id.clone())
             .unwrap_or_default();
-        let max_attempts = self.inner.config().max_attempts;
+        let config = self.inner.config();
+        let max_attempts = match self.defect {
+            Defect::IgnoresMaxAttempts => config.max_attempts + 2,
+            Defect::OneAttemptShort => config.max_attempts.saturating_sub(1).max(1),
+            Defect::FixedThreeAttempts => 3,
+            _ => config.max_attempts,
+        };
         let mut backoff = Backoff::new();
         let mut last_code = None;
         for number in 1..=max_attempts {
             if number > 1 {
-                tokio::time::sleep(backoff.next_pause()).await;
+                let pause = match self.defect {
+                    Defect::LongPauseBeforeRetry => Duration::from_secs(1),
+                    Defect::SecondsOfBackoff => Duration::from_secs(1) * 2u32.pow(number - 2),
+                    _ => backoff.next_pause().min(config.timeout),
+                };
+                tokio::time::sleep(pause).await;
                 if self.defect == Defect::NewIdOnRetry {
                     sent.payment_request_id = Some(format!("{original_request_id}-retry{number}"));
                 }
             }
-            let body = match self.body(&sent) {
-                Ok(body) => body,
-                Err(reason) => return not_sent(reason, attempts),
-            };
-            let request = if self.defect == Defect::SignsReserialisedBody {
-                let pretty = serde_json::to_vec_pretty(&sent).unwrap_or_else(|_| body.clone());
-                self.inner.sign(self.path(), body).map(|mut request| {
-                    request.body = pretty;
-                    request
-                })
-            } else {
-                self.inner.sign(self.path(), body)
-            };
-            let request = match request {
+            let request = match self.body(&sent).and_then(|body| self.request(&sent, body)) {
                 Ok(request) => request,
                 Err(reason) => return not_sent(reason, attempts),
             };
-            let (note, response) = match self.inner.send(&request).await {
+            let (note, response) = match self.send(&request).await {
                 Err(failure) => (AttemptNote::NoAnswer(failure), None),
                 Ok(answer) => match self.judge(&sent, &answer) {
                     Err(reason) => (AttemptNote::Untrusted(reason), None),
                     Ok(response) => (AttemptNote::from_response(&response), Some(response)),
                 },
             };
-            let timed_out = matches!(
-                note,
-                AttemptNote::NoAnswer(TransportFailure::NoAnswer { .. })
-            );
-            let decision = match note.kind() {
-                AttemptKind::Answered(ResultStatus::U) if self.defect == Defect::FailsOnU => {
-                    Decision::Conclude
-                }
-                AttemptKind::Answered(ResultStatus::F) if self.defect == Defect::RetriesOnF => {
-                    Decision::Retry
-                }
-                AttemptKind::NoAnswer if timed_out && self.defect == Defect::NoRetryOnTimeout => {
-                    Decision::Conclude
-                }
-                kind => decide(kind),
-            };
+            let decision = self.decide(&note, response.as_ref());
             last_code = match &note {
                 AttemptNote::Answered { code, .. } => Some(code.clone()),
                 _ => None,
@@ -214,16 +569,10 @@ impl BrokenClient {
             }
             let outcome = match response {
                 Some(response)
-                    if self.defect == Defect::FailsOnU
-                        && response.result.result_status == ResultStatus::U =>
+                    if response.result.result_status != ResultStatus::U
+                        || decision == Decision::Conclude =>
                 {
-                    CancelOutcome::Failed {
-                        code: response.result.result_code,
-                        message: response.result.result_message,
-                    }
-                }
-                Some(response) if response.result.result_status != ResultStatus::U => {
-                    conclusion(response, number)
+                    self.conclude(response, number)
                 }
                 _ => match attempts.last() {
                     Some(AttemptNote::Untrusted(reason)) => CancelOutcome::Refused {
@@ -245,6 +594,54 @@ impl BrokenClient {
             attempts,
         }
     }
+
+    /// Records a cancel's outcome, with this client's bookkeeping defect.
+    fn record(&self, payment: &PaymentRef, outcome: &CancelOutcome) {
+        let orders = self.inner.orders();
+        match (self.defect, outcome) {
+            (Defect::CancelledAfterF, CancelOutcome::Failed { .. })
+            | (Defect::CancelledAfterUnknown, CancelOutcome::Unknown { .. }) => {
+                orders.overwrite(payment, OrderStatus::Cancelled);
+            }
+            (Defect::RefusedLeavesNoRecord, CancelOutcome::Refused { .. })
+            | (Defect::FKeepsUnknown, CancelOutcome::Failed { .. }) => {}
+            _ => orders.record_outcome(payment, outcome),
+        }
+    }
+
+    /// Reads and verifies a notification with this client's defect.
+    fn notification(
+        &self,
+        path: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<Notification, NotificationError> {
+        let config = self.inner.config();
+        match self.defect {
+            Defect::NotificationIgnoresClientId => {
+                let named = header(headers, "client-id").unwrap_or(&config.client_id);
+                verify_notification(&config.provider_key, named, path, headers, body)
+            }
+            Defect::AcceptsUnsignedNotification if header(headers, "signature").is_none() => {
+                parse_notification(body)
+            }
+            Defect::CaseSensitiveNotificationHeaders => {
+                let lowercase: Vec<(String, String)> = headers
+                    .iter()
+                    .filter(|(name, _)| *name == name.to_ascii_lowercase())
+                    .cloned()
+                    .collect();
+                verify_notification(
+                    &config.provider_key,
+                    &config.client_id,
+                    path,
+                    &lowercase,
+                    body,
+                )
+            }
+            _ => verify_notification(&config.provider_key, &config.client_id, path, headers, body),
+        }
+    }
 }
 
 fn not_sent(reason: ClientError, attempts: Vec<AttemptNote>) -> CancelReport {
@@ -257,7 +654,7 @@ fn not_sent(reason: ClientError, attempts: Vec<AttemptNote>) -> CancelReport {
 impl AdapterClient for BrokenClient {
     async fn cancel(&self, payment: &PaymentRef) -> CancelReport {
         let report = self.run_cancel(payment).await;
-        self.inner.orders().record_outcome(payment, &report.outcome);
+        self.record(payment, &report.outcome);
         report
     }
 
@@ -267,17 +664,18 @@ impl AdapterClient for BrokenClient {
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<NotificationEffect, NotificationError> {
-        if self.defect != Defect::FlipsAfterLateNotification {
-            return self.inner.handle_notification(path, headers, body);
-        }
-        let config = self.inner.config();
-        let notification =
-            verify_notification(&config.provider_key, &config.client_id, path, headers, body)?;
+        let notification = self.notification(path, headers, body)?;
+        let orders = self.inner.orders();
         let order_status = notification.is_payment_success().then(|| {
-            self.inner
-                .orders()
-                .overwrite(&notification.payment, OrderStatus::Success);
-            OrderStatus::Success
+            let before = orders.status(&notification.payment);
+            match (self.defect, before) {
+                (Defect::FlipsAfterLateNotification, _)
+                | (Defect::NotificationSettlesUnknown, OrderStatus::Unknown) => {
+                    orders.overwrite(&notification.payment, OrderStatus::Success);
+                    OrderStatus::Success
+                }
+                _ => orders.record_payment_success(&notification.payment),
+            }
         });
         Ok(NotificationEffect {
             notification,

@@ -40,8 +40,8 @@ pub mod env {
 pub mod defaults {
     pub const KEY_VERSION: &str = "1";
     pub const TIMEOUT_MS: u64 = 10_000;
-    pub const CLIENT_TIMEOUT_MS: u64 = 400;
-    pub const MAX_ATTEMPTS: u32 = 5;
+    pub const CLIENT_TIMEOUT_MS: u64 = 200;
+    pub const MAX_ATTEMPTS: u32 = 3;
 }
 
 /// Looks up an environment variable; the process's in the program, a map
@@ -580,14 +580,14 @@ mod tests {
     #[test]
     fn the_client_half_reads_its_own_section() {
         let config = config(
-            "cases: my-cases\nexpectations: server-only.yaml\nclient:\n  adapter: python adapter.py\n  tls: true\n  max_attempts: 3\n  adapter_deadline_ms: 5000\n  expectations: sdk-expectations.yaml\n  reports:\n    html: conformance.html\n",
+            "cases: my-cases\nexpectations: server-only.yaml\nclient:\n  adapter: python adapter.py\n  tls: true\n  max_attempts: 4\n  adapter_deadline_ms: 5000\n  expectations: sdk-expectations.yaml\n  reports:\n    html: conformance.html\n",
         );
         let dir = config.file.parent().expect("dir").to_path_buf();
         let settings = client_settings(&client_args(&[]), Some(&config)).expect("adapter given");
         assert_eq!(settings.adapter, "python adapter.py");
         assert!(settings.tls);
-        assert_eq!(settings.max_attempts, 3);
-        assert_eq!(settings.client_timeout_ms, 400);
+        assert_eq!(settings.max_attempts, 4);
+        assert_eq!(settings.client_timeout_ms, 200);
         assert_eq!(settings.adapter_deadline_ms, Some(5000));
         assert_eq!(
             settings.expectations,

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Conformance adapter (protocol version 1) around the official Python SDK.
+"""Conformance adapter (protocol version 2) around the official Python SDK.
 
 `cancel-conformance client --tls --adapter "python adapters/python/adapter.py"`
 starts this program once per client case and talks to it in JSON lines
@@ -16,7 +16,8 @@ Operations:
   status  unsupported: the SDK keeps no order records.
 
 Environment (set by the runner): CC_BASE_URL, CC_CLIENT_ID,
-CC_MERCHANT_PRIVATE_KEY, CC_PROVIDER_PUBLIC_KEY, CC_CA_CERT, CC_TIMEOUT_MS,
+CC_MERCHANT_PRIVATE_KEY, CC_KEY_VERSION (set on each request), CC_PROVIDER_PUBLIC_KEY,
+CC_CA_CERT, CC_TIMEOUT_MS,
 CC_MAX_ATTEMPTS (read, not used: the SDK sends one request per cancel).
 
 The seam
@@ -256,6 +257,11 @@ def do_cancel(sdk, message):
         request.payment_id = payment_id
     if payment_request_id is not None:
         request.payment_request_id = payment_request_id
+    # The key version is configuration, like the keys: the SDK names it in
+    # the Signature header (keyVersion=) when the request carries one.
+    key_version = os.environ.get("CC_KEY_VERSION", "").strip()
+    if key_version:
+        request.key_version = key_version
 
     rerouted_before = sdk.seam.rerouted
     bypassed = (

@@ -1,4 +1,4 @@
-//! The adapter of protocol version 1 (INTERPRETING.md §8): JSON lines on
+//! The adapter of protocol version 2 (INTERPRETING.md §8): JSON lines on
 //! stdin and stdout around a client, configured from `CC_*` environment
 //! variables.
 //!
@@ -24,12 +24,12 @@ use super::wire::PaymentRef;
 use crate::signing::{SigningKey, VerifyingKey};
 
 /// The protocol version this adapter speaks.
-pub const PROTOCOL_VERSION: &str = "1";
+pub const PROTOCOL_VERSION: &str = "2";
 /// `CC_MAX_ATTEMPTS` when unset.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 /// `CC_TIMEOUT_MS` when unset (the runner always sets it).
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
-/// The key version the suite registers the merchant key under.
+/// `CC_KEY_VERSION` when unset: the provider's default.
 pub const KEY_VERSION: &str = "1";
 
 /// What the adapter needs from a client.
@@ -205,7 +205,8 @@ pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientConf
         base_url,
         client_id,
         merchant_key: Arc::new(merchant_key),
-        key_version: KEY_VERSION.to_string(),
+        key_version: get("CC_KEY_VERSION")
+            .map_or_else(|| KEY_VERSION.to_string(), |v| v.trim().to_string()),
         provider_key,
         timeout: Duration::from_millis(timeout_ms),
         max_attempts,
@@ -339,12 +340,9 @@ pub async fn answer<C: AdapterClient>(client: &C, message: Message, log: &mut dy
             headers,
             body,
         } => {
-            // Header names are case-insensitive; the protocol sends them
-            // lowercase, but a hand-written line may not.
-            let headers: Vec<(String, String)> = headers
-                .into_iter()
-                .map(|(name, value)| (name.to_ascii_lowercase(), value))
-                .collect();
+            // Header names come in any letter case (protocol 2); the
+            // client matches them case-insensitively, so they are passed
+            // on as they came.
             let accepted = match client.notify(&path, &headers, body.as_bytes()) {
                 Ok(effect) => {
                     let change = match effect.order_status {

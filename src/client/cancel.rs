@@ -225,7 +225,8 @@ impl CancelClient {
         let mut last_code = None;
         for number in 1..=self.config.max_attempts {
             if number > 1 {
-                tokio::time::sleep(backoff.next_pause()).await;
+                // The pause never exceeds the timeout (INTERPRETING.md §8).
+                tokio::time::sleep(backoff.next_pause().min(self.config.timeout)).await;
             }
             let request = match self.sign(&self.path, body.clone()) {
                 Ok(request) => request,

@@ -106,7 +106,7 @@ impl ClientConfig {
 
     /// The base URL without a trailing slash, so that appending a path that
     /// starts with `/` never doubles it.
-    pub(crate) fn trimmed_base_url(&self) -> &str {
+    pub fn trimmed_base_url(&self) -> &str {
         self.base_url.trim_end_matches('/')
     }
 }

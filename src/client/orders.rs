@@ -6,6 +6,13 @@
 //! the same order. The one rule that matters most: CANCELLED is final. A
 //! payment-success notification that arrives after the cancel never
 //! un-cancels the order (the provider returns those funds to the buyer).
+//!
+//! A record holds two facts: whether the payment is known to be paid (an
+//! accepted payment-success notification) and where its cancel stands
+//! (none, in doubt, done). The status shown is derived from them
+//! (INTERPRETING.md §8, order statuses): a trusted F settles a cancel in
+//! doubt as "not cancelled", and a payment-success notification does not
+//! settle one at all.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -56,7 +63,7 @@ pub struct OrderBook {
 struct Orders {
     /// Entries are never removed; an entry merged into another simply
     /// becomes unreachable.
-    statuses: Vec<OrderStatus>,
+    statuses: Vec<Record>,
     by_payment_id: HashMap<String, usize>,
     by_request_id: HashMap<String, usize>,
 }
@@ -88,7 +95,7 @@ impl Orders {
             .and_then(|id| self.by_request_id.get(id).copied());
         let index = match (by_id, by_request) {
             (Some(keep), Some(other)) if keep != other => {
-                let merged = merge(self.statuses[keep], self.statuses[other]);
+                let merged = self.statuses[keep].merge(self.statuses[other]);
                 self.statuses[keep] = merged;
                 for target in self
                     .by_payment_id
@@ -103,7 +110,7 @@ impl Orders {
             }
             (Some(index), _) | (None, Some(index)) => index,
             (None, None) => {
-                self.statuses.push(OrderStatus::None);
+                self.statuses.push(Record::default());
                 self.statuses.len() - 1
             }
         };
@@ -119,11 +126,47 @@ impl Orders {
 
 /// The status of two records of one payment: cancelled beats everything,
 /// then whatever is not `None`.
-fn merge(kept: OrderStatus, other: OrderStatus) -> OrderStatus {
-    match (kept, other) {
-        (OrderStatus::Cancelled, _) | (_, OrderStatus::Cancelled) => OrderStatus::Cancelled,
-        (OrderStatus::None, other) => other,
-        (kept, _) => kept,
+/// Where a payment's cancel stands, as far as the merchant knows.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+enum CancelState {
+    #[default]
+    None,
+    InDoubt,
+    Done,
+}
+
+/// What the merchant knows of one payment.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Record {
+    paid: bool,
+    cancel: CancelState,
+}
+
+impl Record {
+    fn status(self) -> OrderStatus {
+        match (self.cancel, self.paid) {
+            (CancelState::Done, _) => OrderStatus::Cancelled,
+            (CancelState::InDoubt, _) => OrderStatus::Unknown,
+            (CancelState::None, true) => OrderStatus::Success,
+            (CancelState::None, false) => OrderStatus::None,
+        }
+    }
+
+    fn merge(self, other: Record) -> Record {
+        Record {
+            paid: self.paid || other.paid,
+            cancel: self.cancel.max_state(other.cancel),
+        }
+    }
+}
+
+impl CancelState {
+    fn max_state(self, other: CancelState) -> CancelState {
+        match (self, other) {
+            (CancelState::Done, _) | (_, CancelState::Done) => CancelState::Done,
+            (CancelState::InDoubt, _) | (_, CancelState::InDoubt) => CancelState::InDoubt,
+            _ => CancelState::None,
+        }
     }
 }
 
@@ -146,7 +189,7 @@ impl OrderBook {
         let orders = self.lock();
         orders
             .find(payment)
-            .map_or(OrderStatus::None, |index| orders.statuses[index])
+            .map_or(OrderStatus::None, |index| orders.statuses[index].status())
     }
 
     /// Records a trusted S answer: the order is CANCELLED, reachable by
@@ -154,7 +197,7 @@ impl OrderBook {
     pub fn record_cancelled(&self, payment: &PaymentRef) {
         let mut orders = self.lock();
         let index = orders.entry(payment);
-        orders.statuses[index] = OrderStatus::Cancelled;
+        orders.statuses[index].cancel = CancelState::Done;
     }
 
     /// Records a cancel whose fate is open. A cancelled order stays
@@ -162,8 +205,8 @@ impl OrderBook {
     pub fn record_in_doubt(&self, payment: &PaymentRef) {
         let mut orders = self.lock();
         let index = orders.entry(payment);
-        if orders.statuses[index] != OrderStatus::Cancelled {
-            orders.statuses[index] = OrderStatus::Unknown;
+        if orders.statuses[index].cancel != CancelState::Done {
+            orders.statuses[index].cancel = CancelState::InDoubt;
         }
     }
 
@@ -172,10 +215,8 @@ impl OrderBook {
     pub fn record_payment_success(&self, payment: &PaymentRef) -> OrderStatus {
         let mut orders = self.lock();
         let index = orders.entry(payment);
-        if orders.statuses[index] != OrderStatus::Cancelled {
-            orders.statuses[index] = OrderStatus::Success;
-        }
-        orders.statuses[index]
+        orders.statuses[index].paid = true;
+        orders.statuses[index].status()
     }
 
     /// Records what a cancel concluded. An F answer changes nothing (the
@@ -199,7 +240,17 @@ impl OrderBook {
             CancelOutcome::Unknown { .. } | CancelOutcome::Refused { .. } => {
                 self.record_in_doubt(payment);
             }
-            CancelOutcome::Failed { .. } | CancelOutcome::NotSent { .. } => {}
+            // F: the payment was not cancelled and keeps its state, which
+            // settles an earlier cancel in doubt.
+            CancelOutcome::Failed { .. } => {
+                let mut orders = self.lock();
+                if let Some(index) = orders.find(payment)
+                    && orders.statuses[index].cancel == CancelState::InDoubt
+                {
+                    orders.statuses[index].cancel = CancelState::None;
+                }
+            }
+            CancelOutcome::NotSent { .. } => {}
         }
     }
 
@@ -208,7 +259,21 @@ impl OrderBook {
     pub fn overwrite(&self, payment: &PaymentRef, status: OrderStatus) {
         let mut orders = self.lock();
         let index = orders.entry(payment);
-        orders.statuses[index] = status;
+        orders.statuses[index] = match status {
+            OrderStatus::None => Record::default(),
+            OrderStatus::Success => Record {
+                paid: true,
+                cancel: CancelState::None,
+            },
+            OrderStatus::Unknown => Record {
+                paid: false,
+                cancel: CancelState::InDoubt,
+            },
+            OrderStatus::Cancelled => Record {
+                paid: false,
+                cancel: CancelState::Done,
+            },
+        };
     }
 }
 
@@ -249,6 +314,38 @@ mod tests {
     }
 
     #[test]
+    fn a_cancel_in_doubt_is_settled_by_f_but_not_by_a_notification() {
+        let book = OrderBook::new();
+        let order = both("P1", "R1");
+        book.record_payment_success(&order);
+        assert_eq!(book.status(&order), OrderStatus::Success);
+        book.record_in_doubt(&order);
+        assert_eq!(book.status(&order), OrderStatus::Unknown);
+        // Whether the cancel took effect is still open.
+        book.record_payment_success(&order);
+        assert_eq!(book.status(&order), OrderStatus::Unknown);
+        // A trusted F: not cancelled, the payment keeps its state (paid).
+        book.record_outcome(
+            &order,
+            &CancelOutcome::Failed {
+                code: "PROCESS_FAIL".into(),
+                message: None,
+            },
+        );
+        assert_eq!(book.status(&order), OrderStatus::Success);
+        let unpaid = both("P2", "R2");
+        book.record_in_doubt(&unpaid);
+        book.record_outcome(
+            &unpaid,
+            &CancelOutcome::Failed {
+                code: "PROCESS_FAIL".into(),
+                message: None,
+            },
+        );
+        assert_eq!(book.status(&unpaid), OrderStatus::None);
+    }
+
+    #[test]
     fn late_payment_success_does_not_uncancel() {
         let book = OrderBook::new();
         book.record_cancelled(&PaymentRef::by_request_id("R1"));
@@ -270,10 +367,12 @@ mod tests {
             book.record_payment_success(&both("P1", "R1")),
             OrderStatus::Success
         );
+        // A cancel in doubt stays in doubt: the notification says the
+        // payment succeeded, not whether the cancel took effect.
         book.record_in_doubt(&PaymentRef::by_payment_id("P2"));
         assert_eq!(
             book.record_payment_success(&PaymentRef::by_payment_id("P2")),
-            OrderStatus::Success
+            OrderStatus::Unknown
         );
     }
 

@@ -753,7 +753,7 @@ fn the_environment_makes_the_configuration() {
     let provider = test_keys::PROVIDER_PUBLIC.to_string();
     let env = |overrides: &[(&str, &str)]| {
         let mut vars = vec![
-            ("CC_PROTOCOL", "1".to_string()),
+            ("CC_PROTOCOL", "2".to_string()),
             ("CC_BASE_URL", "http://127.0.0.1:41234".to_string()),
             ("CC_CLIENT_ID", "SANDBOX_X".to_string()),
             ("CC_MERCHANT_PRIVATE_KEY", merchant.clone()),
@@ -776,6 +776,10 @@ fn the_environment_makes_the_configuration() {
     assert_eq!(config.max_attempts, 5);
     assert_eq!(config.key_version, "1");
     assert_eq!(
+        env(&[("CC_KEY_VERSION", "7")]).expect("config").key_version,
+        "7"
+    );
+    assert_eq!(
         env(&[("CC_MAX_ATTEMPTS", "2")])
             .expect("config")
             .max_attempts,
@@ -795,7 +799,7 @@ fn the_environment_makes_the_configuration() {
         })
     ));
     assert!(matches!(
-        env(&[("CC_PROTOCOL", "2")]),
+        env(&[("CC_PROTOCOL", "1")]),
         Err(EnvError::Protocol { .. })
     ));
     let error = env(&[("CC_MERCHANT_PRIVATE_KEY", "bm90IGEga2V5")])

@@ -73,6 +73,14 @@ pub fn generate(dialect: Dialect) -> Documents {
     add_root::<crate::suite::case::Case>(&mut docs, dialect, "case");
     add_root::<crate::suite::client_case::ClientCase>(&mut docs, dialect, "client-case");
     add_root::<crate::matrix::file::MatrixFile>(&mut docs, dialect, "matrix");
+    {
+        use crate::suite::adapter::messages as adapter;
+        add_root::<adapter::Operation>(&mut docs, dialect, "adapter-operation");
+        add_root::<adapter::CancelAnswer>(&mut docs, dialect, "adapter-cancel-answer");
+        add_root::<adapter::NotifyAnswer>(&mut docs, dialect, "adapter-notify-answer");
+        add_root::<adapter::StatusAnswer>(&mut docs, dialect, "adapter-status-answer");
+        add_root::<adapter::NotificationBody>(&mut docs, dialect, "adapter-notification-body");
+    }
     if dialect == Dialect::Draft2020_12 {
         docs.insert("openapi.json".to_string(), openapi());
     }

@@ -22,6 +22,21 @@ pub struct ClientCase {
     /// Which client id the client under test calls as.
     #[serde(default)]
     pub client: Identity,
+    /// The key version the client is given (`CC_KEY_VERSION`); its
+    /// request Signature headers must name it.
+    #[serde(default = "default_key_version")]
+    #[schemars(length(min = 1, max = 8))]
+    pub key_version: String,
+    /// The attempts per cancel this case allows (`CC_MAX_ATTEMPTS`), when
+    /// fewer than the run's `--max-attempts`: a client that ignores the
+    /// variable and uses a fixed number shows itself.
+    #[serde(default)]
+    #[schemars(range(min = 1, max = 20))]
+    pub max_attempts: Option<u32>,
+    /// The certificate the scripted provider presents. Anything but
+    /// `trusted` serves HTTPS whether or not the run uses `--tls`.
+    #[serde(default)]
+    pub certificate: Certificate,
     /// What the scripted provider answers to the successive cancel
     /// requests it receives; once the list is used up, its last entry
     /// answers every further request.
@@ -30,6 +45,39 @@ pub struct ClientCase {
     /// What the case does, in order.
     #[schemars(with = "Vec<ClientStep>", length(min = 1))]
     pub steps: Vec<Spanned<ClientStep>>,
+}
+
+fn default_key_version() -> String {
+    "1".to_string()
+}
+
+impl ClientCase {
+    /// The fewest attempts per cancel (`CC_MAX_ATTEMPTS`) a correct client
+    /// needs to pass this case; a run allowing fewer ignores the case.
+    pub fn attempts_needed(&self) -> u32 {
+        self.steps
+            .iter()
+            .filter_map(|step| match &step.value {
+                ClientStep::Cancel(cancel) => Some(
+                    cancel
+                        .expect
+                        .attempts
+                        .unwrap_or(1)
+                        .max(cancel.expect.min_attempts.unwrap_or(1)),
+                ),
+                _ => None,
+            })
+            .max()
+            .unwrap_or(1)
+    }
+
+    /// Whether one of this case's answers carries `code`: a case may
+    /// script a code outside the catalog (a provider that added one).
+    pub fn scripts_code(&self, code: &str) -> bool {
+        self.answers
+            .iter()
+            .any(|answer| answer.code() == Some(code))
+    }
 }
 
 /// The client id the client under test is given.
@@ -44,6 +92,21 @@ pub enum Identity {
     Sandbox,
 }
 
+/// The TLS certificate the scripted provider presents.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Certificate {
+    /// The one `CC_CA_CERT` names (with `--tls`), or plain HTTP.
+    #[default]
+    Trusted,
+    /// A certificate for the right host name from an authority the client
+    /// was not told to trust (`CC_CA_CERT` names another one).
+    UntrustedCa,
+    /// A certificate the client was told to trust, issued for another
+    /// host name than the one in `CC_BASE_URL`.
+    WrongHostName,
+}
+
 /// One scripted answer of the provider to a cancel request.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
@@ -55,12 +118,163 @@ pub enum Answer {
     Unknown(String),
     /// F with this code, signed.
     Fail(String),
-    /// No answer within the client's timeout.
+    /// A signed S SUCCESS held until well after the client's timeout: a
+    /// client that waits that long and believes it is wrong.
     Timeout,
-    /// S SUCCESS with no signature headers.
+    /// The connection is held until well after the client's timeout, then
+    /// closed without an answer.
+    Never,
+    /// S SUCCESS with neither signature nor response-time header.
     Unsigned,
     /// S SUCCESS with a signature that does not verify.
     BadSignature,
+    /// Any answer, spelled out.
+    Answer(ScriptedAnswer),
+}
+
+impl Answer {
+    /// The answer in full.
+    pub fn spelled_out(&self) -> ScriptedAnswer {
+        let plain = |status, code: &str, signature| ScriptedAnswer {
+            status,
+            code: Some(code.to_string()),
+            signature,
+            header: HeaderStyle::Plain,
+            held: false,
+            never: false,
+            http_status: None,
+        };
+        match self {
+            Answer::Success => plain(Status::S, "SUCCESS", AnswerSignature::Valid),
+            Answer::Unknown(code) => plain(Status::U, code, AnswerSignature::Valid),
+            Answer::Fail(code) => plain(Status::F, code, AnswerSignature::Valid),
+            Answer::Timeout => ScriptedAnswer {
+                held: true,
+                ..plain(Status::S, "SUCCESS", AnswerSignature::Valid)
+            },
+            Answer::Never => ScriptedAnswer {
+                never: true,
+                ..plain(Status::U, "SYSTEM_ERROR", AnswerSignature::Valid)
+            },
+            Answer::Unsigned => plain(Status::S, "SUCCESS", AnswerSignature::Unsigned),
+            Answer::BadSignature => plain(Status::S, "SUCCESS", AnswerSignature::Bad),
+            Answer::Answer(answer) => answer.clone(),
+        }
+    }
+
+    fn code(&self) -> Option<&str> {
+        match self {
+            Answer::Unknown(code) | Answer::Fail(code) => Some(code),
+            Answer::Answer(answer) => answer.code.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// A resultStatus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
+pub enum Status {
+    S,
+    F,
+    U,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::S => "S",
+            Status::F => "F",
+            Status::U => "U",
+        }
+    }
+}
+
+/// An answer of the scripted provider, spelled out.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptedAnswer {
+    /// The resultStatus.
+    pub status: Status,
+    /// The resultCode; by default SUCCESS for S, PROCESS_FAIL for F and
+    /// SYSTEM_ERROR for U. It may be a code outside the catalog.
+    #[serde(default)]
+    #[schemars(length(min = 1, max = 64))]
+    pub code: Option<String>,
+    /// How the answer is signed.
+    #[serde(default)]
+    pub signature: AnswerSignature,
+    /// How the provider spells its headers.
+    #[serde(default)]
+    pub header: HeaderStyle,
+    /// Held until well after the client's timeout before it is sent.
+    #[serde(default)]
+    pub held: bool,
+    /// Never sent: the connection is closed without an answer once the
+    /// hold is over.
+    #[serde(default)]
+    pub never: bool,
+    /// The HTTP status it is sent with (200 unless said).
+    #[serde(default)]
+    #[schemars(range(min = 200, max = 599))]
+    pub http_status: Option<u16>,
+}
+
+impl ScriptedAnswer {
+    pub fn result_code(&self) -> &str {
+        match (&self.code, self.status) {
+            (Some(code), _) => code,
+            (None, Status::S) => "SUCCESS",
+            (None, Status::F) => "PROCESS_FAIL",
+            (None, Status::U) => "SYSTEM_ERROR",
+        }
+    }
+}
+
+/// How an answer (or a notification) is signed.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum AnswerSignature {
+    /// By the provider, over the exact body, the path called, the
+    /// client's id and the response-time sent.
+    #[default]
+    Valid,
+    /// Neither signature nor response-time header.
+    Unsigned,
+    /// No signature header; response-time and client-id are there.
+    Missing,
+    /// Over other bytes than the body sent: it does not verify.
+    Bad,
+    /// Over the other path (sandbox for production and the reverse).
+    OtherPath,
+    /// For another client id: the client-id header names it and the
+    /// signature is made over it.
+    OtherClient,
+    /// Signed, but without the response-time header it was made over.
+    NoResponseTime,
+    /// The response-time header differs from the time that was signed
+    /// (an older answer's signature replayed with a fresh time).
+    StaleResponseTime,
+    /// With the merchant's key instead of the provider's.
+    WrongKey,
+}
+
+/// How the provider spells a Signature header and its header names;
+/// every style is one `sign.header-format` tells a parser to accept.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum HeaderStyle {
+    /// `algorithm=RSA256,keyVersion=1,signature=...`, uppercase escapes,
+    /// lowercase header names.
+    #[default]
+    Plain,
+    /// A space after each comma.
+    SpacesAfterCommas,
+    /// Percent-escapes in lowercase (`%2b`, `%2f`, `%3d`).
+    LowercaseEscapes,
+    /// Header names in title case (`Signature`, `Response-Time`).
+    TitleCaseNames,
+    /// The pairs in another order: `signature=...,keyVersion=1,algorithm=RSA256`.
+    Reordered,
 }
 
 /// One step of a client case.
@@ -124,23 +338,60 @@ impl Outcome {
     }
 }
 
+/// One outcome, or the outcomes that are all correct.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum Outcomes {
+    One(Outcome),
+    AnyOf(Vec<Outcome>),
+}
+
+impl Outcomes {
+    pub fn allows(&self, outcome: &str) -> bool {
+        match self {
+            Outcomes::One(one) => one.as_str() == outcome,
+            Outcomes::AnyOf(any) => any.iter().any(|one| one.as_str() == outcome),
+        }
+    }
+
+    pub fn show(&self) -> String {
+        match self {
+            Outcomes::One(one) => one.as_str().to_string(),
+            Outcomes::AnyOf(any) => any
+                .iter()
+                .map(|one| one.as_str())
+                .collect::<Vec<_>>()
+                .join(" or "),
+        }
+    }
+
+    pub fn is(&self, outcome: Outcome) -> bool {
+        *self == Outcomes::One(outcome)
+    }
+}
+
 /// What a cancel step must show.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ClientExpect {
-    /// The client's conclusion.
-    pub outcome: Outcome,
+    /// The client's conclusion (or the conclusions that are all correct).
+    pub outcome: Outcomes,
     /// The result code the client reports (for `failed`).
     #[serde(default)]
     pub result_code: Option<String>,
-    /// Exactly how many cancel requests the client sends in this step.
+    /// Exactly how many cancel requests the client sends in this step
+    /// (0: none may reach the provider).
     #[serde(default)]
-    #[schemars(range(min = 1, max = 20))]
+    #[schemars(range(min = 0, max = 20))]
     pub attempts: Option<u32>,
     /// At least this many cancel requests (a client that must retry).
     #[serde(default)]
     #[schemars(range(min = 1, max = 20))]
     pub min_attempts: Option<u32>,
+    /// Exactly `CC_MAX_ATTEMPTS` cancel requests: no answer settled the
+    /// cancel, so the client uses every attempt it has.
+    #[serde(default)]
+    pub all_attempts: bool,
 }
 
 /// The notifications the provider sends a merchant.
@@ -157,25 +408,18 @@ pub enum Notification {
 pub struct NotifyStep {
     /// What the provider notifies.
     pub event: Notification,
-    /// Whether the notification carries a good signature (the default) or
-    /// one that does not verify.
+    /// How the notification is signed (`no-response-time`: without the
+    /// request-time header; `stale-response-time`: a request-time other
+    /// than the one signed).
     #[serde(default)]
-    pub signature: NotificationSignature,
-    /// Whether the client must accept it: by default, a well-signed
-    /// notification is accepted and a badly signed one is not.
+    pub signature: AnswerSignature,
+    /// How its headers are spelled.
+    #[serde(default)]
+    pub header: HeaderStyle,
+    /// Whether the client must accept it: by default, a validly signed
+    /// notification is accepted and any other is not.
     #[serde(default)]
     pub accepted: Option<bool>,
-}
-
-/// How a delivered notification is signed.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum NotificationSignature {
-    /// Signed by the provider over the exact body.
-    #[default]
-    Valid,
-    /// A signature over other bytes: it does not verify.
-    Bad,
 }
 
 /// The client's own record of a payment.

@@ -43,6 +43,7 @@ pub fn load_client_cases(dir: &Path, catalog: &Catalog) -> Result<Vec<LoadedClie
             if let ClientStep::Cancel(cancel) = &step.value
                 && let Some(code) = &cancel.expect.result_code
                 && catalog.code(code).is_none()
+                && !case.scripts_code(code)
             {
                 return Err(YamlError::at(
                     file,

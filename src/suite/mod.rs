@@ -388,11 +388,11 @@ pub struct ClientArgs {
     #[arg(long)]
     pub tls: bool,
     /// How long the client waits for an answer (CC_TIMEOUT_MS) [config:
-    /// client.client_timeout_ms] [default: 400].
+    /// client.client_timeout_ms] [default: 200].
     #[arg(long, value_name = "MS")]
     pub client_timeout_ms: Option<u64>,
     /// The most cancel requests a client may send for one cancel
-    /// (CC_MAX_ATTEMPTS) [config: client.max_attempts] [default: 5].
+    /// (CC_MAX_ATTEMPTS) [config: client.max_attempts] [default: 3].
     #[arg(long, value_name = "N")]
     pub max_attempts: Option<u32>,
     /// How long the adapter may take over one operation before it counts
@@ -460,6 +460,10 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
     };
     let handle = runtime.handle().clone();
     let recorder = Recorder::default();
+    let waits: Vec<bool> = cases
+        .iter()
+        .map(|loaded| loaded.case.as_ref().is_ok_and(client_exec::waits))
+        .collect();
     let (trials, planned): (Vec<Trial>, Vec<Planned>) = cases
         .into_iter()
         .map(|loaded| {
@@ -475,6 +479,11 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
         .unzip();
     let started = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
+    let trials = if args.libtest.list || args.libtest.test_threads == Some(1) {
+        trials
+    } else {
+        waiting_cases_first(trials, &waits)
+    };
     let conclusion = libtest_mimic::run(
         &with_default_threads(&args.libtest, CLIENT_CASES_AT_ONCE),
         trials,

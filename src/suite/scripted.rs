@@ -1,30 +1,44 @@
 //! The scripted provider of the client half: answers each cancel request
-//! with the case's next scripted answer, signs its answers as the provider
-//! does, and records every request exactly as it arrived so that the
-//! checks can judge what the client sent.
+//! with the case's next scripted answer (signed as the provider does, or
+//! wrongly on purpose, held past the client's timeout, or never), spells
+//! its headers in every way `sign.header-format` allows, presents the TLS
+//! certificate the case asks for, and records every request exactly as it
+//! arrived, with its arrival time, so that the judge can tell what the
+//! client sent and how long it waited.
 
+use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::{HeaderName, HeaderValue, StatusCode};
 use axum::response::Response;
+use axum_server::Handle;
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use serde_json::{Value, json};
 
-use super::client_case::Answer;
+use super::client_case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status};
 use super::http::SentRequest;
 use crate::signing::{SigningKey, sign_message};
 
 /// The most of a request body the scripted provider reads.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
 
+/// The client id an `other-client` answer or notification is made for.
+pub const OTHER_CLIENT_ID: &str = "CONFORMANCE_OTHER_CLIENT";
+
 /// What the scripted provider is told for one case.
 pub struct Script {
     pub answers: Vec<Answer>,
     pub provider_key: Arc<SigningKey>,
-    /// How long a `timeout` answer is held: longer than the client waits.
+    /// The merchant key: what a `wrong-key` answer is signed with.
+    pub merchant_key: Arc<SigningKey>,
+    /// The client id the client under test was given.
+    pub client_id: String,
+    /// How long a held answer is held: longer than any client that keeps
+    /// its timeout waits.
     pub hold: Duration,
     /// The payment's ids, for answers to requests that name only one.
     pub payment_id: String,
@@ -33,11 +47,19 @@ pub struct Script {
     pub cancel_time: String,
 }
 
+/// One request as it arrived.
+#[derive(Debug, Clone)]
+pub struct Arrival {
+    pub request: SentRequest,
+    pub at: Instant,
+    /// The answer it got was held (or never came).
+    pub held: bool,
+}
+
 /// The scripted provider's state: the script and what it received.
 pub struct Scripted {
     script: Script,
-    received: Mutex<Vec<SentRequest>>,
-    cancels: Mutex<usize>,
+    received: Mutex<Vec<Arrival>>,
 }
 
 impl Scripted {
@@ -45,13 +67,21 @@ impl Scripted {
         Arc::new(Scripted {
             script,
             received: Mutex::new(Vec::new()),
-            cancels: Mutex::new(0),
         })
     }
 
     /// Every request received so far, in order.
-    pub fn received(&self) -> Vec<SentRequest> {
+    pub fn received(&self) -> Vec<Arrival> {
         self.received.lock().map(|r| r.clone()).unwrap_or_default()
+    }
+
+    /// Whether any answer spells header names in title case (the server
+    /// then writes every header name so).
+    pub fn title_case(&self) -> bool {
+        self.script
+            .answers
+            .iter()
+            .any(|answer| answer.spelled_out().header == HeaderStyle::TitleCaseNames)
     }
 
     /// The router that plays the provider.
@@ -59,19 +89,71 @@ impl Scripted {
         Router::new().fallback(answer).with_state(self.clone())
     }
 
-    fn next_answer(&self) -> Answer {
-        let mut count = self
-            .cancels
+    /// Records a request and picks its answer: the n-th request gets the
+    /// n-th answer, the last answer every later one.
+    fn arrive(&self, request: SentRequest) -> ScriptedAnswer {
+        let mut received = self
+            .received
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
-        let index = (*count).min(self.script.answers.len().saturating_sub(1));
-        *count += 1;
-        self.script
+        let index = received
+            .len()
+            .min(self.script.answers.len().saturating_sub(1));
+        let answer = self
+            .script
             .answers
             .get(index)
-            .cloned()
-            .unwrap_or(Answer::Success)
+            .map_or_else(|| Answer::Success.spelled_out(), Answer::spelled_out);
+        received.push(Arrival {
+            request,
+            at: Instant::now(),
+            held: answer.held || answer.never,
+        });
+        answer
     }
+}
+
+/// A running scripted provider; stops when dropped.
+pub struct Served {
+    pub addr: SocketAddr,
+    handle: Handle<SocketAddr>,
+}
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        self.handle.shutdown();
+    }
+}
+
+/// Serves `router` on 127.0.0.1, over TLS with `tls`, writing header names
+/// in title case with `title_case`.
+pub async fn serve(
+    router: Router,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    title_case: bool,
+) -> std::io::Result<Served> {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
+    let addr = listener.local_addr()?;
+    let handle = Handle::new();
+    let mut server = axum_server::Server::from_listener(listener)
+        .handle(handle.clone())
+        .http1_only();
+    server
+        .http_builder()
+        .http1()
+        .header_read_timeout(Duration::from_secs(10))
+        .title_case_headers(title_case);
+    let service = router.into_make_service();
+    match tls {
+        None => {
+            tokio::spawn(server.serve(service));
+        }
+        Some(config) => {
+            let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(config));
+            tokio::spawn(server.acceptor(acceptor).serve(service));
+        }
+    }
+    Ok(Served { addr, handle })
 }
 
 /// Answers one request: records it, then plays the next scripted answer.
@@ -92,22 +174,34 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
         .await
         .unwrap_or_default()
         .to_vec();
-    let client_id = headers
-        .iter()
-        .find(|(name, _)| name == "client-id")
-        .map(|(_, value)| value.clone())
-        .unwrap_or_default();
     let request_json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    if let Ok(mut received) = scripted.received.lock() {
-        received.push(SentRequest {
-            method: parts.method.as_str().to_string(),
-            path: path.clone(),
-            headers,
-            body,
-        });
-    }
+    let answer = scripted.arrive(SentRequest {
+        method: parts.method.as_str().to_string(),
+        path: path.clone(),
+        headers,
+        body,
+    });
     let script = &scripted.script;
-    let success = || {
+    if answer.held || answer.never {
+        tokio::time::sleep(script.hold).await;
+    }
+    if answer.never {
+        // The headers promise a body that never comes: the server closes
+        // the connection after the headers, with no answer to read.
+        let mut response = Response::new(Body::empty());
+        *response.status_mut() = StatusCode::OK;
+        response
+            .headers_mut()
+            .insert("content-length", HeaderValue::from_static("64"));
+        return response;
+    }
+    let code = answer.result_code();
+    let mut body = json!({"result": {
+        "resultCode": code,
+        "resultStatus": answer.status.as_str(),
+        "resultMessage": code,
+    }});
+    if answer.status == Status::S {
         let id = |key: &str, fallback: &str| {
             request_json
                 .get(key)
@@ -115,72 +209,204 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
                 .unwrap_or(fallback)
                 .to_string()
         };
-        json!({
-            "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "Success"},
-            "paymentId": id("paymentId", &script.payment_id),
-            "paymentRequestId": id("paymentRequestId", &script.payment_request_id),
-            "cancelTime": script.cancel_time,
-        })
+        body["paymentId"] = json!(id("paymentId", &script.payment_id));
+        body["paymentRequestId"] = json!(id("paymentRequestId", &script.payment_request_id));
+        body["cancelTime"] = json!(script.cancel_time);
+    }
+    // Pretty-printed: a client that re-serialises the body before it
+    // verifies the signature gets other bytes, as with a real provider
+    // whose layout it cannot predict.
+    let bytes = serde_json::to_vec_pretty(&body).unwrap_or_default();
+    let signer = Signer {
+        provider_key: &script.provider_key,
+        merchant_key: &script.merchant_key,
+        client_id: &script.client_id,
+        time_header: "response-time",
     };
-    let result = |code: &str, status: &str| json!({"result": {"resultCode": code, "resultStatus": status, "resultMessage": code}});
-    let (body, signing) = match scripted.next_answer() {
-        Answer::Success => (success(), Signing::Good),
-        Answer::Unknown(code) => (result(&code, "U"), Signing::Good),
-        Answer::Fail(code) => (result(&code, "F"), Signing::Good),
-        Answer::Timeout => {
-            tokio::time::sleep(script.hold).await;
-            (result("SYSTEM_ERROR", "U"), Signing::Good)
-        }
-        Answer::Unsigned => (success(), Signing::None),
-        Answer::BadSignature => (success(), Signing::OverOtherBytes),
-    };
-    let bytes = body.to_string().into_bytes();
-    signed(&script.provider_key, &path, &client_id, bytes, signing)
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Signing {
-    Good,
-    None,
-    OverOtherBytes,
-}
-
-fn signed(
-    key: &SigningKey,
-    path: &str,
-    client_id: &str,
-    body: Vec<u8>,
-    signing: Signing,
-) -> Response {
-    let time = time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default();
-    let signed_bytes = match signing {
-        Signing::OverOtherBytes => {
-            let mut other = body.clone();
-            other.extend_from_slice(b" ");
-            other
-        }
-        _ => body.clone(),
-    };
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::OK;
-    let headers = response.headers_mut();
-    headers.insert(
+    let headers = signer.headers(&path, &bytes, answer.signature, answer.header);
+    let mut response = Response::new(Body::from(bytes));
+    *response.status_mut() = answer
+        .http_status
+        .and_then(|code| StatusCode::from_u16(code).ok())
+        .unwrap_or(StatusCode::OK);
+    let map = response.headers_mut();
+    map.insert(
         "content-type",
         HeaderValue::from_static("application/json; charset=UTF-8"),
     );
-    if let Ok(value) = HeaderValue::from_str(client_id) {
-        headers.insert("client-id", value);
-    }
-    if signing != Signing::None {
-        let signature = sign_message(key, "1", "POST", path, client_id, &time, &signed_bytes);
-        if let (Ok(signature), Ok(time)) = (signature, HeaderValue::from_str(&time))
-            && let Ok(value) = HeaderValue::from_str(&signature)
-        {
-            headers.insert("signature", value);
-            headers.insert("response-time", time);
+    for (name, value) in headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()),
+            HeaderValue::from_str(&value),
+        ) {
+            map.insert(name, value);
         }
     }
     response
+}
+
+/// Makes the signature headers of an answer or a notification, in every
+/// way the provider may (or, on purpose, must not) sign.
+pub struct Signer<'a> {
+    pub provider_key: &'a SigningKey,
+    pub merchant_key: &'a SigningKey,
+    pub client_id: &'a str,
+    /// `response-time` for answers, `request-time` for notifications.
+    pub time_header: &'a str,
+}
+
+impl Signer<'_> {
+    /// The headers `client-id`, the time header and `signature` (names as
+    /// `style` spells them), for `body` sent on `path`.
+    pub fn headers(
+        &self,
+        path: &str,
+        body: &[u8],
+        signing: AnswerSignature,
+        style: HeaderStyle,
+    ) -> Vec<(String, String)> {
+        let now = time::OffsetDateTime::now_utc();
+        let format = |at: time::OffsetDateTime| {
+            at.format(&time::format_description::well_known::Rfc3339)
+                .unwrap_or_default()
+        };
+        let time = format(now);
+        let client_id = if signing == AnswerSignature::OtherClient {
+            OTHER_CLIENT_ID
+        } else {
+            self.client_id
+        };
+        let other_path = if path.contains("/ams/sandbox/api") {
+            path.replacen("/ams/sandbox/api", "/ams/api", 1)
+        } else if path.contains("/ams/api") {
+            path.replacen("/ams/api", "/ams/sandbox/api", 1)
+        } else {
+            // A notification: the path of another kind of notification.
+            "/notify/refund".to_string()
+        };
+        let signed_path = if signing == AnswerSignature::OtherPath {
+            other_path.as_str()
+        } else {
+            path
+        };
+        let signed_time = if signing == AnswerSignature::StaleResponseTime {
+            format(now - time::Duration::days(1))
+        } else {
+            time.clone()
+        };
+        let mut signed_body = body.to_vec();
+        if signing == AnswerSignature::Bad {
+            signed_body.extend_from_slice(b" ");
+        }
+        let key = if signing == AnswerSignature::WrongKey {
+            self.merchant_key
+        } else {
+            self.provider_key
+        };
+        let signature = sign_message(
+            key,
+            "1",
+            "POST",
+            signed_path,
+            client_id,
+            &signed_time,
+            &signed_body,
+        )
+        .map(|value| restyle(&value, style))
+        .unwrap_or_default();
+        let name = |lower: &str| {
+            if style == HeaderStyle::TitleCaseNames {
+                title_case(lower)
+            } else {
+                lower.to_string()
+            }
+        };
+        let mut headers = vec![(name("client-id"), client_id.to_string())];
+        if !matches!(
+            signing,
+            AnswerSignature::Unsigned | AnswerSignature::NoResponseTime
+        ) {
+            headers.push((name(self.time_header), time));
+        }
+        if !matches!(
+            signing,
+            AnswerSignature::Unsigned | AnswerSignature::Missing
+        ) {
+            headers.push((name("signature"), signature));
+        }
+        headers
+    }
+}
+
+/// `request-time` → `Request-Time`.
+fn title_case(lower: &str) -> String {
+    lower
+        .split('-')
+        .map(|part| {
+            let mut chars = part.chars();
+            match chars.next() {
+                Some(first) => first.to_ascii_uppercase().to_string() + chars.as_str(),
+                None => String::new(),
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A Signature header value as formatted, spelled in `style`.
+fn restyle(value: &str, style: HeaderStyle) -> String {
+    match style {
+        HeaderStyle::Plain | HeaderStyle::TitleCaseNames => value.to_string(),
+        HeaderStyle::SpacesAfterCommas => value.replace(',', ", "),
+        HeaderStyle::LowercaseEscapes => {
+            let mut out = String::with_capacity(value.len());
+            let mut rest = value;
+            while let Some(at) = rest.find('%') {
+                out.push_str(&rest[..at]);
+                let escape = rest.get(at..at + 3).unwrap_or(&rest[at..]);
+                out.push_str(&escape.to_ascii_lowercase());
+                rest = &rest[at + escape.len()..];
+            }
+            out.push_str(rest);
+            out
+        }
+        HeaderStyle::Reordered => {
+            let mut pairs: Vec<&str> = value.split(',').collect();
+            pairs.reverse();
+            pairs.join(",")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::signing::{SignatureHeader, test_keys};
+
+    #[test]
+    fn every_style_is_one_a_tolerant_parser_reads_to_the_same_signature() {
+        let key = test_keys::provider_signing();
+        let plain = sign_message(&key, "1", "POST", "/p", "C", "t", b"{}").expect("signs");
+        let want = SignatureHeader::parse(&plain).expect("parses");
+        for style in [
+            HeaderStyle::SpacesAfterCommas,
+            HeaderStyle::LowercaseEscapes,
+            HeaderStyle::Reordered,
+        ] {
+            let styled = restyle(&plain, style);
+            assert_ne!(styled, plain, "{style:?} changes the spelling");
+            assert_eq!(
+                SignatureHeader::parse(&styled).expect("parses"),
+                want,
+                "{style:?}"
+            );
+        }
+        let lower = restyle(&plain, HeaderStyle::LowercaseEscapes);
+        assert!(
+            ["%2b", "%2f", "%3d"]
+                .iter()
+                .any(|escape| lower.contains(escape))
+        );
+        assert_eq!(title_case("response-time"), "Response-Time");
+    }
 }
