@@ -158,16 +158,16 @@ load() {
 
 # ----- the RSA ceiling of this machine
 
-# openssl_speed THREADS [elapsed]: RSA-2048 sign and verify rates of
+# openssl_speed THREADS: RSA-2048 sign and verify rates of
 # `openssl speed rsa2048` on THREADS processes (`-multi`); prints
-# {"sign_per_s":...,"verify_per_s":...}. By default openssl divides by the
-# user CPU time its processes got, so a neighbour on the cores does not
-# lower the rates (they are what THREADS whole cores would do); with
-# `elapsed` it divides by wall time (`-elapsed`), which a neighbour does.
+# {"sign_per_s":...,"verify_per_s":...}. OpenSSL 3.0 times one process by
+# the user CPU time it got, so a neighbour on the cores does not lower that
+# rate (it is what one whole core does); with `-multi` it sums the
+# processes' wall-clock rates, which a neighbour does lower, as it lowers a
+# server's requests per second.
 openssl_speed() {
     local options=()
     [ "$1" -gt 1 ] && options+=(-multi "$1")
-    [ "${2:-}" = elapsed ] && options+=(-elapsed)
     openssl speed -seconds "${SIGN_SECONDS:-2}" "${options[@]}" rsa2048 2>/dev/null | python3 -c '
 import json, re, sys
 text = sys.stdin.read()
