@@ -30,28 +30,33 @@ checkout() {
 measure() {
     local label=$1 ref=$2 round=$3
     local src="$WORK/build-src-$label" target="$WORK/build-target-$label"
-    local commit started ended load_before load_after
+    local commit
     commit=$(git -C "$ROOT" rev-parse --short "$ref")
     checkout "$ref" "$src"
     rm -rf "$target"
-    load_before=$(cut -d' ' -f1 /proc/loadavg)
-    started=$(date +%s.%N)
-    (cd "$src" && CARGO_TARGET_DIR="$target" cargo build --release --locked --quiet \
-        --bin cancel-conformance)
-    ended=$(date +%s.%N)
-    load_after=$(cut -d' ' -f1 /proc/loadavg)
-    local bin="$target/release/cancel-conformance"
-    local size stripped
-    size=$(stat -c %s "$bin")
-    strip -o "$target/stripped" "$bin"
-    stripped=$(stat -c %s "$target/stripped")
-    python3 -c 'import json, sys
-label, commit, rnd, start, end, size, stripped, lb, la = sys.argv[1:]
+    # The wall time, and the CPU time (user + system) of cargo and every
+    # compiler it ran: the wall time grows with the neighbours' load, the
+    # CPU time hardly does, and CPU time ÷ 2 is what the build would take
+    # at best on two otherwise idle cores.
+    python3 - "$src" "$target" "$label" "$commit" "$round" <<'EOF' | tee -a "$RESULTS/build.jsonl"
+import json, os, resource, subprocess, sys, time
+src, target, label, commit, rnd = sys.argv[1:]
+load_before = os.getloadavg()[0]
+before = resource.getrusage(resource.RUSAGE_CHILDREN)
+started = time.perf_counter()
+subprocess.run(["cargo", "build", "--release", "--locked", "--quiet", "--bin", "cancel-conformance"],
+               cwd=src, env={**os.environ, "CARGO_TARGET_DIR": target}, check=True)
+wall = time.perf_counter() - started
+after = resource.getrusage(resource.RUSAGE_CHILDREN)
+cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+binary = os.path.join(target, "release", "cancel-conformance")
+stripped = os.path.join(target, "stripped")
+subprocess.run(["strip", "-o", stripped, binary], check=True)
 print(json.dumps({"label": label, "commit": commit, "round": int(rnd),
-    "seconds": round(float(end) - float(start), 1), "binary_bytes": int(size),
-    "stripped_bytes": int(stripped), "loadavg_before": float(lb), "loadavg_after": float(la)}))' \
-        "$label" "$commit" "$round" "$started" "$ended" "$size" "$stripped" \
-        "$load_before" "$load_after" | tee -a "$RESULTS/build.jsonl"
+    "seconds": round(wall, 1), "cpu_seconds": round(cpu, 1),
+    "binary_bytes": os.path.getsize(binary), "stripped_bytes": os.path.getsize(stripped),
+    "loadavg_before": load_before, "loadavg_after": os.getloadavg()[0]}))
+EOF
     rm -rf "$target" "$src"
 }
 
