@@ -156,6 +156,28 @@ load() {
         "http://127.0.0.1:$1" | tail -n 1
 }
 
+# ----- the RSA ceiling of this machine
+
+# openssl_speed THREADS: RSA-2048 sign and verify rates of
+# `openssl speed rsa2048` on THREADS processes (`-multi`); prints
+# {"sign_per_s":...,"verify_per_s":...}. OpenSSL 3.0 times one process by
+# the user CPU time it got, so a neighbour on the cores does not lower that
+# rate (it is what one whole core does); with `-multi` it sums the
+# processes' wall-clock rates, which a neighbour does lower, as it lowers a
+# server's requests per second.
+openssl_speed() {
+    local options=()
+    [ "$1" -gt 1 ] && options+=(-multi "$1")
+    openssl speed -seconds "${SIGN_SECONDS:-2}" "${options[@]}" rsa2048 2>/dev/null | python3 -c '
+import json, re, sys
+text = sys.stdin.read()
+found = re.findall(r"rsa\s+2048 bits\s+([\d.]+)s\s+([\d.]+)s\s+([\d.]+)\s+([\d.]+)", text)
+if not found:
+    sys.exit("no rsa 2048 line in the output of openssl speed")
+sign_s, verify_s, sign, verify = found[-1]
+print(json.dumps({"sign_per_s": float(sign), "verify_per_s": float(verify)}))'
+}
+
 # rss_kb PID: resident memory now, and its peak, from /proc/PID/status.
 rss_kb() {
     awk '/^VmRSS:/ {rss=$2} /^VmHWM:/ {hwm=$2} END {print rss, hwm}' "/proc/$1/status"

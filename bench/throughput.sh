@@ -2,8 +2,9 @@
 # Server throughput, side by side: signed cancels per second against
 # `cancel-conformance serve` (answers signed, and --unsigned-answers), a bare
 # axum handler on the same transport (alone, plus the request's RSA verify,
-# plus verify and sign), Prism mocking spec/openapi.json, and the RSA-2048
-# rate of ring on the same cores (examples/sign_rate.rs).
+# plus verify and sign), Prism mocking spec/openapi.json, the RSA-2048 rate
+# of the crate's own signing on the same cores (examples/sign_rate.rs), and
+# `openssl speed rsa2048` on one and two processes, the ceiling.
 #
 #   bash bench/throughput.sh           # REPS=5 DURATION=5 CONNECTIONS=32 WRK_THREADS=2
 #
@@ -69,6 +70,12 @@ for rep in $(seq "$REPS"); do
             # ratio of the two compares moments next to each other.
             sign=$("$EXAMPLES/sign_rate" --threads 2 --seconds "$SIGN_SECONDS")
             echo "{\"rep\":$rep,\"target\":\"sign_rate\",\"result\":$sign}" >>"$OUT"
+            # OpenSSL, the ceiling: one process (CPU time per signature)
+            # and two (`-multi 2`, signatures per second of wall clock).
+            for processes in 1 2; do
+                rates=$(openssl_speed "$processes")
+                echo "{\"rep\":$rep,\"target\":\"openssl_speed_$processes\",\"result\":$rates}" >>"$OUT"
+            done
         fi
         pid=${PIDS[$target]}
         before=$(awk '{print $14 + $15}' "/proc/$pid/stat")

@@ -1,7 +1,10 @@
-//! The RSA-2048 ceiling of this machine, for `bench/throughput.sh`: how many
-//! SHA256withRSA signatures (and verifications) `ring` makes per second on
-//! N threads, through the same calls the reference server makes per answer
+//! The crate's own RSA-2048 rate, for `bench/throughput.sh`: how many
+//! SHA256withRSA signatures (and verifications) the signing backend
+//! (aws-lc-rs, underneath `src/signing.rs`) makes per second on N threads,
+//! through the same calls the reference server makes per answer
 //! (`signing::sign_message`) and per request (`signing::verify_message`).
+//! The ceiling it is compared with is `openssl speed rsa2048`; the other
+//! candidate backends are measured by `bench/rsa_backends.sh`.
 //!
 //! ```sh
 //! cargo run --release --example sign_rate -- --threads 2 --seconds 2

@@ -10,21 +10,26 @@
 //! verifies), so both the reference server and the test client use
 //! [`sign_message`] and [`verify_message`].
 //!
+//! The RSA arithmetic underneath is aws-lc-rs (AWS-LC, the library rustls
+//! uses by default); [`tls_crypto_provider`] hands the same library to
+//! rustls, so the process carries one crypto implementation. Nothing outside
+//! this module names the backend.
+//!
 //! Secrets never reach `Debug` or `Display` output: private keys and
 //! signature values are shown as [`mask`]'s `***`, and errors describe what is
 //! wrong without quoting key or signature material.
 
 use std::fmt;
 
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::signature::{
+    KeyPair as _, ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair,
+};
 use base64::Engine as _;
 use base64::alphabet;
 use base64::engine::DecodePaddingMode;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode_str, utf8_percent_encode};
-use ring::rand::SystemRandom;
-use ring::signature::{
-    RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair, UnparsedPublicKey,
-};
 
 /// The only algorithm name the cancel API defines for the `Signature` header.
 pub const ALGORITHM: &str = "RSA256";
@@ -52,6 +57,13 @@ const FORM_VALUE: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'_')
     .remove(b'.')
     .remove(b'*');
+
+/// The rustls crypto provider built on the same library as the signatures,
+/// for every TLS client and server in the crate (and its tests): one crypto
+/// implementation in the binary, chosen here and nowhere else.
+pub fn tls_crypto_provider() -> rustls::crypto::CryptoProvider {
+    rustls::crypto::aws_lc_rs::default_provider()
+}
 
 /// Masks a secret for display.
 ///
@@ -99,7 +111,7 @@ impl SigningKey {
     /// internal failure of the crypto library (e.g. its random source, used
     /// for blinding) can make this fail.
     pub fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SigningError> {
-        let mut signature = vec![0u8; self.key_pair.public().modulus_len()];
+        let mut signature = vec![0u8; self.key_pair.public_modulus_len()];
         self.key_pair
             .sign(&RSA_PKCS1_SHA256, &self.rng, message, &mut signature)
             .map_err(|_| SigningError::RsaFailed)?;
@@ -108,17 +120,19 @@ impl SigningKey {
 
     /// The matching public key.
     pub fn public_key(&self) -> VerifyingKey {
-        let public = self.key_pair.public();
-        let rsa_public_key = public.as_ref().to_vec();
+        let rsa_public_key = self.key_pair.public_key().as_ref().to_vec();
+        let modulus_len = self.key_pair.public_modulus_len();
+        // The library wrote this DER itself and only loads 2048- to
+        // 8192-bit private keys, whose public half passes both checks; the
+        // fallbacks exist only to keep this function free of panics.
+        let modulus_bits = check_rsa_public_key(&rsa_public_key)
+            .map_or(modulus_len * 8, |parsed| parsed.modulus_bits);
+        let parsed = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &rsa_public_key).ok();
         VerifyingKey {
             spki: encode_spki(&rsa_public_key),
-            // ring wrote this DER itself and only loads private keys whose
-            // public half it can verify with, so the check passes; the
-            // fallback exists only to keep this function free of panics.
-            modulus_bits: check_rsa_public_key(&rsa_public_key)
-                .map_or(public.modulus_len() * 8, |parsed| parsed.modulus_bits),
-            rsa_public_key,
-            modulus_len: public.modulus_len(),
+            parsed,
+            modulus_len,
+            modulus_bits,
         }
     }
 }
@@ -134,14 +148,27 @@ impl fmt::Debug for SigningKey {
 /// Checked when loaded to be an RSA key that verification accepts (2048 to
 /// 8192 bits, odd public exponent >= 3), so a bad key fails at load time with
 /// a reason instead of making every later verification fail silently.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct VerifyingKey {
     spki: Vec<u8>,
-    /// PKCS#1 `RSAPublicKey`, the form ring verifies with.
-    rsa_public_key: Vec<u8>,
+    /// The key as the library verifies with it, parsed once at load: parsing
+    /// it again for every verification would cost a noticeable share of the
+    /// verification itself. `None` only if the library refused a key that
+    /// passed this module's checks, which then verifies nothing.
+    parsed: Option<ParsedPublicKey>,
     modulus_len: usize,
     modulus_bits: usize,
 }
+
+/// Keys are equal when their (canonical) SubjectPublicKeyInfo is; the
+/// parsed form is derived from it.
+impl PartialEq for VerifyingKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.spki == other.spki
+    }
+}
+
+impl Eq for VerifyingKey {}
 
 impl VerifyingKey {
     /// Loads a public key in the vendor's format: one line of base64 over
@@ -153,21 +180,29 @@ impl VerifyingKey {
             kind: PUBLIC_KEY_KIND,
             reason: reason.to_string(),
         })?;
+        let verifier = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &parsed.rsa_public_key)
+            .map_err(|rejected| KeyError::NotAKey {
+                kind: PUBLIC_KEY_KIND,
+                reason: format!(
+                    "rejected by the crypto library: {}",
+                    rejected.description_()
+                ),
+            })?;
         // Stored re-encoded, so equal keys compare equal and
         // `to_base64_spki` always gives the canonical form.
         Ok(Self {
             spki: encode_spki(&parsed.rsa_public_key),
+            parsed: Some(verifier),
             modulus_len: parsed.modulus_bits.div_ceil(8),
             modulus_bits: parsed.modulus_bits,
-            rsa_public_key: parsed.rsa_public_key,
         })
     }
 
     /// Whether `signature` is a valid SHA256withRSA signature of `message`.
     pub fn verify(&self, message: &[u8], signature: &[u8]) -> bool {
-        UnparsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, &self.rsa_public_key)
-            .verify(message, signature)
-            .is_ok()
+        self.parsed
+            .as_ref()
+            .is_some_and(|key| key.verify_sig(message, signature).is_ok())
     }
 
     /// The key in the vendor's format: one line of standard base64 (with
@@ -192,7 +227,7 @@ impl fmt::Debug for VerifyingKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         // A short fingerprint is enough to tell keys apart in logs; the full
         // key would drown them.
-        let digest = ring::digest::digest(&ring::digest::SHA256, &self.spki);
+        let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, &self.spki);
         let fingerprint: String = digest.as_ref()[..8]
             .iter()
             .map(|byte| format!("{byte:02x}"))
@@ -418,9 +453,9 @@ fn describe_base64_error(error: &base64::DecodeError) -> (&'static str, Option<u
     }
 }
 
-/// Explains why ring rejected a private key, recognising the mistakes people
-/// actually make (wrong half of the pair, wrong container).
-fn diagnose_private_key(der: &[u8], ring_reason: &str) -> String {
+/// Explains why the crypto library rejected a private key, recognising the
+/// mistakes people actually make (wrong half of the pair, wrong container).
+fn diagnose_private_key(der: &[u8], library_reason: &str) -> String {
     if parse_spki(der).is_ok() {
         return "this is a public key (SubjectPublicKeyInfo), not a private key".to_string();
     }
@@ -429,19 +464,19 @@ fn diagnose_private_key(der: &[u8], ring_reason: &str) -> String {
                 `openssl pkcs8 -topk8 -nocrypt`"
             .to_string();
     }
-    match ring_reason {
+    match library_reason {
         "WrongAlgorithm" => "the PKCS#8 key is not an RSA key".to_string(),
         "InvalidEncoding" => "not a PKCS#8 PrivateKeyInfo DER structure".to_string(),
         "TooSmall" => "the RSA modulus is smaller than 2048 bits".to_string(),
         "TooLarge" => "the RSA modulus is larger than supported".to_string(),
-        "PrivateModulusLenNotMultipleOf512Bits" => {
-            "the RSA modulus size is not a multiple of 512 bits".to_string()
+        "InconsistentComponents" => {
+            "the RSA key's numbers do not belong together (a damaged key)".to_string()
         }
         other => format!("rejected by the crypto library: {other}"),
     }
 }
 
-// Minimal DER handling: ring verifies with a PKCS#1 RSAPublicKey, but the
+// Minimal DER handling: the library verifies with a PKCS#1 RSAPublicKey, but the
 // vendor hands out SubjectPublicKeyInfo, so the wrapper has to be taken off
 // (and put back on for `to_base64_spki`). Only the few shapes needed here are
 // supported.
@@ -511,7 +546,7 @@ impl<'a> DerReader<'a> {
 }
 
 struct ParsedRsaPublicKey {
-    /// Re-encoded as strict DER, because ring's parser rejects the
+    /// Re-encoded as strict DER, because the library's parser rejects the
     /// non-minimal encodings this module tolerates on input.
     rsa_public_key: Vec<u8>,
     modulus_bits: usize,
@@ -574,8 +609,9 @@ fn parse_spki(der: &[u8]) -> Result<ParsedRsaPublicKey, &'static str> {
     check_rsa_public_key(rsa_public_key)
 }
 
-/// Checks a PKCS#1 RSAPublicKey against what ring's verifier accepts, so
-/// that a key which loads is also a key that can verify.
+/// Checks a PKCS#1 RSAPublicKey against the limits this module promises
+/// (2048 to 8192 bits, an odd exponent from 3 to 2^33), so that a key which
+/// loads is also a key that can verify, and a refusal says why in words.
 fn check_rsa_public_key(der: &[u8]) -> Result<ParsedRsaPublicKey, &'static str> {
     let mut outer = DerReader::new(der);
     let sequence = outer.read(TAG_SEQUENCE)?;
@@ -1570,7 +1606,8 @@ mod tests {
 
         // PKCS#1 RSAPublicKey instead of SubjectPublicKeyInfo.
         let verifying = test_keys::merchant_verifying();
-        let pkcs1 = STANDARD.encode(&verifying.rsa_public_key);
+        let rsa_public_key = parse_spki(&verifying.spki).expect("parses").rsa_public_key;
+        let pkcs1 = STANDARD.encode(&rsa_public_key);
         let error = public(&pkcs1);
         assert!(
             matches!(&error, KeyError::NotAKey { reason, .. } if reason.contains("PKCS#1")),

@@ -187,8 +187,8 @@ impl Served {
             .clone()
             .expect("a TLS server reports its self-signed certificate");
         let cert = TempFile::new("cert.pem", &pem);
-        // reqwest is built without a crypto provider; the crate uses ring.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // reqwest is built without a crypto provider; the crate names its own.
+        let _ = cancel_conformance::signing::tls_crypto_provider().install_default();
         let http = reqwest::Client::builder()
             .no_proxy()
             .timeout(CONTROL_TIMEOUT)

@@ -247,10 +247,10 @@ impl fmt::Display for TransportFailure {
     }
 }
 
-/// Builds the HTTP client: rustls with ring, plus the extra CA certificate
-/// a provider mock with a private certificate needs. It is the runner's
-/// client: redirects are not followed, since a signed request is only valid
-/// for the path it was signed for.
+/// Builds the HTTP client: rustls with the crate's crypto provider, plus
+/// the extra CA certificate a provider mock with a private certificate
+/// needs. It is the runner's client: redirects are not followed, since a
+/// signed request is only valid for the path it was signed for.
 pub fn http_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, ClientError> {
     crate::suite::http::client(ca_cert_pem).map_err(|detail| ClientError::HttpSetup { detail })
 }

@@ -3,7 +3,8 @@
 //! [`crate::server::RunningServer::ca_cert_pem`]), or a certificate and key
 //! read from PEM files.
 //!
-//! rustls gets the ring crypto provider explicitly, so the server never
+//! rustls gets the crate's crypto provider
+//! ([`crate::signing::tls_crypto_provider`]) explicitly, so the server never
 //! depends on, or changes, a process-wide default provider.
 
 use std::path::{Path, PathBuf};
@@ -88,7 +89,7 @@ fn server_config(
     certs: Vec<CertificateDer<'static>>,
     key: PrivateKeyDer<'static>,
 ) -> Result<Arc<rustls::ServerConfig>, ServeError> {
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let provider = Arc::new(crate::signing::tls_crypto_provider());
     let rejected = |error: rustls::Error| ServeError::Tls {
         reason: error.to_string(),
     };

@@ -139,8 +139,9 @@ impl fmt::Display for TransportError {
     }
 }
 
-/// The HTTP client every exchange goes through: rustls with ring, and the
-/// extra CA certificate (PEM) a self-signed target needs.
+/// The HTTP client every exchange goes through: rustls with the crate's one
+/// crypto provider, and the extra CA certificate (PEM) a self-signed target
+/// needs.
 pub fn client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, String> {
     let mut builder = builder();
     if let Some(pem) = ca_cert_pem {
@@ -161,9 +162,9 @@ pub fn plain_http_client() -> Result<reqwest::Client, String> {
 }
 
 fn builder() -> reqwest::ClientBuilder {
-    // reqwest is built without a default crypto provider so that only ring
-    // is compiled in; installing it twice is harmless.
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    // reqwest is built without a default crypto provider so that only the
+    // crate's own is compiled in; installing it twice is harmless.
+    let _ = crate::signing::tls_crypto_provider().install_default();
     reqwest::Client::builder()
         .no_proxy()
         .redirect(reqwest::redirect::Policy::none())

@@ -20,9 +20,9 @@ use serde_json::{Value, json};
 pub const REQUEST_TIME: &str = "2026-11-26T12:00:00+08:00";
 pub const JSON: &str = "application/json; charset=UTF-8";
 
-/// A reqwest client using rustls with ring, handed over ready-made so that
-/// no process-wide crypto provider is needed. `root_pem` adds a trusted
-/// certificate (the server's self-signed one).
+/// A reqwest client using rustls with the crate's crypto provider, handed
+/// over ready-made so that no process-wide crypto provider is needed.
+/// `root_pem` adds a trusted certificate (the server's self-signed one).
 pub fn http_client(root_pem: Option<&str>) -> reqwest::Client {
     let mut roots = rustls::RootCertStore::empty();
     if let Some(pem) = root_pem {
@@ -35,7 +35,7 @@ pub fn http_client(root_pem: Option<&str>) -> reqwest::Client {
         }
     }
     let tls = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
+        cancel_conformance::signing::tls_crypto_provider(),
     ))
     .with_safe_default_protocol_versions()
     .expect("protocol versions")
