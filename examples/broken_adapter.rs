@@ -250,7 +250,7 @@ impl BrokenClient {
         let config = inner.config();
         let http = match defect {
             Defect::NoCertificateVerification => {
-                let _ = rustls::crypto::ring::default_provider().install_default();
+                let _ = cancel_conformance::signing::tls_crypto_provider().install_default();
                 reqwest::Client::builder()
                     .no_proxy()
                     .danger_accept_invalid_certs(true)
