@@ -8,17 +8,15 @@
 //! would repair or drop (a stray element in a table, an unclosed tag) shows
 //! as a wrong count. That test needs chromium and is run by `.ci/run`.
 
+mod browser_support;
 mod cli_support;
+use browser_support::{dump_dom, require_chromium};
 use cli_support::isolated_command;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -283,67 +281,6 @@ fn a_filtered_client_run_reports_only_the_cases_it_ran() {
     assert_eq!(junit.matches("<testcase ").count() as u64, summary.passed);
     assert!(junit.contains("classname=\"client/sandbox\""), "{junit}");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-fn require_chromium() {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} is missing: this test opens the HTML report in Debian's chromium. \
-         Install it with `apt-get install -y chromium` (.ci/run does), then run \
-         `cargo test --test html_report -- --ignored`."
-    );
-}
-
-/// Runs chromium headless on `page` and returns the DOM it built.
-fn dump_dom(page: &Path, profile: &Path) -> String {
-    require_chromium();
-    let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("chromium starts");
-    // Read stdout while waiting, so a large DOM cannot fill the pipe.
-    let mut stdout = child.stdout.take().expect("stdout piped");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
-        text
-    });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        match child.try_wait().expect("chromium can be waited for") {
-            Some(status) => {
-                let dom = reader.join().expect("reader thread");
-                let mut stderr = String::new();
-                if let Some(mut pipe) = child.stderr.take() {
-                    let _ = std::io::Read::read_to_string(&mut pipe, &mut stderr);
-                }
-                assert!(
-                    status.success() && dom.contains("</html>"),
-                    "chromium did not dump the page ({status}):\n{stderr}"
-                );
-                return dom;
-            }
-            None if Instant::now() > deadline => {
-                let _ = child.kill();
-                panic!("chromium did not finish within 120 s");
-            }
-            None => std::thread::sleep(Duration::from_millis(100)),
-        }
-    }
 }
 
 /// The part of `dom` from `start` to the first `end` after it.

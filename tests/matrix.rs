@@ -13,17 +13,16 @@
 //! as the browser built them must be the JSON's, and a failing cell must
 //! show its message. That test needs chromium and is run by `.ci/run`.
 
+mod browser_support;
 mod cli_support;
+use browser_support::{dump_dom, require_chromium};
 use cli_support::isolated_command;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use serde_json::Value;
-
-const CHROMIUM: &str = "/usr/bin/chromium";
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -314,10 +313,7 @@ fn a_matrix_judges_every_implementation_and_a_column_that_cannot_start_says_why(
 #[test]
 #[ignore = "needs Debian's chromium: .ci/run installs it"]
 fn the_matrix_page_renders_in_chromium_with_the_jsons_cells_and_messages() {
-    assert!(
-        Path::new(CHROMIUM).exists(),
-        "{CHROMIUM} is missing: install it with `apt-get install -y chromium` (.ci/run does)"
-    );
+    require_chromium();
     let (dir, matrix, html, _) = run_matrix("browser");
     let dom = dump_dom(&html, &dir.join("chromium-profile"));
     for implementation in matrix["implementations"].as_array().expect("list") {
@@ -375,52 +371,6 @@ fn the_matrix_page_renders_in_chromium_with_the_jsons_cells_and_messages() {
     );
     assert!(cell.contains("title=\""), "{cell}");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// Runs chromium headless on `page` and returns the DOM it built.
-fn dump_dom(page: &Path, profile: &Path) -> String {
-    let mut child = Command::new(CHROMIUM)
-        .args([
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-        ])
-        .arg(format!("--user-data-dir={}", profile.display()))
-        .arg("--dump-dom")
-        .arg(format!("file://{}", page.display()))
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("chromium starts");
-    let mut stdout = child.stdout.take().expect("stdout piped");
-    let reader = std::thread::spawn(move || {
-        let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
-        text
-    });
-    let deadline = Instant::now() + Duration::from_secs(120);
-    loop {
-        match child.try_wait().expect("chromium can be waited for") {
-            Some(status) => {
-                let dom = reader.join().expect("reader thread");
-                assert!(
-                    status.success() && dom.contains("</html>"),
-                    "chromium did not dump the page ({status})"
-                );
-                return dom;
-            }
-            None if Instant::now() > deadline => {
-                let _ = child.kill();
-                panic!("chromium did not finish within 120 s");
-            }
-            None => std::thread::sleep(Duration::from_millis(100)),
-        }
-    }
 }
 
 /// Regressions come first, improvements after, and the verdict last.
