@@ -98,9 +98,15 @@ pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> St
             error.column
         );
         let _ = writeln!(out, "  {}", error.message);
+        // The two halves' case files have schemas of their own.
+        let schema = if context.name.starts_with("client/") {
+            "spec/client-case.schema.json"
+        } else {
+            "spec/case.schema.json"
+        };
         let _ = writeln!(
             out,
-            "  The case is wrong, not the target: fix the case file (its schema is spec/case.schema.json)."
+            "  The case is wrong, not the target: fix the case file (its schema is {schema})."
         );
         return out;
     }
@@ -202,5 +208,41 @@ fn render_body(out: &mut String, body: &[u8]) {
     }
     for line in preview.lines() {
         let _ = writeln!(out, "      {line}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bug_in(name: &str) -> String {
+        let error = YamlError {
+            file: PathBuf::from(format!("cases/{name}.yaml")),
+            line: 3,
+            column: 1,
+            message: "unknown field `expcet`".to_string(),
+        };
+        let context = CaseContext {
+            name: name.to_string(),
+            file: PathBuf::from(format!("cases/{name}.yaml")),
+            description: String::new(),
+            rules: Vec::new(),
+        };
+        let catalog = Catalog::embedded().expect("the embedded catalog loads");
+        render(&Failure::CaseBug(error), &context, &catalog)
+    }
+
+    #[test]
+    fn a_bug_in_a_case_points_at_its_own_half_s_schema() {
+        let server = bug_in("server/refund/a-case");
+        assert!(
+            server.contains("its schema is spec/case.schema.json"),
+            "{server}"
+        );
+        let client = bug_in("client/retry/a-case");
+        assert!(
+            client.contains("its schema is spec/client-case.schema.json"),
+            "{client}"
+        );
     }
 }
