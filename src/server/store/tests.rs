@@ -1,0 +1,916 @@
+//! Tests of `crate::server::store`, beside it in a file of their own.
+
+use super::*;
+use crate::spec::api::{MAX_ID_LEN, PaymentStatus};
+use std::sync::Arc;
+use time::macros::datetime;
+
+const T0: OffsetDateTime = datetime!(2024-03-05 10:00:00 +08:00);
+const OWNER: &str = "OWNER";
+const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+const MS: Duration = Duration::from_millis(1);
+
+/// A payment's lifecycle as a fixture of `state` starts it: paid at T0
+/// unless never paid, cancelled at T0 when cancelled.
+fn payment(state: FixtureState, method: Method) -> Lifecycle {
+    let paid = !matches!(
+        state,
+        FixtureState::AwaitingBuyer | FixtureState::Cancelled | FixtureState::Failed
+    );
+    Lifecycle {
+        method,
+        state,
+        paid_at: paid.then_some(T0),
+        cancel_time: (state == FixtureState::Cancelled).then_some(T0),
+    }
+}
+
+fn store_at(instant: OffsetDateTime) -> Store {
+    Store::with_clock(Windows::default(), Clock::from_fn(move || instant))
+}
+
+fn seed(store: &Store, state: FixtureState, method: Method, age: Duration) -> Ids {
+    store
+        .seed(Seed {
+            state,
+            method,
+            age,
+            owner: OWNER.into(),
+        })
+        .expect("age is within bounds")
+}
+
+fn cancel(store: &Store, ids: &Ids) -> CallOutcome {
+    store.call(OWNER, Lookup::PaymentId(&ids.payment_id), Operation::Cancel)
+}
+
+fn cancel_outcome(store: &Store, ids: &Ids) -> CancelOutcome {
+    match cancel(store, ids) {
+        CallOutcome::Done {
+            result: CallResult::Cancel { outcome, .. },
+            ..
+        } => outcome,
+        other => panic!("expected a carried-out cancel, got {other:?}"),
+    }
+}
+
+fn is_cancelled(outcome: CancelOutcome) -> bool {
+    matches!(outcome, CancelOutcome::Cancelled { .. })
+}
+
+// ----- cancel rules, in their order
+
+#[test]
+fn repeat_cancel_is_success_with_the_original_time() {
+    let mut p = payment(FixtureState::Paid, Method::Card);
+    let first = p.cancel(T0 + time::Duration::minutes(5), &Windows::default());
+    let later = T0 + time::Duration::days(30);
+    let again = p.cancel(later, &Windows::default());
+    let CancelOutcome::Cancelled {
+        cancel_time,
+        repeat: false,
+    } = first
+    else {
+        panic!("first cancel: {first:?}");
+    };
+    assert_eq!(
+        again,
+        CancelOutcome::Cancelled {
+            cancel_time,
+            repeat: true
+        }
+    );
+    assert_eq!(p.cancel_time, Some(cancel_time));
+}
+
+#[test]
+fn seeded_cancelled_payment_repeats_its_seeded_time() {
+    let mut p = payment(FixtureState::Cancelled, Method::Wallet);
+    assert_eq!(
+        p.cancel(T0 + time::Duration::days(400), &Windows::default()),
+        CancelOutcome::Cancelled {
+            cancel_time: T0,
+            repeat: true
+        }
+    );
+}
+
+#[test]
+fn refunded_payments_are_process_fail_even_inside_the_window() {
+    for state in [FixtureState::PartlyRefunded, FixtureState::FullyRefunded] {
+        for method in [Method::Card, Method::Wallet] {
+            let mut p = payment(state, method);
+            assert_eq!(
+                p.cancel(T0, &Windows::default()),
+                CancelOutcome::Refused(Refusal::Refunded)
+            );
+            assert_eq!(p.state, state, "a refused cancel changes nothing");
+            assert_eq!(p.cancel_time, None);
+        }
+    }
+}
+
+#[test]
+fn capture_in_progress_and_captured_are_status_invalid() {
+    let mut capturing = payment(FixtureState::Capturing, Method::Card);
+    assert_eq!(
+        capturing.cancel(T0, &Windows::default()),
+        CancelOutcome::Refused(Refusal::CaptureInProgress)
+    );
+    assert_eq!(capturing.state, FixtureState::Capturing);
+    for method in [Method::Card, Method::Wallet] {
+        let mut captured = payment(FixtureState::Captured, method);
+        assert_eq!(
+            captured.cancel(T0, &Windows::default()),
+            CancelOutcome::Refused(Refusal::Captured)
+        );
+        assert_eq!(captured.state, FixtureState::Captured);
+    }
+}
+
+#[test]
+fn failed_payment_is_status_invalid() {
+    let mut p = payment(FixtureState::Failed, Method::Card);
+    assert_eq!(
+        p.cancel(T0, &Windows::default()),
+        CancelOutcome::Refused(Refusal::Failed)
+    );
+    assert_eq!(p.state, FixtureState::Failed);
+}
+
+#[test]
+fn refund_wins_over_window_and_capture_wins_over_window() {
+    let far = T0 + time::Duration::days(365);
+    let mut refunded = payment(FixtureState::FullyRefunded, Method::Card);
+    assert_eq!(
+        refunded.cancel(far, &Windows::default()),
+        CancelOutcome::Refused(Refusal::Refunded)
+    );
+    let mut captured = payment(FixtureState::Captured, Method::Card);
+    assert_eq!(
+        captured.cancel(far, &Windows::default()),
+        CancelOutcome::Refused(Refusal::Captured)
+    );
+}
+
+#[test]
+fn paid_payment_in_window_is_cancelled_now() {
+    let mut p = payment(FixtureState::Paid, Method::Wallet);
+    let now = T0 + time::Duration::hours(1);
+    assert_eq!(
+        p.cancel(now, &Windows::default()),
+        CancelOutcome::Cancelled {
+            cancel_time: now,
+            repeat: false
+        }
+    );
+    assert_eq!(p.state, FixtureState::Cancelled);
+    assert_eq!(p.cancel_time, Some(now));
+    assert_eq!(p.status(), PaymentStatus::Cancelled);
+}
+
+#[test]
+fn awaiting_buyer_has_no_window() {
+    for method in [Method::Card, Method::Wallet] {
+        let mut p = payment(FixtureState::AwaitingBuyer, method);
+        let much_later = T0 + time::Duration::days(3650);
+        assert!(is_cancelled(p.cancel(much_later, &Windows::default())));
+        assert_eq!(p.state, FixtureState::Cancelled);
+    }
+}
+
+// ----- windows at their boundaries, through the per-payment clock
+
+#[test]
+fn card_window_includes_exactly_seven_days_and_not_a_millisecond_more() {
+    let store = store_at(T0);
+    let on_time = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let late = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    store.advance(&on_time.payment_id, 7 * DAY).unwrap();
+    store.advance(&late.payment_id, 7 * DAY + MS).unwrap();
+    assert_eq!(
+        cancel_outcome(&store, &on_time),
+        CancelOutcome::Cancelled {
+            cancel_time: T0 + time::Duration::days(7),
+            repeat: false
+        }
+    );
+    assert_eq!(
+        cancel_outcome(&store, &late),
+        CancelOutcome::Refused(Refusal::WindowExceeded {
+            deadline: T0 + time::Duration::days(7)
+        })
+    );
+    assert_eq!(
+        store.view(&late.payment_id).unwrap().payment.state,
+        FixtureState::Paid
+    );
+}
+
+#[test]
+fn card_age_counts_like_clock_moves() {
+    let store = store_at(T0);
+    let old = seed(&store, FixtureState::Paid, Method::Card, 7 * DAY + MS);
+    let just_in = seed(&store, FixtureState::Paid, Method::Card, 7 * DAY);
+    assert!(!is_cancelled(cancel_outcome(&store, &old)));
+    assert!(is_cancelled(cancel_outcome(&store, &just_in)));
+}
+
+#[test]
+fn wallet_window_ends_at_00_15_utc_plus_8_on_the_next_day() {
+    // Paid 10:00 +08:00 on the 5th: in time until the 6th 00:15 +08:00,
+    // i.e. 14 h 15 min later.
+    let store = store_at(T0);
+    let on_time = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
+    let late = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
+    let until = Duration::from_secs(14 * 3600 + 15 * 60);
+    store.advance(&on_time.payment_id, until).unwrap();
+    store.advance(&late.payment_id, until + MS).unwrap();
+    let deadline = datetime!(2024-03-06 00:15:00 +08:00);
+    assert_eq!(
+        cancel_outcome(&store, &on_time),
+        CancelOutcome::Cancelled {
+            cancel_time: deadline,
+            repeat: false
+        }
+    );
+    assert_eq!(
+        cancel_outcome(&store, &late),
+        CancelOutcome::Refused(Refusal::WindowExceeded { deadline })
+    );
+}
+
+/// The default cancel deadline of a wallet payment paid at `paid`.
+fn wallet_deadline(paid: OffsetDateTime) -> Option<OffsetDateTime> {
+    Lifecycle {
+        paid_at: Some(paid),
+        ..payment(FixtureState::Paid, Method::Wallet)
+    }
+    .cancel_deadline(&Windows::default())
+}
+
+#[test]
+fn wallet_day_is_counted_in_utc_plus_8_not_utc() {
+    // 20:00 UTC on the 5th is already 04:00 on the 6th at UTC+8, so the
+    // deadline is the 7th 00:15 +08:00 (20 h 15 min later), not the 6th.
+    assert_eq!(
+        wallet_deadline(datetime!(2024-03-05 20:00:00 UTC)),
+        Some(datetime!(2024-03-07 00:15:00 +08:00))
+    );
+}
+
+#[test]
+fn wallet_paid_just_after_midnight_keeps_until_the_following_midnight() {
+    assert_eq!(
+        wallet_deadline(datetime!(2024-03-05 00:10:00 +08:00)),
+        Some(datetime!(2024-03-06 00:15:00 +08:00))
+    );
+    assert_eq!(
+        wallet_deadline(datetime!(2024-12-31 23:59:00 +08:00)),
+        Some(datetime!(2025-01-01 00:15:00 +08:00))
+    );
+}
+
+#[test]
+fn windows_are_configurable() {
+    let windows = Windows {
+        card: Duration::from_secs(60),
+        ..Windows::default()
+    };
+    let mut p = payment(FixtureState::Paid, Method::Card);
+    assert!(!is_cancelled(
+        p.cancel(T0 + time::Duration::seconds(61), &windows)
+    ));
+    assert!(is_cancelled(
+        p.cancel(T0 + time::Duration::seconds(60), &windows)
+    ));
+}
+
+#[test]
+fn payment_success_starts_the_window_at_the_payments_clock() {
+    let store = store_at(T0);
+    let ids = seed(
+        &store,
+        FixtureState::AwaitingBuyer,
+        Method::Card,
+        Duration::ZERO,
+    );
+    store.advance(&ids.payment_id, 30 * DAY).unwrap();
+    let outcome = store
+        .apply_event(&ids.payment_id, Event::PaymentSuccess)
+        .unwrap();
+    assert_eq!(
+        outcome,
+        EventOutcome {
+            applied: true,
+            state: FixtureState::Paid
+        }
+    );
+    assert_eq!(
+        store.view(&ids.payment_id).unwrap().payment.paid_at,
+        Some(T0 + time::Duration::days(30))
+    );
+    store.advance(&ids.payment_id, 7 * DAY + MS).unwrap();
+    assert!(!is_cancelled(cancel_outcome(&store, &ids)));
+}
+
+#[test]
+fn clocks_are_per_payment() {
+    let store = store_at(T0);
+    let moved = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let still = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    store.advance(&moved.payment_id, 8 * DAY).unwrap();
+    assert_eq!(store.view(&still.payment_id).unwrap().now, T0);
+    assert!(is_cancelled(cancel_outcome(&store, &still)));
+    assert!(!is_cancelled(cancel_outcome(&store, &moved)));
+}
+
+#[test]
+fn seeds_at_an_absolute_clock_run_on_their_own_clock() {
+    let store = store_at(T0);
+    let seed = Seed {
+        state: FixtureState::Paid,
+        method: Method::Wallet,
+        age: Duration::ZERO,
+        owner: OWNER.into(),
+    };
+    // Two days behind real time, paid 75 minutes before its clock.
+    let clock = T0 - time::Duration::days(2);
+    let paid = clock - time::Duration::minutes(75);
+    let times = SeedTimes {
+        clock: Some(clock),
+        at: Some(paid),
+    };
+    let (ids, _) = store.seed_many_at(seed.clone(), 1, times).unwrap();
+    let view = store.view(&ids.payment_id).unwrap();
+    assert_eq!(view.now, clock);
+    assert_eq!(view.payment.paid_at, Some(paid));
+    // 10:00 minus 75 minutes is 08:45 the same day: cut-off 00:15 next day.
+    assert!(is_cancelled(cancel_outcome(&store, &ids)));
+    let future = SeedTimes {
+        clock: Some(clock),
+        at: Some(clock + time::Duration::SECOND),
+    };
+    assert_eq!(
+        store.seed_many_at(seed.clone(), 1, future),
+        Err(StoreError::InTheFuture)
+    );
+    let too_far = SeedTimes {
+        clock: Some(T0 - time::Duration::days(200 * 366)),
+        at: None,
+    };
+    assert_eq!(
+        store.seed_many_at(seed, 1, too_far),
+        Err(StoreError::ClockShiftTooLarge)
+    );
+}
+
+#[test]
+fn clock_moves_are_bounded() {
+    let store = store_at(T0);
+    let ids = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    assert_eq!(
+        store.advance(&ids.payment_id, MAX_CLOCK_SHIFT + MS),
+        Err(StoreError::ClockShiftTooLarge)
+    );
+    assert_eq!(
+        store.advance(&ids.payment_id, Duration::MAX),
+        Err(StoreError::ClockShiftTooLarge)
+    );
+    store.advance(&ids.payment_id, MAX_CLOCK_SHIFT).unwrap();
+    assert_eq!(
+        store.advance(&ids.payment_id, MS),
+        Err(StoreError::ClockShiftTooLarge)
+    );
+    let too_old = store.seed(Seed {
+        state: FixtureState::Paid,
+        method: Method::Card,
+        age: Duration::MAX,
+        owner: OWNER.into(),
+    });
+    assert_eq!(too_old, Err(StoreError::ClockShiftTooLarge));
+    assert_eq!(store.advance("nope", MS), Err(StoreError::UnknownPayment));
+}
+
+// ----- events
+
+fn after(state: FixtureState, method: Method, event: Event) -> (bool, FixtureState) {
+    let mut p = payment(state, method);
+    let applied = p.apply(event, T0);
+    (applied, p.state)
+}
+
+#[test]
+fn every_event_in_every_state() {
+    use Event as E;
+    use FixtureState as S;
+    let states = [
+        S::AwaitingBuyer,
+        S::Paid,
+        S::Capturing,
+        S::Captured,
+        S::PartlyRefunded,
+        S::FullyRefunded,
+        S::Cancelled,
+        S::Failed,
+    ];
+    let events = [
+        E::PaymentSuccess,
+        E::CaptureStarted,
+        E::Captured,
+        E::PartlyRefunded,
+        E::FullyRefunded,
+    ];
+    for method in [Method::Card, Method::Wallet] {
+        for state in states {
+            for event in events {
+                let expected = match (event, state) {
+                    (E::PaymentSuccess, S::AwaitingBuyer) => Some(S::Paid),
+                    (E::PaymentSuccess, S::Cancelled) => Some(S::Cancelled),
+                    (E::CaptureStarted, S::Paid) if method == Method::Card => Some(S::Capturing),
+                    (E::Captured, S::Paid | S::Capturing) => Some(S::Captured),
+                    (E::PartlyRefunded, S::Paid | S::Captured | S::PartlyRefunded) => {
+                        Some(S::PartlyRefunded)
+                    }
+                    (E::FullyRefunded, S::Paid | S::Captured | S::PartlyRefunded) => {
+                        Some(S::FullyRefunded)
+                    }
+                    _ => None,
+                };
+                let (applied, now) = after(state, method, event);
+                match expected {
+                    Some(next) => {
+                        assert!(applied, "{event:?} in {state:?} ({method:?})");
+                        assert_eq!(now, next, "{event:?} in {state:?} ({method:?})");
+                    }
+                    None => {
+                        assert!(!applied, "{event:?} in {state:?} ({method:?})");
+                        assert_eq!(now, state, "a refused event changes nothing");
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn nothing_moves_a_cancelled_payment() {
+    for event in [
+        Event::PaymentSuccess,
+        Event::CaptureStarted,
+        Event::Captured,
+        Event::PartlyRefunded,
+        Event::FullyRefunded,
+    ] {
+        let mut p = payment(FixtureState::Cancelled, Method::Card);
+        let before = p;
+        p.apply(event, T0 + time::Duration::hours(1));
+        assert_eq!(p, before, "{event:?} changed a cancelled payment");
+    }
+}
+
+#[test]
+fn late_payment_success_is_accepted_but_the_payment_stays_cancelled() {
+    let store = store_at(T0);
+    let ids = seed(
+        &store,
+        FixtureState::AwaitingBuyer,
+        Method::Wallet,
+        Duration::ZERO,
+    );
+    assert!(is_cancelled(cancel_outcome(&store, &ids)));
+    let outcome = store
+        .apply_event(&ids.payment_id, Event::PaymentSuccess)
+        .unwrap();
+    assert_eq!(
+        outcome,
+        EventOutcome {
+            applied: true,
+            state: FixtureState::Cancelled
+        }
+    );
+    let inquiry = store.call(
+        OWNER,
+        Lookup::PaymentId(&ids.payment_id),
+        Operation::Inquiry,
+    );
+    assert_eq!(
+        inquiry,
+        CallOutcome::Done {
+            result: CallResult::Inquiry {
+                ids: ids.clone(),
+                status: PaymentStatus::Cancelled
+            },
+            delivery: Delivery::Now
+        }
+    );
+}
+
+#[test]
+fn inquiry_status_per_state() {
+    use FixtureState as S;
+    let expected = [
+        (S::AwaitingBuyer, PaymentStatus::Processing),
+        (S::Paid, PaymentStatus::Success),
+        (S::Capturing, PaymentStatus::Success),
+        (S::Captured, PaymentStatus::Success),
+        (S::PartlyRefunded, PaymentStatus::Success),
+        (S::FullyRefunded, PaymentStatus::Success),
+        (S::Cancelled, PaymentStatus::Cancelled),
+        (S::Failed, PaymentStatus::Fail),
+    ];
+    for (state, status) in expected {
+        assert_eq!(payment(state, Method::Card).status(), status, "{state:?}");
+    }
+}
+
+// ----- lookup, ownership, faults
+
+#[test]
+fn lookup_by_either_id_and_unknown_ids() {
+    let store = store_at(T0);
+    let ids = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
+    let by_request = store.call(
+        OWNER,
+        Lookup::PaymentRequestId(&ids.payment_request_id),
+        Operation::Inquiry,
+    );
+    assert!(matches!(by_request, CallOutcome::Done { .. }));
+    // The ids are not interchangeable.
+    assert_eq!(
+        store.call(
+            OWNER,
+            Lookup::PaymentId(&ids.payment_request_id),
+            Operation::Cancel
+        ),
+        CallOutcome::NotFound
+    );
+    assert_eq!(
+        store.call(
+            OWNER,
+            Lookup::PaymentRequestId(&ids.payment_id),
+            Operation::Cancel
+        ),
+        CallOutcome::NotFound
+    );
+}
+
+#[test]
+fn other_clients_are_denied_and_change_nothing() {
+    let store = store_at(T0);
+    let ids = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
+    store
+        .script_fault(
+            &ids.payment_id,
+            Fault {
+                kind: FaultKind::Unknown,
+                code: UnknownCode::SystemError,
+                delay: Duration::ZERO,
+                count: 1,
+            },
+        )
+        .unwrap();
+    assert_eq!(
+        store.call(
+            "SOMEONE_ELSE",
+            Lookup::PaymentId(&ids.payment_id),
+            Operation::Cancel
+        ),
+        CallOutcome::AccessDenied
+    );
+    assert_eq!(
+        store.view(&ids.payment_id).unwrap().payment.state,
+        FixtureState::Paid
+    );
+    // The denied call did not reach the business step, so the fault is
+    // still there for the owner.
+    assert_eq!(
+        cancel(&store, &ids),
+        CallOutcome::Unknown(UnknownCode::SystemError)
+    );
+}
+
+#[test]
+fn unknown_fault_changes_nothing_and_is_used_up() {
+    let store = store_at(T0);
+    let ids = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
+    store
+        .script_fault(
+            &ids.payment_id,
+            Fault {
+                kind: FaultKind::Unknown,
+                code: UnknownCode::RequestTrafficExceedLimit,
+                delay: Duration::ZERO,
+                count: 2,
+            },
+        )
+        .unwrap();
+    for _ in 0..2 {
+        assert_eq!(
+            cancel(&store, &ids),
+            CallOutcome::Unknown(UnknownCode::RequestTrafficExceedLimit)
+        );
+        assert_eq!(
+            store.view(&ids.payment_id).unwrap().payment.state,
+            FixtureState::Paid
+        );
+    }
+    assert!(is_cancelled(cancel_outcome(&store, &ids)));
+}
+
+#[test]
+fn delay_and_drop_faults_carry_out_the_call() {
+    let store = store_at(T0);
+    let ids = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
+    for kind in [FaultKind::Delay, FaultKind::Drop] {
+        store
+            .script_fault(
+                &ids.payment_id,
+                Fault {
+                    kind,
+                    code: UnknownCode::default(),
+                    delay: Duration::from_millis(250),
+                    count: 1,
+                },
+            )
+            .unwrap();
+    }
+    let CallOutcome::Done { delivery, .. } = cancel(&store, &ids) else {
+        panic!("delay carries out the call");
+    };
+    assert_eq!(delivery, Delivery::After(Duration::from_millis(250)));
+    assert_eq!(
+        store.view(&ids.payment_id).unwrap().payment.state,
+        FixtureState::Cancelled
+    );
+    let CallOutcome::Done { delivery, .. } = cancel(&store, &ids) else {
+        panic!("drop carries out the call");
+    };
+    assert_eq!(delivery, Delivery::Drop);
+    let CallOutcome::Done { delivery, .. } = cancel(&store, &ids) else {
+        panic!("no fault left");
+    };
+    assert_eq!(delivery, Delivery::Now);
+}
+
+#[test]
+fn unknown_codes_round_trip() {
+    for code in UnknownCode::ALL {
+        assert_eq!(UnknownCode::parse(code.as_str()), Some(code));
+    }
+    assert_eq!(UnknownCode::parse("PROCESS_FAIL"), None);
+}
+
+// ----- seeding
+
+#[test]
+fn seeding_gives_fresh_ids_within_limits() {
+    let store = store_at(T0);
+    let a = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let b = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    assert_ne!(a.payment_id, b.payment_id);
+    assert_ne!(a.payment_request_id, b.payment_request_id);
+    assert_eq!(a.payment_id, "2024030500000000000000001");
+    assert!(a.payment_id.len() <= MAX_ID_LEN && a.payment_request_id.len() <= MAX_ID_LEN);
+}
+
+#[test]
+fn bulk_seeds_are_consecutive_and_found_by_either_id() {
+    let store = store_at(T0);
+    let before = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let (first, last) = store
+        .seed_many(
+            Seed {
+                state: FixtureState::Captured,
+                method: Method::Card,
+                age: Duration::ZERO,
+                owner: OWNER.into(),
+            },
+            200,
+        )
+        .unwrap();
+    assert_eq!(first.payment_id, "2024030500000000000000002");
+    assert_eq!(
+        first.payment_request_id,
+        "PAY_REQ_20240305_00000000000000002"
+    );
+    assert_eq!(last.payment_id, "2024030500000000000000201");
+    assert_eq!(
+        last.payment_request_id,
+        "PAY_REQ_20240305_00000000000000201"
+    );
+    for serial in 2..=201u64 {
+        let payment_id = format!("20240305{serial:017}");
+        let view = store.view(&payment_id).expect("seeded");
+        assert_eq!(view.payment.state, FixtureState::Captured);
+        assert_eq!(
+            view.payment.payment_request_id,
+            format!("PAY_REQ_20240305_{serial:017}")
+        );
+        let by_request = store.call(
+            OWNER,
+            Lookup::PaymentRequestId(&view.payment.payment_request_id),
+            Operation::Inquiry,
+        );
+        assert!(matches!(by_request, CallOutcome::Done { .. }), "{serial}");
+    }
+    assert_eq!(
+        store.view(&before.payment_id).unwrap().payment.state,
+        FixtureState::Paid
+    );
+    let after = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    assert_eq!(after.payment_id, "2024030500000000000000202");
+}
+
+#[test]
+fn seed_counts_are_bounded() {
+    let store = store_at(T0);
+    let seed = || Seed {
+        state: FixtureState::Paid,
+        method: Method::Card,
+        age: Duration::ZERO,
+        owner: OWNER.into(),
+    };
+    assert_eq!(store.seed_many(seed(), 0), Err(StoreError::BadCount));
+    assert_eq!(
+        store.seed_many(seed(), MAX_SEED_COUNT + 1),
+        Err(StoreError::BadCount)
+    );
+}
+
+#[test]
+fn ids_that_merely_look_alike_find_nothing() {
+    let store = store_at(T0);
+    let ids = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    assert_eq!(ids.payment_id, "2024030500000000000000001");
+    for payment_id in [
+        "2024030600000000000000001",
+        "2024030500000000000000000",
+        "2024030500000000000000002",
+        "02024030500000000000000001",
+        "024030500000000000000001",
+        " 2024030500000000000000001",
+        "2024030500000000000000001 ",
+        "+024030500000000000000001",
+        "PAY_REQ_20240305_00000000000000001",
+        "",
+    ] {
+        assert_eq!(
+            store.call(OWNER, Lookup::PaymentId(payment_id), Operation::Cancel),
+            CallOutcome::NotFound,
+            "{payment_id:?}"
+        );
+        assert_eq!(store.view(payment_id), None, "{payment_id:?}");
+    }
+    for request_id in [
+        "PAY_REQ_20240306_00000000000000001",
+        "PAY_REQ_20240305_00000000000000002",
+        "PAY_REQ_20240305-00000000000000001",
+        "pay_req_20240305_00000000000000001",
+        "PAY_REQ_20240305_000000000000000001",
+        "PAY_REQ_2024030500000000000000001",
+        "2024030500000000000000001",
+    ] {
+        assert_eq!(
+            store.call(
+                OWNER,
+                Lookup::PaymentRequestId(request_id),
+                Operation::Cancel
+            ),
+            CallOutcome::NotFound,
+            "{request_id:?}"
+        );
+    }
+    assert_eq!(
+        store.view(&ids.payment_id).unwrap().payment.state,
+        FixtureState::Paid,
+        "nothing was cancelled"
+    );
+}
+
+#[test]
+fn seeded_states_carry_their_times() {
+    let store = store_at(T0);
+    let hour = Duration::from_secs(3600);
+    let cancelled = seed(&store, FixtureState::Cancelled, Method::Wallet, hour);
+    let view = store.view(&cancelled.payment_id).unwrap().payment;
+    assert_eq!(view.cancel_time, Some(T0 - time::Duration::hours(1)));
+    let captured = seed(&store, FixtureState::Captured, Method::Wallet, hour);
+    let view = store.view(&captured.payment_id).unwrap().payment;
+    assert_eq!(view.paid_at, Some(T0 - time::Duration::hours(1)));
+    assert_eq!(view.state, FixtureState::Captured);
+    let waiting = seed(&store, FixtureState::AwaitingBuyer, Method::Card, hour);
+    assert_eq!(
+        store.view(&waiting.payment_id).unwrap().payment.paid_at,
+        None
+    );
+}
+
+/// Threads race cancels against capture and refund events on the same
+/// payments, without HTTP in between, so even a narrow check-then-act gap
+/// in the store would show. From `paid`, whichever operation takes effect
+/// first decides for good: either every cancel is S and no event applies,
+/// or no cancel is S (see tests/server_concurrency.rs for the argument).
+#[test]
+fn racing_cancels_and_events_never_both_take_effect() {
+    const PAYMENTS: usize = 2_000;
+    const THREADS: usize = 8;
+    let store = Arc::new(store_at(T0));
+    let ids: Arc<Vec<Ids>> = Arc::new(
+        (0..PAYMENTS)
+            .map(|_| seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO))
+            .collect(),
+    );
+    let barrier = Arc::new(std::sync::Barrier::new(THREADS));
+    let handles: Vec<_> = (0..THREADS)
+        .map(|thread| {
+            let (store, ids, barrier) =
+                (Arc::clone(&store), Arc::clone(&ids), Arc::clone(&barrier));
+            std::thread::spawn(move || {
+                barrier.wait();
+                ids.iter()
+                    .map(|ids| {
+                        if thread % 2 == 0 {
+                            is_cancelled(cancel_outcome(&store, ids))
+                        } else {
+                            let event = [
+                                Event::Captured,
+                                Event::PartlyRefunded,
+                                Event::CaptureStarted,
+                            ][thread % 3];
+                            store
+                                .apply_event(&ids.payment_id, event)
+                                .expect("known")
+                                .applied
+                        }
+                    })
+                    .collect::<Vec<bool>>()
+            })
+        })
+        .collect();
+    let took_effect: Vec<Vec<bool>> = handles
+        .into_iter()
+        .map(|h| h.join().expect("no panic"))
+        .collect();
+    for (index, ids) in ids.iter().enumerate() {
+        let cancels: Vec<bool> = (0..THREADS)
+            .step_by(2)
+            .map(|t| took_effect[t][index])
+            .collect();
+        let events: Vec<bool> = (1..THREADS)
+            .step_by(2)
+            .map(|t| took_effect[t][index])
+            .collect();
+        let state = store.view(&ids.payment_id).expect("known").payment.state;
+        if cancels.iter().any(|&s| s) {
+            assert!(cancels.iter().all(|&s| s), "{index}: S and F cancels mixed");
+            assert!(
+                events.iter().all(|&a| !a),
+                "{index}: cancelled and moved on"
+            );
+            assert_eq!(state, FixtureState::Cancelled);
+        } else {
+            assert!(events.iter().any(|&a| a), "{index}: nothing took effect");
+            assert_ne!(state, FixtureState::Cancelled);
+        }
+    }
+}
+
+#[test]
+fn concurrent_cancels_share_one_cancel_time() {
+    let moving = Arc::new(Mutex::new(T0));
+    let clock_source = Arc::clone(&moving);
+    let store = Arc::new(Store::with_clock(
+        Windows::default(),
+        Clock::from_fn(move || {
+            let mut now = clock_source.lock().unwrap_or_else(|p| p.into_inner());
+            *now += time::Duration::milliseconds(1500);
+            *now
+        }),
+    ));
+    let ids = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let handles: Vec<_> = (0..16)
+        .map(|_| {
+            let store = Arc::clone(&store);
+            let ids = ids.clone();
+            std::thread::spawn(move || cancel_outcome(&store, &ids))
+        })
+        .collect();
+    let outcomes: Vec<CancelOutcome> = handles
+        .into_iter()
+        .map(|h| h.join().expect("no panic"))
+        .collect();
+    let firsts = outcomes
+        .iter()
+        .filter(|o| matches!(o, CancelOutcome::Cancelled { repeat: false, .. }))
+        .count();
+    assert_eq!(firsts, 1, "exactly one cancel is the first");
+    let times: Vec<_> = outcomes
+        .iter()
+        .map(|o| match o {
+            CancelOutcome::Cancelled { cancel_time, .. } => *cancel_time,
+            CancelOutcome::Refused(r) => panic!("refused: {r:?}"),
+        })
+        .collect();
+    assert!(times.windows(2).all(|w| w[0] == w[1]));
+}
