@@ -1,0 +1,487 @@
+//! The judge of the client half: what each cancel the client made is held
+//! against — the requests as sent (path, headers, the Signature header as a
+//! sender must emit it, the signature over the exact bytes, the body), their
+//! timing and count, and the conclusion the client reported.
+
+use super::*;
+
+/// What every cancel of one case is judged against.
+pub(super) struct Judge<'a> {
+    pub(super) client_id: &'a str,
+    pub(super) key_version: &'a str,
+    pub(super) payment_id: &'a str,
+    pub(super) payment_request_id: &'a str,
+    pub(super) cancel_time: &'a str,
+    pub(super) merchant_key: VerifyingKey,
+    /// `CC_MAX_ATTEMPTS` as this case gave it.
+    pub(super) max_attempts: u32,
+    pub(super) run: &'a ClientRun,
+}
+
+impl Judge<'_> {
+    /// No cancel request may arrive after the client reported the
+    /// conclusion of its cancel (and before it is asked to cancel again).
+    pub(super) fn nothing_after_conclusion(
+        &self,
+        concluded: Option<(usize, Instant)>,
+        received: &[Arrival],
+        judged: usize,
+    ) -> Result<(), Failure> {
+        let Some((step, _)) = concluded else {
+            return Ok(());
+        };
+        match received.get(judged) {
+            None => Ok(()),
+            Some(late) => Err(mismatch(
+                step,
+                "cancel",
+                vec![Diff::new(
+                    "cancel requests after the client reported its conclusion [retry.client-attempts-bounded]",
+                    "none: a cancel ends when its outcome is reported",
+                    format!("{} more", received.len() - judged),
+                )],
+                Some(late.request.clone()),
+            )),
+        }
+    }
+
+    pub(super) fn cancel(
+        &self,
+        step: usize,
+        by: GivenIds,
+        expect: &ClientExpect,
+        answer: &Value,
+        sent: &[Arrival],
+        answered: Instant,
+    ) -> Result<Completion, Failure> {
+        unsupported(step, "cancel", answer)?;
+        // What the client sent comes first: a wrong request explains a
+        // wrong conclusion better than the other way round.
+        let mut first_ids: Option<(Option<String>, Option<String>)> = None;
+        for (index, arrival) in sent.iter().enumerate() {
+            let request = &arrival.request;
+            let mut diffs = self.request_diffs(by, request);
+            let ids = ids_of(request);
+            match &first_ids {
+                None => first_ids = Some(ids),
+                Some(first) if *first != ids => diffs.push(Diff::new(
+                    "identifiers on retry [retry.client-u-same-id, retry.client-timeout-same-id]",
+                    format!("the same as the first attempt: {}", show_ids(first)),
+                    show_ids(&ids),
+                )),
+                Some(_) => {}
+            }
+            if !diffs.is_empty() {
+                return Err(mismatch(
+                    step,
+                    &format!("cancel (request {} of {})", index + 1, sent.len()),
+                    diffs,
+                    Some(request.clone()),
+                ));
+            }
+        }
+        let mut diffs = Vec::new();
+        let attempts = u32::try_from(sent.len()).unwrap_or(u32::MAX);
+        let max = self.max_attempts;
+        if attempts > max {
+            diffs.push(Diff::new(
+                "cancel requests sent [retry.client-attempts-bounded]",
+                format!("at most {max} (CC_MAX_ATTEMPTS)"),
+                attempts.to_string(),
+            ));
+        }
+        if expect.attempts == Some(0) && attempts > 0 {
+            diffs.push(Diff::new(
+                "cancel requests that reached a provider whose certificate the client cannot trust [tls.client-verifies-certificate]",
+                "0: the client refuses the TLS handshake and never sends the body",
+                attempts.to_string(),
+            ));
+        } else if let Some(want) = expect.attempts
+            && want != attempts
+        {
+            diffs.push(Diff::new(
+                format!("cancel requests sent [{}]", attempts_rule(want, attempts)),
+                want.to_string(),
+                attempts.to_string(),
+            ));
+        }
+        if expect.all_attempts && attempts < max {
+            diffs.push(Diff::new(
+                "cancel requests sent [retry.client-attempts-bounded, retry.client-u-same-id, retry.client-timeout-same-id]",
+                format!("{max} (CC_MAX_ATTEMPTS): no answer settled the cancel, so every attempt is used"),
+                attempts.to_string(),
+            ));
+        }
+        if let Some(least) = expect.min_attempts
+            && attempts < least
+        {
+            diffs.push(Diff::new(
+                "cancel requests sent [retry.client-u-same-id, retry.client-timeout-same-id]",
+                format!("at least {least}: U answers and timeouts are retried"),
+                attempts.to_string(),
+            ));
+        }
+        diffs.extend(self.timing_diffs(sent, answered));
+        let outcome = answer
+            .get("outcome")
+            .and_then(Value::as_str)
+            .unwrap_or("(absent)");
+        if !expect.outcome.allows(outcome) {
+            diffs.push(Diff::new(
+                "the client's conclusion [result.status-meaning, sign.client-verifies-response]",
+                expect.outcome.show(),
+                outcome,
+            ));
+        }
+        if let Some(code) = &expect.result_code {
+            let actual = answer
+                .get("resultCode")
+                .and_then(Value::as_str)
+                .unwrap_or("(absent)");
+            if actual != code {
+                diffs.push(Diff::new(
+                    "the reported resultCode [result.client-reports-answer]",
+                    code.clone(),
+                    actual,
+                ));
+            }
+        }
+        if expect.outcome.is(Outcome::Cancelled) && outcome == "cancelled" {
+            let actual = answer.get("cancelTime").and_then(Value::as_str);
+            if !same_instant(actual, self.cancel_time) {
+                diffs.push(Diff::new(
+                    "the reported cancelTime [result.client-reports-answer]",
+                    format!("the S answer's cancelTime, {}", self.cancel_time),
+                    actual.unwrap_or("(absent)"),
+                ));
+            }
+        }
+        if diffs.is_empty() {
+            Ok(Completion::Completed)
+        } else {
+            Err(mismatch(
+                step,
+                "cancel",
+                diffs,
+                sent.last().map(|arrival| arrival.request.clone()),
+            ))
+        }
+    }
+
+    /// A client that waited for a held answer longer than its timeout
+    /// (plus a pause of at most the timeout) did not keep its timeout.
+    pub(super) fn timing_diffs(&self, sent: &[Arrival], answered: Instant) -> Vec<Diff> {
+        let patience = self.run.patience();
+        let timeout = self.run.client_timeout.as_millis();
+        let mut diffs = Vec::new();
+        for (index, arrival) in sent.iter().enumerate() {
+            // An answer that came at once: the next request may follow only
+            // after a pause of at most the timeout (the answer itself took
+            // no time worth counting); a held one also allows the wait.
+            let (next, what) = match sent.get(index + 1) {
+                Some(next) => (next.at, "its next request"),
+                None if arrival.held => (answered, "its conclusion"),
+                None => continue,
+            };
+            let waited = next.saturating_duration_since(arrival.at);
+            if waited > patience {
+                diffs.push(Diff::new(
+                    format!(
+                        "time from request {} ({}) to {what} [retry.client-timeout-bounded]",
+                        index + 1,
+                        if arrival.held {
+                            "its answer held"
+                        } else {
+                            "answered at once"
+                        }
+                    ),
+                    format!(
+                        "at most {} ms: CC_TIMEOUT_MS is {timeout} ms, a pause at most as long, and {} ms of slack",
+                        patience.as_millis(),
+                        TIMING_SLACK.as_millis()
+                    ),
+                    format!("{} ms", waited.as_millis()),
+                ));
+                break;
+            }
+        }
+        diffs
+    }
+
+    /// Everything wrong with one request the client sent, each naming the
+    /// rule it breaks.
+    pub(super) fn request_diffs(&self, by: GivenIds, request: &SentRequest) -> Vec<Diff> {
+        let mut diffs = Vec::new();
+        let header = |name: &str| {
+            let mut found = request.headers.iter().filter(|(key, _)| key == name);
+            match (found.next(), found.next()) {
+                (Some((_, value)), None) => Ok(Some(value.as_str())),
+                (None, _) => Ok(None),
+                (Some(_), Some(_)) => Err(()),
+            }
+        };
+        for name in ["content-type", "client-id", "request-time", "signature"] {
+            if header(name).is_err() {
+                diffs.push(Diff::new(
+                    format!("header {name} [sign.request-headers]"),
+                    "sent once",
+                    "sent more than once",
+                ));
+            }
+        }
+        let header = |name: &str| header(name).ok().flatten();
+        if request.method != "POST" {
+            diffs.push(Diff::new(
+                "method [path.production]",
+                "POST",
+                request.method.clone(),
+            ));
+        }
+        let path = path_for_client(self.client_id, CANCEL_PATH);
+        if request.path != path {
+            let rule = if path == CANCEL_PATH {
+                "path.production"
+            } else {
+                "path.sandbox-client"
+            };
+            diffs.push(Diff::new(
+                format!("path [{rule}]"),
+                format!("{path} (the path for client id {})", self.client_id),
+                request.path.clone(),
+            ));
+        }
+        if header("client-id") != Some(self.client_id) {
+            diffs.push(Diff::new(
+                "header Client-Id [sign.request-headers]",
+                format!("{} (CC_CLIENT_ID)", self.client_id),
+                header("client-id").unwrap_or("(absent)"),
+            ));
+        }
+        let time = header("request-time").unwrap_or("");
+        if time.trim().is_empty() {
+            diffs.push(Diff::new(
+                "header Request-Time [sign.request-headers]",
+                "present, the time the request was signed",
+                "(absent or empty)",
+            ));
+        }
+        let content_type = header("content-type");
+        if let Err(why) = content_type.map_or(Err("absent".to_string()), json_utf8) {
+            diffs.push(Diff::new(
+                "header Content-Type [sign.request-headers]",
+                "application/json; charset=UTF-8 (media type application/json; a charset, if given, UTF-8)",
+                format!("{} ({why})", content_type.unwrap_or("(absent)")),
+            ));
+        }
+        match header("signature") {
+            None => diffs.push(Diff::new(
+                "header Signature [sign.request-signature]",
+                "present",
+                "(absent)",
+            )),
+            Some(value) => match SignatureHeader::parse_emitted(value) {
+                Err(err) => diffs.push(Diff::new(
+                    "header Signature [sign.header-format]",
+                    "algorithm=RSA256,keyVersion=<CC_KEY_VERSION>,signature=<base64, URL-encoded>",
+                    err.to_string(),
+                )),
+                Ok(parsed) => {
+                    if parsed.key_version.as_deref() != Some(self.key_version) {
+                        diffs.push(Diff::new(
+                            "header Signature, keyVersion [sign.header-format]",
+                            format!("{} (CC_KEY_VERSION)", self.key_version),
+                            parsed.key_version.clone().unwrap_or_default(),
+                        ));
+                    }
+                    if let Err(err) = verify_parsed(
+                        &self.merchant_key,
+                        &parsed,
+                        "POST",
+                        &request.path,
+                        header("client-id").unwrap_or(""),
+                        time,
+                        &request.body,
+                    ) {
+                        diffs.push(Diff::new(
+                            "header Signature [sign.client-signs-sent-bytes, sign.request-signature]",
+                            "verifies with the merchant key over `POST <path>\\n<client-id>.<request-time>.<the exact body bytes sent>`",
+                            format!("does not verify: {err}"),
+                        ));
+                    }
+                }
+            },
+        }
+        match serde_json::from_slice::<Value>(&request.body) {
+            Err(err) => diffs.push(Diff::new(
+                "body [fields.client-sends-valid-shape]",
+                "a JSON cancel request",
+                format!("not JSON: {err}"),
+            )),
+            Ok(json) => {
+                let amount = json.as_object().is_some_and(|object| {
+                    object
+                        .keys()
+                        .any(|key| key.to_ascii_lowercase().contains("amount"))
+                });
+                for violation in validate(Message::CancelRequest, &json) {
+                    let rule = if amount && violation.schema_path.contains("additionalProperties") {
+                        "full.no-partial"
+                    } else {
+                        "fields.client-sends-valid-shape"
+                    };
+                    diffs.push(Diff::new(
+                        format!(
+                            "body {} (schema {}) [{rule}]",
+                            show_path(&violation.instance_path),
+                            violation.schema_path
+                        ),
+                        "valid per the cancel request schema",
+                        violation.message,
+                    ));
+                }
+                let named = |key: &str, want: &str| {
+                    json.get(key)
+                        .and_then(Value::as_str)
+                        .is_none_or(|id| id == want)
+                };
+                let wanted = match by {
+                    GivenIds::PaymentId => json.get("paymentId").is_some(),
+                    GivenIds::PaymentRequestId => json.get("paymentRequestId").is_some(),
+                    GivenIds::Both => {
+                        json.get("paymentId").is_some() || json.get("paymentRequestId").is_some()
+                    }
+                };
+                if !wanted
+                    || !named("paymentId", self.payment_id)
+                    || !named("paymentRequestId", self.payment_request_id)
+                {
+                    diffs.push(Diff::new(
+                        "identifiers [ident.either-id-suffices]",
+                        format!(
+                            "the payment the client was asked to cancel: {}",
+                            show_ids(&(
+                                Some(self.payment_id.to_string()),
+                                Some(self.payment_request_id.to_string())
+                            ))
+                        ),
+                        show_ids(&ids_of(request)),
+                    ));
+                }
+            }
+        }
+        diffs
+    }
+}
+
+/// Which rule a wrong exact number of attempts breaks.
+pub(super) fn attempts_rule(want: u32, actual: u32) -> &'static str {
+    if actual > want && want == 1 {
+        "retry.client-no-retry-on-f, sign.client-untrusted-ends-cancel"
+    } else if actual > want {
+        "retry.client-attempts-bounded"
+    } else {
+        "retry.client-u-same-id, retry.client-timeout-same-id"
+    }
+}
+
+/// `application/json`, with a charset parameter only if it is UTF-8.
+pub(super) fn json_utf8(value: &str) -> Result<(), String> {
+    let mut parts = value.split(';');
+    let media = parts.next().unwrap_or("").trim();
+    if !media.eq_ignore_ascii_case("application/json") {
+        return Err(format!("media type `{media}`"));
+    }
+    for parameter in parts {
+        let Some((name, raw)) = parameter.split_once('=') else {
+            return Err(format!(
+                "parameter `{}` is not name=value",
+                parameter.trim()
+            ));
+        };
+        if name.trim().eq_ignore_ascii_case("charset") {
+            let charset = raw.trim().trim_matches('"');
+            if !charset.eq_ignore_ascii_case("utf-8") {
+                return Err(format!("charset `{charset}`"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Whether `reported` is the same instant as `want` (both RFC 3339): a
+/// client may keep the text or re-format the time.
+pub(super) fn same_instant(reported: Option<&str>, want: &str) -> bool {
+    use time::format_description::well_known::Rfc3339;
+    let parse = |text: &str| time::OffsetDateTime::parse(text, &Rfc3339).ok();
+    match (reported.and_then(parse), parse(want)) {
+        (Some(reported), Some(want)) => reported == want,
+        _ => false,
+    }
+}
+
+pub(super) fn show_path(pointer: &str) -> &str {
+    if pointer.is_empty() { "/" } else { pointer }
+}
+
+pub(super) fn ids_of(request: &SentRequest) -> (Option<String>, Option<String>) {
+    let json: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
+    let id = |key: &str| json.get(key).and_then(Value::as_str).map(str::to_string);
+    (id("paymentId"), id("paymentRequestId"))
+}
+
+pub(super) fn show_ids(ids: &(Option<String>, Option<String>)) -> String {
+    format!(
+        "paymentId {}, paymentRequestId {}",
+        ids.0.as_deref().unwrap_or("(absent)"),
+        ids.1.as_deref().unwrap_or("(absent)")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn content_type_is_json_with_a_utf8_charset_if_any() {
+        for good in [
+            "application/json; charset=UTF-8",
+            "application/json",
+            "Application/JSON;charset=utf-8",
+            "application/json; charset=\"UTF-8\"",
+        ] {
+            assert_eq!(json_utf8(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "text/plain; charset=UTF-8",
+            "application/json; charset=ISO-8859-1",
+            "application/x-www-form-urlencoded",
+            "application/json; charset",
+        ] {
+            assert!(json_utf8(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_cancel_time_may_be_reformatted_but_not_moved() {
+        let want = "2026-11-26T18:00:07+08:00";
+        assert!(same_instant(Some(want), want));
+        assert!(same_instant(Some("2026-11-26T10:00:07Z"), want));
+        assert!(!same_instant(Some("2026-11-26T18:00:07Z"), want));
+        assert!(!same_instant(Some("2026-11-26 18:00:07"), want));
+        assert!(!same_instant(None, want));
+    }
+
+    #[test]
+    fn the_hold_outlasts_the_patience_of_a_client_keeping_its_timeout() {
+        let run = ClientRun {
+            adapter: String::new(),
+            tls: false,
+            client_timeout: Duration::from_millis(200),
+            max_attempts: 3,
+            adapter_deadline: None,
+            scratch_dir: std::env::temp_dir(),
+        };
+        assert_eq!(run.patience(), Duration::from_millis(800));
+        assert!(run.hold() > run.patience());
+    }
+}
