@@ -7,7 +7,6 @@
 
 pub mod cli;
 pub mod client;
-pub mod config;
 /// The bodies of the `fuzz/` targets, shared with `tests/properties.rs`;
 /// not part of the API.
 #[doc(hidden)]

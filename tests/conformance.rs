@@ -9,10 +9,10 @@ use clap::Parser;
 #[derive(Parser)]
 struct Args {
     #[command(flatten)]
-    run: cancel_conformance::suite::RunArgs,
+    run: cancel_conformance::cli::RunArgs,
 }
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    cancel_conformance::suite::run(args.run)
+    cancel_conformance::cli::run(args.run)
 }

@@ -15,6 +15,7 @@ pub mod load;
 pub mod report;
 pub mod sandbox;
 pub mod scripted;
+pub mod settings;
 pub mod target;
 
 use std::path::{Path, PathBuf};
@@ -24,7 +25,6 @@ use std::time::{Duration, Instant};
 
 use libtest_mimic::{Completion, Conclusion, Failed, Trial};
 
-use crate::config::{self, Config, RunSettings};
 use crate::server::{self, ServerConfig};
 use crate::signing::{SigningKey, VerifyingKey, test_keys};
 use crate::spec::catalog::Catalog;
@@ -34,81 +34,8 @@ use failure::{CaseContext, Failure, render};
 use load::{Loaded, LoadedCase, load_cases};
 use report::gate::{Baseline, GateArgs};
 use report::{CaseRecord, Half, Outcome, Planned, Recorder, Report, ReportArgs, RunInfo};
+use settings::{ClientSettings, KeySource, RunSettings};
 use target::Target;
-
-/// Arguments of `cancel-conformance run`. Settings left out here come from
-/// the environment, then the configuration file, then the defaults
-/// ([`crate::config`]).
-#[derive(Debug, clap::Args)]
-pub struct RunArgs {
-    /// Configuration file [env: CANCEL_CONFORMANCE_CONFIG] [default:
-    /// ./cancel-conformance.yaml if present].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Base URL of the implementation to judge (scheme, host, port). Without
-    /// it, the embedded reference server is started on 127.0.0.1:0 [env:
-    /// CANCEL_CONFORMANCE_ENDPOINT] [config: endpoint].
-    #[arg(long, value_name = "URL")]
-    pub endpoint: Option<String>,
-    /// The client id to call as [env: CANCEL_CONFORMANCE_CLIENT_ID] [config:
-    /// client_id] [default: the test client].
-    #[arg(long, value_name = "ID")]
-    pub client_id: Option<String>,
-    /// Another client id of the same merchant (same key), for the
-    /// ACCESS_DENIED cases; `none` if there is none [env:
-    /// CANCEL_CONFORMANCE_OTHER_CLIENT_ID] [config: other_client_id]
-    /// [default: the second test client].
-    #[arg(long, value_name = "ID")]
-    pub other_client_id: Option<String>,
-    /// File holding the merchant private key (base64 PKCS#8, or PEM); or the
-    /// key itself in CANCEL_CONFORMANCE_MERCHANT_PRIVATE_KEY [config:
-    /// merchant_private_key_file] [default: the TEST-ONLY key of
-    /// testdata/keys].
-    #[arg(long, value_name = "FILE")]
-    pub merchant_private_key_file: Option<PathBuf>,
-    /// File holding the provider public key (base64 SPKI, or PEM); or the
-    /// key itself in CANCEL_CONFORMANCE_PROVIDER_PUBLIC_KEY [config:
-    /// provider_public_key_file] [default: the TEST-ONLY provider key].
-    #[arg(long, value_name = "FILE")]
-    pub provider_public_key_file: Option<PathBuf>,
-    /// The merchant key's version, as sent in the Signature header [env:
-    /// CANCEL_CONFORMANCE_KEY_VERSION] [config: key_version] [default: 1].
-    #[arg(long, value_name = "N")]
-    pub key_version: Option<String>,
-    /// Fixtures file (fixture name → prepared payment ids) for a target
-    /// without the control plane, such as a vendor sandbox [config:
-    /// fixtures].
-    #[arg(long, value_name = "FILE")]
-    pub fixtures: Option<PathBuf>,
-    /// Expectations file: the target's known deviations [config:
-    /// expectations].
-    #[arg(long, value_name = "FILE")]
-    pub expectations: Option<PathBuf>,
-    /// The cases directory, holding server/ [config: cases] [default:
-    /// ./cases, else the one this binary was built from].
-    #[arg(long, value_name = "DIR")]
-    pub cases: Option<PathBuf>,
-    /// PEM certificate to trust for an https endpoint with a self-signed
-    /// certificate (as `serve --tls` makes) [config: ca_cert].
-    #[arg(long, value_name = "FILE")]
-    pub ca_cert: Option<PathBuf>,
-    /// How long one exchange may take, in milliseconds [config: timeout_ms]
-    /// [default: 10000].
-    #[arg(long, value_name = "MS")]
-    pub timeout_ms: Option<u64>,
-    /// File holding the target's control-plane token, sent as
-    /// `Authorization: Bearer <token>` on every control call and never
-    /// printed; or the token itself in CANCEL_CONFORMANCE_CONTROL_TOKEN
-    /// [config: control_token_file].
-    #[arg(long, value_name = "FILE")]
-    pub control_token_file: Option<PathBuf>,
-    #[command(flatten)]
-    pub reports: ReportArgs,
-    #[command(flatten)]
-    pub gate: GateArgs,
-    #[command(flatten)]
-    pub libtest: libtest_mimic::Arguments,
-}
 
 /// The cases directory: as given, else `cases/` here if it holds `half`,
 /// else the one this binary was built from. An installed binary whose
@@ -128,7 +55,7 @@ pub fn cases_dir(given: Option<&Path>, half: &str) -> Result<PathBuf, String> {
     Err(format!(
         "cannot find the cases: neither ./cases/{half} nor {}/{half} (the source tree this binary was built from) exists; give --cases DIR (or `cases:` in {}) pointing at the cases/ directory of a cancel-conformance checkout",
         built_from.display(),
-        config::FILE_NAME,
+        settings::CONFIG_FILE_NAME,
     ))
 }
 
@@ -136,20 +63,6 @@ pub fn cases_dir(given: Option<&Path>, half: &str) -> Result<PathBuf, String> {
 fn setup_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(2)
-}
-
-/// The configuration file `--config` or CANCEL_CONFORMANCE_CONFIG names,
-/// read. (The command line also looks for one in the current directory;
-/// the library does not, so that tests never pick up a stray file.)
-fn read_config(flag: Option<&Path>) -> Result<Option<Config>, String> {
-    match config::locate(flag, &config::process_env, None) {
-        Some(file) => {
-            let config = config::load(&file).map_err(|err| err.to_string())?;
-            eprintln!("note: settings from {}", file.display());
-            Ok(Some(config))
-        }
-        None => Ok(None),
-    }
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, String> {
@@ -206,14 +119,10 @@ fn http_client(settings: &RunSettings) -> Result<reqwest::Client, String> {
     }
 }
 
-/// `cancel-conformance run`.
-pub fn run(args: RunArgs) -> ExitCode {
-    let config = match read_config(args.config.as_deref()) {
-        Ok(config) => config,
-        Err(err) => return setup_error(err),
-    };
-    let settings = config::run_settings(&args, &config::process_env, config.as_ref());
-    let baseline = match load_baseline(&args.gate, Half::Server) {
+/// Judges a server (`cancel-conformance run`): every server case as one
+/// trial of the harness, then the reports and the exit code.
+pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Arguments) -> ExitCode {
+    let baseline = match load_baseline(gate, Half::Server) {
         Ok(baseline) => baseline,
         Err(err) => return setup_error(err),
     };
@@ -243,7 +152,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     // Listing needs no target; the server handle keeps the embedded
     // server alive until the run ends.
-    let (shared, _server) = if args.libtest.list {
+    let (shared, _server) = if libtest.list {
         (None, None)
     } else {
         match http_client(&settings)
@@ -285,22 +194,20 @@ pub fn run(args: RunArgs) -> ExitCode {
                     )),
                     None => Ok(Completion::Completed),
                 },
-                (&catalog, &expectations, &recorder, &args.libtest),
+                (&catalog, &expectations, &recorder, libtest),
             )
         })
         .unzip();
     let started = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
     // One thread gains nothing from the reordering: keep the file order.
-    let trials = if args.libtest.list || args.libtest.test_threads == Some(1) {
+    let trials = if libtest.list || libtest.test_threads == Some(1) {
         trials
     } else {
         waiting_cases_first(trials, &waits)
     };
-    let conclusion = libtest_mimic::run(
-        &with_default_threads(&args.libtest, SERVER_CASES_AT_ONCE),
-        trials,
-    );
+    let conclusion =
+        libtest_mimic::run(&with_default_threads(libtest, SERVER_CASES_AT_ONCE), trials);
     let info = RunInfo {
         half: Half::Server,
         target,
@@ -309,7 +216,7 @@ pub fn run(args: RunArgs) -> ExitCode {
     };
     finish(
         &conclusion,
-        &args.libtest,
+        libtest,
         &settings.reports,
         info,
         &recorder,
@@ -370,62 +277,15 @@ fn finish(
     }
 }
 
-/// Arguments of `cancel-conformance client`. Settings left out here come
-/// from the `client:` section of the configuration file, then the defaults.
-#[derive(Debug, clap::Args)]
-pub struct ClientArgs {
-    /// Configuration file [env: CANCEL_CONFORMANCE_CONFIG] [default:
-    /// ./cancel-conformance.yaml if present].
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// The adapter command, run through `sh -c` once per case; it speaks
-    /// the JSON-lines protocol of INTERPRETING.md §8 [config: client.adapter].
-    #[arg(long, value_name = "CMD ARGS")]
-    pub adapter: Option<String>,
-    /// Serve the scripted provider over HTTPS with a self-signed
-    /// certificate (passed to the adapter as CC_CA_CERT), for clients that
-    /// only speak TLS [config: client.tls].
-    #[arg(long)]
-    pub tls: bool,
-    /// How long the client waits for an answer (CC_TIMEOUT_MS) [config:
-    /// client.client_timeout_ms] [default: 200].
-    #[arg(long, value_name = "MS")]
-    pub client_timeout_ms: Option<u64>,
-    /// The most cancel requests a client may send for one cancel
-    /// (CC_MAX_ATTEMPTS) [config: client.max_attempts] [default: 3].
-    #[arg(long, value_name = "N")]
-    pub max_attempts: Option<u32>,
-    /// How long the adapter may take over one operation before it counts
-    /// as hung (a TRANSPORT FAILURE) [config: client.adapter_deadline_ms]
-    /// [default: client timeout × (4 × attempts + 4) + 10 s, room for every
-    /// retry and a slow interpreter start].
-    #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
-    pub adapter_deadline_ms: Option<u64>,
-    /// Expectations file: the client's known deviations [config:
-    /// client.expectations].
-    #[arg(long, value_name = "FILE")]
-    pub expectations: Option<PathBuf>,
-    /// The cases directory, holding client/ [config: cases] [default:
-    /// ./cases, else the one this binary was built from].
-    #[arg(long, value_name = "DIR")]
-    pub cases: Option<PathBuf>,
-    #[command(flatten)]
-    pub reports: ReportArgs,
-    #[command(flatten)]
-    pub gate: GateArgs,
-    #[command(flatten)]
-    pub libtest: libtest_mimic::Arguments,
-}
-
-/// `cancel-conformance client`.
-pub fn run_client(args: ClientArgs) -> ExitCode {
-    let settings = match read_config(args.config.as_deref())
-        .and_then(|config| config::client_settings(&args, config.as_ref()))
-    {
-        Ok(settings) => settings,
-        Err(err) => return setup_error(err),
-    };
-    let baseline = match load_baseline(&args.gate, Half::Client) {
+/// Judges a client through its adapter (`cancel-conformance client`):
+/// every client case as one trial of the harness, then the reports and the
+/// exit code.
+pub fn run_client(
+    settings: ClientSettings,
+    gate: &GateArgs,
+    libtest: &libtest_mimic::Arguments,
+) -> ExitCode {
+    let baseline = match load_baseline(gate, Half::Client) {
         Ok(baseline) => baseline,
         Err(err) => return setup_error(err),
     };
@@ -473,21 +333,19 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
                 loaded,
                 |case| (&case.description, &case.rules),
                 move |case, _| handle.block_on(client_exec::run_client_case(case, &run)),
-                (&catalog, &expectations, &recorder, &args.libtest),
+                (&catalog, &expectations, &recorder, libtest),
             )
         })
         .unzip();
     let started = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
-    let trials = if args.libtest.list || args.libtest.test_threads == Some(1) {
+    let trials = if libtest.list || libtest.test_threads == Some(1) {
         trials
     } else {
         waiting_cases_first(trials, &waits)
     };
-    let conclusion = libtest_mimic::run(
-        &with_default_threads(&args.libtest, CLIENT_CASES_AT_ONCE),
-        trials,
-    );
+    let conclusion =
+        libtest_mimic::run(&with_default_threads(libtest, CLIENT_CASES_AT_ONCE), trials);
     let _ = std::fs::remove_dir_all(&scratch);
     let info = RunInfo {
         half: Half::Client,
@@ -501,7 +359,7 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
     };
     finish(
         &conclusion,
-        &args.libtest,
+        libtest,
         &settings.reports,
         info,
         &recorder,
@@ -739,7 +597,7 @@ fn warn_if_readable_by_others(file: &Path) {
 async fn prepare_target(
     settings: &RunSettings,
 ) -> Result<(Target, Option<server::RunningServer>), String> {
-    if let config::KeySource::File(file) = &settings.merchant_key {
+    if let KeySource::File(file) = &settings.merchant_key {
         warn_if_readable_by_others(file);
     }
     let merchant_text = settings.merchant_key.text(test_keys::MERCHANT_PRIVATE)?;

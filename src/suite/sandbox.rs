@@ -14,13 +14,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::path::PathBuf;
-use std::process::ExitCode;
 
 use super::case::{By, Case, Fixture, FixtureState, Owner, Step, Transport, Which};
-use super::load::{LoadedCase, load_cases};
+use super::load::LoadedCase;
 use crate::spec::api::ResultStatus;
-use crate::spec::catalog::Catalog;
 
 /// One fixture name, and what the cases do with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -176,60 +173,13 @@ pub fn template(plan: &BTreeMap<String, FixtureUse>, selected: usize) -> String 
     out
 }
 
-/// Arguments of `cancel-conformance fixtures`.
-#[derive(Debug, clap::Args)]
-pub struct FixturesArgs {
-    /// Print a fixtures file skeleton for the selected server cases.
-    #[arg(long)]
-    pub template: bool,
-    /// The cases directory, holding server/ [default: ./cases, else the
-    /// one this binary was built from].
-    #[arg(long, value_name = "DIR")]
-    pub cases: Option<PathBuf>,
-    /// Only the cases whose name contains FILTER.
-    #[arg(value_name = "FILTER")]
-    pub filter: Option<String>,
-}
-
-/// `cancel-conformance fixtures --template`.
-pub fn fixtures_command(args: FixturesArgs) -> ExitCode {
-    if !args.template {
-        eprintln!("error: give --template to print a fixtures file skeleton");
-        return ExitCode::from(2);
-    }
-    let cases = match Catalog::embedded()
-        .map_err(|err| err.to_string())
-        .and_then(|catalog| {
-            let dir = super::cases_dir(args.cases.as_deref(), "server")?;
-            load_cases(&dir, "server", &catalog)
-        }) {
-        Ok(cases) => cases,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(2);
-        }
-    };
-    let selected: Vec<LoadedCase> = cases
-        .into_iter()
-        .filter(|case| {
-            args.filter
-                .as_deref()
-                .is_none_or(|filter| case.name.contains(filter))
-        })
-        .collect();
-    let plan = plan(&selected);
-    print!("{}", template(&plan, selected.len()));
-    for warning in warnings(&plan) {
-        eprintln!("warning: {warning}");
-    }
-    ExitCode::SUCCESS
-}
-
 #[cfg(test)]
 mod tests {
     use std::path::Path;
 
     use super::*;
+    use crate::spec::catalog::Catalog;
+    use crate::suite::load::load_cases;
 
     fn server_cases() -> Vec<LoadedCase> {
         let catalog = Catalog::embedded().expect("catalog");

@@ -1,4 +1,4 @@
-//! Tests of `crate::config`, beside it in a file of their own.
+//! Tests of `crate::cli::config`, beside it in a file of their own.
 
 use std::collections::HashMap;
 

@@ -12,13 +12,14 @@ use std::path::{Path, PathBuf};
 use serde::de;
 use serde::{Deserialize, Deserializer};
 
+use super::args::{ClientArgs, RunArgs};
 use crate::server;
 use crate::spec::yaml::{self, YamlError};
 use crate::suite::report::ReportArgs;
-use crate::suite::{ClientArgs, RunArgs};
+use crate::suite::settings::{CONFIG_FILE_NAME, ClientSettings, KeySource, RunSettings};
 
 /// The file looked for in the current directory when no `--config` is given.
-pub const FILE_NAME: &str = "cancel-conformance.yaml";
+pub const FILE_NAME: &str = CONFIG_FILE_NAME;
 
 /// The environment variables the settings read.
 pub mod env {
@@ -219,49 +220,21 @@ pub fn load(file: &Path) -> Result<Config, YamlError> {
 /// Where a key comes from, first match wins: a key-file flag, the key in
 /// its environment variable, a key file named in the configuration file,
 /// the TEST-ONLY key.
-#[derive(Clone, PartialEq, Eq)]
-pub enum KeySource {
-    File(PathBuf),
-    Env { var: &'static str, text: String },
-    TestOnly,
-}
-
-impl fmt::Debug for KeySource {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            KeySource::File(path) => f.debug_tuple("File").field(path).finish(),
-            KeySource::Env { var, text } => f
-                .debug_struct("Env")
-                .field("var", var)
-                .field("text", &crate::signing::mask(text))
-                .finish(),
-            KeySource::TestOnly => f.write_str("TestOnly"),
-        }
+fn key_source(
+    flag: Option<&Path>,
+    var: &'static str,
+    env: Env<'_>,
+    file: Option<&Path>,
+) -> KeySource {
+    if let Some(path) = flag {
+        return KeySource::File(path.to_path_buf());
     }
-}
-
-impl KeySource {
-    fn choose(flag: Option<&Path>, var: &'static str, env: Env<'_>, file: Option<&Path>) -> Self {
-        if let Some(path) = flag {
-            return KeySource::File(path.to_path_buf());
-        }
-        if let Some(text) = env(var) {
-            return KeySource::Env { var, text };
-        }
-        match file {
-            Some(path) => KeySource::File(path.to_path_buf()),
-            None => KeySource::TestOnly,
-        }
+    if let Some(text) = env(var) {
+        return KeySource::Env { var, text };
     }
-
-    /// The key's text, never printed; `test_only` is the TEST-ONLY default.
-    pub fn text(&self, test_only: &str) -> Result<String, String> {
-        match self {
-            KeySource::File(path) => std::fs::read_to_string(path)
-                .map_err(|err| format!("cannot read the key file {}: {err}", path.display())),
-            KeySource::Env { text, .. } => Ok(text.clone()),
-            KeySource::TestOnly => Ok(test_only.to_string()),
-        }
+    match file {
+        Some(path) => KeySource::File(path.to_path_buf()),
+        None => KeySource::TestOnly,
     }
 }
 
@@ -274,7 +247,7 @@ pub fn control_token(
     env: Env<'_>,
     file: Option<&Path>,
 ) -> Result<Option<server::ControlToken>, String> {
-    let source = KeySource::choose(flag, env::CONTROL_TOKEN, env, file);
+    let source = key_source(flag, env::CONTROL_TOKEN, env, file);
     let from = match &source {
         KeySource::TestOnly => return Ok(None),
         KeySource::File(path) => path.display().to_string(),
@@ -286,42 +259,6 @@ pub fn control_token(
     server::ControlToken::new(&text)
         .map(Some)
         .map_err(|reason| format!("{reason} (from {from})"))
-}
-
-/// Every setting of `run`, chosen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RunSettings {
-    pub endpoint: Option<String>,
-    pub client_id: String,
-    /// `none` when there is no other client id.
-    pub other_client_id: String,
-    pub merchant_key: KeySource,
-    pub provider_key: KeySource,
-    pub key_version: String,
-    pub fixtures: Option<PathBuf>,
-    pub expectations: Option<PathBuf>,
-    pub cases: Option<PathBuf>,
-    pub ca_cert: Option<PathBuf>,
-    /// The target's control-plane token, if it has one; an unreadable or
-    /// empty token file is an error when the run starts, not before (listing
-    /// cases needs no target).
-    pub control_token: Result<Option<server::ControlToken>, String>,
-    pub timeout_ms: u64,
-    pub reports: ReportArgs,
-}
-
-/// Every setting of `client`, chosen.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ClientSettings {
-    pub adapter: String,
-    pub tls: bool,
-    pub client_timeout_ms: u64,
-    pub max_attempts: u32,
-    /// `None`: derived from the client's timeout and attempts.
-    pub adapter_deadline_ms: Option<u64>,
-    pub expectations: Option<PathBuf>,
-    pub cases: Option<PathBuf>,
-    pub reports: ReportArgs,
 }
 
 fn reports(flags: &ReportArgs, file: Option<&ReportsSection>) -> ReportArgs {
@@ -350,13 +287,13 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
             &file.other_client_id,
         )
         .unwrap_or_else(|| server::OTHER_CLIENT_ID.to_string()),
-        merchant_key: KeySource::choose(
+        merchant_key: key_source(
             args.merchant_private_key_file.as_deref(),
             env::MERCHANT_PRIVATE_KEY,
             env,
             file.merchant_private_key_file.as_deref(),
         ),
-        provider_key: KeySource::choose(
+        provider_key: key_source(
             args.provider_public_key_file.as_deref(),
             env::PROVIDER_PUBLIC_KEY,
             env,

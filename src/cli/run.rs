@@ -1,0 +1,90 @@
+//! `cancel-conformance run`, `client` and `fixtures`: the configuration
+//! read, every setting chosen ([`super::config`]), and the suite handed the
+//! result as plain settings. A problem before any case runs is printed
+//! here, once, with exit status 2.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use super::args::{ClientArgs, FixturesArgs, RunArgs};
+use super::config::{self, Config};
+use crate::spec::catalog::Catalog;
+use crate::suite::load::{LoadedCase, load_cases};
+use crate::suite::{self, sandbox};
+
+/// `cancel-conformance run`, with the configuration file `--config` or
+/// CANCEL_CONFORMANCE_CONFIG names (the command itself also looks in the
+/// current directory, [`super::config_here`]; this function does not, so
+/// that tests never pick up a stray file).
+pub fn run(args: RunArgs) -> ExitCode {
+    let config = match read_config(args.config.as_deref()) {
+        Ok(config) => config,
+        Err(err) => return setup_error(err),
+    };
+    let settings = config::run_settings(&args, &config::process_env, config.as_ref());
+    suite::run(settings, &args.gate, &args.libtest)
+}
+
+/// `cancel-conformance client`, with the configuration file as for [`run`].
+pub fn client(args: ClientArgs) -> ExitCode {
+    let settings = match read_config(args.config.as_deref())
+        .and_then(|config| config::client_settings(&args, config.as_ref()))
+    {
+        Ok(settings) => settings,
+        Err(err) => return setup_error(err),
+    };
+    suite::run_client(settings, &args.gate, &args.libtest)
+}
+
+/// A problem that stops the run before any case runs.
+fn setup_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+/// The configuration file `--config` or CANCEL_CONFORMANCE_CONFIG names,
+/// read.
+fn read_config(flag: Option<&Path>) -> Result<Option<Config>, String> {
+    match config::locate(flag, &config::process_env, None) {
+        Some(file) => {
+            let config = config::load(&file).map_err(|err| err.to_string())?;
+            eprintln!("note: settings from {}", file.display());
+            Ok(Some(config))
+        }
+        None => Ok(None),
+    }
+}
+
+/// `cancel-conformance fixtures --template`.
+pub fn fixtures(args: FixturesArgs) -> ExitCode {
+    if !args.template {
+        eprintln!("error: give --template to print a fixtures file skeleton");
+        return ExitCode::from(2);
+    }
+    let cases = match Catalog::embedded()
+        .map_err(|err| err.to_string())
+        .and_then(|catalog| {
+            let dir = suite::cases_dir(args.cases.as_deref(), "server")?;
+            load_cases(&dir, "server", &catalog)
+        }) {
+        Ok(cases) => cases,
+        Err(err) => {
+            eprintln!("error: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    let selected: Vec<LoadedCase> = cases
+        .into_iter()
+        .filter(|case| {
+            args.filter
+                .as_deref()
+                .is_none_or(|filter| case.name.contains(filter))
+        })
+        .collect();
+    let plan = sandbox::plan(&selected);
+    print!("{}", sandbox::template(&plan, selected.len()));
+    for warning in sandbox::warnings(&plan) {
+        eprintln!("warning: {warning}");
+    }
+    ExitCode::SUCCESS
+}
