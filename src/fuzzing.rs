@@ -18,7 +18,7 @@ use crate::signing::{SignatureHeader, sign_message, test_keys, verify_message};
 use crate::spec::Catalog;
 use crate::spec::api::CANCEL_PATH;
 use crate::spec::validate::{Message, validate};
-use crate::suite::adapter::{Adapter, AdapterError};
+use crate::suite::client_half::adapter::{Adapter, AdapterError};
 use crate::suite::load::{load_cases, load_client_cases};
 
 const REQUEST_TIME: &str = "2026-11-26T12:00:00+08:00";

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use cancel_conformance::spec::Catalog;
-use cancel_conformance::suite::client_exec::ClientRun;
+use cancel_conformance::suite::client_half::exec::ClientRun;
 use cancel_conformance::suite::load::{LoadedClientCase, load_client_cases};
 use cancel_conformance::suite::run_all_client;
 use libtest_mimic::Completion;

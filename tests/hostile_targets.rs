@@ -29,16 +29,17 @@ use cancel_conformance::server::{
     self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, ServerConfig, TlsSetup,
 };
 use cancel_conformance::spec::Catalog;
-use cancel_conformance::suite::adapter::{Adapter, AdapterError};
 use cancel_conformance::suite::case::Step;
-use cancel_conformance::suite::client_exec::{ClientRun, run_client_case};
+use cancel_conformance::suite::client_half::adapter::{Adapter, AdapterError};
+use cancel_conformance::suite::client_half::exec::{ClientRun, run_client_case};
 use cancel_conformance::suite::failure::{CaseContext, Failure, render};
 use cancel_conformance::suite::http::TransportError;
 use cancel_conformance::suite::load::{
     LoadedCase, LoadedClientCase, load_cases, load_client_cases,
 };
+use cancel_conformance::suite::server_half::exec;
 use cancel_conformance::suite::target::Target;
-use cancel_conformance::suite::{exec, http, run_all, run_all_client};
+use cancel_conformance::suite::{http, run_all, run_all_client};
 
 type Outcomes = Vec<(String, Result<Completion, Failure>)>;
 

@@ -11,7 +11,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use cancel_conformance::fuzzing::{self, AdapterLines, CancelBody, CaseLoader};
-use cancel_conformance::suite::adapter::AdapterError;
+use cancel_conformance::suite::client_half::adapter::AdapterError;
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 

@@ -9,8 +9,9 @@ use std::process::ExitCode;
 use super::args::{ClientArgs, FixturesArgs, RunArgs};
 use super::config::{self, Config};
 use crate::spec::catalog::Catalog;
+use crate::suite;
 use crate::suite::load::{LoadedCase, load_cases};
-use crate::suite::{self, sandbox};
+use crate::suite::server_half::sandbox;
 
 /// `cancel-conformance run`, with the configuration file `--config` or
 /// CANCEL_CONFORMANCE_CONFIG names (the command itself also looks in the

@@ -71,10 +71,10 @@ pub fn generate(dialect: Dialect) -> Documents {
     add_root::<InquiryRequest>(&mut docs, dialect, "inquiry-request");
     add_root::<InquiryResponse>(&mut docs, dialect, "inquiry-response");
     add_root::<crate::suite::case::Case>(&mut docs, dialect, "case");
-    add_root::<crate::suite::client_case::ClientCase>(&mut docs, dialect, "client-case");
+    add_root::<crate::suite::client_half::case::ClientCase>(&mut docs, dialect, "client-case");
     add_root::<crate::matrix::file::MatrixFile>(&mut docs, dialect, "matrix");
     {
-        use crate::suite::adapter::messages as adapter;
+        use crate::suite::client_half::adapter::messages as adapter;
         add_root::<adapter::Operation>(&mut docs, dialect, "adapter-operation");
         add_root::<adapter::CancelAnswer>(&mut docs, dialect, "adapter-cancel-answer");
         add_root::<adapter::NotifyAnswer>(&mut docs, dialect, "adapter-notify-answer");

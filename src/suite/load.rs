@@ -9,7 +9,8 @@ use serde::de::DeserializeOwned;
 use serde_saphyr::Spanned;
 
 use super::case::{By, Case, Fixture, Step, Which, parse_duration};
-use super::client_case::{ClientCase, ClientStep};
+use super::client_half::case::{ClientCase, ClientStep};
+use super::settings::CONFIG_FILE_NAME;
 use crate::spec::catalog::Catalog;
 use crate::spec::yaml::{self, YamlError};
 
@@ -290,5 +291,43 @@ fn check_fixture_names_agree(cases: &mut [LoadedCase]) {
         if let Some(error) = conflict {
             loaded.case = Err(error);
         }
+    }
+}
+
+/// The cases directory: as given, else `cases/` here if it holds `half`,
+/// else the one this binary was built from. An installed binary whose
+/// source tree is gone has none: the error says what to give.
+pub fn cases_dir(given: Option<&Path>, half: &str) -> Result<PathBuf, String> {
+    if let Some(dir) = given {
+        return Ok(dir.to_path_buf());
+    }
+    let here = PathBuf::from("cases");
+    if here.join(half).is_dir() {
+        return Ok(here);
+    }
+    let built_from = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/cases"));
+    if built_from.join(half).is_dir() {
+        return Ok(built_from);
+    }
+    Err(format!(
+        "cannot find the cases: neither ./cases/{half} nor {}/{half} (the source tree this binary was built from) exists; give --cases DIR (or `cases:` in {}) pointing at the cases/ directory of a cancel-conformance checkout",
+        built_from.display(),
+        CONFIG_FILE_NAME,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_cases_say_what_to_give() {
+        let err = cases_dir(None, "no-such-half").expect_err("no such cases");
+        assert!(err.contains("--cases DIR"), "{err}");
+        assert!(err.contains(env!("CARGO_MANIFEST_DIR")), "{err}");
+        assert_eq!(
+            cases_dir(Some(Path::new("elsewhere")), "server"),
+            Ok(PathBuf::from("elsewhere"))
+        );
     }
 }

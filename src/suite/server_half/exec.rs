@@ -7,17 +7,17 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use super::case::{
-    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, FaultKind, Fixture,
-    HeaderNames, SignatureSpelling, Signing, Step, Transport, Which, parse_duration,
-};
-use super::failure::{Diff, Failure, Transcript};
-use super::http::{self, Exchanged, Received, SentRequest};
-use super::target::{ControlError, PaymentIds, Target, UNKNOWN_CLIENT_ID};
 use crate::signing::{self, SignatureHeader, verify_message};
 use crate::spec::api::{CANCEL_PATH, INQUIRY_PATH, path_for_client};
 use crate::spec::validate::{Message, validate};
 use crate::spec::yaml::YamlError;
+use crate::suite::case::{
+    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, FaultKind, Fixture,
+    HeaderNames, SignatureSpelling, Signing, Step, Transport, Which, parse_duration,
+};
+use crate::suite::failure::{Diff, Failure, Transcript};
+use crate::suite::http::{self, Exchanged, Received, SentRequest};
+use crate::suite::target::{ControlError, PaymentIds, Target, UNKNOWN_CLIENT_ID};
 
 mod invariants;
 pub use invariants::CANCEL_TIME_TOLERANCE;

@@ -19,9 +19,9 @@ use axum_server::Handle;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use serde_json::{Value, json};
 
-use super::client_case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status};
-use super::http::SentRequest;
+use super::case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status};
 use crate::signing::{SigningKey, sign_message};
+use crate::suite::http::SentRequest;
 
 /// The most of a request body the scripted provider reads.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;

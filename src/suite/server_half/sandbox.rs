@@ -15,9 +15,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::case::{By, Case, Fixture, FixtureState, Owner, Step, Transport, Which};
-use super::load::LoadedCase;
 use crate::spec::api::ResultStatus;
+use crate::suite::case::{By, Case, Fixture, FixtureState, Owner, Step, Transport, Which};
+use crate::suite::load::LoadedCase;
 
 /// One fixture name, and what the cases do with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -216,7 +216,7 @@ mod tests {
         // It reads as a fixtures file once the placeholders are filled.
         let file = std::env::temp_dir().join(format!("cc-template-{}.yaml", std::process::id()));
         std::fs::write(&file, &text).expect("write");
-        let loaded = super::super::target::load_fixtures(&file).expect("a fixtures file");
+        let loaded = crate::suite::target::load_fixtures(&file).expect("a fixtures file");
         assert_eq!(loaded.len(), used.len());
         let _ = std::fs::remove_file(&file);
     }

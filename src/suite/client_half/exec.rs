@@ -11,17 +11,17 @@ use libtest_mimic::Completion;
 use serde_json::{Value, json};
 
 use super::adapter::{Adapter, AdapterError};
-use super::client_case::{
+use super::case::{
     AnswerSignature, Certificate, ClientCase, ClientExpect, ClientStep, GivenIds, HeaderStyle,
     Identity, Notification, Outcome,
 };
-use super::failure::{Diff, Failure, Transcript};
-use super::http::{SentRequest, TransportError};
 use super::scripted::{Arrival, Script, Scripted, Signer, serve};
 use crate::server::{DEFAULT_CLIENT_ID, SANDBOX_CLIENT_ID};
 use crate::signing::{SignatureHeader, SigningKey, VerifyingKey, test_keys, verify_parsed};
 use crate::spec::api::{CANCEL_PATH, path_for_client};
 use crate::spec::validate::{Message, validate};
+use crate::suite::failure::{Diff, Failure, Transcript};
+use crate::suite::http::{SentRequest, TransportError};
 
 mod judge;
 use judge::Judge;
@@ -377,7 +377,7 @@ fn case_retries(case: &ClientCase) -> bool {
 pub fn waits(case: &ClientCase) -> bool {
     case.answers.iter().any(|answer| {
         let answer = answer.spelled_out();
-        answer.held || answer.never || answer.status == super::client_case::Status::U
+        answer.held || answer.never || answer.status == super::case::Status::U
     })
 }
 

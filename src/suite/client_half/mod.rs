@@ -1,0 +1,132 @@
+//! The client half (`cancel-conformance client`): the suite plays the
+//! provider. Every client case ([`case`]), loaded
+//! ([`crate::suite::load`]) and made a trial (`suite::trials`), is
+//! run by [`exec`]: the [`scripted`] provider answers, the client is driven
+//! through its [`adapter`], and what it sent and concluded is judged
+//! (`exec`'s judge); the outcome is then judged against the client's
+//! expectations (`suite::verdict`).
+
+pub mod adapter;
+pub mod case;
+pub mod exec;
+pub mod scripted;
+
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+
+use libtest_mimic::{Completion, Trial};
+
+use super::failure::Failure;
+use super::harness::{LoadedHalf, finish, load_baseline, load_half, runtime, setup_error};
+use super::load::{self, LoadedClientCase};
+use super::report::gate::GateArgs;
+use super::report::{self, Half, Planned, Recorder, RunInfo};
+use super::settings::ClientSettings;
+use super::trials::{CLIENT_CASES_AT_ONCE, in_window, run_trials, trial};
+
+/// Judges a client through its adapter (`cancel-conformance client`):
+/// every client case as one trial of the harness, then the reports and the
+/// exit code.
+pub fn run_client(
+    settings: ClientSettings,
+    gate: &GateArgs,
+    libtest: &libtest_mimic::Arguments,
+) -> ExitCode {
+    let baseline = match load_baseline(gate, Half::Client) {
+        Ok(baseline) => baseline,
+        Err(err) => return setup_error(err),
+    };
+    let LoadedHalf {
+        catalog,
+        cases,
+        expectations,
+    } = match load_half(
+        settings.cases.as_deref(),
+        "client",
+        settings.expectations.as_deref(),
+        load::load_client_cases,
+    ) {
+        Ok(loaded) => loaded,
+        Err(err) => return setup_error(err),
+    };
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(err) => return setup_error(err),
+    };
+    let scratch = std::env::temp_dir().join(format!("cancel-conformance-{}", std::process::id()));
+    if let Err(err) = std::fs::create_dir_all(&scratch) {
+        return setup_error(format!("cannot create {}: {err}", scratch.display()));
+    }
+    let run = exec::ClientRun {
+        adapter: settings.adapter.clone(),
+        tls: settings.tls,
+        client_timeout: Duration::from_millis(settings.client_timeout_ms),
+        max_attempts: settings.max_attempts,
+        adapter_deadline: settings.adapter_deadline_ms.map(Duration::from_millis),
+        scratch_dir: scratch.clone(),
+    };
+    let handle = runtime.handle().clone();
+    let recorder = Recorder::default();
+    let waits: Vec<bool> = cases
+        .iter()
+        .map(|loaded| loaded.case.as_ref().is_ok_and(exec::waits))
+        .collect();
+    let (trials, planned): (Vec<Trial>, Vec<Planned>) = cases
+        .into_iter()
+        .map(|loaded| {
+            let run = run.clone();
+            let handle = handle.clone();
+            trial(
+                loaded,
+                |case| (&case.description, &case.rules),
+                move |case, _| handle.block_on(exec::run_client_case(case, &run)),
+                (&catalog, &expectations, &recorder, libtest),
+            )
+        })
+        .unzip();
+    let started = time::OffsetDateTime::now_utc();
+    let clock = Instant::now();
+    let conclusion = run_trials(trials, &waits, libtest, CLIENT_CASES_AT_ONCE);
+    let _ = std::fs::remove_dir_all(&scratch);
+    let info = RunInfo {
+        half: Half::Client,
+        target: format!(
+            "the client behind adapter `{}` (scripted provider over {})",
+            report::describe_adapter(&settings.adapter),
+            if settings.tls { "HTTPS" } else { "HTTP" }
+        ),
+        started,
+        duration: clock.elapsed(),
+    };
+    finish(
+        &conclusion,
+        libtest,
+        &settings.reports,
+        info,
+        &recorder,
+        &planned,
+        &catalog,
+        baseline.as_ref(),
+    )
+}
+
+/// The outcome of every client case with one adapter, without the test
+/// harness (for the broken-adapter matrix), as many at once as `client`
+/// runs by default.
+pub async fn run_all_client(
+    cases: &[LoadedClientCase],
+    run: &exec::ClientRun,
+) -> Vec<(String, Result<Completion, Failure>)> {
+    let runs = cases.iter().cloned().map(|loaded| {
+        let run = run.clone();
+        let name = loaded.name.clone();
+        let outcome = async move {
+            match &loaded.case {
+                Err(error) => Err(Failure::CaseBug(error.clone())),
+                Ok(case) => exec::run_client_case(case, &run).await,
+            }
+        };
+        (name, outcome)
+    });
+    in_window(runs, CLIENT_CASES_AT_ONCE).await
+}

@@ -1,0 +1,92 @@
+//! What a run of either half does around its trials: the async runtime,
+//! the cases and the expectations loaded, the baseline read, and at the end
+//! the reports written and the exit code chosen. A problem before any case
+//! runs is one message and exit status 2.
+
+use std::path::Path;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use libtest_mimic::Conclusion;
+
+use super::expectations::Expectations;
+use super::load::{Loaded, cases_dir};
+use super::report::gate::{self, Baseline, GateArgs};
+use super::report::{Half, Planned, Recorder, Report, ReportArgs, RunInfo};
+use crate::spec::catalog::Catalog;
+
+/// A problem that stops the run before any case runs.
+pub(super) fn setup_error(message: impl std::fmt::Display) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(2)
+}
+
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, String> {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| format!("cannot start the async runtime: {err}"))
+}
+
+/// What either half loads before any case runs.
+pub(super) struct LoadedHalf<T> {
+    pub(super) catalog: Arc<Catalog>,
+    pub(super) cases: Vec<Loaded<T>>,
+    /// Checked against the cases' names.
+    pub(super) expectations: Expectations,
+}
+
+pub(super) fn load_half<T>(
+    cases: Option<&Path>,
+    half: &str,
+    expectations: Option<&Path>,
+    load: impl FnOnce(&Path, &Catalog) -> Result<Vec<Loaded<T>>, String>,
+) -> Result<LoadedHalf<T>, String> {
+    let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
+    let cases = load(&cases_dir(cases, half)?, &catalog)?;
+    let names: Vec<String> = cases.iter().map(|case| case.name.clone()).collect();
+    let expectations =
+        Expectations::for_cases(expectations, &names).map_err(|err| err.to_string())?;
+    Ok(LoadedHalf {
+        catalog: Arc::new(catalog),
+        cases,
+        expectations,
+    })
+}
+
+/// The `--baseline` file, read before any case runs.
+pub(super) fn load_baseline(gate: &GateArgs, half: Half) -> Result<Option<Baseline>, String> {
+    gate.baseline
+        .as_deref()
+        .map(|file| Baseline::load(file, half.as_str()))
+        .transpose()
+}
+
+/// Writes the reports the run asked for and chooses the exit code: 0 when
+/// no case failed, 101 (libtest's) when one did, 2 when a report cannot be
+/// written — a CI gate must not pass without the report it publishes.
+/// With a baseline, the gate chooses instead: 101 only on a regression.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn finish(
+    conclusion: &Conclusion,
+    libtest: &libtest_mimic::Arguments,
+    paths: &ReportArgs,
+    info: RunInfo,
+    recorder: &Recorder,
+    planned: &[Planned],
+    catalog: &Catalog,
+    baseline: Option<&Baseline>,
+) -> ExitCode {
+    if libtest.list || (!paths.any() && baseline.is_none()) {
+        return conclusion.exit_code();
+    }
+    let report = Report::new(info, recorder, planned, conclusion);
+    if let Err(err) = report.write(paths, catalog) {
+        return setup_error(err);
+    }
+    match baseline {
+        Some(baseline) => gate::judge(&report, baseline),
+        None => conclusion.exit_code(),
+    }
+}

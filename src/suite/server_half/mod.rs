@@ -1,0 +1,212 @@
+//! The server half (`cancel-conformance run`): every server case, loaded
+//! ([`crate::suite::load`]), made a trial (`suite::trials`), run
+//! against the target ([`exec`], with the invariants checked after every
+//! step) and judged against the target's expectations
+//! (`suite::verdict`). The target — the embedded reference server
+//! or an endpoint — is set up in `start`; [`sandbox`] plans the payments a
+//! target without a control plane needs.
+
+pub mod exec;
+pub mod sandbox;
+mod start;
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use libtest_mimic::{Completion, Trial};
+
+use super::case::Case;
+use super::failure::Failure;
+use super::harness::{LoadedHalf, finish, load_baseline, load_half, runtime, setup_error};
+use super::http;
+use super::load::{LoadedCase, load_cases};
+use super::report::gate::GateArgs;
+use super::report::{Half, Planned, Recorder, RunInfo};
+use super::settings::RunSettings;
+use super::target::Target;
+use super::trials::{SERVER_CASES_AT_ONCE, in_window, run_trials, trial};
+use start::prepare_target;
+
+/// Judges a server (`cancel-conformance run`): every server case as one
+/// trial of the harness, then the reports and the exit code.
+pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Arguments) -> ExitCode {
+    let baseline = match load_baseline(gate, Half::Server) {
+        Ok(baseline) => baseline,
+        Err(err) => return setup_error(err),
+    };
+    let LoadedHalf {
+        catalog,
+        cases,
+        expectations,
+    } = match load_half(
+        settings.cases.as_deref(),
+        "server",
+        settings.expectations.as_deref(),
+        |dir, catalog| load_cases(dir, "server", catalog),
+    ) {
+        Ok(loaded) => loaded,
+        Err(err) => return setup_error(err),
+    };
+    // One payment per fixture name cannot serve two cases that each leave
+    // it cancelled: said before the run rather than discovered in it.
+    if settings.fixtures.is_some() {
+        for warning in sandbox::warnings(&sandbox::plan(&cases)) {
+            eprintln!("warning: {warning}");
+        }
+    }
+    let runtime = match runtime() {
+        Ok(runtime) => runtime,
+        Err(err) => return setup_error(err),
+    };
+    // Listing needs no target; the server handle keeps the embedded
+    // server alive until the run ends.
+    let (shared, _server) = if libtest.list {
+        (None, None)
+    } else {
+        match http_client(&settings)
+            .and_then(|http| Ok((http, runtime.block_on(prepare_target(&settings))?)))
+        {
+            Ok((http, (target, server))) => (
+                Some(Arc::new(Shared {
+                    target,
+                    http,
+                    handle: runtime.handle().clone(),
+                })),
+                server,
+            ),
+            Err(err) => return setup_error(err),
+        }
+    };
+    let target = shared
+        .as_ref()
+        .map(|shared| shared.target.description.clone())
+        .unwrap_or_default();
+    let recorder = Recorder::default();
+    let waits: Vec<bool> = cases
+        .iter()
+        .map(|loaded| loaded.case.as_ref().is_ok_and(Case::waits_on_purpose))
+        .collect();
+    let (trials, planned): (Vec<Trial>, Vec<Planned>) = cases
+        .into_iter()
+        .map(|loaded| {
+            let shared = shared.clone();
+            trial(
+                loaded,
+                |case| (&case.description, &case.rules),
+                move |case, file| match &shared {
+                    Some(shared) => shared.handle.block_on(exec::run_case(
+                        case,
+                        file,
+                        &shared.target,
+                        &shared.http,
+                    )),
+                    None => Ok(Completion::Completed),
+                },
+                (&catalog, &expectations, &recorder, libtest),
+            )
+        })
+        .unzip();
+    let started = time::OffsetDateTime::now_utc();
+    let clock = Instant::now();
+    let conclusion = run_trials(trials, &waits, libtest, SERVER_CASES_AT_ONCE);
+    let info = RunInfo {
+        half: Half::Server,
+        target,
+        started,
+        duration: clock.elapsed(),
+    };
+    finish(
+        &conclusion,
+        libtest,
+        &settings.reports,
+        info,
+        &recorder,
+        &planned,
+        &catalog,
+        baseline.as_ref(),
+    )
+}
+
+/// What every trial shares.
+struct Shared {
+    target: Target,
+    http: reqwest::Client,
+    handle: tokio::runtime::Handle,
+}
+
+/// The runner's HTTP client for the target: a plain-`http://` target
+/// (the embedded server, a local `serve`) without a CA file gets a client
+/// that never reads the system's trust store.
+fn http_client(settings: &RunSettings) -> Result<reqwest::Client, String> {
+    let ca = match &settings.ca_cert {
+        Some(file) => Some(
+            std::fs::read(file).map_err(|err| format!("cannot read {}: {err}", file.display()))?,
+        ),
+        None => None,
+    };
+    let plain_http = settings
+        .endpoint
+        .as_deref()
+        .is_none_or(|url| url.starts_with("http://"));
+    match (plain_http, ca.as_deref()) {
+        (true, None) => http::plain_http_client(),
+        (_, ca) => http::client(ca),
+    }
+}
+
+/// The outcome of every case, without the test harness: for tools and for
+/// tests that judge the suite itself (the defect matrix). As many cases run
+/// at once as `run` runs by default.
+pub async fn run_all(
+    cases: &[LoadedCase],
+    target: Arc<Target>,
+    http: reqwest::Client,
+) -> Vec<(String, Result<Completion, Failure>)> {
+    let runs = cases.iter().cloned().map(|loaded| {
+        let target = target.clone();
+        let http = http.clone();
+        let name = loaded.name.clone();
+        let run = async move {
+            match &loaded.case {
+                Err(error) => Err(Failure::CaseBug(error.clone())),
+                Ok(case) => exec::run_case(case, &loaded.file, &target, &http).await,
+            }
+        };
+        (name, run)
+    });
+    in_window(runs, SERVER_CASES_AT_ONCE).await
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use super::*;
+    use crate::spec::catalog::Catalog;
+
+    #[test]
+    fn cases_with_a_timed_step_wait_on_purpose() {
+        let catalog = Catalog::embedded().expect("catalogs load");
+        let cases_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+        let cases = load_cases(&cases_dir, "server", &catalog).expect("cases load");
+        let waits = |name: &str| {
+            let loaded = cases.iter().find(|loaded| loaded.name == name);
+            loaded
+                .and_then(|loaded| loaded.case.as_ref().ok())
+                .map(Case::waits_on_purpose)
+        };
+        assert_eq!(
+            waits("server/retry/timed-out-cancel-is-carried-out"),
+            Some(true)
+        );
+        assert_eq!(
+            waits("server/retry/timeout-then-retry-is-success"),
+            Some(true)
+        );
+        assert_eq!(
+            waits("server/retry/dropped-cancel-is-carried-out"),
+            Some(false)
+        );
+    }
+}

@@ -1,0 +1,224 @@
+//! One case as one trial of the test harness, for either half: what the
+//! reports know of it before it runs, its run judged against the target's
+//! expectations ([`super::verdict`]) and recorded; the order and the number
+//! of cases at once; and the same window for the runs without the harness.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use libtest_mimic::{Completion, Conclusion, Failed, Trial};
+
+use super::expectations::Expectations;
+use super::failure::{CaseContext, Failure};
+use super::load::Loaded;
+use super::report::{CaseRecord, Planned, Recorder};
+use super::verdict::judge;
+use crate::spec::catalog::Catalog;
+
+/// How many cases of a half run at once: the harness's default
+/// `--test-threads`, and the window of the harness-free runs (`run_all`,
+/// `run_all_client`) with which the tests judge the suite itself. One
+/// number per half for both ways of running, so that a case is judged under
+/// the same load whichever way it runs (the harness-free client run used to
+/// take 2 while the harness took 4).
+///
+/// The server half: a case spends most of its time waiting on the network,
+/// so more than one per core keeps the cores busy; many more would queue the
+/// RSA work of every case at once, and a case that gives up on a held
+/// answer after 100 ms could give up before its request was even sent.
+pub(super) const SERVER_CASES_AT_ONCE: usize = 8;
+
+/// The client half: each case starts an adapter process (an interpreter,
+/// for most SDKs) and a scripted provider, and spends most of its time
+/// waiting on the client's timeouts; half the server's window keeps the
+/// process starts from crowding the cores.
+pub(super) const CLIENT_CASES_AT_ONCE: usize = 4;
+
+/// Runs the trials under the test harness, `window` at a time unless
+/// `--test-threads` says otherwise. The cases that wait on purpose go
+/// first; one thread gains nothing from the reordering, so it keeps the
+/// file order (as does a listing).
+pub(super) fn run_trials(
+    trials: Vec<Trial>,
+    waits: &[bool],
+    libtest: &libtest_mimic::Arguments,
+    window: usize,
+) -> Conclusion {
+    let trials = if libtest.list || libtest.test_threads == Some(1) {
+        trials
+    } else {
+        waiting_cases_first(trials, waits)
+    };
+    libtest_mimic::run(&with_default_threads(libtest, window), trials)
+}
+
+/// Hands the test threads the cases that wait on purpose first (a held
+/// answer, a client timeout): their idle time then overlaps the rest of the
+/// run instead of trailing after it. The reports keep the cases' order.
+pub(super) fn waiting_cases_first(trials: Vec<Trial>, waits: &[bool]) -> Vec<Trial> {
+    let (first, rest): (Vec<_>, Vec<_>) = trials
+        .into_iter()
+        .zip(waits)
+        .partition(|(_, waits)| **waits);
+    first
+        .into_iter()
+        .chain(rest)
+        .map(|(trial, _)| trial)
+        .collect()
+}
+
+/// Fills in the default number of test threads; an explicit
+/// `--test-threads` wins.
+pub(super) fn with_default_threads(
+    args: &libtest_mimic::Arguments,
+    threads: usize,
+) -> libtest_mimic::Arguments {
+    let mut args = args.clone();
+    if args.test_threads.is_none() {
+        args.test_threads = Some(threads);
+    }
+    args
+}
+
+/// What a failure and a report say about a case, known before it runs.
+pub(super) fn context_of<T>(
+    loaded: &Loaded<T>,
+    parts: impl Fn(&T) -> (&String, &Vec<serde_saphyr::Spanned<String>>),
+) -> CaseContext {
+    let parts = loaded.case.as_ref().ok().map(parts);
+    CaseContext {
+        name: loaded.name.clone(),
+        file: loaded.file.clone(),
+        description: parts
+            .map(|(description, _)| description.clone())
+            .unwrap_or_default(),
+        rules: parts
+            .map(|(_, rules)| rules.iter().map(|rule| rule.value.clone()).collect())
+            .unwrap_or_default(),
+    }
+}
+
+/// What every trial of a run shares: the catalog, the expectations, the
+/// recorder of outcomes and the harness arguments.
+pub(super) type TrialSetting<'a> = (
+    &'a Arc<Catalog>,
+    &'a Expectations,
+    &'a Recorder,
+    &'a libtest_mimic::Arguments,
+);
+
+/// One case as a trial of either half: `run_case` runs a well-formed case
+/// (given its file), the outcome is judged against the expectations and
+/// recorded; with it, what the reports need to account for the trial even
+/// if it never records anything.
+pub(super) fn trial<T: Send + 'static>(
+    loaded: Loaded<T>,
+    parts: impl Fn(&T) -> (&String, &Vec<serde_saphyr::Spanned<String>>),
+    run_case: impl FnOnce(&T, &Path) -> Result<Completion, Failure> + Send + 'static,
+    (catalog, expectations, recorder, libtest): TrialSetting<'_>,
+) -> (Trial, Planned) {
+    let context = context_of(&loaded, parts);
+    let expected_failure = expectations.reason(&loaded.name).map(str::to_string);
+    let listed = expected_failure.is_some();
+    let catalog = catalog.clone();
+    let recorder = recorder.clone();
+    let trial_context = context.clone();
+    let trial = Trial::ignorable_test(loaded.name.clone(), move || {
+        judged_and_recorded(
+            &trial_context,
+            expected_failure.as_deref(),
+            &catalog,
+            &recorder,
+            || match &loaded.case {
+                Err(error) => Err(Failure::CaseBug(error.clone())),
+                Ok(case) => run_case(case, &loaded.file),
+            },
+        )
+    });
+    let trial = if listed {
+        trial.with_kind("expected-fail")
+    } else {
+        trial
+    };
+    let planned = Planned::new(
+        &trial,
+        libtest,
+        context.file,
+        context.description,
+        context.rules,
+    );
+    (trial, planned)
+}
+
+/// Runs a case inside its trial, judges it, and records the outcome for
+/// the reports.
+pub(super) fn judged_and_recorded(
+    context: &CaseContext,
+    expected_failure: Option<&str>,
+    catalog: &Catalog,
+    recorder: &Recorder,
+    run: impl FnOnce() -> Result<Completion, Failure>,
+) -> Result<Completion, Failed> {
+    let clock = Instant::now();
+    let outcome = run();
+    let judged = judge(outcome, expected_failure, context, catalog);
+    recorder.push(CaseRecord {
+        name: context.name.clone(),
+        file: context.file.clone(),
+        description: context.description.clone(),
+        rules: context.rules.clone(),
+        outcome: judged.outcome,
+        kind: judged.kind,
+        message: judged.message,
+        expected_failure_reason: expected_failure.map(str::to_string),
+        duration: clock.elapsed(),
+    });
+    judged.verdict
+}
+
+/// Runs the named cases, at most `window` at a time, and returns their
+/// outcomes in the order given.
+pub(super) async fn in_window<F>(
+    runs: impl Iterator<Item = (String, F)>,
+    window: usize,
+) -> Vec<(String, Result<Completion, Failure>)>
+where
+    F: Future<Output = Result<Completion, Failure>> + Send + 'static,
+{
+    let mut tasks = tokio::task::JoinSet::new();
+    let mut results = Vec::new();
+    for (index, (name, run)) in runs.enumerate() {
+        if tasks.len() >= window
+            && let Some(Ok(done)) = tasks.join_next().await
+        {
+            results.push(done);
+        }
+        tasks.spawn(async move { (index, name, run.await) });
+    }
+    while let Some(joined) = tasks.join_next().await {
+        if let Ok(done) = joined {
+            results.push(done);
+        }
+    }
+    results.sort_by_key(|(index, _, _)| *index);
+    results
+        .into_iter()
+        .map(|(_, name, outcome)| (name, outcome))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cases_that_wait_on_purpose_are_handed_out_first_in_their_order() {
+        let trials = ["a", "b", "c", "d"]
+            .map(|name| Trial::test(name, || Ok(())))
+            .into();
+        let ordered = waiting_cases_first(trials, &[false, true, false, true]);
+        let names: Vec<&str> = ordered.iter().map(Trial::name).collect();
+        assert_eq!(names, ["b", "d", "a", "c"]);
+    }
+}
