@@ -19,9 +19,8 @@ use crate::spec::catalog::Catalog;
 /// How many cases of a half run at once: the harness's default
 /// `--test-threads`, and the window of the harness-free runs (`run_all`,
 /// `run_all_client`) with which the tests judge the suite itself. One
-/// number per half for both ways of running, so that a case is judged under
-/// the same load whichever way it runs (the harness-free client run used to
-/// take 2 while the harness took 4).
+/// number per half for both ways of running, so that what the tests prove
+/// about a case holds for the same load in a user's run.
 ///
 /// The server half: a case spends most of its time waiting on the network,
 /// so more than one per core keeps the cores busy; many more would queue the
@@ -30,10 +29,13 @@ use crate::spec::catalog::Catalog;
 pub(super) const SERVER_CASES_AT_ONCE: usize = 8;
 
 /// The client half: each case starts an adapter process (an interpreter,
-/// for most SDKs) and a scripted provider, and spends most of its time
-/// waiting on the client's timeouts; half the server's window keeps the
-/// process starts from crowding the cores.
-pub(super) const CLIENT_CASES_AT_ONCE: usize = 4;
+/// for most SDKs) and a scripted provider, and its verdict rests on timing
+/// (a 200 ms client timeout, retries counted and spaced). The harness used
+/// to run 4 at once and the harness-free run 2; at 4, the project's own
+/// client missed `client/retry/held-unknown-then-fail-is-failed` (one
+/// retry too many) on a busy 2-core machine, so 2 for both: a client is
+/// never failed for the load the suite itself puts on the machine.
+pub(super) const CLIENT_CASES_AT_ONCE: usize = 2;
 
 /// Runs the trials under the test harness, `window` at a time unless
 /// `--test-threads` says otherwise. The cases that wait on purpose go

@@ -1,0 +1,279 @@
+//! The judge of the server half: everything wrong with one answer — its
+//! HTTP status, its signature (the header as a provider must emit it,
+//! verified over the exact body), the signing headers and the Content-Type,
+//! its shape against the response schema, and what the step expects of its
+//! result, ids, `cancelTime` and payment status. The after-every-step
+//! invariants are `invariants`.
+
+use super::*;
+
+impl Run<'_> {
+    /// Everything wrong with one answer.
+    #[allow(clippy::too_many_arguments)]
+    pub(super) fn check(
+        &mut self,
+        message: Message,
+        subject: Which,
+        expect: &Expect,
+        client_id: Option<&str>,
+        request: &SentRequest,
+        received: &Received,
+    ) -> Vec<Diff> {
+        let mut diffs = Vec::new();
+        let want_status = expect.http_status.unwrap_or(200);
+        if received.status != want_status {
+            diffs.push(Diff::new(
+                "HTTP status",
+                want_status.to_string(),
+                received.status.to_string(),
+            ));
+        }
+        check_signature(&mut diffs, self.target, client_id, request, received);
+        let json: Value = match serde_json::from_slice(&received.body) {
+            Ok(json) => json,
+            Err(err) => {
+                diffs.push(Diff::new(
+                    "body",
+                    "a JSON object",
+                    format!("not JSON: {err}"),
+                ));
+                return diffs;
+            }
+        };
+        for violation in validate(message, &json) {
+            let at = if violation.instance_path.is_empty() {
+                "/".to_string()
+            } else {
+                violation.instance_path.clone()
+            };
+            diffs.push(Diff::new(
+                format!("{at} (schema {})", violation.schema_path),
+                format!("valid per the {} schema", message.name()),
+                violation.message,
+            ));
+        }
+        let field = |pointer: &str| json.pointer(pointer).and_then(Value::as_str);
+        let shown = |value: Option<&str>| value.map_or("(absent)".to_string(), str::to_string);
+        if let Some(status) = expect.result_status
+            && field("/result/resultStatus") != Some(status.as_str())
+        {
+            diffs.push(Diff::new(
+                "result.resultStatus",
+                status.as_str(),
+                shown(field("/result/resultStatus")),
+            ));
+        }
+        if let Some(codes) = &expect.result_code {
+            let actual = field("/result/resultCode");
+            if !codes
+                .as_slice()
+                .iter()
+                .any(|code| Some(code.as_str()) == actual)
+            {
+                diffs.push(Diff::new(
+                    "result.resultCode",
+                    codes.as_slice().join(" or "),
+                    shown(actual),
+                ));
+            }
+        }
+        let subject_ids = match subject {
+            Which::Fixture => &self.ids,
+            Which::OtherFixture => &self.other_ids,
+        };
+        if expect.echoes_ids
+            && let Some(ids) = subject_ids
+        {
+            for (name, want) in [
+                ("paymentId", &ids.payment_id),
+                ("paymentRequestId", &ids.payment_request_id),
+            ] {
+                let actual = field(&format!("/{name}"));
+                if actual != Some(want.as_str()) {
+                    diffs.push(Diff::new(name, want.clone(), shown(actual)));
+                }
+            }
+        }
+        let cancel_time = field("/cancelTime").map(str::to_string);
+        match expect.cancel_time {
+            Some(CancelTimeExpectation::Present) if cancel_time.is_none() => {
+                diffs.push(Diff::new("cancelTime", "present", "(absent)"));
+            }
+            Some(CancelTimeExpectation::Absent) if cancel_time.is_some() => {
+                diffs.push(Diff::new(
+                    "cancelTime",
+                    "absent",
+                    shown(cancel_time.as_deref()),
+                ));
+            }
+            Some(CancelTimeExpectation::SameAsFirst) => match &self.first_cancel_time {
+                Some(first) if cancel_time.as_ref() != Some(first) => {
+                    diffs.push(Diff::new(
+                        "cancelTime",
+                        format!("{first} (the first cancelTime this case received)"),
+                        shown(cancel_time.as_deref()),
+                    ));
+                }
+                None if cancel_time.is_none() => {
+                    diffs.push(Diff::new("cancelTime", "present", "(absent)"));
+                }
+                _ => {}
+            },
+            _ => {}
+        }
+        if self.first_cancel_time.is_none() {
+            self.first_cancel_time = cancel_time;
+        }
+        if let Some(status) = expect.payment_status
+            && field("/paymentStatus") != Some(status.as_str())
+        {
+            diffs.push(Diff::new(
+                "paymentStatus",
+                status.as_str(),
+                shown(field("/paymentStatus")),
+            ));
+        }
+        diffs
+    }
+}
+
+/// Every answer is signed by the provider over `POST <path>\n<client-id>.
+/// <response-time>.<body>`, and names the caller's client id.
+pub(super) fn check_signature(
+    diffs: &mut Vec<Diff>,
+    target: &Target,
+    client_id: Option<&str>,
+    request: &SentRequest,
+    received: &Received,
+) {
+    let (Some(header), Some(time)) = (
+        received.header("signature"),
+        received.header("response-time"),
+    ) else {
+        diffs.push(Diff::new(
+            "headers signature, response-time",
+            "present: every answer is signed",
+            format!(
+                "signature {}, response-time {}",
+                if received.header("signature").is_some() {
+                    "present"
+                } else {
+                    "absent"
+                },
+                if received.header("response-time").is_some() {
+                    "present"
+                } else {
+                    "absent"
+                }
+            ),
+        ));
+        return;
+    };
+    let answered_id = received.header("client-id");
+    let expected_id = client_id.unwrap_or("");
+    if answered_id != Some(expected_id) {
+        diffs.push(Diff::new(
+            "header client-id",
+            format!("`{expected_id}` (the request's Client-Id)"),
+            answered_id.map_or("(absent)".to_string(), |id| format!("`{id}`")),
+        ));
+    }
+    // The grammar a provider must emit, stricter than what a receiver
+    // tolerates: a keyVersion, and a URL-encoded value.
+    if let Err(err) = SignatureHeader::parse_emitted(header) {
+        diffs.push(rule_diff(
+            "sign.header-format",
+            "header signature",
+            "`algorithm=RSA256,keyVersion=<n>,signature=<URL-encoded base64>`",
+            err.to_string(),
+        ));
+    }
+    let signed_id = answered_id.unwrap_or(expected_id);
+    if let Err(err) = verify_message(
+        &target.provider_key,
+        header,
+        "POST",
+        &request.path,
+        signed_id,
+        time,
+        &received.body,
+    ) {
+        diffs.push(Diff::new(
+            "header signature",
+            format!(
+                "verifies with the provider public key over POST {} and the exact body",
+                request.path
+            ),
+            format!("does not verify: {err}"),
+        ));
+    }
+}
+
+/// What every answer's head must show beyond its signature: the signing
+/// headers exactly once each and in lowercase as sent
+/// (`sign.response-signed`), where the runner can see the names as sent,
+/// and a JSON Content-Type (`http.answer-content-type`).
+pub(super) fn check_headers(
+    diffs: &mut Vec<Diff>,
+    raw_names: Option<&[String]>,
+    received: &Received,
+) {
+    if let Some(names) = raw_names {
+        for wanted in ["signature", "response-time", "client-id"] {
+            let sent: Vec<&String> = names
+                .iter()
+                .filter(|name| name.eq_ignore_ascii_case(wanted))
+                .collect();
+            if sent.len() > 1 {
+                diffs.push(rule_diff(
+                    "sign.response-signed",
+                    format!("header {wanted}"),
+                    "exactly one",
+                    format!("{} of them", sent.len()),
+                ));
+            }
+            if let Some(name) = sent.iter().find(|name| name.as_str() != wanted) {
+                diffs.push(rule_diff(
+                    "sign.response-signed",
+                    format!("header name {wanted}"),
+                    format!("`{wanted}` (lowercase, as the rule names it)"),
+                    format!("`{name}`"),
+                ));
+            }
+        }
+    }
+    let types: Vec<&str> = received
+        .headers
+        .iter()
+        .filter(|(name, _)| name == "content-type")
+        .map(|(_, value)| value.as_str())
+        .collect();
+    let acceptable = |value: &str| {
+        let mut parts = value.split(';').map(str::trim);
+        let media = parts.next().unwrap_or_default();
+        media.eq_ignore_ascii_case("application/json")
+            && parts.all(|parameter| {
+                parameter.split_once('=').is_some_and(|(name, value)| {
+                    name.trim().eq_ignore_ascii_case("charset")
+                        && value.trim().trim_matches('"').eq_ignore_ascii_case("utf-8")
+                })
+            })
+    };
+    match types.as_slice() {
+        [one] if acceptable(one) => {}
+        _ => diffs.push(rule_diff(
+            "http.answer-content-type",
+            "header content-type",
+            "exactly one `application/json`, optionally with `; charset=UTF-8`",
+            if types.is_empty() {
+                "(absent)".to_string()
+            } else {
+                types
+                    .iter()
+                    .map(|value| format!("`{value}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            },
+        )),
+    }
+}
