@@ -1,4 +1,4 @@
--- wrk script: replays pre-signed cancel requests (examples/bench_requests.rs
+-- wrk script: replays pre-signed cancel requests (testkit/src/bin/bench_requests.rs
 -- writes them, one `<request-time>\t<signature>\t<body>` per line) and
 -- prints one JSON line of results when wrk is done.
 --

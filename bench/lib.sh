@@ -14,7 +14,8 @@ ROOT="$(dirname "$BENCH")"
 WORK="$BENCH/.work"
 RESULTS="$WORK/results"
 BIN="$ROOT/target/release/cancel-conformance"
-EXAMPLES="$ROOT/target/release/examples"
+# The benchmark helpers of the test kit (testkit/src/bin/).
+TESTKIT="$ROOT/target/release"
 mkdir -p "$WORK" "$RESULTS"
 
 # ----- installing what the benchmarks use
@@ -53,7 +54,8 @@ ensure_prism() {
 build() {
     echo "building the release binaries" >&2
     (cd "$ROOT" && cargo build --release --locked --quiet --bin cancel-conformance \
-        --example bare_axum --example sign_rate --example bench_requests)
+        && cargo build --release --locked --quiet -p cancel-conformance-testkit \
+            --bin bare_axum --bin sign_rate --bin bench_requests)
 }
 
 # ----- processes
@@ -130,7 +132,7 @@ seed() {
 
 # make_pool FIRST COUNT REQUESTS PICK OUT: pre-signed cancel requests.
 make_pool() {
-    "$EXAMPLES/bench_requests" --first-payment-id "$1" --count "$2" --requests "$3" \
+    "$TESTKIT/bench_requests" --first-payment-id "$1" --count "$2" --requests "$3" \
         --pick "$4" --out "$5"
 }
 

@@ -104,7 +104,7 @@ def throughput_section(rows: list[dict]) -> list[str]:
         non_2xx = sum(by[(rep, key)]["result"]["non_2xx"] for rep in reps if (rep, key) in by)
         out.append(f"| {label} | {spread(values)} | {spread(cpu, '{:.1f}')} | {non_2xx} |")
     for key, cpu_key, label in [
-        ("sign_per_s", "sign_cpu_us", "our RSA-2048 sign (aws-lc-rs), 2 threads (`examples/sign_rate.rs`)"),
+        ("sign_per_s", "sign_cpu_us", "our RSA-2048 sign (aws-lc-rs), 2 threads (`testkit/src/bin/sign_rate.rs`)"),
         ("verify_per_s", "verify_cpu_us", "our RSA-2048 verify, 2 threads"),
         ("sign_verify_per_s", "sign_verify_cpu_us", "our RSA-2048 verify + sign, 2 threads"),
     ]:

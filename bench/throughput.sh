@@ -3,7 +3,7 @@
 # `cancel-conformance serve` (answers signed, and --unsigned-answers), a bare
 # axum handler on the same transport (alone, plus the request's RSA verify,
 # plus verify and sign), Prism mocking spec/openapi.json, the RSA-2048 rate
-# of the crate's own signing on the same cores (examples/sign_rate.rs), and
+# of the crate's own signing on the same cores (testkit/src/bin/sign_rate.rs), and
 # `openssl speed rsa2048` on one and two processes, the ceiling.
 #
 #   bash bench/throughput.sh           # REPS=5 DURATION=5 CONNECTIONS=32 WRK_THREADS=2
@@ -33,7 +33,7 @@ start_serve serve-signed && add_target serve_signed
 start_serve serve-unsigned --unsigned-answers && add_target serve_unsigned
 for work in none verify verify-sign; do
     PORT=$(free_port)
-    start "bare-$work" "$EXAMPLES/bare_axum" --addr "127.0.0.1:$PORT" --work "$work"
+    start "bare-$work" "$TESTKIT/bare_axum" --addr "127.0.0.1:$PORT" --work "$work"
     wait_port "$PORT" "$STARTED"
     add_target "bare_${work//-/_}"
 done
@@ -68,7 +68,7 @@ for rep in $(seq "$REPS"); do
         if [ "$target" = serve_signed ]; then
             # The RSA rates right before the signed server, so that the
             # ratio of the two compares moments next to each other.
-            sign=$("$EXAMPLES/sign_rate" --threads 2 --seconds "$SIGN_SECONDS")
+            sign=$("$TESTKIT/sign_rate" --threads 2 --seconds "$SIGN_SECONDS")
             echo "{\"rep\":$rep,\"target\":\"sign_rate\",\"result\":$sign}" >>"$OUT"
             # OpenSSL, the ceiling: one process (CPU time per signature)
             # and two (`-multi 2`, signatures per second of wall clock).

@@ -7,10 +7,6 @@
 
 pub mod cli;
 pub mod client;
-/// The bodies of the `fuzz/` targets, shared with `tests/properties.rs`;
-/// not part of the API.
-#[doc(hidden)]
-pub mod fuzzing;
 pub mod matrix;
 pub mod server;
 pub mod signing;

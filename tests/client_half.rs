@@ -1,7 +1,7 @@
 //! The client half judges clients: the project's own client (through its
 //! adapter, `cancel-conformance adapter`) passes every client case, plain
 //! and over TLS; each deliberately broken client in
-//! `examples/broken_adapter.rs` is failed by the case named for it, as a
+//! `testkit/src/bin/broken_adapter.rs` is failed by the case named for it, as a
 //! MISMATCH, for the stated reason; a run allowing fewer attempts than a
 //! case needs ignores that case; and an adapter line that breaks its
 //! schema is a TRANSPORT FAILURE naming the schema.
@@ -239,18 +239,28 @@ fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// The broken adapters are an example binary; `cargo test` builds examples,
-/// but a lone `cargo test --test client_half` may not have, so build it.
+/// The broken adapters are a binary of the test kit; `cargo test` builds
+/// it, but a lone `cargo test --test client_half` may not have, so build it.
 fn broken_adapter() -> PathBuf {
     let status = std::process::Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "broken_adapter"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "cancel-conformance-testkit",
+            "--bin",
+            "broken_adapter",
+        ])
         .current_dir(root())
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "cannot build examples/broken_adapter.rs");
+    assert!(
+        status.success(),
+        "cannot build testkit/src/bin/broken_adapter.rs"
+    );
     let bin = Path::new(env!("CARGO_BIN_EXE_cancel-conformance"));
     let dir = bin.parent().expect("the binary has a directory");
-    dir.join("examples/broken_adapter")
+    dir.join("broken_adapter")
 }
 
 fn run_with(adapter: String, scratch: &str) -> ClientRun {

@@ -3,7 +3,7 @@
 //!
 //! The implementations judged are real: the embedded reference server, the
 //! project's own Rust client, a deliberately broken client
-//! (`examples/broken_adapter.rs ignores-signature`), a reference server
+//! (`testkit/src/bin/broken_adapter.rs ignores-signature`), a reference server
 //! that sends its answers unsigned (`serve --unsigned-answers`), an adapter
 //! whose program does not exist, an endpoint nobody listens on and a
 //! server whose key file does not exist. Each
@@ -39,19 +39,29 @@ fn scratch(tag: &str) -> PathBuf {
     dir
 }
 
-/// The broken adapters are an example binary; build it in case a lone
-/// `cargo test --test matrix` did not.
+/// The broken adapters are a binary of the test kit; build it in case a
+/// lone `cargo test --test matrix` did not.
 fn broken_adapter() -> PathBuf {
     let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "broken_adapter"])
+        .args([
+            "build",
+            "--quiet",
+            "-p",
+            "cancel-conformance-testkit",
+            "--bin",
+            "broken_adapter",
+        ])
         .current_dir(root())
         .status()
         .expect("cargo runs");
-    assert!(status.success(), "cannot build examples/broken_adapter.rs");
+    assert!(
+        status.success(),
+        "cannot build testkit/src/bin/broken_adapter.rs"
+    );
     Path::new(bin())
         .parent()
         .expect("the binary has a directory")
-        .join("examples/broken_adapter")
+        .join("broken_adapter")
 }
 
 fn rust_client() -> String {

@@ -1,7 +1,7 @@
 //! Property tests of the parsers that face untrusted input: the case
 //! loader, the `Signature` header, a cancel request's body (through the
 //! whole reference server) and the adapter protocol reader. The checks are
-//! the bodies of the `cargo fuzz` targets (`cancel_conformance::fuzzing`),
+//! the bodies of the `cargo fuzz` targets (`cancel_conformance_testkit::fuzzing`),
 //! so these tests are also the stable-Rust smoke run of those targets.
 //!
 //! Case counts are kept modest so the file runs in seconds; `fuzz/` is the
@@ -10,8 +10,8 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use cancel_conformance::fuzzing::{self, AdapterLines, CancelBody, CaseLoader};
 use cancel_conformance::suite::client_half::adapter::AdapterError;
+use cancel_conformance_testkit::fuzzing::{self, AdapterLines, CancelBody, CaseLoader};
 use proptest::prelude::*;
 use proptest::test_runner::Config;
 

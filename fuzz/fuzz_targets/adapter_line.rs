@@ -3,7 +3,7 @@
 //! and every refusal is a short message.
 #![no_main]
 
-use cancel_conformance::fuzzing::AdapterLines;
+use cancel_conformance_testkit::fuzzing::AdapterLines;
 use libfuzzer_sys::fuzz_target;
 
 thread_local! {

@@ -3,7 +3,7 @@
 //! valid against the response schema; PARAM_ILLEGAL for any invalid body.
 #![no_main]
 
-use cancel_conformance::fuzzing::CancelBody;
+use cancel_conformance_testkit::fuzzing::CancelBody;
 use libfuzzer_sys::fuzz_target;
 
 thread_local! {

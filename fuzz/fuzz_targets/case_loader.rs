@@ -2,7 +2,7 @@
 //! the loader `run` and `client` use: no panic, every error located.
 #![no_main]
 
-use cancel_conformance::fuzzing::CaseLoader;
+use cancel_conformance_testkit::fuzzing::CaseLoader;
 use libfuzzer_sys::fuzz_target;
 
 thread_local! {

@@ -2,7 +2,7 @@
 //! format → parse round trips of arbitrary key versions and signatures.
 #![no_main]
 
-use cancel_conformance::fuzzing;
+use cancel_conformance_testkit::fuzzing;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

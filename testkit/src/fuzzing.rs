@@ -1,5 +1,5 @@
-//! The bodies of the fuzz targets under `fuzz/`, kept in the library so that
-//! `tests/properties.rs` runs the very same checks on stable Rust.
+//! The bodies of the fuzz targets under `fuzz/`, kept in the test kit so
+//! that `tests/properties.rs` runs the very same checks on stable Rust.
 //!
 //! Each entry point takes raw fuzzer input, feeds it to one parser the way
 //! the tool does, and panics when a property breaks: the parser panicked,
@@ -13,13 +13,13 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
-use crate::server::{self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, ServerConfig};
-use crate::signing::{SignatureHeader, sign_message, test_keys, verify_message};
-use crate::spec::Catalog;
-use crate::spec::api::CANCEL_PATH;
-use crate::spec::validate::{Message, validate};
-use crate::suite::client_half::adapter::{Adapter, AdapterError};
-use crate::suite::load::{load_cases, load_client_cases};
+use cancel_conformance::server::{self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, ServerConfig};
+use cancel_conformance::signing::{SignatureHeader, sign_message, test_keys, verify_message};
+use cancel_conformance::spec::Catalog;
+use cancel_conformance::spec::api::CANCEL_PATH;
+use cancel_conformance::spec::validate::{Message, validate};
+use cancel_conformance::suite::client_half::adapter::{Adapter, AdapterError};
+use cancel_conformance::suite::load::{load_cases, load_client_cases};
 
 const REQUEST_TIME: &str = "2026-11-26T12:00:00+08:00";
 
@@ -67,7 +67,7 @@ pub fn signature_header(input: &[u8]) {
             assert!(
                 header
                     .algorithm
-                    .eq_ignore_ascii_case(crate::signing::ALGORITHM),
+                    .eq_ignore_ascii_case(cancel_conformance::signing::ALGORITHM),
                 "accepted algorithm {:?}",
                 header.algorithm
             );
@@ -105,7 +105,7 @@ pub fn signature_round_trip(key_version: &str, signature: &[u8]) {
     let value = SignatureHeader::format(key_version, signature);
     let parsed = SignatureHeader::parse(&value)
         .unwrap_or_else(|err| panic!("the formatted header {value:?} does not parse: {err}"));
-    assert_eq!(parsed.algorithm, crate::signing::ALGORITHM);
+    assert_eq!(parsed.algorithm, cancel_conformance::signing::ALGORITHM);
     assert_eq!(parsed.key_version.as_deref(), Some(key_version), "{value}");
     assert_eq!(parsed.signature, signature, "{value}");
 }
@@ -163,7 +163,7 @@ impl CaseLoader {
     }
 }
 
-fn check_located(error: &crate::spec::YamlError, file: &Path, text: &[u8]) {
+fn check_located(error: &cancel_conformance::spec::YamlError, file: &Path, text: &[u8]) {
     // Lines as YAML counts them: CRLF, a lone CR and LF each end a line.
     let breaks = text
         .iter()

@@ -4,7 +4,7 @@
 //! that reads the body and answers a constant S answer.
 //!
 //! ```sh
-//! cargo run --release --example bare_axum -- --addr 127.0.0.1:0 [--work none|verify|verify-sign]
+//! cargo run --release -p cancel-conformance-testkit --bin bare_axum -- --addr 127.0.0.1:0 [--work none|verify|verify-sign]
 //! ```
 //!
 //! `--work` adds the RSA work every signed API exchange costs, and nothing

@@ -4,7 +4,7 @@
 //! replays it.
 //!
 //! ```sh
-//! cargo run --release --example bench_requests -- \
+//! cargo run --release -p cancel-conformance-testkit --bin bench_requests -- \
 //!     --first-payment-id 2026112600000000000000001 --count 1000 \
 //!     --requests 2000 --pick sequential --out pool.tsv
 //! ```

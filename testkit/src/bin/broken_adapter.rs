@@ -8,7 +8,7 @@
 //! shipped client has no switch that could turn a bug on.
 //!
 //! ```sh
-//! cargo run --example broken_adapter -- fails-on-u
+//! cargo run -p cancel-conformance-testkit --bin broken_adapter -- fails-on-u
 //! ```
 
 use std::process::ExitCode;

@@ -7,7 +7,7 @@
 //! candidate backends are measured by `bench/rsa_backends.sh`.
 //!
 //! ```sh
-//! cargo run --release --example sign_rate -- --threads 2 --seconds 2
+//! cargo run --release -p cancel-conformance-testkit --bin sign_rate -- --threads 2 --seconds 2
 //! ```
 //!
 //! Prints one JSON object: `sign_per_s`, `verify_per_s` and
