@@ -1,0 +1,283 @@
+//! Verdict levels: whether a failed case is a failure or only a warning.
+//!
+//! A wrong answer that breaks only rules the sources do not firmly state
+//! (a project assumption, or a SHOULD or MAY) may be the project's guess
+//! that is wrong rather than the target: such a case is a WARNING, which
+//! passes the run unless it is strict. A case is a warning when it failed
+//! as a MISMATCH and every difference rests only on such rules; one firm
+//! difference makes it a failure, with the warning-only differences still
+//! shown and marked. A TRANSPORT FAILURE or a BUG IN CASE is never a
+//! warning.
+
+use std::fmt::Write as _;
+
+use super::failure::{CaseContext, Diff, Failure, RestsOn, render};
+use super::report::{CaseRecord, Outcome};
+use crate::spec::catalog::{Basis, Catalog, Level, Rule};
+
+/// The rule about the status line only: a case cites it beside what it is
+/// about, and a difference in the body does not rest on it.
+const STATUS_LINE_RULE: &str = "http.status-200";
+
+/// One rule a warning-only difference rests on, as the reports show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deviation {
+    pub rule: String,
+    /// `MUST`, `SHOULD` or `MAY`.
+    pub level: &'static str,
+    /// `assumption`, `seed`, `vendor-docs` or `sdk`.
+    pub basis: &'static str,
+    /// Why the rule is not firm: the assumption's reason, or its level.
+    pub reason: String,
+}
+
+/// The rules a difference rests on, given the rules its case cites.
+pub fn rules_of(diff: &Diff, case_rules: &[String]) -> Vec<String> {
+    match &diff.rests_on {
+        RestsOn::Rules(rules) => rules.clone(),
+        RestsOn::Runner => Vec::new(),
+        RestsOn::Case => {
+            let about_body: Vec<String> = case_rules
+                .iter()
+                .filter(|rule| rule.as_str() != STATUS_LINE_RULE || diff.at == "HTTP status")
+                .cloned()
+                .collect();
+            if about_body.is_empty() {
+                case_rules.to_vec()
+            } else {
+                about_body
+            }
+        }
+    }
+}
+
+/// Why a rule is not firm, if it is not: an assumption, or a SHOULD or a
+/// MAY. An unknown rule is firm (the coverage checks reject it anyway).
+fn weakness(rule: &Rule) -> Option<String> {
+    let assumed =
+        rule.assumption || rule.basis.as_ref().map(|basis| basis.value) == Some(Basis::Assumption);
+    if assumed {
+        let reason = rule
+            .reason
+            .as_deref()
+            .map(|reason| reason.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| "a project assumption".to_string());
+        return Some(reason);
+    }
+    match rule.level {
+        Level::Must => None,
+        Level::Should => Some("a SHOULD: the sources recommend it, they do not require it".into()),
+        Level::May => Some("a MAY: the sources allow it, they do not require it".into()),
+    }
+}
+
+fn deviation(id: &str, catalog: &Catalog) -> Option<Deviation> {
+    let rule = catalog.rule(id)?;
+    let reason = weakness(rule)?;
+    let basis = rule.basis.as_ref().map_or(
+        if rule.assumption {
+            "assumption"
+        } else {
+            "(not given)"
+        },
+        |basis| basis.value.as_str(),
+    );
+    Some(Deviation {
+        rule: id.to_string(),
+        level: rule.level.as_str(),
+        basis,
+        reason,
+    })
+}
+
+/// The deviations a difference rests on, when every rule it rests on is
+/// weak; `None` when one of them is firm (or it rests on none).
+pub fn warning_only(
+    diff: &Diff,
+    case_rules: &[String],
+    catalog: &Catalog,
+) -> Option<Vec<Deviation>> {
+    let rules = rules_of(diff, case_rules);
+    if rules.is_empty() {
+        return None;
+    }
+    rules.iter().map(|rule| deviation(rule, catalog)).collect()
+}
+
+/// What the runner concludes about a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A firm rule is broken, or the failure is not a wrong answer.
+    Failure,
+    /// Only weak rules are broken: these, each once, in the order met.
+    Warning(Vec<Deviation>),
+}
+
+/// Whether `failure` is only a warning.
+pub fn classify(failure: &Failure, case_rules: &[String], catalog: &Catalog) -> Verdict {
+    let Failure::Mismatch { diffs, .. } = failure else {
+        return Verdict::Failure;
+    };
+    let mut all = Vec::new();
+    for diff in diffs {
+        match warning_only(diff, case_rules, catalog) {
+            Some(deviations) => {
+                for deviation in deviations {
+                    if !all.contains(&deviation) {
+                        all.push(deviation);
+                    }
+                }
+            }
+            None => return Verdict::Failure,
+        }
+    }
+    if all.is_empty() {
+        Verdict::Failure
+    } else {
+        Verdict::Warning(all)
+    }
+}
+
+/// The heading of a warning: which assumptions the target deviates from,
+/// on what basis, and why each is only an assumption.
+pub fn heading(case: &str, deviations: &[Deviation], catalog: &Catalog) -> String {
+    let mut out = format!("WARNING in case {case}\n");
+    for deviation in deviations {
+        let _ = writeln!(out, "  {}", describe(deviation, catalog));
+    }
+    out
+}
+
+/// One line: "deviates from assumption `id`: <statement>, basis: assumption — <reason>".
+pub fn describe(deviation: &Deviation, catalog: &Catalog) -> String {
+    let what = if deviation.basis == "assumption" {
+        "assumption".to_string()
+    } else {
+        format!("{} rule", deviation.level)
+    };
+    let statement = catalog
+        .rule(&deviation.rule)
+        .map(|rule| {
+            rule.statement
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    let statement = statement.trim_end_matches('.');
+    format!(
+        "deviates from {what} `{}`: {statement}, basis: {} — {}",
+        deviation.rule, deviation.basis, deviation.reason
+    )
+}
+
+/// For a failure with firm and warning-only differences mixed: the lines
+/// that mark which differences would only have warned.
+pub fn mixed_note(failure: &Failure, case_rules: &[String], catalog: &Catalog) -> Option<String> {
+    let Failure::Mismatch { diffs, .. } = failure else {
+        return None;
+    };
+    let mut out = String::new();
+    for diff in diffs {
+        if let Some(deviations) = warning_only(diff, case_rules, catalog) {
+            let rules: Vec<&str> = deviations.iter().map(|d| d.rule.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "    (warning only) {}: rests on {} only",
+                diff.at,
+                rules.join(", ")
+            );
+        }
+    }
+    (!out.is_empty()).then(|| {
+        format!("  differences that alone would only warn (they rest on assumptions or SHOULD/MAY rules):\n{out}")
+    })
+}
+
+/// A failed case judged: how the reports name its outcome, the heading,
+/// the message for a person, and the deviations a warning rests on.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub outcome: Outcome,
+    pub kind: &'static str,
+    pub message: String,
+    /// Empty unless every difference only deviates from weak rules.
+    pub deviations: Vec<Deviation>,
+}
+
+/// Judges a failed case the expectations do not list: a warning when
+/// every difference rests only on assumptions or SHOULD/MAY rules (a
+/// failure all the same when the run is strict), else a failure whose
+/// warning-only differences are marked.
+pub fn judge_failure(
+    failure: &Failure,
+    context: &CaseContext,
+    catalog: &Catalog,
+    strict: bool,
+) -> Judgement {
+    let rendered = render(failure, context, catalog);
+    match classify(failure, &context.rules, catalog) {
+        Verdict::Warning(deviations) if strict => {
+            let mut message = rendered;
+            let _ = writeln!(
+                message,
+                "  only a warning, failed because the run is strict (--strict, or `strict: true`):"
+            );
+            for deviation in &deviations {
+                let _ = writeln!(message, "    {}", describe(deviation, catalog));
+            }
+            Judgement {
+                outcome: Outcome::Fail,
+                kind: failure.kind(),
+                message,
+                deviations,
+            }
+        }
+        Verdict::Warning(deviations) => Judgement {
+            outcome: Outcome::Warning,
+            kind: WARNING,
+            message: format!("{}{rendered}", heading(&context.name, &deviations, catalog)),
+            deviations,
+        },
+        Verdict::Failure => {
+            let mut message = rendered;
+            if let Some(note) = mixed_note(failure, &context.rules, catalog) {
+                message.push_str(&note);
+            }
+            Judgement {
+                outcome: Outcome::Fail,
+                kind: failure.kind(),
+                message,
+                deviations: Vec::new(),
+            }
+        }
+    }
+}
+
+/// The heading of a warning in every report.
+pub const WARNING: &str = "WARNING";
+
+/// The lines printed after libtest's summary: how many cases only warned,
+/// and for each its case and the assumptions with their reasons. Empty when
+/// none did.
+pub fn summary(records: &[CaseRecord], catalog: &Catalog) -> String {
+    let warned: Vec<&CaseRecord> = records
+        .iter()
+        .filter(|record| record.outcome == Outcome::Warning)
+        .collect();
+    if warned.is_empty() {
+        return String::new();
+    }
+    let mut out = format!(
+        "{} warning{}: these cases deviate only from assumptions or SHOULD rules (they pass; `--strict` fails them):\n",
+        warned.len(),
+        if warned.len() == 1 { "" } else { "s" }
+    );
+    for record in warned {
+        let _ = writeln!(out, "  {}", record.name);
+        for deviation in &record.deviations {
+            let _ = writeln!(out, "    {}", describe(deviation, catalog));
+        }
+    }
+    out
+}
