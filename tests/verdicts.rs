@@ -347,3 +347,75 @@ fn run_help_shows_strict() {
     assert!(help.contains("--strict"), "{help}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `examples/broken_adapter.rs`, built (a lone `cargo test --test
+/// verdicts` may not have built it).
+fn broken_adapter() -> std::path::PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", "broken_adapter"])
+        .current_dir(root)
+        .status()
+        .expect("cargo runs");
+    assert!(status.success(), "cannot build examples/broken_adapter.rs");
+    let bin = Path::new(env!("CARGO_BIN_EXE_cancel-conformance"));
+    bin.parent()
+        .expect("the binary has a directory")
+        .join("examples/broken_adapter")
+}
+
+/// The client half: a client that retries an F breaks a SHOULD (and the
+/// assumption that a settled cancel sends nothing more), nothing firm.
+#[test]
+fn a_client_breaking_only_a_should_passes_with_a_warning_and_fails_strict() {
+    const CASE: &str = "client/failure/process-fail-is-not-retried";
+    let adapter = format!("{} retries-on-f", broken_adapter().display());
+    let dir = scratch("client");
+    let client = |extra: &[&str]| {
+        let output = isolated_command(&dir)
+            .args(["client", "--adapter", &adapter, "--cases"])
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"))
+            .args(extra)
+            .args([CASE, "--exact"])
+            .output()
+            .expect("the binary runs");
+        Ran {
+            code: output.status.code(),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    };
+    let lenient = client(&[]);
+    assert_eq!(
+        lenient.code,
+        Some(0),
+        "{}\n{}",
+        lenient.stdout,
+        lenient.stderr
+    );
+    assert!(
+        lenient.stdout.contains("1 warning: ")
+            && lenient
+                .stdout
+                .contains("deviates from SHOULD rule `retry.client-no-retry-on-f`"),
+        "{}",
+        lenient.stdout
+    );
+    let strict = client(&["--strict"]);
+    assert_eq!(
+        strict.code,
+        Some(101),
+        "{}\n{}",
+        strict.stdout,
+        strict.stderr
+    );
+    assert!(
+        strict.stdout.contains(&format!("MISMATCH in case {CASE}"))
+            && strict
+                .stdout
+                .contains("cancel requests sent [retry.client-no-retry-on-f"),
+        "{}",
+        strict.stdout
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -281,3 +281,171 @@ pub fn summary(records: &[CaseRecord], catalog: &Catalog) -> String {
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::http::TransportError;
+
+    const ASSUMED: &str = "codes.media-type-not-acceptable";
+    const SHOULD: &str = "retry.client-no-retry-on-f";
+    const FIRM: &str = "result.success-fields";
+
+    fn catalog() -> Catalog {
+        Catalog::embedded().expect("the embedded catalog loads")
+    }
+
+    fn mismatch(diffs: Vec<Diff>) -> Failure {
+        Failure::Mismatch {
+            step: 1,
+            action: "cancel".into(),
+            diffs,
+            transcript: None,
+        }
+    }
+
+    fn rules(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|id| (*id).to_string()).collect()
+    }
+
+    fn warned(verdict: &Verdict) -> Vec<&str> {
+        match verdict {
+            Verdict::Warning(deviations) => deviations.iter().map(|d| d.rule.as_str()).collect(),
+            Verdict::Failure => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_rules_the_tests_lean_on_are_weak_and_firm_as_named() {
+        let catalog = catalog();
+        let rule = |id: &str| catalog.rule(id).expect("the rule exists");
+        assert!(weakness(rule(ASSUMED)).is_some());
+        assert!(weakness(rule(SHOULD)).is_some());
+        assert!(weakness(rule(FIRM)).is_none());
+        assert!(weakness(rule("http.status-200")).is_none());
+    }
+
+    #[test]
+    fn a_difference_resting_only_on_assumptions_is_a_warning_with_the_reason() {
+        let catalog = catalog();
+        let failure = mismatch(vec![
+            Diff::ruled(&[ASSUMED], "result.resultCode", "A", "B"),
+            Diff::ruled(&[SHOULD, ASSUMED], "cancel requests sent", "1", "2"),
+        ]);
+        let verdict = classify(&failure, &[], &catalog);
+        assert_eq!(warned(&verdict), [ASSUMED, SHOULD]);
+        let Verdict::Warning(deviations) = verdict else {
+            unreachable!("checked above");
+        };
+        let line = describe(&deviations[0], &catalog);
+        assert!(
+            line.starts_with(&format!("deviates from assumption `{ASSUMED}`: ")),
+            "{line}"
+        );
+        assert!(
+            line.contains(", basis: assumption — The code belongs"),
+            "{line}"
+        );
+        let line = describe(&deviations[1], &catalog);
+        assert!(
+            line.starts_with(&format!("deviates from SHOULD rule `{SHOULD}`")),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn one_firm_difference_makes_a_failure_and_the_weak_ones_are_marked() {
+        let catalog = catalog();
+        let failure = mismatch(vec![
+            Diff::ruled(&[ASSUMED], "result.resultCode", "A", "B"),
+            Diff::ruled(&[FIRM], "paymentId", "1", "2"),
+        ]);
+        assert_eq!(classify(&failure, &[], &catalog), Verdict::Failure);
+        let note = mixed_note(&failure, &[], &catalog).expect("a note");
+        assert!(
+            note.contains(&format!(
+                "(warning only) result.resultCode: rests on {ASSUMED} only"
+            )),
+            "{note}"
+        );
+        assert!(!note.contains("paymentId"), "{note}");
+        // A difference that rests on a firm and a weak rule at once is firm.
+        let both = mismatch(vec![Diff::ruled(&[ASSUMED, FIRM], "x", "1", "2")]);
+        assert_eq!(classify(&both, &[], &catalog), Verdict::Failure);
+    }
+
+    #[test]
+    fn an_expectation_rests_on_the_case_s_rules_but_the_status_line_rule_only_on_the_status() {
+        let catalog = catalog();
+        let case = rules(&[ASSUMED, "http.status-200"]);
+        let body = mismatch(vec![Diff::new("result.resultCode", "A", "B")]);
+        assert_eq!(warned(&classify(&body, &case, &catalog)), [ASSUMED]);
+        let status = mismatch(vec![Diff::ruled(
+            &["http.status-200"],
+            "HTTP status",
+            "200",
+            "400",
+        )]);
+        assert_eq!(classify(&status, &case, &catalog), Verdict::Failure);
+        // A case citing a firm rule beside the assumption fails.
+        let mixed_case = rules(&[ASSUMED, FIRM]);
+        assert_eq!(classify(&body, &mixed_case, &catalog), Verdict::Failure);
+    }
+
+    #[test]
+    fn transport_failures_bugs_in_cases_and_the_runner_s_own_checks_are_never_warnings() {
+        let catalog = catalog();
+        let case = rules(&[ASSUMED]);
+        let transport = Failure::Transport {
+            step: 1,
+            action: "cancel".into(),
+            error: TransportError::Request {
+                detail: "refused".into(),
+            },
+            request: None,
+        };
+        assert_eq!(classify(&transport, &case, &catalog), Verdict::Failure);
+        let bug = Failure::CaseBug(crate::spec::yaml::YamlError {
+            file: "cases/x.yaml".into(),
+            line: 1,
+            column: 1,
+            message: "unknown field".into(),
+        });
+        assert_eq!(classify(&bug, &case, &catalog), Verdict::Failure);
+        let runner = mismatch(vec![Diff::of_runner("POST /control", "200", "500")]);
+        assert_eq!(classify(&runner, &case, &catalog), Verdict::Failure);
+    }
+
+    #[test]
+    fn strict_fails_a_warning_and_says_why() {
+        let catalog = catalog();
+        let context = CaseContext {
+            name: "server/http/a-case".into(),
+            file: "cases/server/http/a-case.yaml".into(),
+            description: "A case.".into(),
+            rules: rules(&[ASSUMED]),
+        };
+        let failure = mismatch(vec![Diff::new("result.resultCode", "A", "B")]);
+        let lenient = judge_failure(&failure, &context, &catalog, false);
+        assert_eq!(lenient.outcome, Outcome::Warning);
+        assert_eq!(lenient.kind, WARNING);
+        assert!(
+            lenient
+                .message
+                .starts_with("WARNING in case server/http/a-case\n"),
+            "{}",
+            lenient.message
+        );
+        let strict = judge_failure(&failure, &context, &catalog, true);
+        assert_eq!(strict.outcome, Outcome::Fail);
+        assert_eq!(strict.kind, "MISMATCH");
+        assert!(
+            strict
+                .message
+                .contains("only a warning, failed because the run is strict"),
+            "{}",
+            strict.message
+        );
+        assert_eq!(strict.deviations.len(), 1);
+    }
+}
