@@ -957,6 +957,35 @@ mod tests {
     }
 
     #[test]
+    fn a_warning_passes_its_trial_and_an_expectations_entry_covers_it() {
+        let catalog = Catalog::embedded().expect("catalogs load");
+        let context = CaseContext {
+            name: "server/http/a-case".into(),
+            file: "cases/server/http/a-case.yaml".into(),
+            description: String::new(),
+            rules: vec!["codes.media-type-not-acceptable".into()],
+        };
+        let weak = || {
+            Err(Failure::Mismatch {
+                step: 1,
+                action: "cancel".into(),
+                diffs: vec![failure::Diff::new("result.resultCode", "A", "B")],
+                transcript: None,
+            })
+        };
+        let lenient = judge(weak(), None, false, &context, &catalog);
+        assert_eq!(lenient.outcome, Outcome::Warning);
+        assert!(lenient.verdict.is_ok());
+        let strict = judge(weak(), None, true, &context, &catalog);
+        assert_eq!(strict.outcome, Outcome::Fail);
+        assert!(strict.verdict.is_err());
+        let listed = judge(weak(), Some("known"), true, &context, &catalog);
+        assert_eq!(listed.outcome, Outcome::ExpectedFail);
+        assert!(listed.verdict.is_ok());
+        assert_eq!(listed.deviations.len(), 1);
+    }
+
+    #[test]
     fn missing_cases_say_what_to_give() {
         let err = cases_dir(None, "no-such-half").expect_err("no such cases");
         assert!(err.contains("--cases DIR"), "{err}");

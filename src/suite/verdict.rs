@@ -257,9 +257,10 @@ pub fn judge_failure(
 /// The heading of a warning in every report.
 pub const WARNING: &str = "WARNING";
 
-/// The lines printed after libtest's summary: how many cases only warned,
-/// and for each its case and the assumptions with their reasons. Empty when
-/// none did.
+/// What the run prints after libtest's summary, where libtest has no word
+/// for a warning: each warning in full (as libtest shows a failure), then
+/// how many cases only warned, each with the assumptions it deviates from
+/// and their reasons. Empty when no case warned.
 pub fn summary(records: &[CaseRecord], catalog: &Catalog) -> String {
     let warned: Vec<&CaseRecord> = records
         .iter()
@@ -268,8 +269,14 @@ pub fn summary(records: &[CaseRecord], catalog: &Catalog) -> String {
     if warned.is_empty() {
         return String::new();
     }
-    let mut out = format!(
-        "{} warning{}: these cases deviate only from assumptions or SHOULD rules (they pass; `--strict` fails them):\n",
+    let mut out = String::from("\nwarnings:\n\n");
+    for record in &warned {
+        let _ = writeln!(out, "---- {} ----", record.name);
+        let _ = writeln!(out, "{}", record.message.as_deref().unwrap_or_default());
+    }
+    let _ = writeln!(
+        out,
+        "{} warning{}: these cases deviate only from assumptions or SHOULD rules (they pass; `--strict` fails them):",
         warned.len(),
         if warned.len() == 1 { "" } else { "s" }
     );
