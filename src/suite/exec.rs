@@ -562,9 +562,13 @@ impl Run<'_> {
                 violation.instance_path.clone()
             };
             // The schema is the rules on the answer's shape: the cancel time's
-            // format, the S answer's fields, the result object.
+            // format, a code's status, the S answer's fields, the result
+            // object.
             let rule = if at.starts_with("/cancelTime") {
                 "result.cancel-time-format"
+            } else if at.starts_with("/result") && violation.schema_path.contains("/allOf/") {
+                // The result object's if/then pairs: a code with its status.
+                "result.code-status-pairing"
             } else if at == "/" || at.starts_with("/result") {
                 "result.object-always-present"
             } else {

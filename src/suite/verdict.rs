@@ -15,9 +15,28 @@ use super::failure::{CaseContext, Diff, Failure, RestsOn, render};
 use super::report::{CaseRecord, Outcome};
 use crate::spec::catalog::{Basis, Catalog, Level, Rule};
 
-/// The rule about the status line only: a case cites it beside what it is
-/// about, and a difference in the body does not rest on it.
-const STATUS_LINE_RULE: &str = "http.status-200";
+/// Rules about one part of every answer, which a case cites beside the
+/// behaviour it is about: a difference from what the case expects rests on
+/// such a rule only when it is in that part (the field named here; `None`:
+/// never, because the runner checks that part on its own in every answer,
+/// with a difference that names the rule).
+const ABOUT_ONE_PART: [(&str, Option<&str>); 6] = [
+    ("http.status-200", Some("HTTP status")),
+    ("result.no-cancel-time-unless-success", Some("cancelTime")),
+    ("result.code-status-pairing", None),
+    ("result.object-always-present", None),
+    ("sign.response-signed", None),
+    ("http.answer-content-type", None),
+];
+
+/// Whether a difference at `at` from what the case expects can rest on
+/// the case's rule `rule`.
+fn concerns(rule: &str, at: &str) -> bool {
+    ABOUT_ONE_PART
+        .iter()
+        .find(|(id, _)| *id == rule)
+        .is_none_or(|(_, part)| *part == Some(at))
+}
 
 /// One rule a warning-only difference rests on, as the reports show it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,15 +56,15 @@ pub fn rules_of(diff: &Diff, case_rules: &[String]) -> Vec<String> {
         RestsOn::Rules(rules) => rules.clone(),
         RestsOn::Runner => Vec::new(),
         RestsOn::Case => {
-            let about_body: Vec<String> = case_rules
+            let concerned: Vec<String> = case_rules
                 .iter()
-                .filter(|rule| rule.as_str() != STATUS_LINE_RULE || diff.at == "HTTP status")
+                .filter(|rule| concerns(rule, &diff.at))
                 .cloned()
                 .collect();
-            if about_body.is_empty() {
+            if concerned.is_empty() {
                 case_rules.to_vec()
             } else {
-                about_body
+                concerned
             }
         }
     }
@@ -397,6 +416,19 @@ mod tests {
         // A case citing a firm rule beside the assumption fails.
         let mixed_case = rules(&[ASSUMED, FIRM]);
         assert_eq!(classify(&body, &mixed_case, &catalog), Verdict::Failure);
+        // A rule about the cancelTime alone bears on a cancelTime
+        // difference, not on the code.
+        let cited = rules(&[ASSUMED, "result.no-cancel-time-unless-success"]);
+        assert_eq!(warned(&classify(&body, &cited, &catalog)), [ASSUMED]);
+        let time = mismatch(vec![Diff::new(
+            "cancelTime",
+            "absent",
+            "2026-01-01T00:00:00Z",
+        )]);
+        assert_eq!(classify(&time, &cited, &catalog), Verdict::Failure);
+        // A case citing only such rules: the difference rests on them.
+        let only = rules(&["http.status-200"]);
+        assert_eq!(classify(&body, &only, &catalog), Verdict::Failure);
     }
 
     #[test]
