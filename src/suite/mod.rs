@@ -372,8 +372,14 @@ fn finish(
         return conclusion.exit_code();
     }
     let report = Report::new(info, recorder, planned, conclusion);
-    // After libtest's summary: the cases that passed only as warnings.
-    print!("{}", verdict::summary(&report.cases, catalog));
+    // After libtest's summary: the cases that passed only as warnings (on
+    // stderr when stdout is libtest's JSON, which a tool parses).
+    let warnings = verdict::summary(&report.cases, catalog);
+    if libtest.format == Some(libtest_mimic::FormatSetting::Json) {
+        eprint!("{warnings}");
+    } else {
+        print!("{warnings}");
+    }
     if !paths.any() && baseline.is_none() {
         return conclusion.exit_code();
     }
