@@ -478,7 +478,9 @@ fn unsupported(step: usize, action: &str, answer: &Value) -> Result<Completion, 
         Some(error) => Err(mismatch(
             step,
             action,
-            vec![Diff::new(
+            // The case could not judge the behaviour at all: never only a
+            // warning, whatever rules the case cites.
+            vec![Diff::of_runner(
                 "adapter answer",
                 format!("the `{action}` operation carried out"),
                 format!("error: {error}"),
