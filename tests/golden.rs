@@ -13,7 +13,9 @@ use cancel_conformance::spec::schema::REGENERATE_COMMAND;
 use cancel_conformance::suite::failure::{CaseContext, Diff, Failure, Transcript, render};
 use cancel_conformance::suite::http::{Received, SentRequest, TransportError};
 use cancel_conformance::suite::load::load_cases;
+use cancel_conformance::suite::report::CaseRecord;
 use cancel_conformance::suite::target::Target;
+use cancel_conformance::suite::verdict;
 use cancel_conformance::suite::{http, run_all};
 
 fn root() -> &'static Path {
@@ -123,6 +125,49 @@ fn a_transport_failure_says_what_happened_to_the_connection() {
         "a signature leaked:\n{rendered}"
     );
     check_golden("transport.txt", &rendered);
+}
+
+/// A wrong answer that breaks only an assumption: what a person sees after
+/// libtest's summary (the warning in full, then the list of warnings).
+#[test]
+fn a_warning_names_the_assumption_and_its_reason() {
+    let catalog = Catalog::embedded().expect("catalog");
+    let context = CaseContext {
+        name: "server/http/text-plain-is-media-type-not-acceptable".into(),
+        file: "cases/server/http/text-plain-is-media-type-not-acceptable.yaml".into(),
+        description: "A text/plain body is refused with MEDIA_TYPE_NOT_ACCEPTABLE.".into(),
+        rules: vec![
+            "codes.media-type-not-acceptable".into(),
+            "http.status-200".into(),
+        ],
+    };
+    let failure = Failure::Mismatch {
+        step: 1,
+        action: "cancel".into(),
+        diffs: vec![Diff::new(
+            "result.resultCode",
+            "MEDIA_TYPE_NOT_ACCEPTABLE",
+            "PARAM_ILLEGAL",
+        )],
+        transcript: None,
+    };
+    let judged = verdict::judge_failure(&failure, &context, &catalog, false);
+    let record = CaseRecord {
+        name: context.name.clone(),
+        file: context.file.clone(),
+        description: context.description.clone(),
+        rules: context.rules.clone(),
+        outcome: judged.outcome,
+        kind: Some(judged.kind.to_string()),
+        message: Some(judged.message.clone()),
+        deviations: judged.deviations,
+        expected_failure_reason: None,
+        duration: std::time::Duration::ZERO,
+    };
+    // The summary holds the warning as the case's output would show it.
+    let shown = verdict::summary(&[record], &catalog);
+    assert!(shown.contains(&judged.message), "{shown}");
+    check_golden("warning.txt", &shown);
 }
 
 /// Broken case files are loaded for real, so the golden files hold the

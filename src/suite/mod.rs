@@ -16,6 +16,7 @@ pub mod report;
 pub mod sandbox;
 pub mod scripted;
 pub mod target;
+pub mod verdict;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -102,6 +103,10 @@ pub struct RunArgs {
     /// [config: control_token_file].
     #[arg(long, value_name = "FILE")]
     pub control_token_file: Option<PathBuf>,
+    /// Fail the cases that only deviate from assumptions (or SHOULD rules),
+    /// which otherwise pass as warnings [config: strict].
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub reports: ReportArgs,
     #[command(flatten)]
@@ -285,7 +290,13 @@ pub fn run(args: RunArgs) -> ExitCode {
                     )),
                     None => Ok(Completion::Completed),
                 },
-                (&catalog, &expectations, &recorder, &args.libtest),
+                (
+                    &catalog,
+                    &expectations,
+                    &recorder,
+                    &args.libtest,
+                    settings.strict,
+                ),
             )
         })
         .unzip();
@@ -357,10 +368,21 @@ fn finish(
     catalog: &Catalog,
     baseline: Option<&Baseline>,
 ) -> ExitCode {
-    if libtest.list || (!paths.any() && baseline.is_none()) {
+    if libtest.list {
         return conclusion.exit_code();
     }
     let report = Report::new(info, recorder, planned, conclusion);
+    // After libtest's summary: the cases that passed only as warnings (on
+    // stderr when stdout is libtest's JSON, which a tool parses).
+    let warnings = verdict::summary(&report.cases, catalog);
+    if libtest.format == Some(libtest_mimic::FormatSetting::Json) {
+        eprint!("{warnings}");
+    } else {
+        print!("{warnings}");
+    }
+    if !paths.any() && baseline.is_none() {
+        return conclusion.exit_code();
+    }
     if let Err(err) = report.write(paths, catalog) {
         return setup_error(err);
     }
@@ -409,6 +431,10 @@ pub struct ClientArgs {
     /// ./cases, else the one this binary was built from].
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
+    /// Fail the cases that only deviate from assumptions (or SHOULD rules),
+    /// which otherwise pass as warnings [config: strict].
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub reports: ReportArgs,
     #[command(flatten)]
@@ -473,7 +499,13 @@ pub fn run_client(args: ClientArgs) -> ExitCode {
                 loaded,
                 |case| (&case.description, &case.rules),
                 move |case, _| handle.block_on(client_exec::run_client_case(case, &run)),
-                (&catalog, &expectations, &recorder, &args.libtest),
+                (
+                    &catalog,
+                    &expectations,
+                    &recorder,
+                    &args.libtest,
+                    settings.strict,
+                ),
             )
         })
         .unzip();
@@ -567,6 +599,7 @@ type TrialSetting<'a> = (
     &'a Expectations,
     &'a Recorder,
     &'a libtest_mimic::Arguments,
+    bool,
 );
 
 /// One case as a trial of either half: `run_case` runs a well-formed case
@@ -577,7 +610,7 @@ fn trial<T: Send + 'static>(
     loaded: Loaded<T>,
     parts: impl Fn(&T) -> (&String, &Vec<serde_saphyr::Spanned<String>>),
     run_case: impl FnOnce(&T, &Path) -> Result<Completion, Failure> + Send + 'static,
-    (catalog, expectations, recorder, libtest): TrialSetting<'_>,
+    (catalog, expectations, recorder, libtest, strict): TrialSetting<'_>,
 ) -> (Trial, Planned) {
     let context = context_of(&loaded, parts);
     let expected_failure = expectations.reason(&loaded.name).map(str::to_string);
@@ -589,6 +622,7 @@ fn trial<T: Send + 'static>(
         judged_and_recorded(
             &trial_context,
             expected_failure.as_deref(),
+            strict,
             &catalog,
             &recorder,
             || match &loaded.case {
@@ -617,13 +651,14 @@ fn trial<T: Send + 'static>(
 fn judged_and_recorded(
     context: &CaseContext,
     expected_failure: Option<&str>,
+    strict: bool,
     catalog: &Catalog,
     recorder: &Recorder,
     run: impl FnOnce() -> Result<Completion, Failure>,
 ) -> Result<Completion, Failed> {
     let clock = Instant::now();
     let outcome = run();
-    let judged = judge(outcome, expected_failure, context, catalog);
+    let judged = judge(outcome, expected_failure, strict, context, catalog);
     recorder.push(CaseRecord {
         name: context.name.clone(),
         file: context.file.clone(),
@@ -632,6 +667,7 @@ fn judged_and_recorded(
         outcome: judged.outcome,
         kind: judged.kind,
         message: judged.message,
+        deviations: judged.deviations,
         expected_failure_reason: expected_failure.map(str::to_string),
         duration: clock.elapsed(),
     });
@@ -644,19 +680,32 @@ struct Judged {
     outcome: Outcome,
     kind: Option<String>,
     message: Option<String>,
+    deviations: Vec<verdict::Deviation>,
 }
 
 impl Judged {
-    fn failed(outcome: Outcome, kind: &str, message: String) -> Judged {
-        let verdict = match outcome {
-            Outcome::ExpectedFail => Ok(Completion::Completed),
-            _ => Err(message.clone().into()),
+    fn failed(outcome: Outcome, kind: &'static str, message: String) -> Judged {
+        Judged::from_judgement(verdict::Judgement {
+            outcome,
+            kind,
+            message,
+            deviations: Vec::new(),
+        })
+    }
+
+    fn from_judgement(judgement: verdict::Judgement) -> Judged {
+        let verdict = match judgement.outcome {
+            // A warning passes the trial: libtest has no warning outcome,
+            // and the run prints the warnings after its summary.
+            Outcome::ExpectedFail | Outcome::Warning => Ok(Completion::Completed),
+            _ => Err(judgement.message.clone().into()),
         };
         Judged {
             verdict,
-            outcome,
-            kind: Some(kind.to_string()),
-            message: Some(message),
+            outcome: judgement.outcome,
+            kind: Some(judgement.kind.to_string()),
+            message: Some(judgement.message),
+            deviations: judgement.deviations,
         }
     }
 }
@@ -667,6 +716,7 @@ impl Judged {
 fn judge(
     outcome: Result<Completion, Failure>,
     expected_failure: Option<&str>,
+    strict: bool,
     context: &CaseContext,
     catalog: &Catalog,
 ) -> Judged {
@@ -676,25 +726,29 @@ fn judge(
             outcome: Outcome::Pass,
             kind: None,
             message: None,
+            deviations: Vec::new(),
         },
         (Ok(Completion::Ignored { reason }), _) => Judged {
             message: reason.clone(),
             verdict: Ok(Completion::Ignored { reason }),
             outcome: Outcome::Ignored,
             kind: None,
+            deviations: Vec::new(),
         },
-        (Err(failure), None) => Judged::failed(
-            Outcome::Fail,
-            failure.kind(),
-            render(&failure, context, catalog),
-        ),
+        (Err(failure), None) => {
+            Judged::from_judgement(verdict::judge_failure(&failure, context, catalog, strict))
+        }
         // Only a wrong answer is a known deviation: a connection problem or
-        // a crashed adapter says nothing about the deviation listed.
-        (Err(failure @ Failure::Mismatch { .. }), Some(_)) => Judged::failed(
-            Outcome::ExpectedFail,
-            failure.kind(),
-            render(&failure, context, catalog),
-        ),
+        // a crashed adapter says nothing about the deviation listed. A
+        // warning may be listed too.
+        (Err(failure @ Failure::Mismatch { .. }), Some(_)) => {
+            let judgement = verdict::judge_failure(&failure, context, catalog, false);
+            Judged::from_judgement(verdict::Judgement {
+                outcome: Outcome::ExpectedFail,
+                kind: failure.kind(),
+                ..judgement
+            })
+        }
         (Err(failure), Some(_)) => Judged::failed(
             Outcome::Fail,
             failure.kind(),
@@ -906,6 +960,35 @@ mod tests {
             waits("server/retry/dropped-cancel-is-carried-out"),
             Some(false)
         );
+    }
+
+    #[test]
+    fn a_warning_passes_its_trial_and_an_expectations_entry_covers_it() {
+        let catalog = Catalog::embedded().expect("catalogs load");
+        let context = CaseContext {
+            name: "server/http/a-case".into(),
+            file: "cases/server/http/a-case.yaml".into(),
+            description: String::new(),
+            rules: vec!["codes.media-type-not-acceptable".into()],
+        };
+        let weak = || {
+            Err(Failure::Mismatch {
+                step: 1,
+                action: "cancel".into(),
+                diffs: vec![failure::Diff::new("result.resultCode", "A", "B")],
+                transcript: None,
+            })
+        };
+        let lenient = judge(weak(), None, false, &context, &catalog);
+        assert_eq!(lenient.outcome, Outcome::Warning);
+        assert!(lenient.verdict.is_ok());
+        let strict = judge(weak(), None, true, &context, &catalog);
+        assert_eq!(strict.outcome, Outcome::Fail);
+        assert!(strict.verdict.is_err());
+        let listed = judge(weak(), Some("known"), true, &context, &catalog);
+        assert_eq!(listed.outcome, Outcome::ExpectedFail);
+        assert!(listed.verdict.is_ok());
+        assert_eq!(listed.deviations.len(), 1);
     }
 
     #[test]
