@@ -17,7 +17,7 @@ use crate::suite::report::gate::GateArgs;
     name = "cancel-conformance",
     version,
     about = "Specification and conformance suite for the payment cancel API",
-    after_help = "Examples:\n  cancel-conformance run                               # every server case against the embedded reference server\n  cancel-conformance run --endpoint http://127.0.0.1:8080 refund\n  cancel-conformance run --config sandbox.yaml --junit report.xml --html report.html\n  cancel-conformance client --adapter \"cancel-conformance adapter\"\n  cancel-conformance matrix matrix/matrix.yaml --html matrix.html\n  cancel-conformance serve --addr 127.0.0.1:8080\n  cancel-conformance schema --out spec\n  cancel-conformance validate --message cancel-response captured.json\n\n`run` and `client` read ./cancel-conformance.yaml when present (see `run --help`)."
+    after_help = "Examples:\n  cancel-conformance run                               # every server case against the embedded reference server\n  cancel-conformance run --endpoint http://127.0.0.1:8080 refund\n  cancel-conformance run --config sandbox.yaml --junit report.xml --html report.html\n  cancel-conformance client --adapter \"cancel-conformance adapter\"\n  cancel-conformance matrix matrix/matrix.yaml --html matrix.html\n  cancel-conformance serve --addr 127.0.0.1:8080\n  cancel-conformance schema --out schemas\n  cancel-conformance validate --message cancel-response captured.json\n\n`run` and `client` read ./cancel-conformance.yaml when present (see `run --help`)."
 )]
 pub struct Cli {
     #[command(subcommand)]
@@ -130,6 +130,10 @@ pub struct RunArgs {
     /// [config: control_token_file].
     #[arg(long, value_name = "FILE")]
     pub control_token_file: Option<PathBuf>,
+    /// Fail the cases that only deviate from assumptions (or SHOULD rules),
+    /// which otherwise pass as warnings [config: strict].
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub reports: ReportArgs,
     #[command(flatten)]
@@ -177,6 +181,10 @@ pub struct ClientArgs {
     /// ./cases, else the one this binary was built from].
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
+    /// Fail the cases that only deviate from assumptions (or SHOULD rules),
+    /// which otherwise pass as warnings [config: strict].
+    #[arg(long)]
+    pub strict: bool,
     #[command(flatten)]
     pub reports: ReportArgs,
     #[command(flatten)]

@@ -78,6 +78,9 @@ pub struct ConfigFile {
     pub fixtures: Option<PathBuf>,
     pub expectations: Option<PathBuf>,
     pub timeout_ms: Option<u64>,
+    /// Fail the cases that only deviate from assumptions (or SHOULD rules)
+    /// instead of passing them as warnings, in both halves.
+    pub strict: Option<bool>,
     /// The cases directory (holding `server/` and `client/`), for both halves.
     pub cases: Option<PathBuf>,
     pub reports: Option<ReportsSection>,
@@ -317,6 +320,7 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
             .timeout_ms
             .or(file.timeout_ms)
             .unwrap_or(defaults::TIMEOUT_MS),
+        strict: args.strict || file.strict.unwrap_or(false),
         reports: reports(&args.reports, file.reports.as_ref()),
     }
 }
@@ -366,6 +370,10 @@ pub fn client_settings(
             .cases
             .clone()
             .or_else(|| config.and_then(|config| config.values.cases.clone())),
+        strict: args.strict
+            || config
+                .and_then(|config| config.values.strict)
+                .unwrap_or(false),
         reports: reports(&args.reports, section.reports.as_ref()),
     })
 }

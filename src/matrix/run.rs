@@ -454,6 +454,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
                 fixtures,
                 expectations,
                 timeout_ms,
+                strict,
                 cases,
                 reports: _,
                 client: _,
@@ -475,6 +476,9 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
             flag("expectations", path(expectations));
             flag("timeout-ms", timeout_ms.map(|v| v.to_string()));
             flag("cases", path(&cases.clone().or(matrix_cases)));
+            if *strict == Some(true) {
+                command.arg("--strict");
+            }
         }
     }
 }

@@ -13,6 +13,21 @@ use crate::spec::yaml::YamlError;
 /// How much of a body a failure shows.
 const BODY_PREVIEW_CHARS: usize = 2000;
 
+/// What a difference rests on: the rules that decide whether it fails the
+/// case or, when every one of them is an assumption or a SHOULD, only warns
+/// (see [`super::verdict`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RestsOn {
+    /// What the case's step expects: the rules the case cites.
+    Case,
+    /// The named rules: a check the runner makes whether or not the case
+    /// asks, or one whose rule is known at the check.
+    Rules(Vec<String>),
+    /// No rule of the API: a requirement of the runner itself (a target's
+    /// control plane refusing a call). Never a warning.
+    Runner,
+}
+
 /// One field or schema path where the answer differs from the expectation.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diff {
@@ -20,9 +35,13 @@ pub struct Diff {
     pub at: String,
     pub expected: String,
     pub actual: String,
+    /// The rules this difference rests on.
+    pub rests_on: RestsOn,
 }
 
 impl Diff {
+    /// A difference from what the case's step expects: it rests on the
+    /// case's rules.
     pub fn new(
         at: impl Into<String>,
         expected: impl Into<String>,
@@ -32,6 +51,33 @@ impl Diff {
             at: at.into(),
             expected: expected.into(),
             actual: actual.into(),
+            rests_on: RestsOn::Case,
+        }
+    }
+
+    /// A difference that breaks the named rules, whatever the case cites.
+    pub fn ruled(
+        rules: &[&str],
+        at: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        Diff {
+            rests_on: RestsOn::Rules(rules.iter().map(|rule| (*rule).to_string()).collect()),
+            ..Diff::new(at, expected, actual)
+        }
+    }
+
+    /// A difference that breaks no rule of the API but a requirement of the
+    /// runner (the control plane's protocol).
+    pub fn of_runner(
+        at: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        Diff {
+            rests_on: RestsOn::Runner,
+            ..Diff::new(at, expected, actual)
         }
     }
 }

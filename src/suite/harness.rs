@@ -13,6 +13,7 @@ use super::expectations::Expectations;
 use super::load::{Loaded, cases_dir};
 use super::report::gate::{self, Baseline, GateArgs};
 use super::report::{Half, Planned, Recorder, Report, ReportArgs, RunInfo};
+use super::verdict;
 use crate::spec::catalog::Catalog;
 
 /// A problem that stops the run before any case runs.
@@ -78,10 +79,21 @@ pub(super) fn finish(
     catalog: &Catalog,
     baseline: Option<&Baseline>,
 ) -> ExitCode {
-    if libtest.list || (!paths.any() && baseline.is_none()) {
+    if libtest.list {
         return conclusion.exit_code();
     }
     let report = Report::new(info, recorder, planned, conclusion);
+    // After libtest's summary: the cases that passed only as warnings (on
+    // stderr when stdout is libtest's JSON, which a tool parses).
+    let warnings = verdict::summary(&report.cases, catalog);
+    if libtest.format == Some(libtest_mimic::FormatSetting::Json) {
+        eprint!("{warnings}");
+    } else {
+        print!("{warnings}");
+    }
+    if !paths.any() && baseline.is_none() {
+        return conclusion.exit_code();
+    }
     if let Err(err) = report.write(paths, catalog) {
         return setup_error(err);
     }

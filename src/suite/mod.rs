@@ -9,7 +9,8 @@
 //! Shared by both: the case files found and read ([`load`]; the server
 //! case format is [`case`], the client's `client_half::case`), each case
 //! made one test-harness trial (`trials`) whose outcome is judged against
-//! the target's known deviations ([`expectations`], `verdict`), what a run
+//! the target's known deviations ([`expectations`], `judged`) and the
+//! levels of the rules it rests on ([`verdict`]: a warning or a failure), what a run
 //! does around its trials (`harness`), the three kinds of failure and
 //! their rendering ([`failure`]), one HTTP exchange ([`http`]), the target
 //! of a server run ([`target`]), the reports ([`report`]) and which cases
@@ -23,13 +24,14 @@ pub mod expectations;
 pub mod failure;
 mod harness;
 pub mod http;
+mod judged;
 pub mod load;
 pub mod report;
 pub mod server_half;
 pub mod settings;
 pub mod target;
 mod trials;
-mod verdict;
+pub mod verdict;
 
 pub use client_half::{run_all_client, run_client};
 pub use load::cases_dir;

@@ -67,6 +67,8 @@ pub struct RunSettings {
     /// cases needs no target).
     pub control_token: Result<Option<server::ControlToken>, String>,
     pub timeout_ms: u64,
+    /// Warnings fail the run.
+    pub strict: bool,
     pub reports: ReportArgs,
 }
 
@@ -81,5 +83,7 @@ pub struct ClientSettings {
     pub adapter_deadline_ms: Option<u64>,
     pub expectations: Option<PathBuf>,
     pub cases: Option<PathBuf>,
+    /// Warnings fail the run.
+    pub strict: bool,
     pub reports: ReportArgs,
 }

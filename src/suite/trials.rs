@@ -1,6 +1,6 @@
 //! One case as one trial of the test harness, for either half: what the
 //! reports know of it before it runs, its run judged against the target's
-//! expectations ([`super::verdict`]) and recorded; the order and the number
+//! expectations (`judged`) and recorded; the order and the number
 //! of cases at once; and the same window for the runs without the harness.
 
 use std::path::Path;
@@ -11,9 +11,9 @@ use libtest_mimic::{Completion, Conclusion, Failed, Trial};
 
 use super::expectations::Expectations;
 use super::failure::{CaseContext, Failure};
+use super::judged::judge;
 use super::load::Loaded;
 use super::report::{CaseRecord, Planned, Recorder};
-use super::verdict::judge;
 use crate::spec::catalog::Catalog;
 
 /// How many cases of a half run at once: the harness's default
@@ -108,6 +108,7 @@ pub(super) type TrialSetting<'a> = (
     &'a Expectations,
     &'a Recorder,
     &'a libtest_mimic::Arguments,
+    bool,
 );
 
 /// One case as a trial of either half: `run_case` runs a well-formed case
@@ -118,7 +119,7 @@ pub(super) fn trial<T: Send + 'static>(
     loaded: Loaded<T>,
     parts: impl Fn(&T) -> (&String, &Vec<serde_saphyr::Spanned<String>>),
     run_case: impl FnOnce(&T, &Path) -> Result<Completion, Failure> + Send + 'static,
-    (catalog, expectations, recorder, libtest): TrialSetting<'_>,
+    (catalog, expectations, recorder, libtest, strict): TrialSetting<'_>,
 ) -> (Trial, Planned) {
     let context = context_of(&loaded, parts);
     let expected_failure = expectations.reason(&loaded.name).map(str::to_string);
@@ -130,6 +131,7 @@ pub(super) fn trial<T: Send + 'static>(
         judged_and_recorded(
             &trial_context,
             expected_failure.as_deref(),
+            strict,
             &catalog,
             &recorder,
             || match &loaded.case {
@@ -158,13 +160,14 @@ pub(super) fn trial<T: Send + 'static>(
 pub(super) fn judged_and_recorded(
     context: &CaseContext,
     expected_failure: Option<&str>,
+    strict: bool,
     catalog: &Catalog,
     recorder: &Recorder,
     run: impl FnOnce() -> Result<Completion, Failure>,
 ) -> Result<Completion, Failed> {
     let clock = Instant::now();
     let outcome = run();
-    let judged = judge(outcome, expected_failure, context, catalog);
+    let judged = judge(outcome, expected_failure, strict, context, catalog);
     recorder.push(CaseRecord {
         name: context.name.clone(),
         file: context.file.clone(),
@@ -173,6 +176,7 @@ pub(super) fn judged_and_recorded(
         outcome: judged.outcome,
         kind: judged.kind,
         message: judged.message,
+        deviations: judged.deviations,
         expected_failure_reason: expected_failure.map(str::to_string),
         duration: clock.elapsed(),
     });

@@ -1,87 +1,544 @@
-//! A case's outcome turned into the harness's verdict, with the target's
-//! expectations applied: a listed case must fail for a reason of the
-//! target, and one that passes is reported as no longer deviating. The
-//! same for both halves; what a case checks is judged in each half's
-//! `exec`.
+//! Verdict levels: whether a failed case is a failure or only a warning.
+//!
+//! A wrong answer that breaks only rules the sources do not firmly state
+//! (a project assumption, or a SHOULD or MAY) may be the project's guess
+//! that is wrong rather than the target: such a case is a WARNING, which
+//! passes the run unless it is strict. A case is a warning when it failed
+//! as a MISMATCH and every difference rests only on such rules; one firm
+//! difference makes it a failure, with the warning-only differences still
+//! shown and marked. A TRANSPORT FAILURE or a BUG IN CASE is never a
+//! warning.
 
-use libtest_mimic::{Completion, Failed};
+use std::fmt::Write as _;
 
-use super::failure::{CaseContext, Failure, render};
-use super::report::Outcome;
-use crate::spec::catalog::Catalog;
+use super::failure::{CaseContext, Diff, Failure, RestsOn, render};
+use super::report::{CaseRecord, Outcome};
+use crate::spec::catalog::{Basis, Catalog, Level, Rule};
 
-/// A case's verdict for the harness, and what the reports say about it.
-pub(super) struct Judged {
-    pub(super) verdict: Result<Completion, Failed>,
-    pub(super) outcome: Outcome,
-    pub(super) kind: Option<String>,
-    pub(super) message: Option<String>,
+/// Rules about one part of every answer, which a case cites beside the
+/// behaviour it is about: a difference from what the case expects rests on
+/// such a rule only when it is in that part (the field named here; `None`:
+/// never, because the runner checks that part on its own in every answer,
+/// with a difference that names the rule).
+const ABOUT_ONE_PART: [(&str, Option<&str>); 6] = [
+    ("http.status-200", Some("HTTP status")),
+    ("result.no-cancel-time-unless-success", Some("cancelTime")),
+    ("result.code-status-pairing", None),
+    ("result.object-always-present", None),
+    ("sign.response-signed", None),
+    ("http.answer-content-type", None),
+];
+
+/// Whether a difference at `at` from what the case expects can rest on
+/// the case's rule `rule`.
+fn concerns(rule: &str, at: &str) -> bool {
+    ABOUT_ONE_PART
+        .iter()
+        .find(|(id, _)| *id == rule)
+        .is_none_or(|(_, part)| *part == Some(at))
 }
 
-impl Judged {
-    fn failed(outcome: Outcome, kind: &str, message: String) -> Judged {
-        let verdict = match outcome {
-            Outcome::ExpectedFail => Ok(Completion::Completed),
-            _ => Err(message.clone().into()),
-        };
-        Judged {
-            verdict,
-            outcome,
-            kind: Some(kind.to_string()),
-            message: Some(message),
+/// One rule a warning-only difference rests on, as the reports show it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Deviation {
+    pub rule: String,
+    /// `MUST`, `SHOULD` or `MAY`.
+    pub level: &'static str,
+    /// `assumption`, `seed`, `vendor-docs` or `sdk`.
+    pub basis: &'static str,
+    /// Why the rule is not firm: the assumption's reason, or its level.
+    pub reason: String,
+}
+
+/// The rules a difference rests on, given the rules its case cites.
+pub fn rules_of(diff: &Diff, case_rules: &[String]) -> Vec<String> {
+    match &diff.rests_on {
+        RestsOn::Rules(rules) => rules.clone(),
+        RestsOn::Runner => Vec::new(),
+        RestsOn::Case => {
+            let concerned: Vec<String> = case_rules
+                .iter()
+                .filter(|rule| concerns(rule, &diff.at))
+                .cloned()
+                .collect();
+            if concerned.is_empty() {
+                case_rules.to_vec()
+            } else {
+                concerned
+            }
         }
     }
 }
 
-/// Turns a case's outcome into the test's verdict, applying the target's
-/// expectations: a listed case must fail (for a reason of the target, not
-/// of the case), and one that passes is reported as no longer deviating.
-pub(super) fn judge(
-    outcome: Result<Completion, Failure>,
-    expected_failure: Option<&str>,
+/// Why a rule is not firm, if it is not: an assumption, or a SHOULD or a
+/// MAY. An unknown rule is firm (the coverage checks reject it anyway).
+fn weakness(rule: &Rule) -> Option<String> {
+    let assumed =
+        rule.assumption || rule.basis.as_ref().map(|basis| basis.value) == Some(Basis::Assumption);
+    if assumed {
+        let reason = rule
+            .reason
+            .as_deref()
+            .map(|reason| reason.split_whitespace().collect::<Vec<_>>().join(" "))
+            .unwrap_or_else(|| "a project assumption".to_string());
+        return Some(reason);
+    }
+    match rule.level {
+        Level::Must => None,
+        Level::Should => Some("a SHOULD: the sources recommend it, they do not require it".into()),
+        Level::May => Some("a MAY: the sources allow it, they do not require it".into()),
+    }
+}
+
+/// The phrase by which a rule's `source` says that only its result code
+/// is assumed, the behaviour itself resting on the seed or the vendor's
+/// docs (a captured payment cannot be cancelled; which F code says so is
+/// assumed).
+const CODE_ONLY_ASSUMED: &str = "code is a project assumption";
+
+/// The field of the answer that holds the result code.
+const RESULT_CODE: &str = "result.resultCode";
+
+/// Whether the rule is assumed only in the code it names.
+fn assumes_only_the_code(rule: &Rule) -> bool {
+    rule.source.contains(CODE_ONLY_ASSUMED)
+}
+
+/// The rule `id` as a warning-only difference at `at` rests on it, or
+/// `None` when it is firm there: a MUST from the sources, or a rule
+/// assumed only in its code and the difference is not in the code (an S
+/// where the sources refuse the cancel is a failure, another F code only a
+/// warning).
+fn deviation(id: &str, at: &str, catalog: &Catalog) -> Option<Deviation> {
+    let rule = catalog.rule(id)?;
+    let reason = weakness(rule)?;
+    if rule.level == Level::Must && assumes_only_the_code(rule) && at != RESULT_CODE {
+        return None;
+    }
+    let basis = rule.basis.as_ref().map_or(
+        if rule.assumption {
+            "assumption"
+        } else {
+            "(not given)"
+        },
+        |basis| basis.value.as_str(),
+    );
+    Some(Deviation {
+        rule: id.to_string(),
+        level: rule.level.as_str(),
+        basis,
+        reason,
+    })
+}
+
+/// The deviations a difference rests on, when every rule it rests on is
+/// weak; `None` when one of them is firm (or it rests on none).
+pub fn warning_only(
+    diff: &Diff,
+    case_rules: &[String],
+    catalog: &Catalog,
+) -> Option<Vec<Deviation>> {
+    let rules = rules_of(diff, case_rules);
+    if rules.is_empty() {
+        return None;
+    }
+    rules
+        .iter()
+        .map(|rule| deviation(rule, &diff.at, catalog))
+        .collect()
+}
+
+/// What the runner concludes about a failure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// A firm rule is broken, or the failure is not a wrong answer.
+    Failure,
+    /// Only weak rules are broken: these, each once, in the order met.
+    Warning(Vec<Deviation>),
+}
+
+/// Whether `failure` is only a warning.
+pub fn classify(failure: &Failure, case_rules: &[String], catalog: &Catalog) -> Verdict {
+    let Failure::Mismatch { diffs, .. } = failure else {
+        return Verdict::Failure;
+    };
+    let mut all = Vec::new();
+    for diff in diffs {
+        match warning_only(diff, case_rules, catalog) {
+            Some(deviations) => {
+                for deviation in deviations {
+                    if !all.contains(&deviation) {
+                        all.push(deviation);
+                    }
+                }
+            }
+            None => return Verdict::Failure,
+        }
+    }
+    if all.is_empty() {
+        Verdict::Failure
+    } else {
+        Verdict::Warning(all)
+    }
+}
+
+/// The heading of a warning: which assumptions the target deviates from,
+/// on what basis, and why each is only an assumption.
+pub fn heading(case: &str, deviations: &[Deviation], catalog: &Catalog) -> String {
+    let mut out = format!("WARNING in case {case}\n");
+    for deviation in deviations {
+        let _ = writeln!(out, "  {}", describe(deviation, catalog));
+    }
+    out
+}
+
+/// One line: "deviates from assumption `id`: <statement>, basis: assumption — <reason>".
+pub fn describe(deviation: &Deviation, catalog: &Catalog) -> String {
+    let what = if deviation.basis == "assumption" {
+        "assumption".to_string()
+    } else {
+        format!("{} rule", deviation.level)
+    };
+    let statement = catalog
+        .rule(&deviation.rule)
+        .map(|rule| {
+            rule.statement
+                .split_whitespace()
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+        .unwrap_or_default();
+    let statement = statement.trim_end_matches('.');
+    format!(
+        "deviates from {what} `{}`: {statement}, basis: {} — {}",
+        deviation.rule, deviation.basis, deviation.reason
+    )
+}
+
+/// For a failure with firm and warning-only differences mixed: the lines
+/// that mark which differences would only have warned.
+pub fn mixed_note(failure: &Failure, case_rules: &[String], catalog: &Catalog) -> Option<String> {
+    let Failure::Mismatch { diffs, .. } = failure else {
+        return None;
+    };
+    let mut out = String::new();
+    for diff in diffs {
+        if let Some(deviations) = warning_only(diff, case_rules, catalog) {
+            let rules: Vec<&str> = deviations.iter().map(|d| d.rule.as_str()).collect();
+            let _ = writeln!(
+                out,
+                "    (warning only) {}: rests on {} only",
+                diff.at,
+                rules.join(", ")
+            );
+        }
+    }
+    (!out.is_empty()).then(|| {
+        format!("  differences that alone would only warn (they rest on assumptions or SHOULD/MAY rules):\n{out}")
+    })
+}
+
+/// A failed case judged: how the reports name its outcome, the heading,
+/// the message for a person, and the deviations a warning rests on.
+#[derive(Debug, Clone)]
+pub struct Judgement {
+    pub outcome: Outcome,
+    pub kind: &'static str,
+    pub message: String,
+    /// Empty unless every difference only deviates from weak rules.
+    pub deviations: Vec<Deviation>,
+}
+
+/// Judges a failed case the expectations do not list: a warning when
+/// every difference rests only on assumptions or SHOULD/MAY rules (a
+/// failure all the same when the run is strict), else a failure whose
+/// warning-only differences are marked.
+pub fn judge_failure(
+    failure: &Failure,
     context: &CaseContext,
     catalog: &Catalog,
-) -> Judged {
-    match (outcome, expected_failure) {
-        (Ok(Completion::Completed), None) => Judged {
-            verdict: Ok(Completion::Completed),
-            outcome: Outcome::Pass,
-            kind: None,
-            message: None,
+    strict: bool,
+) -> Judgement {
+    let rendered = render(failure, context, catalog);
+    match classify(failure, &context.rules, catalog) {
+        Verdict::Warning(deviations) if strict => {
+            let mut message = rendered;
+            let _ = writeln!(
+                message,
+                "  only a warning, failed because the run is strict (--strict, or `strict: true`):"
+            );
+            for deviation in &deviations {
+                let _ = writeln!(message, "    {}", describe(deviation, catalog));
+            }
+            Judgement {
+                outcome: Outcome::Fail,
+                kind: failure.kind(),
+                message,
+                deviations,
+            }
+        }
+        Verdict::Warning(deviations) => Judgement {
+            outcome: Outcome::Warning,
+            kind: WARNING,
+            message: format!("{}{rendered}", heading(&context.name, &deviations, catalog)),
+            deviations,
         },
-        (Ok(Completion::Ignored { reason }), _) => Judged {
-            message: reason.clone(),
-            verdict: Ok(Completion::Ignored { reason }),
-            outcome: Outcome::Ignored,
-            kind: None,
-        },
-        (Err(failure), None) => Judged::failed(
-            Outcome::Fail,
-            failure.kind(),
-            render(&failure, context, catalog),
-        ),
-        // Only a wrong answer is a known deviation: a connection problem or
-        // a crashed adapter says nothing about the deviation listed.
-        (Err(failure @ Failure::Mismatch { .. }), Some(_)) => Judged::failed(
-            Outcome::ExpectedFail,
-            failure.kind(),
-            render(&failure, context, catalog),
-        ),
-        (Err(failure), Some(_)) => Judged::failed(
-            Outcome::Fail,
-            failure.kind(),
-            format!(
-                "{}\n(listed as a known deviation, but it failed for another reason than a wrong answer)",
-                render(&failure, context, catalog)
-            ),
-        ),
-        (Ok(Completion::Completed), Some(reason)) => Judged::failed(
-            Outcome::UnexpectedPass,
-            "UNEXPECTED PASS",
-            format!(
-                "UNEXPECTED PASS in case {}: the expectations file lists it as failing ({reason}), but it passes now; remove it from the expectations file",
-                context.name
-            ),
-        ),
+        Verdict::Failure => {
+            let mut message = rendered;
+            if let Some(note) = mixed_note(failure, &context.rules, catalog) {
+                message.push_str(&note);
+            }
+            Judgement {
+                outcome: Outcome::Fail,
+                kind: failure.kind(),
+                message,
+                deviations: Vec::new(),
+            }
+        }
+    }
+}
+
+/// The heading of a warning in every report.
+pub const WARNING: &str = "WARNING";
+
+/// What the run prints after libtest's summary, where libtest has no word
+/// for a warning: each warning in full (as libtest shows a failure), then
+/// how many cases only warned, each with the assumptions it deviates from
+/// and their reasons. Empty when no case warned.
+pub fn summary(records: &[CaseRecord], catalog: &Catalog) -> String {
+    let warned: Vec<&CaseRecord> = records
+        .iter()
+        .filter(|record| record.outcome == Outcome::Warning)
+        .collect();
+    if warned.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("\nwarnings:\n\n");
+    for record in &warned {
+        let _ = writeln!(out, "---- {} ----", record.name);
+        let _ = writeln!(out, "{}", record.message.as_deref().unwrap_or_default());
+    }
+    let _ = writeln!(
+        out,
+        "{} warning{}: these cases deviate only from assumptions or SHOULD rules (they pass; `--strict` fails them):",
+        warned.len(),
+        if warned.len() == 1 { "" } else { "s" }
+    );
+    for record in warned {
+        let _ = writeln!(out, "  {}", record.name);
+        for deviation in &record.deviations {
+            let _ = writeln!(out, "    {}", describe(deviation, catalog));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::http::TransportError;
+
+    const ASSUMED: &str = "codes.media-type-not-acceptable";
+    const SHOULD: &str = "retry.client-no-retry-on-f";
+    const FIRM: &str = "result.success-fields";
+
+    fn catalog() -> Catalog {
+        Catalog::embedded().expect("the embedded catalog loads")
+    }
+
+    fn mismatch(diffs: Vec<Diff>) -> Failure {
+        Failure::Mismatch {
+            step: 1,
+            action: "cancel".into(),
+            diffs,
+            transcript: None,
+        }
+    }
+
+    fn rules(ids: &[&str]) -> Vec<String> {
+        ids.iter().map(|id| (*id).to_string()).collect()
+    }
+
+    fn warned(verdict: &Verdict) -> Vec<&str> {
+        match verdict {
+            Verdict::Warning(deviations) => deviations.iter().map(|d| d.rule.as_str()).collect(),
+            Verdict::Failure => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_rules_the_tests_lean_on_are_weak_and_firm_as_named() {
+        let catalog = catalog();
+        let rule = |id: &str| catalog.rule(id).expect("the rule exists");
+        assert!(weakness(rule(ASSUMED)).is_some());
+        assert!(weakness(rule(SHOULD)).is_some());
+        assert!(weakness(rule(FIRM)).is_none());
+        assert!(weakness(rule("http.status-200")).is_none());
+    }
+
+    #[test]
+    fn a_difference_resting_only_on_assumptions_is_a_warning_with_the_reason() {
+        let catalog = catalog();
+        let failure = mismatch(vec![
+            Diff::ruled(&[ASSUMED], "result.resultCode", "A", "B"),
+            Diff::ruled(&[SHOULD, ASSUMED], "cancel requests sent", "1", "2"),
+        ]);
+        let verdict = classify(&failure, &[], &catalog);
+        assert_eq!(warned(&verdict), [ASSUMED, SHOULD]);
+        let Verdict::Warning(deviations) = verdict else {
+            unreachable!("checked above");
+        };
+        let line = describe(&deviations[0], &catalog);
+        assert!(
+            line.starts_with(&format!("deviates from assumption `{ASSUMED}`: ")),
+            "{line}"
+        );
+        assert!(
+            line.contains(", basis: assumption — The code belongs"),
+            "{line}"
+        );
+        let line = describe(&deviations[1], &catalog);
+        assert!(
+            line.starts_with(&format!("deviates from SHOULD rule `{SHOULD}`")),
+            "{line}"
+        );
+    }
+
+    #[test]
+    fn a_rule_assumed_only_in_its_code_is_firm_about_everything_else() {
+        let catalog = catalog();
+        const CAPTURED: &str = "capture.captured-status-invalid";
+        let rule = catalog.rule(CAPTURED).expect("the rule exists");
+        assert!(
+            assumes_only_the_code(rule),
+            "{CAPTURED}'s source no longer says `{CODE_ONLY_ASSUMED}`: {}",
+            rule.source
+        );
+        let case = rules(&[CAPTURED, "http.status-200"]);
+        let other_code = mismatch(vec![Diff::new(
+            RESULT_CODE,
+            "ORDER_STATUS_INVALID",
+            "PROCESS_FAIL",
+        )]);
+        assert_eq!(warned(&classify(&other_code, &case, &catalog)), [CAPTURED]);
+        // Cancelling a captured payment breaks what the seed says.
+        let cancelled = mismatch(vec![
+            Diff::new("result.resultStatus", "F", "S"),
+            Diff::new(RESULT_CODE, "ORDER_STATUS_INVALID", "SUCCESS"),
+        ]);
+        assert_eq!(classify(&cancelled, &case, &catalog), Verdict::Failure);
+        // A wholly assumed rule warns about the status too.
+        let assumed = rules(&[ASSUMED]);
+        let status = mismatch(vec![Diff::new("result.resultStatus", "F", "S")]);
+        assert_eq!(warned(&classify(&status, &assumed, &catalog)), [ASSUMED]);
+    }
+
+    #[test]
+    fn one_firm_difference_makes_a_failure_and_the_weak_ones_are_marked() {
+        let catalog = catalog();
+        let failure = mismatch(vec![
+            Diff::ruled(&[ASSUMED], "result.resultCode", "A", "B"),
+            Diff::ruled(&[FIRM], "paymentId", "1", "2"),
+        ]);
+        assert_eq!(classify(&failure, &[], &catalog), Verdict::Failure);
+        let note = mixed_note(&failure, &[], &catalog).expect("a note");
+        assert!(
+            note.contains(&format!(
+                "(warning only) result.resultCode: rests on {ASSUMED} only"
+            )),
+            "{note}"
+        );
+        assert!(!note.contains("paymentId"), "{note}");
+        // A difference that rests on a firm and a weak rule at once is firm.
+        let both = mismatch(vec![Diff::ruled(&[ASSUMED, FIRM], "x", "1", "2")]);
+        assert_eq!(classify(&both, &[], &catalog), Verdict::Failure);
+    }
+
+    #[test]
+    fn an_expectation_rests_on_the_case_s_rules_but_the_status_line_rule_only_on_the_status() {
+        let catalog = catalog();
+        let case = rules(&[ASSUMED, "http.status-200"]);
+        let body = mismatch(vec![Diff::new("result.resultCode", "A", "B")]);
+        assert_eq!(warned(&classify(&body, &case, &catalog)), [ASSUMED]);
+        let status = mismatch(vec![Diff::ruled(
+            &["http.status-200"],
+            "HTTP status",
+            "200",
+            "400",
+        )]);
+        assert_eq!(classify(&status, &case, &catalog), Verdict::Failure);
+        // A case citing a firm rule beside the assumption fails.
+        let mixed_case = rules(&[ASSUMED, FIRM]);
+        assert_eq!(classify(&body, &mixed_case, &catalog), Verdict::Failure);
+        // A rule about the cancelTime alone bears on a cancelTime
+        // difference, not on the code.
+        let cited = rules(&[ASSUMED, "result.no-cancel-time-unless-success"]);
+        assert_eq!(warned(&classify(&body, &cited, &catalog)), [ASSUMED]);
+        let time = mismatch(vec![Diff::new(
+            "cancelTime",
+            "absent",
+            "2026-01-01T00:00:00Z",
+        )]);
+        assert_eq!(classify(&time, &cited, &catalog), Verdict::Failure);
+        // A case citing only such rules: the difference rests on them.
+        let only = rules(&["http.status-200"]);
+        assert_eq!(classify(&body, &only, &catalog), Verdict::Failure);
+    }
+
+    #[test]
+    fn transport_failures_bugs_in_cases_and_the_runner_s_own_checks_are_never_warnings() {
+        let catalog = catalog();
+        let case = rules(&[ASSUMED]);
+        let transport = Failure::Transport {
+            step: 1,
+            action: "cancel".into(),
+            error: TransportError::Request {
+                detail: "refused".into(),
+            },
+            request: None,
+        };
+        assert_eq!(classify(&transport, &case, &catalog), Verdict::Failure);
+        let bug = Failure::CaseBug(crate::spec::yaml::YamlError {
+            file: "cases/x.yaml".into(),
+            line: 1,
+            column: 1,
+            message: "unknown field".into(),
+        });
+        assert_eq!(classify(&bug, &case, &catalog), Verdict::Failure);
+        let runner = mismatch(vec![Diff::of_runner("POST /control", "200", "500")]);
+        assert_eq!(classify(&runner, &case, &catalog), Verdict::Failure);
+    }
+
+    #[test]
+    fn strict_fails_a_warning_and_says_why() {
+        let catalog = catalog();
+        let context = CaseContext {
+            name: "server/http/a-case".into(),
+            file: "cases/server/http/a-case.yaml".into(),
+            description: "A case.".into(),
+            rules: rules(&[ASSUMED]),
+        };
+        let failure = mismatch(vec![Diff::new("result.resultCode", "A", "B")]);
+        let lenient = judge_failure(&failure, &context, &catalog, false);
+        assert_eq!(lenient.outcome, Outcome::Warning);
+        assert_eq!(lenient.kind, WARNING);
+        assert!(
+            lenient
+                .message
+                .starts_with("WARNING in case server/http/a-case\n"),
+            "{}",
+            lenient.message
+        );
+        let strict = judge_failure(&failure, &context, &catalog, true);
+        assert_eq!(strict.outcome, Outcome::Fail);
+        assert_eq!(strict.kind, "MISMATCH");
+        assert!(
+            strict
+                .message
+                .contains("only a warning, failed because the run is strict"),
+            "{}",
+            strict.message
+        );
+        assert_eq!(strict.deviations.len(), 1);
     }
 }

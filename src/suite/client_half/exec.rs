@@ -283,16 +283,16 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
                                 Err(mismatch(
                                     number,
                                     "notify",
-                                    vec![Diff::new(
+                                    vec![cited(
+                                        &[if valid {
+                                            "sign.header-format"
+                                        } else {
+                                            "sign.client-verifies-notification"
+                                        }],
                                         format!(
-                                            "accepted, for a notification signed `{}` with headers `{}` [{}]",
+                                            "accepted, for a notification signed `{}` with headers `{}`",
                                             kebab(&notify.signature),
                                             kebab(&notify.header),
-                                            if valid {
-                                                "sign.header-format"
-                                            } else {
-                                                "sign.client-verifies-notification"
-                                            }
                                         ),
                                         want.to_string(),
                                         actual.map_or("(absent)".to_string(), |a| a.to_string()),
@@ -323,8 +323,9 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
                                 Err(mismatch(
                                     number,
                                     "status",
-                                    vec![Diff::new(
-                                        "the client's record of the payment [state.client-order-record]",
+                                    vec![cited(
+                                        &["state.client-order-record"],
+                                        "the client's record of the payment",
                                         status.expect.as_str(),
                                         actual,
                                     )],
@@ -440,6 +441,23 @@ fn adapter_failure(step: usize, action: &str, error: AdapterError, stderr: &str)
     }
 }
 
+/// A difference that breaks the named rules, which the field names after
+/// it (`path [path.production]`), as every difference of the client half
+/// does.
+fn cited(
+    rules: &[&str],
+    at: impl std::fmt::Display,
+    expected: impl Into<String>,
+    actual: impl Into<String>,
+) -> Diff {
+    Diff::ruled(
+        rules,
+        format!("{at} [{}]", rules.join(", ")),
+        expected,
+        actual,
+    )
+}
+
 fn mismatch(step: usize, action: &str, diffs: Vec<Diff>, request: Option<SentRequest>) -> Failure {
     Failure::Mismatch {
         step,
@@ -460,7 +478,9 @@ fn unsupported(step: usize, action: &str, answer: &Value) -> Result<Completion, 
         Some(error) => Err(mismatch(
             step,
             action,
-            vec![Diff::new(
+            // The case could not judge the behaviour at all: never only a
+            // warning, whatever rules the case cites.
+            vec![Diff::of_runner(
                 "adapter answer",
                 format!("the `{action}` operation carried out"),
                 format!("error: {error}"),

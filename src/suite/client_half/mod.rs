@@ -4,7 +4,7 @@
 //! run by [`exec`]: the [`scripted`] provider answers, the client is driven
 //! through its [`adapter`], and what it sent and concluded is judged
 //! (`exec`'s judge); the outcome is then judged against the client's
-//! expectations (`suite::verdict`).
+//! expectations (`suite::judged`).
 
 pub mod adapter;
 pub mod case;
@@ -80,7 +80,7 @@ pub fn run_client(
                 loaded,
                 |case| (&case.description, &case.rules),
                 move |case, _| handle.block_on(exec::run_client_case(case, &run)),
-                (&catalog, &expectations, &recorder, libtest),
+                (&catalog, &expectations, &recorder, libtest, settings.strict),
             )
         })
         .unzip();

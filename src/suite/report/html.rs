@@ -5,8 +5,10 @@
 //!
 //! Tools and tests read it through stable hooks: `id="count-passed"`,
 //! `count-failed`, `count-ignored`, `count-expected-fail`,
-//! `count-unexpected-pass`, `count-total` hold the tally (in libtest's
-//! terms: expected failures are among the passed); every matrix cell where
+//! `count-unexpected-pass`, `count-warning`, `count-total` hold the tally
+//! (in libtest's terms: expected failures and warnings are among the
+//! passed); the warnings have a section of their own, `#warnings`, one
+//! `li.warning` per case with `data-case`; every matrix cell where
 //! a case cites a rule is a `td.cell` with `data-outcome`, `data-rule` and
 //! `data-case`; every case is a `tr.case` in `#cases` and a
 //! `details.case-detail`, each with `data-outcome`.
@@ -43,10 +45,13 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
     let _ = writeln!(
         out,
         "<header>\n<h1>Cancel API conformance: {half}</h1>\n<p class=\"verdict {verdict}\" id=\"verdict\">{}</p>",
-        if verdict == "fail" {
-            "FAILED: some case failed"
-        } else {
-            "PASSED: no case failed"
+        match (verdict, counts.warnings) {
+            ("fail", _) => "FAILED: some case failed".to_string(),
+            (_, 0) => "PASSED: no case failed".to_string(),
+            (_, warnings) => format!(
+                "PASSED: no case failed ({warnings} warning{}: deviations from assumptions only)",
+                if warnings == 1 { "" } else { "s" }
+            ),
         }
     );
     out.push_str("<dl class=\"run\">\n");
@@ -79,6 +84,13 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
         ("total", "cases", "count-total", counts.total, ""),
         ("pass", "passed", "count-passed", counts.passed, ""),
         ("fail", "failed", "count-failed", counts.failed, ""),
+        (
+            "warning",
+            "warnings",
+            "count-warning",
+            counts.warnings,
+            "counted as passed",
+        ),
         ("ignored", "ignored", "count-ignored", counts.ignored, ""),
         (
             "expected-fail",
@@ -116,6 +128,7 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
     legend(&mut out);
     out.push_str("</section>\n");
 
+    warnings(&mut out, report, catalog);
     matrix(&mut out, report, catalog);
     case_list(&mut out, report);
     case_details(&mut out, report, catalog);
@@ -126,6 +139,7 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
 fn symbol(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Pass => "✓",
+        Outcome::Warning => "⚠",
         Outcome::Fail => "✗",
         Outcome::Ignored => "○",
         Outcome::ExpectedFail => "◐",
@@ -136,6 +150,7 @@ fn symbol(outcome: Outcome) -> &'static str {
 fn label(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Pass => "pass",
+        Outcome::Warning => "warning",
         Outcome::Fail => "fail",
         Outcome::Ignored => "ignored",
         Outcome::ExpectedFail => "expected failure",
@@ -298,6 +313,42 @@ fn case_list(out: &mut String, report: &Report) {
     out.push_str("</tbody>\n</table>\n</section>\n");
 }
 
+/// The cases that only deviate from assumptions, each with the rules and
+/// why each is only an assumption; nothing when there are none.
+fn warnings(out: &mut String, report: &Report, catalog: &Catalog) {
+    let warned: Vec<(usize, &CaseRecord)> = report
+        .cases
+        .iter()
+        .enumerate()
+        .filter(|(_, case)| case.outcome == Outcome::Warning)
+        .collect();
+    if warned.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<section id=\"warnings\">\n<h2>Warnings</h2>\n<p>These cases deviate only from project assumptions or SHOULD rules: they pass, unless the run is strict (<code>--strict</code>).</p>\n<ul class=\"warnings\">"
+    );
+    for (index, case) in warned {
+        let _ = write!(
+            out,
+            "<li class=\"warning\" data-case=\"{0}\"><a href=\"#case-{1}\">{0}</a><ul>",
+            escape(&case.name),
+            index + 1
+        );
+        for deviation in &case.deviations {
+            let _ = write!(
+                out,
+                "<li data-rule=\"{}\">{}</li>",
+                escape(&deviation.rule),
+                escape(&super::super::verdict::describe(deviation, catalog))
+            );
+        }
+        out.push_str("</ul></li>\n");
+    }
+    out.push_str("</ul>\n</section>\n");
+}
+
 fn case_details(out: &mut String, report: &Report, catalog: &Catalog) {
     out.push_str("<section id=\"case-details\">\n<h2>Case by case</h2>\n");
     for (index, case) in report.cases.iter().enumerate() {
@@ -397,7 +448,7 @@ pub fn escape(text: &str) -> String {
 const CSS: &str = r#"
 :root { --pass:#1a7f37; --pass-bg:#dafbe1; --fail:#cf222e; --fail-bg:#ffebe9;
   --ignored:#57606a; --ignored-bg:#eaeef2; --xfail:#9a6700; --xfail-bg:#fff8c5;
-  --xpass:#8250df; --xpass-bg:#fbefff; --line:#d0d7de; }
+  --xpass:#8250df; --xpass-bg:#fbefff; --warn:#bc4c00; --warn-bg:#fff1e5; --line:#d0d7de; }
 * { box-sizing: border-box; }
 body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; background: #fff; }
 header, main { padding: 0 24px; }
@@ -418,6 +469,8 @@ ul.counts strong { font-size: 18px; margin-left: 4px; }
 .fail { color: var(--fail); background: var(--fail-bg); }
 .ignored { color: var(--ignored); background: var(--ignored-bg); }
 .expected-fail { color: var(--xfail); background: var(--xfail-bg); }
+.warning { color: var(--warn); background: var(--warn-bg); }
+ul.warnings li.warning { background: none; margin-bottom: 4px; }
 .unexpected-pass { color: var(--xpass); background: var(--xpass-bg); }
 .none { color: #8c959f; }
 .hint, small { color: #57606a; }

@@ -26,6 +26,13 @@ pub fn to_value(report: &Report) -> Value {
                 "kind": case.kind,
                 "message": case.message,
                 "expected_failure_reason": case.expected_failure_reason,
+                "verdict": verdict(case),
+                "deviations": case.deviations.iter().map(|deviation| json!({
+                    "rule": deviation.rule,
+                    "level": deviation.level,
+                    "basis": deviation.basis,
+                    "reason": deviation.reason,
+                })).collect::<Vec<_>>(),
                 "duration_ms": duration_ms(case.duration),
             })
         })
@@ -45,6 +52,7 @@ pub fn to_value(report: &Report) -> Value {
             "ignored": counts.ignored,
             "expected_failures": counts.expected_failures,
             "unexpected_passes": counts.unexpected_passes,
+            "warnings": counts.warnings,
             "filtered_out": counts.filtered_out,
         },
         "cases": cases,
@@ -56,6 +64,19 @@ pub fn render(report: &Report) -> String {
     let mut text = serde_json::to_string_pretty(&to_value(report)).unwrap_or_default();
     text.push('\n');
     text
+}
+
+/// What a case's outcome means for the run: `pass` (it passes, an expected
+/// failure too), `warning` (it passes, but deviates from assumptions),
+/// `fail`, or `ignored`.
+fn verdict(case: &super::CaseRecord) -> &'static str {
+    use super::Outcome;
+    match case.outcome {
+        Outcome::Pass | Outcome::ExpectedFail => "pass",
+        Outcome::Warning => "warning",
+        Outcome::Fail | Outcome::UnexpectedPass => "fail",
+        Outcome::Ignored => "ignored",
+    }
 }
 
 fn duration_ms(duration: std::time::Duration) -> u64 {
@@ -77,7 +98,8 @@ mod tests {
         assert_eq!(
             value["counts"],
             json!({"total": 5, "passed": 2, "failed": 2, "ignored": 1,
-                   "expected_failures": 1, "unexpected_passes": 1, "filtered_out": 3})
+                   "expected_failures": 1, "unexpected_passes": 1, "warnings": 0,
+                   "filtered_out": 3})
         );
         let cases = value["cases"].as_array().expect("cases");
         assert_eq!(cases.len(), 5);

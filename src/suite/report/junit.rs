@@ -48,6 +48,7 @@ pub fn render(report: &Report) -> String {
         ("start_time", rfc3339(info.started)),
         ("expected_failures", counts.expected_failures.to_string()),
         ("unexpected_passes", counts.unexpected_passes.to_string()),
+        ("warnings", counts.warnings.to_string()),
         ("filtered_out", counts.filtered_out.to_string()),
     ] {
         let _ = writeln!(
@@ -69,6 +70,24 @@ pub fn render(report: &Report) -> String {
         let message = case.message.as_deref().unwrap_or("");
         match case.outcome {
             Outcome::Pass => out.push_str("/>\n"),
+            // JUnit has no warning outcome: a passed testcase, marked by a
+            // `verdict` property (and one `deviates_from` per rule) for
+            // tools, its text in system-out for people.
+            Outcome::Warning => {
+                out.push_str(">\n        <properties>\n          <property name=\"verdict\" value=\"warning\"/>\n");
+                for deviation in &case.deviations {
+                    let _ = writeln!(
+                        out,
+                        "          <property name=\"deviates_from\" value=\"{}\"/>",
+                        escape(&deviation.rule)
+                    );
+                }
+                let _ = writeln!(
+                    out,
+                    "        </properties>\n      <system-out>{}</system-out>\n    </testcase>",
+                    escape(message),
+                );
+            }
             Outcome::Fail | Outcome::UnexpectedPass => {
                 let kind = case.kind.as_deref().unwrap_or("FAILURE");
                 let _ = writeln!(

@@ -71,10 +71,13 @@ impl Half {
 
 /// How one case ended, as the reports name it. libtest knows only passed,
 /// failed and ignored: an expected failure is one of its passes, an
-/// unexpected pass one of its failures.
+/// unexpected pass one of its failures, and a warning (a case that only
+/// deviates from assumptions, in a run that is not strict) one of its
+/// passes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Outcome {
     Pass,
+    Warning,
     ExpectedFail,
     Ignored,
     UnexpectedPass,
@@ -82,8 +85,9 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 5] = [
+    pub const ALL: [Outcome; 6] = [
         Outcome::Pass,
+        Outcome::Warning,
         Outcome::Fail,
         Outcome::Ignored,
         Outcome::ExpectedFail,
@@ -94,6 +98,7 @@ impl Outcome {
     pub fn as_str(self) -> &'static str {
         match self {
             Outcome::Pass => "pass",
+            Outcome::Warning => "warning",
             Outcome::Fail => "fail",
             Outcome::Ignored => "ignored",
             Outcome::ExpectedFail => "expected-fail",
@@ -116,6 +121,9 @@ pub struct CaseRecord {
     pub kind: Option<String>,
     /// The rendered failure (masked), or why the case was ignored.
     pub message: Option<String>,
+    /// For a warning (or a listed one): the assumptions and SHOULD rules
+    /// the target deviates from, with their reasons.
+    pub deviations: Vec<super::verdict::Deviation>,
     /// The expectations file's reason, when the case is listed there.
     pub expected_failure_reason: Option<String>,
     pub duration: Duration,
@@ -206,6 +214,8 @@ pub struct Counts {
     pub ignored: u64,
     pub expected_failures: u64,
     pub unexpected_passes: u64,
+    /// Cases that only deviate from assumptions; counted in `passed`.
+    pub warnings: u64,
     pub filtered_out: u64,
 }
 
@@ -255,6 +265,7 @@ impl Report {
                     outcome,
                     kind: (outcome == Outcome::Fail).then(|| "PANIC".to_string()),
                     message: Some(message.to_string()),
+                    deviations: Vec::new(),
                     expected_failure_reason: None,
                     duration: Duration::ZERO,
                 }
@@ -278,6 +289,10 @@ impl Report {
             counts.total += 1;
             match case.outcome {
                 Outcome::Pass => counts.passed += 1,
+                Outcome::Warning => {
+                    counts.passed += 1;
+                    counts.warnings += 1;
+                }
                 Outcome::ExpectedFail => {
                     counts.passed += 1;
                     counts.expected_failures += 1;
@@ -405,6 +420,7 @@ pub(crate) mod tests {
                 Outcome::ExpectedFail | Outcome::UnexpectedPass
             )
             .then(|| "the sandbox's window is 30 days".to_string()),
+            deviations: Vec::new(),
             duration: Duration::from_millis(12),
         }
     }
@@ -457,6 +473,7 @@ pub(crate) mod tests {
                 ignored: 1,
                 expected_failures: 1,
                 unexpected_passes: 1,
+                warnings: 0,
                 filtered_out: 3,
             }
         );

@@ -200,7 +200,7 @@ fn control_failure(step: usize, action: &str, err: ControlError) -> Failure {
         ControlError::Refused { call, status, body } => Failure::Mismatch {
             step,
             action: format!("control plane: {action}"),
-            diffs: vec![Diff::new(
+            diffs: vec![Diff::of_runner(
                 call,
                 "HTTP 200 with the JSON answer INTERPRETING.md describes",
                 format!("HTTP {status}: {body}"),

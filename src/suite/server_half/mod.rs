@@ -2,7 +2,7 @@
 //! ([`crate::suite::load`]), made a trial (`suite::trials`), run
 //! against the target ([`exec`], with the invariants checked after every
 //! step) and judged against the target's expectations
-//! (`suite::verdict`). The target — the embedded reference server
+//! (`suite::judged`). The target — the embedded reference server
 //! or an endpoint — is set up in `start`; [`sandbox`] plans the payments a
 //! target without a control plane needs.
 
@@ -103,7 +103,7 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
                     )),
                     None => Ok(Completion::Completed),
                 },
-                (&catalog, &expectations, &recorder, libtest),
+                (&catalog, &expectations, &recorder, libtest, settings.strict),
             )
         })
         .unzip();

@@ -35,8 +35,9 @@ impl Judge<'_> {
             Some(late) => Err(mismatch(
                 step,
                 "cancel",
-                vec![Diff::new(
-                    "cancel requests after the client reported its conclusion [retry.client-attempts-bounded]",
+                vec![cited(
+                    &["retry.client-attempts-bounded"],
+                    "cancel requests after the client reported its conclusion",
                     "none: a cancel ends when its outcome is reported",
                     format!("{} more", received.len() - judged),
                 )],
@@ -64,8 +65,9 @@ impl Judge<'_> {
             let ids = ids_of(request);
             match &first_ids {
                 None => first_ids = Some(ids),
-                Some(first) if *first != ids => diffs.push(Diff::new(
-                    "identifiers on retry [retry.client-u-same-id, retry.client-timeout-same-id]",
+                Some(first) if *first != ids => diffs.push(cited(
+                    &["retry.client-u-same-id", "retry.client-timeout-same-id"],
+                    "identifiers on retry",
                     format!("the same as the first attempt: {}", show_ids(first)),
                     show_ids(&ids),
                 )),
@@ -84,30 +86,35 @@ impl Judge<'_> {
         let attempts = u32::try_from(sent.len()).unwrap_or(u32::MAX);
         let max = self.max_attempts;
         if attempts > max {
-            diffs.push(Diff::new(
-                "cancel requests sent [retry.client-attempts-bounded]",
+            diffs.push(cited(
+                &["retry.client-attempts-bounded"],
+                "cancel requests sent",
                 format!("at most {max} (CC_MAX_ATTEMPTS)"),
                 attempts.to_string(),
             ));
         }
         if expect.attempts == Some(0) && attempts > 0 {
-            diffs.push(Diff::new(
-                "cancel requests that reached a provider whose certificate the client cannot trust [tls.client-verifies-certificate]",
+            diffs.push(cited(
+                &["tls.client-verifies-certificate"],
+                "cancel requests that reached a provider whose certificate the client cannot trust",
                 "0: the client refuses the TLS handshake and never sends the body",
                 attempts.to_string(),
             ));
         } else if let Some(want) = expect.attempts
             && want != attempts
         {
-            diffs.push(Diff::new(
-                format!("cancel requests sent [{}]", attempts_rule(want, attempts)),
+            let rules: Vec<&str> = attempts_rule(want, attempts).split(", ").collect();
+            diffs.push(cited(
+                &rules,
+                "cancel requests sent",
                 want.to_string(),
                 attempts.to_string(),
             ));
         }
         if expect.all_attempts && attempts < max {
-            diffs.push(Diff::new(
-                "cancel requests sent [retry.client-attempts-bounded, retry.client-u-same-id, retry.client-timeout-same-id]",
+            diffs.push(cited(
+                &["retry.client-attempts-bounded", "retry.client-u-same-id", "retry.client-timeout-same-id"],
+                "cancel requests sent",
                 format!("{max} (CC_MAX_ATTEMPTS): no answer settled the cancel, so every attempt is used"),
                 attempts.to_string(),
             ));
@@ -115,8 +122,9 @@ impl Judge<'_> {
         if let Some(least) = expect.min_attempts
             && attempts < least
         {
-            diffs.push(Diff::new(
-                "cancel requests sent [retry.client-u-same-id, retry.client-timeout-same-id]",
+            diffs.push(cited(
+                &["retry.client-u-same-id", "retry.client-timeout-same-id"],
+                "cancel requests sent",
                 format!("at least {least}: U answers and timeouts are retried"),
                 attempts.to_string(),
             ));
@@ -127,8 +135,9 @@ impl Judge<'_> {
             .and_then(Value::as_str)
             .unwrap_or("(absent)");
         if !expect.outcome.allows(outcome) {
-            diffs.push(Diff::new(
-                "the client's conclusion [result.status-meaning, sign.client-verifies-response]",
+            diffs.push(cited(
+                &["result.status-meaning", "sign.client-verifies-response"],
+                "the client's conclusion",
                 expect.outcome.show(),
                 outcome,
             ));
@@ -139,8 +148,9 @@ impl Judge<'_> {
                 .and_then(Value::as_str)
                 .unwrap_or("(absent)");
             if actual != code {
-                diffs.push(Diff::new(
-                    "the reported resultCode [result.client-reports-answer]",
+                diffs.push(cited(
+                    &["result.client-reports-answer"],
+                    "the reported resultCode",
                     code.clone(),
                     actual,
                 ));
@@ -149,8 +159,9 @@ impl Judge<'_> {
         if expect.outcome.is(Outcome::Cancelled) && outcome == "cancelled" {
             let actual = answer.get("cancelTime").and_then(Value::as_str);
             if !same_instant(actual, self.cancel_time) {
-                diffs.push(Diff::new(
-                    "the reported cancelTime [result.client-reports-answer]",
+                diffs.push(cited(
+                    &["result.client-reports-answer"],
+                    "the reported cancelTime",
                     format!("the S answer's cancelTime, {}", self.cancel_time),
                     actual.unwrap_or("(absent)"),
                 ));
@@ -185,9 +196,10 @@ impl Judge<'_> {
             };
             let waited = next.saturating_duration_since(arrival.at);
             if waited > patience {
-                diffs.push(Diff::new(
+                diffs.push(cited(
+                    &["retry.client-timeout-bounded"],
                     format!(
-                        "time from request {} ({}) to {what} [retry.client-timeout-bounded]",
+                        "time from request {} ({}) to {what}",
                         index + 1,
                         if arrival.held {
                             "its answer held"
@@ -222,8 +234,9 @@ impl Judge<'_> {
         };
         for name in ["content-type", "client-id", "request-time", "signature"] {
             if header(name).is_err() {
-                diffs.push(Diff::new(
-                    format!("header {name} [sign.request-headers]"),
+                diffs.push(cited(
+                    &["sign.request-headers"],
+                    format!("header {name}"),
                     "sent once",
                     "sent more than once",
                 ));
@@ -231,8 +244,9 @@ impl Judge<'_> {
         }
         let header = |name: &str| header(name).ok().flatten();
         if request.method != "POST" {
-            diffs.push(Diff::new(
-                "method [path.production]",
+            diffs.push(cited(
+                &["path.production"],
+                "method",
                 "POST",
                 request.method.clone(),
             ));
@@ -244,51 +258,58 @@ impl Judge<'_> {
             } else {
                 "path.sandbox-client"
             };
-            diffs.push(Diff::new(
-                format!("path [{rule}]"),
+            diffs.push(cited(
+                &[rule],
+                "path",
                 format!("{path} (the path for client id {})", self.client_id),
                 request.path.clone(),
             ));
         }
         if header("client-id") != Some(self.client_id) {
-            diffs.push(Diff::new(
-                "header Client-Id [sign.request-headers]",
+            diffs.push(cited(
+                &["sign.request-headers"],
+                "header Client-Id",
                 format!("{} (CC_CLIENT_ID)", self.client_id),
                 header("client-id").unwrap_or("(absent)"),
             ));
         }
         let time = header("request-time").unwrap_or("");
         if time.trim().is_empty() {
-            diffs.push(Diff::new(
-                "header Request-Time [sign.request-headers]",
+            diffs.push(cited(
+                &["sign.request-headers"],
+                "header Request-Time",
                 "present, the time the request was signed",
                 "(absent or empty)",
             ));
         }
         let content_type = header("content-type");
         if let Err(why) = content_type.map_or(Err("absent".to_string()), json_utf8) {
-            diffs.push(Diff::new(
-                "header Content-Type [sign.request-headers]",
+            diffs.push(cited(
+                &["sign.request-headers"],
+                "header Content-Type",
                 "application/json; charset=UTF-8 (media type application/json; a charset, if given, UTF-8)",
                 format!("{} ({why})", content_type.unwrap_or("(absent)")),
             ));
         }
         match header("signature") {
-            None => diffs.push(Diff::new(
-                "header Signature [sign.request-signature]",
+            None => diffs.push(cited(
+                &["sign.request-signature"],
+                "header Signature",
                 "present",
                 "(absent)",
             )),
             Some(value) => match SignatureHeader::parse_emitted(value) {
-                Err(err) => diffs.push(Diff::new(
-                    "header Signature [sign.header-format]",
+                Err(err) => diffs.push(cited(
+                    &["sign.header-format"],
+                    "header Signature",
                     "algorithm=RSA256,keyVersion=<CC_KEY_VERSION>,signature=<base64, URL-encoded>",
                     err.to_string(),
                 )),
                 Ok(parsed) => {
                     if parsed.key_version.as_deref() != Some(self.key_version) {
-                        diffs.push(Diff::new(
-                            "header Signature, keyVersion [sign.header-format]",
+                        diffs.push(cited(
+                            &["sign.header-format"],
+                            "header Signature, keyVersion",
                             format!("{} (CC_KEY_VERSION)", self.key_version),
                             parsed.key_version.clone().unwrap_or_default(),
                         ));
@@ -302,8 +323,9 @@ impl Judge<'_> {
                         time,
                         &request.body,
                     ) {
-                        diffs.push(Diff::new(
-                            "header Signature [sign.client-signs-sent-bytes, sign.request-signature]",
+                        diffs.push(cited(
+                            &["sign.client-signs-sent-bytes", "sign.request-signature"],
+                            "header Signature",
                             "verifies with the merchant key over `POST <path>\\n<client-id>.<request-time>.<the exact body bytes sent>`",
                             format!("does not verify: {err}"),
                         ));
@@ -312,8 +334,9 @@ impl Judge<'_> {
             },
         }
         match serde_json::from_slice::<Value>(&request.body) {
-            Err(err) => diffs.push(Diff::new(
-                "body [fields.client-sends-valid-shape]",
+            Err(err) => diffs.push(cited(
+                &["fields.client-sends-valid-shape"],
+                "body",
                 "a JSON cancel request",
                 format!("not JSON: {err}"),
             )),
@@ -329,9 +352,10 @@ impl Judge<'_> {
                     } else {
                         "fields.client-sends-valid-shape"
                     };
-                    diffs.push(Diff::new(
+                    diffs.push(cited(
+                        &[rule],
                         format!(
-                            "body {} (schema {}) [{rule}]",
+                            "body {} (schema {})",
                             show_path(&violation.instance_path),
                             violation.schema_path
                         ),
@@ -355,8 +379,9 @@ impl Judge<'_> {
                     || !named("paymentId", self.payment_id)
                     || !named("paymentRequestId", self.payment_request_id)
                 {
-                    diffs.push(Diff::new(
-                        "identifiers [ident.either-id-suffices]",
+                    diffs.push(cited(
+                        &["ident.either-id-suffices"],
+                        "identifiers",
                         format!(
                             "the payment the client was asked to cancel: {}",
                             show_ids(&(

@@ -36,7 +36,7 @@ pub(super) fn rule_diff(
     expected: impl Into<String>,
     actual: impl Into<String>,
 ) -> Diff {
-    Diff::new(format!("{at} [rule {rule}]"), expected, actual)
+    Diff::ruled(&[rule], format!("{at} [rule {rule}]"), expected, actual)
 }
 
 pub(super) fn parse_time(text: &str) -> Option<OffsetDateTime> {

@@ -22,17 +22,22 @@ impl Run<'_> {
         let mut diffs = Vec::new();
         let want_status = expect.http_status.unwrap_or(200);
         if received.status != want_status {
-            diffs.push(Diff::new(
-                "HTTP status",
-                want_status.to_string(),
-                received.status.to_string(),
-            ));
+            let at = "HTTP status";
+            let (want, got) = (want_status.to_string(), received.status.to_string());
+            // An answer expected with 200 breaks the rule that every answer
+            // is sent with 200, whatever else the case is about.
+            diffs.push(if want_status == 200 {
+                Diff::ruled(&["http.status-200"], at, want, got)
+            } else {
+                Diff::new(at, want, got)
+            });
         }
         check_signature(&mut diffs, self.target, client_id, request, received);
         let json: Value = match serde_json::from_slice(&received.body) {
             Ok(json) => json,
             Err(err) => {
-                diffs.push(Diff::new(
+                diffs.push(Diff::ruled(
+                    &["result.object-always-present"],
                     "body",
                     "a JSON object",
                     format!("not JSON: {err}"),
@@ -46,7 +51,21 @@ impl Run<'_> {
             } else {
                 violation.instance_path.clone()
             };
-            diffs.push(Diff::new(
+            // The schema is the rules on the answer's shape: the cancel time's
+            // format, a code's status, the S answer's fields, the result
+            // object.
+            let rule = if at.starts_with("/cancelTime") {
+                "result.cancel-time-format"
+            } else if at.starts_with("/result") && violation.schema_path.contains("/allOf/") {
+                // The result object's if/then pairs: a code with its status.
+                "result.code-status-pairing"
+            } else if at == "/" || at.starts_with("/result") {
+                "result.object-always-present"
+            } else {
+                "result.success-fields"
+            };
+            diffs.push(Diff::ruled(
+                &[rule],
                 format!("{at} (schema {})", violation.schema_path),
                 format!("valid per the {} schema", message.name()),
                 violation.message,
@@ -150,7 +169,8 @@ pub(super) fn check_signature(
         received.header("signature"),
         received.header("response-time"),
     ) else {
-        diffs.push(Diff::new(
+        diffs.push(Diff::ruled(
+            &["sign.response-signed"],
             "headers signature, response-time",
             "present: every answer is signed",
             format!(
@@ -172,7 +192,8 @@ pub(super) fn check_signature(
     let answered_id = received.header("client-id");
     let expected_id = client_id.unwrap_or("");
     if answered_id != Some(expected_id) {
-        diffs.push(Diff::new(
+        diffs.push(Diff::ruled(
+            &["sign.response-signed"],
             "header client-id",
             format!("`{expected_id}` (the request's Client-Id)"),
             answered_id.map_or("(absent)".to_string(), |id| format!("`{id}`")),
@@ -198,7 +219,8 @@ pub(super) fn check_signature(
         time,
         &received.body,
     ) {
-        diffs.push(Diff::new(
+        diffs.push(Diff::ruled(
+            &["sign.response-signed"],
             "header signature",
             format!(
                 "verifies with the provider public key over POST {} and the exact body",

@@ -1,0 +1,142 @@
+//! A case's outcome turned into the harness's verdict, with the target's
+//! expectations applied: a listed case must fail for a reason of the
+//! target, and one that passes is reported as no longer deviating; a
+//! failure that rests only on assumptions is a warning unless the run is
+//! strict ([`super::verdict`]). The same for both halves; what a case
+//! checks is judged in each half's `exec`.
+
+use libtest_mimic::{Completion, Failed};
+
+use super::failure::{CaseContext, Failure, render};
+use super::report::Outcome;
+use super::verdict;
+use crate::spec::catalog::Catalog;
+
+/// A case's verdict for the harness, and what the reports say about it.
+pub(super) struct Judged {
+    pub(super) verdict: Result<Completion, Failed>,
+    pub(super) outcome: Outcome,
+    pub(super) kind: Option<String>,
+    pub(super) message: Option<String>,
+    pub(super) deviations: Vec<verdict::Deviation>,
+}
+
+impl Judged {
+    fn failed(outcome: Outcome, kind: &'static str, message: String) -> Judged {
+        Judged::from_judgement(verdict::Judgement {
+            outcome,
+            kind,
+            message,
+            deviations: Vec::new(),
+        })
+    }
+
+    fn from_judgement(judgement: verdict::Judgement) -> Judged {
+        let verdict = match judgement.outcome {
+            // A warning passes the trial: libtest has no warning outcome,
+            // and the run prints the warnings after its summary.
+            Outcome::ExpectedFail | Outcome::Warning => Ok(Completion::Completed),
+            _ => Err(judgement.message.clone().into()),
+        };
+        Judged {
+            verdict,
+            outcome: judgement.outcome,
+            kind: Some(judgement.kind.to_string()),
+            message: Some(judgement.message),
+            deviations: judgement.deviations,
+        }
+    }
+}
+
+/// Turns a case's outcome into the test's verdict, applying the target's
+/// expectations: a listed case must fail (for a reason of the target, not
+/// of the case), and one that passes is reported as no longer deviating.
+pub(super) fn judge(
+    outcome: Result<Completion, Failure>,
+    expected_failure: Option<&str>,
+    strict: bool,
+    context: &CaseContext,
+    catalog: &Catalog,
+) -> Judged {
+    match (outcome, expected_failure) {
+        (Ok(Completion::Completed), None) => Judged {
+            verdict: Ok(Completion::Completed),
+            outcome: Outcome::Pass,
+            kind: None,
+            message: None,
+            deviations: Vec::new(),
+        },
+        (Ok(Completion::Ignored { reason }), _) => Judged {
+            message: reason.clone(),
+            verdict: Ok(Completion::Ignored { reason }),
+            outcome: Outcome::Ignored,
+            kind: None,
+            deviations: Vec::new(),
+        },
+        (Err(failure), None) => {
+            Judged::from_judgement(verdict::judge_failure(&failure, context, catalog, strict))
+        }
+        // Only a wrong answer is a known deviation: a connection problem or
+        // a crashed adapter says nothing about the deviation listed. A
+        // warning may be listed too.
+        (Err(failure @ Failure::Mismatch { .. }), Some(_)) => {
+            let judgement = verdict::judge_failure(&failure, context, catalog, false);
+            Judged::from_judgement(verdict::Judgement {
+                outcome: Outcome::ExpectedFail,
+                kind: failure.kind(),
+                ..judgement
+            })
+        }
+        (Err(failure), Some(_)) => Judged::failed(
+            Outcome::Fail,
+            failure.kind(),
+            format!(
+                "{}\n(listed as a known deviation, but it failed for another reason than a wrong answer)",
+                render(&failure, context, catalog)
+            ),
+        ),
+        (Ok(Completion::Completed), Some(reason)) => Judged::failed(
+            Outcome::UnexpectedPass,
+            "UNEXPECTED PASS",
+            format!(
+                "UNEXPECTED PASS in case {}: the expectations file lists it as failing ({reason}), but it passes now; remove it from the expectations file",
+                context.name
+            ),
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::suite::failure;
+
+    #[test]
+    fn a_warning_passes_its_trial_and_an_expectations_entry_covers_it() {
+        let catalog = Catalog::embedded().expect("catalogs load");
+        let context = CaseContext {
+            name: "server/http/a-case".into(),
+            file: "cases/server/http/a-case.yaml".into(),
+            description: String::new(),
+            rules: vec!["codes.media-type-not-acceptable".into()],
+        };
+        let weak = || {
+            Err(Failure::Mismatch {
+                step: 1,
+                action: "cancel".into(),
+                diffs: vec![failure::Diff::new("result.resultCode", "A", "B")],
+                transcript: None,
+            })
+        };
+        let lenient = judge(weak(), None, false, &context, &catalog);
+        assert_eq!(lenient.outcome, Outcome::Warning);
+        assert!(lenient.verdict.is_ok());
+        let strict = judge(weak(), None, true, &context, &catalog);
+        assert_eq!(strict.outcome, Outcome::Fail);
+        assert!(strict.verdict.is_err());
+        let listed = judge(weak(), Some("known"), true, &context, &catalog);
+        assert_eq!(listed.outcome, Outcome::ExpectedFail);
+        assert!(listed.verdict.is_ok());
+        assert_eq!(listed.deviations.len(), 1);
+    }
+}
