@@ -77,6 +77,8 @@ pub struct ConfigFile {
     pub fixtures: Option<PathBuf>,
     pub expectations: Option<PathBuf>,
     pub timeout_ms: Option<u64>,
+    /// The acquirer profile the run checks (`apo`, `antom`).
+    pub profile: Option<crate::profile::Profile>,
     /// The cases directory (holding `server/` and `client/`), for both halves.
     pub cases: Option<PathBuf>,
     pub reports: Option<ReportsSection>,
@@ -307,6 +309,8 @@ pub struct RunSettings {
     /// cases needs no target).
     pub control_token: Result<Option<server::ControlToken>, String>,
     pub timeout_ms: u64,
+    /// The acquirer profile checked; the embedded server plays it too.
+    pub profile: crate::profile::Profile,
     pub reports: ReportArgs,
 }
 
@@ -380,6 +384,7 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
             .timeout_ms
             .or(file.timeout_ms)
             .unwrap_or(defaults::TIMEOUT_MS),
+        profile: args.profile.or(file.profile).unwrap_or_default(),
         reports: reports(&args.reports, file.reports.as_ref()),
     }
 }

@@ -454,6 +454,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
                 fixtures,
                 expectations,
                 timeout_ms,
+                profile,
                 cases,
                 reports: _,
                 client: _,
@@ -474,6 +475,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
             flag("fixtures", path(fixtures));
             flag("expectations", path(expectations));
             flag("timeout-ms", timeout_ms.map(|v| v.to_string()));
+            flag("profile", profile.map(|v| v.to_string()));
             flag("cases", path(&cases.clone().or(matrix_cases)));
         }
     }

@@ -36,6 +36,11 @@ pub struct Case {
     /// What the case does, in order; each step says what its answer must show.
     #[schemars(with = "Vec<Step>", length(min = 1))]
     pub steps: Vec<Spanned<Step>>,
+    /// The acquirer profile whose behaviour the case checks, where the
+    /// sources disagree; absent when it holds for every profile. A run of
+    /// another profile ignores the case and says why.
+    #[serde(default)]
+    pub profile: Option<crate::profile::Profile>,
 }
 
 impl Case {

@@ -102,6 +102,11 @@ pub struct RunArgs {
     /// [config: control_token_file].
     #[arg(long, value_name = "FILE")]
     pub control_token_file: Option<PathBuf>,
+    /// The acquirer profile to check where the sources disagree: cases of
+    /// another profile are ignored, and the embedded reference server plays
+    /// this one [config: profile] [default: apo].
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub profile: Option<crate::profile::Profile>,
     #[command(flatten)]
     pub reports: ReportArgs,
     #[command(flatten)]
@@ -767,7 +772,10 @@ async fn prepare_target(
         }
         None => {
             let running = server::start(
-                ServerConfig::test_default(),
+                ServerConfig {
+                    profile: settings.profile,
+                    ..ServerConfig::test_default()
+                },
                 std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 None,
             )
@@ -789,6 +797,7 @@ async fn prepare_target(
             fixtures,
             timeout: Duration::from_millis(settings.timeout_ms),
             control_token: settings.control_token.clone()?,
+            profile: settings.profile,
         },
         running,
     ))

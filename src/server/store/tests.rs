@@ -22,6 +22,7 @@ fn payment(state: FixtureState, method: Method) -> Lifecycle {
         state,
         paid_at: paid.then_some(T0),
         cancel_time: (state == FixtureState::Cancelled).then_some(T0),
+        created_at: None,
     }
 }
 
@@ -340,6 +341,7 @@ fn seeds_at_an_absolute_clock_run_on_their_own_clock() {
     let times = SeedTimes {
         clock: Some(clock),
         at: Some(paid),
+        ..SeedTimes::default()
     };
     let (ids, _) = store.seed_many_at(seed.clone(), 1, times).unwrap();
     let view = store.view(&ids.payment_id).unwrap();
@@ -350,6 +352,7 @@ fn seeds_at_an_absolute_clock_run_on_their_own_clock() {
     let future = SeedTimes {
         clock: Some(clock),
         at: Some(clock + time::Duration::SECOND),
+        ..SeedTimes::default()
     };
     assert_eq!(
         store.seed_many_at(seed.clone(), 1, future),
@@ -358,6 +361,7 @@ fn seeds_at_an_absolute_clock_run_on_their_own_clock() {
     let too_far = SeedTimes {
         clock: Some(T0 - time::Duration::days(200 * 366)),
         at: None,
+        ..SeedTimes::default()
     };
     assert_eq!(
         store.seed_many_at(seed, 1, too_far),

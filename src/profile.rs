@@ -1,0 +1,106 @@
+//! Acquirer profiles: the named behaviours the sources disagree on.
+//!
+//! The seed (the vendor's APO cancel guide) and the vendor's Antom guides
+//! describe two acquirers that answer a cancel differently in a few places:
+//! whether a buyer can still pay after an unpaid payment was cancelled, and
+//! where the cancellable period starts. Neither is wrong for its acquirer, so
+//! the project keeps both: a rule or a case that holds for only one of them
+//! names it (`profiles:` / `profile:`), the reference server plays one
+//! (`serve --profile`), and a run checks one (`run --profile`), ignoring the
+//! cases of the others with the reason. INTERPRETING.md §8 describes each.
+
+use serde::{Deserialize, Serialize};
+
+/// One acquirer's behaviour where the sources disagree.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Deserialize,
+    Serialize,
+    schemars::JsonSchema,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Profile {
+    /// The seed's acquirer (APO): a buyer can still pay after an unpaid
+    /// payment is cancelled; windows count from payment; an unpaid payment
+    /// has none.
+    #[default]
+    Apo,
+    /// The Antom guides: a cancel before payment stops the buyer from
+    /// paying (a late payment is refunded in full, the status stays
+    /// CANCELLED); windows count from the order placement, unpaid or not.
+    Antom,
+}
+
+impl Profile {
+    pub const ALL: [Profile; 2] = [Profile::Apo, Profile::Antom];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Profile::Apo => "apo",
+            Profile::Antom => "antom",
+        }
+    }
+
+    /// The profile with this name; the error lists the names there are.
+    pub fn parse(name: &str) -> Result<Profile, String> {
+        Self::ALL
+            .into_iter()
+            .find(|profile| profile.as_str() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown profile `{name}`: the profiles are {}",
+                    Self::names().join(", ")
+                )
+            })
+    }
+
+    pub fn names() -> Vec<&'static str> {
+        Self::ALL.iter().map(|profile| profile.as_str()).collect()
+    }
+}
+
+impl std::fmt::Display for Profile {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Why a case that belongs to `case` is not run when the run checks `run`;
+/// `None` when it applies.
+pub fn reason_to_skip(case: Option<Profile>, run: Profile) -> Option<String> {
+    let case = case?;
+    (case != run).then(|| {
+        format!("belongs to profile `{case}`; this run checks profile `{run}` (--profile {case} runs it)")
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_unknown_names_list_the_known_ones() {
+        for profile in Profile::ALL {
+            assert_eq!(Profile::parse(profile.as_str()), Ok(profile));
+        }
+        let error = Profile::parse("adyen").expect_err("not a profile");
+        assert!(error.contains("`adyen`") && error.contains("apo, antom"), "{error}");
+    }
+
+    #[test]
+    fn a_case_of_another_profile_is_skipped_with_both_names() {
+        assert_eq!(reason_to_skip(None, Profile::Antom), None);
+        assert_eq!(reason_to_skip(Some(Profile::Apo), Profile::Apo), None);
+        let reason = reason_to_skip(Some(Profile::Antom), Profile::Apo).expect("skipped");
+        assert!(reason.contains("`antom`") && reason.contains("`apo`"), "{reason}");
+    }
+}
