@@ -93,7 +93,10 @@ mod tests {
             assert_eq!(Profile::parse(profile.as_str()), Ok(profile));
         }
         let error = Profile::parse("adyen").expect_err("not a profile");
-        assert!(error.contains("`adyen`") && error.contains("apo, antom"), "{error}");
+        assert!(
+            error.contains("`adyen`") && error.contains("apo, antom"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -101,6 +104,9 @@ mod tests {
         assert_eq!(reason_to_skip(None, Profile::Antom), None);
         assert_eq!(reason_to_skip(Some(Profile::Apo), Profile::Apo), None);
         let reason = reason_to_skip(Some(Profile::Antom), Profile::Apo).expect("skipped");
-        assert!(reason.contains("`antom`") && reason.contains("`apo`"), "{reason}");
+        assert!(
+            reason.contains("`antom`") && reason.contains("`apo`"),
+            "{reason}"
+        );
     }
 }

@@ -143,7 +143,9 @@ fn check_profile_of_rules(file: &Path, case: &Case, catalog: &Catalog) -> Result
                     rule.value,
                     only.join(", "),
                     case.profile
-                        .map_or("every profile (no `profile:`)".to_string(), |p| format!("profile {p}")),
+                        .map_or("every profile (no `profile:`)".to_string(), |p| format!(
+                            "profile {p}"
+                        )),
                 ),
             ));
         }
