@@ -59,7 +59,7 @@ pub struct ServeArgs {
     #[arg(long)]
     pub unsigned_answers: bool,
     /// The acquirer whose behaviour to play where the sources disagree
-    /// (INTERPRETING.md §8): apo (the seed: a buyer can still pay after an
+    /// (INTERPRETING.md §9): apo (the seed: a buyer can still pay after an
     /// unpaid cancel; windows count from payment) or antom (an unpaid cancel
     /// stops the payment; windows count from the order placement).
     #[arg(long, value_enum, value_name = "NAME", default_value_t = crate::profile::Profile::Apo)]

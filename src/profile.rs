@@ -7,7 +7,7 @@
 //! the project keeps both: a rule or a case that holds for only one of them
 //! names it (`profiles:` / `profile:`), the reference server plays one
 //! (`serve --profile`), and a run checks one (`run --profile`), ignoring the
-//! cases of the others with the reason. INTERPRETING.md §8 describes each.
+//! cases of the others with the reason. INTERPRETING.md §9 describes each.
 
 use serde::{Deserialize, Serialize};
 
@@ -49,23 +49,6 @@ impl Profile {
             Profile::Antom => "antom",
         }
     }
-
-    /// The profile with this name; the error lists the names there are.
-    pub fn parse(name: &str) -> Result<Profile, String> {
-        Self::ALL
-            .into_iter()
-            .find(|profile| profile.as_str() == name)
-            .ok_or_else(|| {
-                format!(
-                    "unknown profile `{name}`: the profiles are {}",
-                    Self::names().join(", ")
-                )
-            })
-    }
-
-    pub fn names() -> Vec<&'static str> {
-        Self::ALL.iter().map(|profile| profile.as_str()).collect()
-    }
 }
 
 impl std::fmt::Display for Profile {
@@ -86,18 +69,6 @@ pub fn reason_to_skip(case: Option<Profile>, run: Profile) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn names_round_trip_and_unknown_names_list_the_known_ones() {
-        for profile in Profile::ALL {
-            assert_eq!(Profile::parse(profile.as_str()), Ok(profile));
-        }
-        let error = Profile::parse("adyen").expect_err("not a profile");
-        assert!(
-            error.contains("`adyen`") && error.contains("apo, antom"),
-            "{error}"
-        );
-    }
 
     #[test]
     fn a_case_of_another_profile_is_skipped_with_both_names() {

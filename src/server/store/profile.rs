@@ -1,4 +1,4 @@
-//! The payment rules that differ by acquirer profile (INTERPRETING.md §8):
+//! The payment rules that differ by acquirer profile (INTERPRETING.md §9):
 //! where a cancellable period starts, and what a payment the buyer completes
 //! after an unpaid cancel does. Everything else in the lifecycle is the same
 //! under every profile.
