@@ -109,6 +109,7 @@ A configuration file (every key optional; relative paths are relative to it):
   fixtures: sandbox-fixtures.yaml
   expectations: sandbox-expectations.yaml
   timeout_ms: 15000
+  profile: antom                       # the acquirer profile (INTERPRETING.md §9); default apo
   reports:
     junit: reports/conformance.xml
     json: reports/conformance.json
