@@ -1375,10 +1375,9 @@ async fn failing_cases_of(defect: Defect, only: Option<&[&str]>) -> Vec<(String,
     let cases: Vec<_> = cases
         .into_iter()
         .filter(|loaded| {
-            loaded
-                .case
-                .as_ref()
-                .map_or(true, |case| case.profile.is_none_or(|p| p == Profile::default()))
+            loaded.case.as_ref().map_or(true, |case| {
+                case.profile.is_none_or(|p| p == Profile::default())
+            })
         })
         .collect();
     let mut target = Target::with_test_identity(

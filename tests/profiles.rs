@@ -61,11 +61,29 @@ const APO_ONLY: [(&str, &str); 7] = [
 
 /// The cases only the antom profile runs, and the rule of each that the
 /// apo server breaks; `None` for one both servers pass (an unpaid card
-/// order inside 7 days is cancellable either way).
-const ANTOM_ONLY: [(&str, Option<&str>); 6] = [
+/// order inside 7 days is cancellable either way). The apo server has no
+/// payment method of the antom kinds: it refuses to seed one, naming the
+/// profile.
+const ANTOM_ONLY: [(&str, Option<&str>); 10] = [
     (
         "server/state/unpaid-cancel-blocks-payment",
         Some("state.unpaid-cancel-blocks-payment"),
+    ),
+    (
+        "server/window/kind-uncancellable-paid-is-window-exceeded",
+        Some("window.kind-codes"),
+    ),
+    (
+        "server/window/kind-uncancellable-unpaid-is-window-exceeded",
+        Some("window.kind-codes"),
+    ),
+    (
+        "server/window/kind-unpaid-only-paid-is-window-exceeded",
+        Some("window.kind-codes"),
+    ),
+    (
+        "server/window/kind-unpaid-only-unpaid-3-days-is-success",
+        Some("window.kinds"),
     ),
     (
         "server/window/order-placement-card-paid-6-days-created-8-is-window-exceeded",
@@ -227,6 +245,13 @@ async fn a_server_playing_apo_fails_the_antom_cases_that_differ() {
         blocked.contains("expected CANCELLED") && blocked.contains("actual   SUCCESS"),
         "{blocked}"
     );
+    for (name, _) in &ANTOM_ONLY[1..5] {
+        let message = &failures[*name];
+        assert!(
+            message.contains("exists under the antom profile only; this server plays profile apo"),
+            "{name}:\n{message}"
+        );
+    }
     let window =
         &failures["server/window/order-placement-card-paid-6-days-created-8-is-window-exceeded"];
     assert!(

@@ -223,6 +223,13 @@ impl From<super::store::Ids> for SeededPayment {
 
 async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<Seeded> {
     let body: SeedBody = json_body(&shared, request).await?;
+    let profile = shared.config.profile;
+    if !super::store::profile::has_method(profile, body.method) {
+        return Err(ControlError::BadRequest(format!(
+            "method `{}` exists under the antom profile only; this server plays profile {profile} (serve --profile antom)",
+            body.method.as_str()
+        )));
+    }
     let times = seed_times(&body)?;
     let owner = body.owner.unwrap_or_else(|| DEFAULT_CLIENT_ID.to_string());
     if owner.is_empty() || owner.len() > MAX_OWNER_LEN {

@@ -79,6 +79,8 @@ pub enum Refusal {
     Failed,
     /// Paid, but the window closed at `deadline`: CANCEL_WINDOW_EXCEED.
     WindowExceeded { deadline: OffsetDateTime },
+    /// A method that is never cancellable: CANCEL_WINDOW_EXCEED.
+    NotCancellable,
 }
 
 /// The part of a payment the rules read and change: [`Payment`] without its
@@ -140,6 +142,9 @@ impl Lifecycle {
             // none before it (window.unpaid-always-cancellable), or at the
             // order placement, paid or not (window.counts-from-order).
             FixtureState::Paid | FixtureState::AwaitingBuyer => {
+                if let Some(refusal) = profile::refusal_by_kind(self) {
+                    return CancelOutcome::Refused(refusal);
+                }
                 if let Some(deadline) = profile::window_start(self, profile)
                     .and_then(|start| self.deadline_from(start, windows))
                     && now > deadline
@@ -169,6 +174,8 @@ impl Lifecycle {
     fn deadline_from(&self, start: OffsetDateTime, windows: &Windows) -> Option<OffsetDateTime> {
         match self.method {
             Method::Card => start.checked_add(windows.card.try_into().ok()?),
+            // Their periods do not run from a start (see `refusal_by_kind`).
+            Method::UnpaidOnly | Method::Uncancellable => None,
             Method::Wallet => {
                 let local = start.to_offset(windows.wallet_offset);
                 let next_day = local.date().next_day()?;
@@ -848,6 +855,6 @@ impl Store {
     }
 }
 
-mod profile;
+pub(super) mod profile;
 #[cfg(test)]
 mod tests;

@@ -167,6 +167,12 @@ pub enum Method {
     /// Any other method (a wallet): cancellable until 00:15 UTC+8 the next day.
     #[default]
     Wallet,
+    /// A method cancellable only until the buyer has paid (the Antom guides'
+    /// online banking and bank transfers). Control plane 1.2, antom profile.
+    UnpaidOnly,
+    /// A method never cancellable (the Antom guides' Indonesian methods).
+    /// Control plane 1.2, antom profile.
+    Uncancellable,
 }
 
 impl Method {
@@ -174,6 +180,8 @@ impl Method {
         match self {
             Method::Card => "card",
             Method::Wallet => "wallet",
+            Method::UnpaidOnly => "unpaid-only",
+            Method::Uncancellable => "uncancellable",
         }
     }
 }

@@ -5,9 +5,9 @@
 
 use time::OffsetDateTime;
 
-use super::Lifecycle;
+use super::{Lifecycle, Refusal};
 use crate::profile::Profile;
-use crate::suite::case::FixtureState;
+use crate::suite::case::{FixtureState, Method};
 
 /// Where the payment's cancellable period starts, or `None` when it has
 /// none yet.
@@ -20,6 +20,30 @@ pub(super) fn window_start(life: &Lifecycle, profile: Profile) -> Option<OffsetD
     match profile {
         Profile::Apo => life.paid_at,
         Profile::Antom => life.created_at.or(life.paid_at),
+    }
+}
+
+/// The refusal a payment's method kind gives a cancel before any window is
+/// looked at (`window.kinds`, `window.kind-codes`): a never-cancellable
+/// method refuses every cancel, and an only-before-payment method refuses
+/// one once the buyer has paid, its period having ended at payment. The
+/// control plane seeds these kinds under the antom profile only.
+pub(super) fn refusal_by_kind(life: &Lifecycle) -> Option<Refusal> {
+    match life.method {
+        Method::Uncancellable => Some(Refusal::NotCancellable),
+        Method::UnpaidOnly => life
+            .paid_at
+            .map(|deadline| Refusal::WindowExceeded { deadline }),
+        Method::Card | Method::Wallet => None,
+    }
+}
+
+/// Whether `profile` has payment methods of `method`'s kind: apo's seed
+/// knows only cards and the rest (`window.varies`).
+pub fn has_method(profile: Profile, method: Method) -> bool {
+    match method {
+        Method::Card | Method::Wallet => true,
+        Method::UnpaidOnly | Method::Uncancellable => profile == Profile::Antom,
     }
 }
 
@@ -44,7 +68,7 @@ pub(super) fn payment_after_cancel(life: &mut Lifecycle, now: OffsetDateTime, pr
 mod tests {
     use super::*;
     use crate::server::config::Windows;
-    use crate::suite::case::{Event, Method};
+    use crate::suite::case::Event;
     use time::macros::datetime;
 
     const ORDERED: OffsetDateTime = datetime!(2024-03-05 10:00 +08:00);
@@ -130,5 +154,36 @@ mod tests {
             apo.cancel_as(late, &Windows::default(), Profile::Apo),
             super::super::CancelOutcome::Cancelled { .. }
         ));
+    }
+
+    #[test]
+    fn method_kinds_refuse_by_themselves_and_exist_under_antom_only() {
+        let mut never = unpaid(Method::Uncancellable);
+        assert_eq!(
+            never.cancel_as(ORDERED, &Windows::default(), Profile::Antom),
+            super::super::CancelOutcome::Refused(Refusal::NotCancellable)
+        );
+        let mut before_payment = unpaid(Method::UnpaidOnly);
+        let much_later = ORDERED + time::Duration::days(30);
+        let paid = Lifecycle {
+            state: FixtureState::Paid,
+            paid_at: Some(ORDERED),
+            ..before_payment
+        };
+        assert!(matches!(
+            before_payment.cancel_as(much_later, &Windows::default(), Profile::Antom),
+            super::super::CancelOutcome::Cancelled { .. }
+        ));
+        let mut paid = paid;
+        assert_eq!(
+            paid.cancel_as(ORDERED, &Windows::default(), Profile::Antom),
+            super::super::CancelOutcome::Refused(Refusal::WindowExceeded { deadline: ORDERED })
+        );
+        for method in [Method::Card, Method::Wallet] {
+            assert!(Profile::ALL.iter().all(|p| has_method(*p, method)));
+        }
+        for method in [Method::UnpaidOnly, Method::Uncancellable] {
+            assert!(has_method(Profile::Antom, method) && !has_method(Profile::Apo, method));
+        }
     }
 }
