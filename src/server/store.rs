@@ -15,7 +15,7 @@
 //!
 //! The store is built for millions of payments: a payment is found from its
 //! id without hashing (the ids the store hands out spell a serial number),
-//! and is kept in about 60 bytes.
+//! and is kept in about 70 bytes.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -386,7 +386,7 @@ pub enum StoreError {
 const SHARDS: usize = 64;
 
 /// The most payments one seeding call may create: a bound on what a single
-/// control-plane request can make the server allocate (about 60 MB).
+/// control-plane request can make the server allocate (about 70 MB).
 pub const MAX_SEED_COUNT: u64 = 1_000_000;
 
 /// `paid_at` / `cancel_time` not set.
