@@ -360,3 +360,70 @@ fn the_configuration_file_picks_the_profile_and_the_embedded_server_plays_it() {
     assert_eq!(code, Some(2));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// A `serve` child, killed when the test ends however it ends.
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_plays_the_profile_it_is_given_and_says_so() {
+    use std::io::BufRead;
+    for (profile, other) in [("antom", "apo"), ("apo", "antom")] {
+        let mut served = Served(
+            isolated_command(root())
+                .args(["serve", "--addr", "127.0.0.1:0", "--profile", profile])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("serve starts"),
+        );
+        let stdout = served.0.stdout.take().expect("stdout is piped");
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = send.send(line);
+        });
+        let line = receive
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("serve prints its start-up line in time");
+        assert!(line.contains(&format!("; profile {profile};")), "{line}");
+        let url = line
+            .strip_prefix("cancel API at ")
+            .and_then(|rest| {
+                rest.split(cancel_conformance::spec::api::CANCEL_PATH)
+                    .next()
+            })
+            .expect("the line starts with the API's URL")
+            .to_string();
+        let run = |checked: &str| {
+            let out = isolated_command(root())
+                .args(["run", "--endpoint", &url, "--profile", checked])
+                .arg("--cases")
+                .arg(root().join("cases"))
+                .args(["unpaid-cancel", "--test-threads", "1"])
+                .output()
+                .expect("runs");
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+            )
+        };
+        // Judged as its own profile it passes; as the other, the unpaid
+        // cancel case of that profile fails.
+        let (code, out) = run(profile);
+        assert_eq!(code, Some(0), "{out}");
+        let (code, out) = run(other);
+        assert_eq!(code, Some(101), "{out}");
+        assert!(
+            out.contains("MISMATCH in case server/state/unpaid-cancel-"),
+            "{out}"
+        );
+    }
+}
