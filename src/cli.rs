@@ -58,6 +58,12 @@ pub struct ServeArgs {
     /// RSA signing or to show how a client reacts to unsigned answers.
     #[arg(long)]
     pub unsigned_answers: bool,
+    /// The acquirer whose behaviour to play where the sources disagree
+    /// (INTERPRETING.md §9): apo (the seed: a buyer can still pay after an
+    /// unpaid cancel; windows count from payment) or antom (an unpaid cancel
+    /// stops the payment; windows count from the order placement).
+    #[arg(long, value_enum, value_name = "NAME", default_value_t = crate::profile::Profile::Apo)]
+    pub profile: crate::profile::Profile,
 }
 
 /// `cancel-conformance run`: as the library's, but a
@@ -103,6 +109,7 @@ A configuration file (every key optional; relative paths are relative to it):
   fixtures: sandbox-fixtures.yaml
   expectations: sandbox-expectations.yaml
   timeout_ms: 15000
+  profile: antom                       # the acquirer profile (INTERPRETING.md §9); default apo
   reports:
     junit: reports/conformance.xml
     json: reports/conformance.json
@@ -162,6 +169,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     config.sign_responses = !args.unsigned_answers;
+    config.profile = args.profile;
     for client in &args.clients {
         let Some((id, file)) = client.split_once('=') else {
             eprintln!("error: --client `{client}` is not ID=FILE");
@@ -218,10 +226,11 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
         println!(
-            "cancel API at {}{} (listening on {}; control plane {})",
+            "cancel API at {}{} (listening on {}; profile {}; control plane {})",
             server.base_url,
             crate::spec::api::CANCEL_PATH,
             server.addr,
+            args.profile,
             match (args.no_control_plane, &config_token_set) {
                 (true, _) => "off",
                 (false, true) => "on, at /control/v1, token required",

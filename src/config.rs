@@ -80,6 +80,8 @@ pub struct ConfigFile {
     /// Fail the cases that only deviate from assumptions (or SHOULD rules)
     /// instead of passing them as warnings, in both halves.
     pub strict: Option<bool>,
+    /// The acquirer profile the run checks (`apo`, `antom`).
+    pub profile: Option<crate::profile::Profile>,
     /// The cases directory (holding `server/` and `client/`), for both halves.
     pub cases: Option<PathBuf>,
     pub reports: Option<ReportsSection>,
@@ -312,6 +314,8 @@ pub struct RunSettings {
     pub timeout_ms: u64,
     /// Warnings fail the run.
     pub strict: bool,
+    /// The acquirer profile checked; the embedded server plays it too.
+    pub profile: crate::profile::Profile,
     pub reports: ReportArgs,
 }
 
@@ -388,6 +392,7 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
             .or(file.timeout_ms)
             .unwrap_or(defaults::TIMEOUT_MS),
         strict: args.strict || file.strict.unwrap_or(false),
+        profile: args.profile.or(file.profile).unwrap_or_default(),
         reports: reports(&args.reports, file.reports.as_ref()),
     }
 }

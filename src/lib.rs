@@ -13,6 +13,7 @@ pub mod config;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod matrix;
+pub mod profile;
 pub mod server;
 pub mod signing;
 pub mod spec;

@@ -154,7 +154,9 @@ impl Verdict {
             Verdict::CancelRefused(
                 Refusal::CaptureInProgress | Refusal::Captured | Refusal::Failed,
             ) => Code::OrderStatusInvalid,
-            Verdict::CancelRefused(Refusal::WindowExceeded { .. }) => Code::CancelWindowExceed,
+            Verdict::CancelRefused(Refusal::WindowExceeded { .. } | Refusal::NotCancellable) => {
+                Code::CancelWindowExceed
+            }
         }
     }
 
@@ -217,6 +219,9 @@ impl Verdict {
                 "The cancellable period ended at {}; refund the payment instead.",
                 wire_time(*deadline)
             ),
+            Verdict::CancelRefused(Refusal::NotCancellable) => {
+                "This payment method cannot be cancelled; refund the payment instead.".to_string()
+            }
         }
     }
 

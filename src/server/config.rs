@@ -119,6 +119,9 @@ pub struct ServerConfig {
     /// Announced as `keyVersion` in the answers' `signature` header.
     pub provider_key_version: String,
     pub windows: Windows,
+    /// The acquirer whose behaviour the server plays where the sources
+    /// disagree (unpaid cancels, where windows start).
+    pub profile: crate::profile::Profile,
     /// Serve `/control/v1/...` (seeding, events, clock, faults, request log).
     /// Off for a server that should look like a real provider.
     pub control_plane: bool,
@@ -160,6 +163,7 @@ impl ServerConfig {
             provider_key: Arc::new(test_keys::provider_signing()),
             provider_key_version: DEFAULT_KEY_VERSION.to_string(),
             windows: Windows::default(),
+            profile: crate::profile::Profile::default(),
             control_plane: true,
             control_token: None,
             sign_responses: true,

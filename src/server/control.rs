@@ -223,6 +223,13 @@ impl From<super::store::Ids> for SeededPayment {
 
 async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<Seeded> {
     let body: SeedBody = json_body(&shared, request).await?;
+    let profile = shared.config.profile;
+    if !super::store::profile::has_method(profile, body.method) {
+        return Err(ControlError::BadRequest(format!(
+            "method `{}` exists under the antom profile only; this server plays profile {profile} (serve --profile antom)",
+            body.method.as_str()
+        )));
+    }
     let times = seed_times(&body)?;
     let owner = body.owner.unwrap_or_else(|| DEFAULT_CLIENT_ID.to_string());
     if owner.is_empty() || owner.len() > MAX_OWNER_LEN {
@@ -261,8 +268,8 @@ async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<Seed
 
 /// The instants of a 1.1 seed, checked against its state: `paidAt` only
 /// for a payment that was paid, `createdAt` for any payment but a
-/// cancelled one (for a paid payment, no later than `paidAt`; the
-/// reference server counts no window from it), and neither beside `ageMs`.
+/// cancelled one (for a paid payment, no later than `paidAt`; windows count
+/// from it under the antom profile), and neither beside `ageMs`.
 fn seed_times(body: &SeedBody) -> Result<SeedTimes, ControlError> {
     let instant = |name: &str, text: &Option<String>| {
         text.as_deref()
@@ -318,6 +325,7 @@ fn seed_times(body: &SeedBody) -> Result<SeedTimes, ControlError> {
     Ok(SeedTimes {
         clock,
         at: if paid_state { paid_at } else { created_at },
+        created: created_at,
     })
 }
 

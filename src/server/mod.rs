@@ -57,7 +57,7 @@ pub(crate) struct Shared {
 /// F / NO_INTERFACE_DEF) and, when configured, the control plane.
 pub fn app(config: ServerConfig) -> Router {
     let shared = Arc::new(Shared {
-        store: store::Store::new(config.windows),
+        store: store::Store::new(config.windows).with_profile(config.profile),
         log: request_log::RequestLog::default(),
         config,
     });

@@ -15,7 +15,7 @@
 //!
 //! The store is built for millions of payments: a payment is found from its
 //! id without hashing (the ids the store hands out spell a serial number),
-//! and is kept in about 60 bytes.
+//! and is kept in about 70 bytes.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -26,6 +26,7 @@ use time::OffsetDateTime;
 
 use super::clock::{Clock, WIRE_OFFSET};
 use super::config::Windows;
+use crate::profile::Profile;
 use crate::spec::api::PaymentStatus;
 use crate::suite::case::{Event, FaultKind, FixtureState, Method};
 
@@ -78,6 +79,8 @@ pub enum Refusal {
     Failed,
     /// Paid, but the window closed at `deadline`: CANCEL_WINDOW_EXCEED.
     WindowExceeded { deadline: OffsetDateTime },
+    /// A method that is never cancellable: CANCEL_WINDOW_EXCEED.
+    NotCancellable,
 }
 
 /// The part of a payment the rules read and change: [`Payment`] without its
@@ -88,16 +91,36 @@ struct Lifecycle {
     state: FixtureState,
     paid_at: Option<OffsetDateTime>,
     cancel_time: Option<OffsetDateTime>,
+    /// When the order was placed, where known; windows count from it under
+    /// the antom profile.
+    created_at: Option<OffsetDateTime>,
 }
 
 impl Lifecycle {
+    /// [`Lifecycle::cancel_as`] under the default profile.
+    #[cfg(test)]
+    fn cancel(&mut self, now: OffsetDateTime, windows: &Windows) -> CancelOutcome {
+        self.cancel_as(now, windows, Profile::default())
+    }
+
+    /// [`Lifecycle::apply_as`] under the default profile.
+    #[cfg(test)]
+    fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
+        self.apply_as(event, now, Profile::default())
+    }
+
     /// Cancels the payment if its state and window allow it.
     ///
     /// The checks run in a fixed order because some states match several
     /// rules (a refunded payment is also captured; a repeat cancel may be past
     /// the window): a repeat is always S, refunds win over capture, and the
     /// window only matters for a payment that could otherwise be cancelled.
-    fn cancel(&mut self, now: OffsetDateTime, windows: &Windows) -> CancelOutcome {
+    fn cancel_as(
+        &mut self,
+        now: OffsetDateTime,
+        windows: &Windows,
+        profile: Profile,
+    ) -> CancelOutcome {
         match self.state {
             FixtureState::Cancelled => {
                 // Set whenever the state is; `now` only guards against a
@@ -115,15 +138,20 @@ impl Lifecycle {
             FixtureState::Capturing => return CancelOutcome::Refused(Refusal::CaptureInProgress),
             FixtureState::Captured => return CancelOutcome::Refused(Refusal::Captured),
             FixtureState::Failed => return CancelOutcome::Refused(Refusal::Failed),
-            FixtureState::Paid => {
-                if let Some(deadline) = self.cancel_deadline(windows)
+            // Where the window starts is the profile's: at payment, so
+            // none before it (window.unpaid-always-cancellable), or at the
+            // order placement, paid or not (window.counts-from-order).
+            FixtureState::Paid | FixtureState::AwaitingBuyer => {
+                if let Some(refusal) = profile::refusal_by_kind(self) {
+                    return CancelOutcome::Refused(refusal);
+                }
+                if let Some(deadline) = profile::window_start(self, profile)
+                    .and_then(|start| self.deadline_from(start, windows))
                     && now > deadline
                 {
                     return CancelOutcome::Refused(Refusal::WindowExceeded { deadline });
                 }
             }
-            // No window before payment (rule window.unpaid-always-cancellable).
-            FixtureState::AwaitingBuyer => {}
         }
         self.state = FixtureState::Cancelled;
         self.cancel_time = Some(now);
@@ -136,12 +164,20 @@ impl Lifecycle {
     /// The last instant a cancel of this payment is still in time; `None`
     /// when no window applies (not paid yet, or a deadline beyond the
     /// calendar).
+    #[cfg(test)]
     fn cancel_deadline(&self, windows: &Windows) -> Option<OffsetDateTime> {
-        let paid_at = self.paid_at?;
+        self.deadline_from(self.paid_at?, windows)
+    }
+
+    /// The last instant a cancel is in time for a window that starts at
+    /// `start`; `None` for a deadline beyond the calendar.
+    fn deadline_from(&self, start: OffsetDateTime, windows: &Windows) -> Option<OffsetDateTime> {
         match self.method {
-            Method::Card => paid_at.checked_add(windows.card.try_into().ok()?),
+            Method::Card => start.checked_add(windows.card.try_into().ok()?),
+            // Their periods do not run from a start (see `refusal_by_kind`).
+            Method::UnpaidOnly | Method::Uncancellable => None,
             Method::Wallet => {
-                let local = paid_at.to_offset(windows.wallet_offset);
+                let local = start.to_offset(windows.wallet_offset);
                 let next_day = local.date().next_day()?;
                 Some(
                     next_day
@@ -154,12 +190,14 @@ impl Lifecycle {
 
     /// Applies an outside event if the current state allows it; returns
     /// whether it was accepted. A refused event changes nothing.
-    fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
+    fn apply_as(&mut self, event: Event, now: OffsetDateTime, profile: Profile) -> bool {
         use FixtureState as S;
         let next = match (event, self.state) {
-            // A late payment-success notification is absorbed: the payment
-            // stays cancelled forever (rule state.cancelled-is-final).
-            (Event::PaymentSuccess, S::Cancelled) => return true,
+            // What a payment after the cancel does is the profile's.
+            (Event::PaymentSuccess, S::Cancelled) => {
+                profile::payment_after_cancel(self, now, profile);
+                return true;
+            }
             (Event::PaymentSuccess, S::AwaitingBuyer) => {
                 self.paid_at = Some(now);
                 S::Paid
@@ -310,6 +348,9 @@ pub struct SeedTimes {
     /// When the buyer paid (or the payment was created, or cancelled), on
     /// the payment's clock; `now - age` when absent.
     pub at: Option<OffsetDateTime>,
+    /// When the order was placed, on the payment's clock, if given apart
+    /// from `at` (a paid payment's `createdAt`).
+    pub created: Option<OffsetDateTime>,
 }
 
 /// A payment as the control plane shows it.
@@ -345,7 +386,7 @@ pub enum StoreError {
 const SHARDS: usize = 64;
 
 /// The most payments one seeding call may create: a bound on what a single
-/// control-plane request can make the server allocate (about 60 MB).
+/// control-plane request can make the server allocate (about 70 MB).
 pub const MAX_SEED_COUNT: u64 = 1_000_000;
 
 /// `paid_at` / `cancel_time` not set.
@@ -370,6 +411,8 @@ struct Slot {
     paid_at: i64,
     /// Unix nanoseconds, or [`NO_INSTANT`].
     cancel_time: i64,
+    /// When the order was placed: Unix nanoseconds, or [`NO_INSTANT`].
+    created_at: i64,
     /// Added to real now to get this payment's now; at most
     /// [`MAX_CLOCK_SHIFT`] either way (behind real time only when seeded at
     /// an absolute clock).
@@ -396,6 +439,7 @@ impl Slot {
             state: self.state,
             paid_at: instant_of(self.paid_at),
             cancel_time: instant_of(self.cancel_time),
+            created_at: instant_of(self.created_at),
         }
     }
 
@@ -403,6 +447,7 @@ impl Slot {
         self.state = life.state;
         self.paid_at = nanos_of(life.paid_at);
         self.cancel_time = nanos_of(life.cancel_time);
+        self.created_at = nanos_of(life.created_at);
     }
 
     /// Consumes one call's worth of the first scripted fault.
@@ -523,6 +568,7 @@ pub struct Store {
     owners: Mutex<HashSet<Arc<str>>>,
     clock: Clock,
     windows: Windows,
+    profile: Profile,
 }
 
 /// Locks a mutex of the store. Nothing panics while holding one, and every
@@ -546,7 +592,13 @@ impl Store {
             owners: Mutex::new(HashSet::new()),
             clock,
             windows,
+            profile: Profile::default(),
         }
+    }
+
+    /// The same store, playing `profile`'s rules.
+    pub fn with_profile(self, profile: Profile) -> Self {
+        Self { profile, ..self }
     }
 
     /// Runs `f` on the payment under its lock; `None` when there is none.
@@ -619,6 +671,13 @@ impl Store {
                 .and_then(|age| clock_now.checked_sub(age))
                 .ok_or(StoreError::ClockShiftTooLarge)?,
         };
+        match times.created {
+            Some(created) if created > clock_now => return Err(StoreError::InTheFuture),
+            Some(created) if (clock_now - created).unsigned_abs() > MAX_CLOCK_SHIFT => {
+                return Err(StoreError::ClockShiftTooLarge);
+            }
+            _ => {}
+        }
         let now = real_now;
         let paid_at = match seed.state {
             FixtureState::Paid
@@ -629,6 +688,11 @@ impl Store {
             FixtureState::AwaitingBuyer | FixtureState::Cancelled | FixtureState::Failed => None,
         };
         let cancel_time = (seed.state == FixtureState::Cancelled).then_some(at);
+        // A payment seeded without its order time was ordered when it was
+        // paid (or created); a cancelled one keeps no order time.
+        let created_at = times
+            .created
+            .or((seed.state != FixtureState::Cancelled).then_some(at));
         let owner = self.owner(seed.owner);
         let date = date_code(now);
         let first = self.serial.fetch_add(count, Ordering::Relaxed) + 1;
@@ -640,6 +704,7 @@ impl Store {
             owner: Arc::clone(&owner),
             paid_at: nanos_of(paid_at),
             cancel_time: nanos_of(cancel_time),
+            created_at: nanos_of(created_at),
             offset,
             faults: None,
         };
@@ -690,6 +755,7 @@ impl Store {
             return CallOutcome::NotFound;
         };
         let windows = &self.windows;
+        let profile = self.profile;
         let outcome = self.with_slot(key, |slot| {
             if *slot.owner != *caller {
                 return CallOutcome::AccessDenied;
@@ -706,7 +772,7 @@ impl Store {
             let mut life = slot.lifecycle();
             let result = match operation {
                 Operation::Cancel => {
-                    let outcome = life.cancel(now, windows);
+                    let outcome = life.cancel_as(now, windows, profile);
                     slot.set_lifecycle(life);
                     CallResult::Cancel {
                         ids: key.ids(),
@@ -751,10 +817,11 @@ impl Store {
 
     pub fn apply_event(&self, payment_id: &str, event: Event) -> Result<EventOutcome, StoreError> {
         let real_now = self.clock.now();
+        let profile = self.profile;
         self.with_payment(payment_id, |slot| {
             let now = slot.now(real_now);
             let mut life = slot.lifecycle();
-            let applied = life.apply(event, now);
+            let applied = life.apply_as(event, now, profile);
             slot.set_lifecycle(life);
             EventOutcome {
                 applied,
@@ -788,5 +855,6 @@ impl Store {
     }
 }
 
+pub(super) mod profile;
 #[cfg(test)]
 mod tests;

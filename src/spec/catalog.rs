@@ -130,6 +130,17 @@ pub struct Rule {
     /// the coverage checks do not ask for a case for it.
     #[serde(default)]
     pub uncheckable: Option<String>,
+    /// The acquirer profiles the rule holds for, where the sources
+    /// disagree; empty (absent) when it holds for every profile.
+    #[serde(default)]
+    pub profiles: Vec<crate::profile::Profile>,
+}
+
+impl Rule {
+    /// Whether the rule holds under `profile`.
+    pub fn holds_under(&self, profile: crate::profile::Profile) -> bool {
+        self.profiles.is_empty() || self.profiles.contains(&profile)
+    }
 }
 
 /// The part of an assumption the project chose (see [`Rule::assumed`]).

@@ -36,6 +36,11 @@ pub struct Case {
     /// What the case does, in order; each step says what its answer must show.
     #[schemars(with = "Vec<Step>", length(min = 1))]
     pub steps: Vec<Spanned<Step>>,
+    /// The acquirer profile whose behaviour the case checks, where the
+    /// sources disagree; absent when it holds for every profile. A run of
+    /// another profile ignores the case and says why.
+    #[serde(default)]
+    pub profile: Option<crate::profile::Profile>,
 }
 
 impl Case {
@@ -162,6 +167,12 @@ pub enum Method {
     /// Any other method (a wallet): cancellable until 00:15 UTC+8 the next day.
     #[default]
     Wallet,
+    /// A method cancellable only until the buyer has paid (the Antom guides'
+    /// online banking and bank transfers). Control plane 1.2, antom profile.
+    UnpaidOnly,
+    /// A method never cancellable (the Antom guides' Indonesian methods).
+    /// Control plane 1.2, antom profile.
+    Uncancellable,
 }
 
 impl Method {
@@ -169,6 +180,8 @@ impl Method {
         match self {
             Method::Card => "card",
             Method::Wallet => "wallet",
+            Method::UnpaidOnly => "unpaid-only",
+            Method::Uncancellable => "uncancellable",
         }
     }
 }

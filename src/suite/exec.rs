@@ -26,6 +26,9 @@ use invariants::{Observed, rule_diff};
 /// Why a target cannot run this case at all, if it cannot (reported as
 /// an ignored test with this reason).
 pub fn reason_to_ignore(case: &Case, target: &Target) -> Option<String> {
+    if let Some(reason) = crate::profile::reason_to_skip(case.profile, target.profile) {
+        return Some(reason);
+    }
     for fixture in case.fixture.iter().chain(&case.other_fixture) {
         if let Some(reason) = target.cannot_provide(&fixture.value) {
             return Some(reason);

@@ -107,6 +107,11 @@ pub struct RunArgs {
     /// which otherwise pass as warnings [config: strict].
     #[arg(long)]
     pub strict: bool,
+    /// The acquirer profile to check where the sources disagree: cases of
+    /// another profile are ignored, and the embedded reference server plays
+    /// this one [config: profile] [default: apo].
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub profile: Option<crate::profile::Profile>,
     #[command(flatten)]
     pub reports: ReportArgs,
     #[command(flatten)]
@@ -821,7 +826,10 @@ async fn prepare_target(
         }
         None => {
             let running = server::start(
-                ServerConfig::test_default(),
+                ServerConfig {
+                    profile: settings.profile,
+                    ..ServerConfig::test_default()
+                },
                 std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 None,
             )
@@ -843,6 +851,7 @@ async fn prepare_target(
             fixtures,
             timeout: Duration::from_millis(settings.timeout_ms),
             control_token: settings.control_token.clone()?,
+            profile: settings.profile,
         },
         running,
     ))

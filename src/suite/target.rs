@@ -63,6 +63,9 @@ pub struct Target {
     /// Sent on every control-plane call when the target's control plane
     /// needs it; its `Debug` shows `***`.
     pub control_token: Option<ControlToken>,
+    /// The acquirer profile the run checks: a case of another profile is
+    /// ignored with the reason.
+    pub profile: crate::profile::Profile,
 }
 
 /// A control-plane call that did not do what INTERPRETING.md says.
@@ -92,6 +95,7 @@ impl Target {
             fixtures: None,
             timeout: Duration::from_secs(10),
             control_token: None,
+            profile: crate::profile::Profile::default(),
         }
     }
 
