@@ -8,6 +8,7 @@
 pub mod cli;
 pub mod client;
 pub mod config;
+pub mod domain;
 /// The bodies of the `fuzz/` targets, shared with `tests/properties.rs`;
 /// not part of the API.
 #[doc(hidden)]
@@ -17,3 +18,4 @@ pub mod server;
 pub mod signing;
 pub mod spec;
 pub mod suite;
+pub mod wire;

@@ -377,21 +377,26 @@ pub async fn answer<C: AdapterClient>(client: &C, message: Message, log: &mut dy
 pub fn cancel_answer(id: Value, outcome: &CancelOutcome) -> Value {
     let mut answer = Map::new();
     answer.insert("id".to_string(), id);
-    let (name, code, time) = match outcome {
+    let (code, time) = match outcome {
         CancelOutcome::Cancelled {
             result_code,
             cancel_time,
             ..
-        } => ("cancelled", Some(result_code), cancel_time.as_ref()),
-        CancelOutcome::Failed { code, .. } => ("failed", Some(code), None),
-        CancelOutcome::Unknown { last_code, .. } => ("unknown", last_code.as_ref(), None),
-        CancelOutcome::Refused { .. } => ("refused", None, None),
+        } => (Some(result_code), cancel_time.as_ref()),
+        CancelOutcome::Failed { code, .. } => (Some(code), None),
+        CancelOutcome::Unknown { last_code, .. } => (last_code.as_ref(), None),
+        CancelOutcome::Refused { .. } => (None, None),
         CancelOutcome::NotSent { reason } => {
             answer.insert("error".to_string(), Value::String(reason.to_string()));
             return Value::Object(answer);
         }
     };
-    answer.insert("outcome".to_string(), Value::String(name.to_string()));
+    if let Some(conclusion) = outcome.conclusion() {
+        answer.insert(
+            "outcome".to_string(),
+            Value::String(conclusion.as_str().to_string()),
+        );
+    }
     if let Some(code) = code {
         answer.insert("resultCode".to_string(), Value::String(code.clone()));
     }

@@ -26,8 +26,8 @@ use time::OffsetDateTime;
 
 use super::clock::{Clock, WIRE_OFFSET};
 use super::config::Windows;
+use crate::domain::{Event, FaultKind, Method, PaymentIds, PaymentState};
 use crate::spec::api::PaymentStatus;
-use crate::suite::case::{Event, FaultKind, FixtureState, Method};
 
 /// The furthest a payment's clock may be moved, and the oldest a seeded
 /// payment may be: far beyond any window, and far from the calendar's end.
@@ -45,16 +45,17 @@ pub struct Payment {
     /// The client id the payment belongs to; any other caller is denied.
     pub owner: String,
     pub method: Method,
-    pub state: FixtureState,
+    pub state: PaymentState,
     /// When the buyer paid; the cancellable window is counted from here.
     pub paid_at: Option<OffsetDateTime>,
     /// When the payment was cancelled; set exactly when `state` is cancelled.
     pub cancel_time: Option<OffsetDateTime>,
 }
 
-/// What a cancel did.
+/// What a cancel did to a payment on the reference server (the client's
+/// conclusion about a cancel is [`crate::domain::CancelConclusion`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CancelOutcome {
+pub enum CancelEffect {
     /// The payment is cancelled (now, or already before: `repeat`), at
     /// `cancel_time`.
     Cancelled {
@@ -85,7 +86,7 @@ pub enum Refusal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Lifecycle {
     method: Method,
-    state: FixtureState,
+    state: PaymentState,
     paid_at: Option<OffsetDateTime>,
     cancel_time: Option<OffsetDateTime>,
 }
@@ -97,37 +98,37 @@ impl Lifecycle {
     /// rules (a refunded payment is also captured; a repeat cancel may be past
     /// the window): a repeat is always S, refunds win over capture, and the
     /// window only matters for a payment that could otherwise be cancelled.
-    fn cancel(&mut self, now: OffsetDateTime, windows: &Windows) -> CancelOutcome {
+    fn cancel(&mut self, now: OffsetDateTime, windows: &Windows) -> CancelEffect {
         match self.state {
-            FixtureState::Cancelled => {
+            PaymentState::Cancelled => {
                 // Set whenever the state is; `now` only guards against a
                 // payment built by hand without one, and is then kept so that
                 // every later repeat reports the same time.
                 let cancel_time = *self.cancel_time.get_or_insert(now);
-                return CancelOutcome::Cancelled {
+                return CancelEffect::Cancelled {
                     cancel_time,
                     repeat: true,
                 };
             }
-            FixtureState::PartlyRefunded | FixtureState::FullyRefunded => {
-                return CancelOutcome::Refused(Refusal::Refunded);
+            PaymentState::PartlyRefunded | PaymentState::FullyRefunded => {
+                return CancelEffect::Refused(Refusal::Refunded);
             }
-            FixtureState::Capturing => return CancelOutcome::Refused(Refusal::CaptureInProgress),
-            FixtureState::Captured => return CancelOutcome::Refused(Refusal::Captured),
-            FixtureState::Failed => return CancelOutcome::Refused(Refusal::Failed),
-            FixtureState::Paid => {
+            PaymentState::Capturing => return CancelEffect::Refused(Refusal::CaptureInProgress),
+            PaymentState::Captured => return CancelEffect::Refused(Refusal::Captured),
+            PaymentState::Failed => return CancelEffect::Refused(Refusal::Failed),
+            PaymentState::Paid => {
                 if let Some(deadline) = self.cancel_deadline(windows)
                     && now > deadline
                 {
-                    return CancelOutcome::Refused(Refusal::WindowExceeded { deadline });
+                    return CancelEffect::Refused(Refusal::WindowExceeded { deadline });
                 }
             }
             // No window before payment (rule window.unpaid-always-cancellable).
-            FixtureState::AwaitingBuyer => {}
+            PaymentState::AwaitingBuyer => {}
         }
-        self.state = FixtureState::Cancelled;
+        self.state = PaymentState::Cancelled;
         self.cancel_time = Some(now);
-        CancelOutcome::Cancelled {
+        CancelEffect::Cancelled {
             cancel_time: now,
             repeat: false,
         }
@@ -155,7 +156,7 @@ impl Lifecycle {
     /// Applies an outside event if the current state allows it; returns
     /// whether it was accepted. A refused event changes nothing.
     fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
-        use FixtureState as S;
+        use PaymentState as S;
         let next = match (event, self.state) {
             // A late payment-success notification is absorbed: the payment
             // stays cancelled forever (rule state.cancelled-is-final).
@@ -177,14 +178,14 @@ impl Lifecycle {
     /// The `paymentStatus` an inquiry reports.
     fn status(&self) -> PaymentStatus {
         match self.state {
-            FixtureState::AwaitingBuyer => PaymentStatus::Processing,
-            FixtureState::Paid
-            | FixtureState::Capturing
-            | FixtureState::Captured
-            | FixtureState::PartlyRefunded
-            | FixtureState::FullyRefunded => PaymentStatus::Success,
-            FixtureState::Cancelled => PaymentStatus::Cancelled,
-            FixtureState::Failed => PaymentStatus::Fail,
+            PaymentState::AwaitingBuyer => PaymentStatus::Processing,
+            PaymentState::Paid
+            | PaymentState::Capturing
+            | PaymentState::Captured
+            | PaymentState::PartlyRefunded
+            | PaymentState::FullyRefunded => PaymentStatus::Success,
+            PaymentState::Cancelled => PaymentStatus::Cancelled,
+            PaymentState::Failed => PaymentStatus::Fail,
         }
     }
 }
@@ -248,13 +249,6 @@ pub enum Delivery {
 // The store
 // ---------------------------------------------------------------------------
 
-/// The identifiers of one payment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ids {
-    pub payment_id: String,
-    pub payment_request_id: String,
-}
-
 /// How a request names its payment. The API layer decides which id governs
 /// (rule ident.payment-id-precedence); the store never falls back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,14 +282,20 @@ pub enum CallOutcome {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallResult {
-    Cancel { ids: Ids, outcome: CancelOutcome },
-    Inquiry { ids: Ids, status: PaymentStatus },
+    Cancel {
+        ids: PaymentIds,
+        outcome: CancelEffect,
+    },
+    Inquiry {
+        ids: PaymentIds,
+        status: PaymentStatus,
+    },
 }
 
 /// What the control plane asks to be seeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seed {
-    pub state: FixtureState,
+    pub state: PaymentState,
     pub method: Method,
     /// How long ago the buyer paid (or the payment was created, or cancelled).
     pub age: Duration,
@@ -324,7 +324,7 @@ pub struct PaymentView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventOutcome {
     pub applied: bool,
-    pub state: FixtureState,
+    pub state: PaymentState,
 }
 
 /// Why the control plane's request could not be carried out.
@@ -363,7 +363,7 @@ struct Slot {
     /// The seeding day (UTC+8) as `yyyymmdd`, part of both ids.
     date: u32,
     method: Method,
-    state: FixtureState,
+    state: PaymentState,
     /// Shared by every payment of the same owner.
     owner: Arc<str>,
     /// Unix nanoseconds, or [`NO_INSTANT`].
@@ -468,9 +468,9 @@ impl Key {
         })
     }
 
-    fn ids(self) -> Ids {
+    fn ids(self) -> PaymentIds {
         let Key { date, serial } = self;
-        Ids {
+        PaymentIds {
             payment_id: format!("{date:0DATE_DIGITS$}{serial:0SERIAL_DIGITS$}"),
             payment_request_id: format!(
                 "{REQUEST_ID_PREFIX}{date:0DATE_DIGITS$}_{serial:0SERIAL_DIGITS$}"
@@ -572,7 +572,7 @@ impl Store {
 
     /// Creates a payment in the requested state with fresh ids.
     #[cfg(test)]
-    pub fn seed(&self, seed: Seed) -> Result<Ids, StoreError> {
+    pub fn seed(&self, seed: Seed) -> Result<PaymentIds, StoreError> {
         self.seed_many(seed, 1).map(|(first, _)| first)
     }
 
@@ -581,7 +581,11 @@ impl Store {
     /// consecutive: the i-th payment's ids are the first's with i added to
     /// the number that ends them.
     #[cfg(test)]
-    pub fn seed_many(&self, seed: Seed, count: u64) -> Result<(Ids, Ids), StoreError> {
+    pub fn seed_many(
+        &self,
+        seed: Seed,
+        count: u64,
+    ) -> Result<(PaymentIds, PaymentIds), StoreError> {
         self.seed_many_at(seed, count, SeedTimes::default())
     }
 
@@ -592,7 +596,7 @@ impl Store {
         seed: Seed,
         count: u64,
         times: SeedTimes,
-    ) -> Result<(Ids, Ids), StoreError> {
+    ) -> Result<(PaymentIds, PaymentIds), StoreError> {
         if count == 0 || count > MAX_SEED_COUNT {
             return Err(StoreError::BadCount);
         }
@@ -621,14 +625,14 @@ impl Store {
         };
         let now = real_now;
         let paid_at = match seed.state {
-            FixtureState::Paid
-            | FixtureState::Capturing
-            | FixtureState::Captured
-            | FixtureState::PartlyRefunded
-            | FixtureState::FullyRefunded => Some(at),
-            FixtureState::AwaitingBuyer | FixtureState::Cancelled | FixtureState::Failed => None,
+            PaymentState::Paid
+            | PaymentState::Capturing
+            | PaymentState::Captured
+            | PaymentState::PartlyRefunded
+            | PaymentState::FullyRefunded => Some(at),
+            PaymentState::AwaitingBuyer | PaymentState::Cancelled | PaymentState::Failed => None,
         };
-        let cancel_time = (seed.state == FixtureState::Cancelled).then_some(at);
+        let cancel_time = (seed.state == PaymentState::Cancelled).then_some(at);
         let owner = self.owner(seed.owner);
         let date = date_code(now);
         let first = self.serial.fetch_add(count, Ordering::Relaxed) + 1;
@@ -744,7 +748,7 @@ impl Store {
         })
     }
 
-    pub fn ids(&self, payment_id: &str) -> Option<Ids> {
+    pub fn ids(&self, payment_id: &str) -> Option<PaymentIds> {
         let key = Key::of_payment_id(payment_id)?;
         self.with_slot(key, |_| key.ids())
     }

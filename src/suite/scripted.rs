@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use super::client_case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status};
 use super::http::SentRequest;
-use crate::signing::{SigningKey, sign_message};
+use crate::signing::{SignedContent, SigningKey};
 
 /// The most of a request body the scripted provider reads.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -303,17 +303,10 @@ impl Signer<'_> {
         } else {
             self.provider_key
         };
-        let signature = sign_message(
-            key,
-            "1",
-            "POST",
-            signed_path,
-            client_id,
-            &signed_time,
-            &signed_body,
-        )
-        .map(|value| restyle(&value, style))
-        .unwrap_or_default();
+        let signature = SignedContent::post(signed_path, client_id, &signed_time, &signed_body)
+            .sign(key, "1")
+            .map(|value| restyle(&value, style))
+            .unwrap_or_default();
         let name = |lower: &str| {
             if style == HeaderStyle::TitleCaseNames {
                 title_case(lower)
@@ -386,7 +379,9 @@ mod tests {
     #[test]
     fn every_style_is_one_a_tolerant_parser_reads_to_the_same_signature() {
         let key = test_keys::provider_signing();
-        let plain = sign_message(&key, "1", "POST", "/p", "C", "t", b"{}").expect("signs");
+        let plain = SignedContent::post("/p", "C", "t", b"{}")
+            .sign(&key, "1")
+            .expect("signs");
         let want = SignatureHeader::parse(&plain).expect("parses");
         for style in [
             HeaderStyle::SpacesAfterCommas,

@@ -24,12 +24,7 @@ pub const UNKNOWN_CLIENT_ID: &str = "UNKNOWN_CONFORMANCE_CLIENT";
 pub use crate::server::CONTROL_PREFIX;
 
 /// The payment a fixture stands for, on the target.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PaymentIds {
-    pub payment_id: String,
-    pub payment_request_id: String,
-}
+pub use crate::domain::PaymentIds;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -4,6 +4,7 @@
 //! timing and count, and the conclusion the client reported.
 
 use super::*;
+use crate::domain::CancelConclusion;
 
 /// What every cancel of one case is judged against.
 pub(super) struct Judge<'a> {
@@ -146,7 +147,7 @@ impl Judge<'_> {
                 ));
             }
         }
-        if expect.outcome.is(Outcome::Cancelled) && outcome == "cancelled" {
+        if expect.outcome.is(CancelConclusion::Cancelled) && outcome == "cancelled" {
             let actual = answer.get("cancelTime").and_then(Value::as_str);
             if !same_instant(actual, self.cancel_time) {
                 diffs.push(Diff::new(
@@ -293,15 +294,14 @@ impl Judge<'_> {
                             parsed.key_version.clone().unwrap_or_default(),
                         ));
                     }
-                    if let Err(err) = verify_parsed(
-                        &self.merchant_key,
-                        &parsed,
-                        "POST",
+                    if let Err(err) = SignedContent::post(
                         &request.path,
                         header("client-id").unwrap_or(""),
                         time,
                         &request.body,
-                    ) {
+                    )
+                    .verify_parsed(&self.merchant_key, &parsed)
+                    {
                         diffs.push(Diff::new(
                             "header Signature [sign.client-signs-sent-bytes, sign.request-signature]",
                             "verifies with the merchant key over `POST <path>\\n<client-id>.<request-time>.<the exact body bytes sent>`",
