@@ -30,7 +30,7 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 /// `CC_TIMEOUT_MS` when unset (the runner always sets it).
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 /// `CC_KEY_VERSION` when unset: the provider's default.
-pub const KEY_VERSION: &str = "1";
+pub const KEY_VERSION: &str = crate::signing::test_keys::KEY_VERSION;
 
 /// What the adapter needs from a client.
 pub trait AdapterClient {

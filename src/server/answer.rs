@@ -18,13 +18,12 @@ use crate::domain::PaymentIds;
 use crate::signing::SignedContent;
 use crate::spec::api::{CancelResponse, InquiryResponse, PaymentStatus, ResultInfo, ResultStatus};
 
-/// Response header names, lowercase because the Python SDK matches them
-/// exactly so.
-pub const SIGNATURE_HEADER: &str = "signature";
-pub const RESPONSE_TIME_HEADER: &str = "response-time";
-pub const CLIENT_ID_HEADER: &str = "client-id";
-
-const CONTENT_TYPE: &str = "application/json; charset=UTF-8";
+// Response header names are the wire layer's, lowercase because the Python
+// SDK matches them exactly so.
+use crate::wire::headers::{
+    CLIENT_ID as CLIENT_ID_HEADER, JSON_CONTENT_TYPE as CONTENT_TYPE,
+    RESPONSE_TIME as RESPONSE_TIME_HEADER, SIGNATURE as SIGNATURE_HEADER,
+};
 
 /// The result codes the reference server sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -36,10 +36,7 @@ use crate::spec::api::{
     SANDBOX_INQUIRY_PATH,
 };
 use crate::spec::validate::{Message, is_valid, validate};
-
-const CLIENT_ID: &str = "client-id";
-const REQUEST_TIME: &str = "request-time";
-const SIGNATURE: &str = "signature";
+use crate::wire::headers::{CLIENT_ID, REQUEST_TIME, SIGNATURE};
 
 /// Which API a path names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

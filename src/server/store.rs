@@ -1,10 +1,15 @@
-//! The payments the reference server knows, and every rule about them.
+//! The payments the reference server knows, and every rule about them, in
+//! three parts:
 //!
-//! [`Payment`] is the pure state machine: what a cancel answers in each state
-//! (rules `repeat.*`, `refund.*`, `capture.*`, `state.*`, `window.*`) and
-//! which outside events (payment success, capture, refunds) move it where.
-//! It takes "now" as an argument and does no I/O, so the rules are tested at
-//! exact instants.
+//! - `lifecycle`: [`Payment`] and the pure state machine: what a cancel
+//!   answers in each state (rules `repeat.*`, `refund.*`, `capture.*`,
+//!   `state.*`, `window.*`) and which outside events move it where. It
+//!   takes "now" as an argument and does no I/O, so the rules are tested at
+//!   exact instants.
+//! - `ids`: the id codec and sharding (a payment is found from its id
+//!   without hashing: the ids spell a serial number).
+//! - this file: the [`Store`] itself, its compact records, clocks and
+//!   scripted faults.
 //!
 //! [`Store`] holds the payments, each behind the lock of its shard, so that a
 //! cancel and a concurrent refund or capture on the same payment are ordered
@@ -24,171 +29,21 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::clock::{Clock, WIRE_OFFSET};
+use super::clock::Clock;
 use super::config::Windows;
 use crate::domain::{Event, FaultKind, Method, PaymentIds, PaymentState};
 use crate::spec::api::PaymentStatus;
 
+mod ids;
+mod lifecycle;
+
+use ids::{Key, SHARDS, date_code};
+use lifecycle::Lifecycle;
+pub use lifecycle::{CancelEffect, Payment, Refusal};
+
 /// The furthest a payment's clock may be moved, and the oldest a seeded
 /// payment may be: far beyond any window, and far from the calendar's end.
 pub const MAX_CLOCK_SHIFT: Duration = Duration::from_secs(100 * 366 * 24 * 60 * 60);
-
-// ---------------------------------------------------------------------------
-// The state machine
-// ---------------------------------------------------------------------------
-
-/// A payment as the reference provider knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payment {
-    pub payment_id: String,
-    pub payment_request_id: String,
-    /// The client id the payment belongs to; any other caller is denied.
-    pub owner: String,
-    pub method: Method,
-    pub state: PaymentState,
-    /// When the buyer paid; the cancellable window is counted from here.
-    pub paid_at: Option<OffsetDateTime>,
-    /// When the payment was cancelled; set exactly when `state` is cancelled.
-    pub cancel_time: Option<OffsetDateTime>,
-}
-
-/// What a cancel did to a payment on the reference server (the client's
-/// conclusion about a cancel is [`crate::domain::CancelConclusion`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CancelEffect {
-    /// The payment is cancelled (now, or already before: `repeat`), at
-    /// `cancel_time`.
-    Cancelled {
-        cancel_time: OffsetDateTime,
-        repeat: bool,
-    },
-    /// The payment keeps its state.
-    Refused(Refusal),
-}
-
-/// Why a cancel was refused. Each maps to one result code in `answer`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// Partly or fully refunded: PROCESS_FAIL.
-    Refunded,
-    /// A card capture is under way: ORDER_STATUS_INVALID.
-    CaptureInProgress,
-    /// Captured: ORDER_STATUS_INVALID.
-    Captured,
-    /// The payment failed: ORDER_STATUS_INVALID.
-    Failed,
-    /// Paid, but the window closed at `deadline`: CANCEL_WINDOW_EXCEED.
-    WindowExceeded { deadline: OffsetDateTime },
-}
-
-/// The part of a payment the rules read and change: [`Payment`] without its
-/// names, so that the store runs the same rules on its compact records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Lifecycle {
-    method: Method,
-    state: PaymentState,
-    paid_at: Option<OffsetDateTime>,
-    cancel_time: Option<OffsetDateTime>,
-}
-
-impl Lifecycle {
-    /// Cancels the payment if its state and window allow it.
-    ///
-    /// The checks run in a fixed order because some states match several
-    /// rules (a refunded payment is also captured; a repeat cancel may be past
-    /// the window): a repeat is always S, refunds win over capture, and the
-    /// window only matters for a payment that could otherwise be cancelled.
-    fn cancel(&mut self, now: OffsetDateTime, windows: &Windows) -> CancelEffect {
-        match self.state {
-            PaymentState::Cancelled => {
-                // Set whenever the state is; `now` only guards against a
-                // payment built by hand without one, and is then kept so that
-                // every later repeat reports the same time.
-                let cancel_time = *self.cancel_time.get_or_insert(now);
-                return CancelEffect::Cancelled {
-                    cancel_time,
-                    repeat: true,
-                };
-            }
-            PaymentState::PartlyRefunded | PaymentState::FullyRefunded => {
-                return CancelEffect::Refused(Refusal::Refunded);
-            }
-            PaymentState::Capturing => return CancelEffect::Refused(Refusal::CaptureInProgress),
-            PaymentState::Captured => return CancelEffect::Refused(Refusal::Captured),
-            PaymentState::Failed => return CancelEffect::Refused(Refusal::Failed),
-            PaymentState::Paid => {
-                if let Some(deadline) = self.cancel_deadline(windows)
-                    && now > deadline
-                {
-                    return CancelEffect::Refused(Refusal::WindowExceeded { deadline });
-                }
-            }
-            // No window before payment (rule window.unpaid-always-cancellable).
-            PaymentState::AwaitingBuyer => {}
-        }
-        self.state = PaymentState::Cancelled;
-        self.cancel_time = Some(now);
-        CancelEffect::Cancelled {
-            cancel_time: now,
-            repeat: false,
-        }
-    }
-
-    /// The last instant a cancel of this payment is still in time; `None`
-    /// when no window applies (not paid yet, or a deadline beyond the
-    /// calendar).
-    fn cancel_deadline(&self, windows: &Windows) -> Option<OffsetDateTime> {
-        let paid_at = self.paid_at?;
-        match self.method {
-            Method::Card => paid_at.checked_add(windows.card.try_into().ok()?),
-            Method::Wallet => {
-                let local = paid_at.to_offset(windows.wallet_offset);
-                let next_day = local.date().next_day()?;
-                Some(
-                    next_day
-                        .with_time(windows.wallet_until)
-                        .assume_offset(windows.wallet_offset),
-                )
-            }
-        }
-    }
-
-    /// Applies an outside event if the current state allows it; returns
-    /// whether it was accepted. A refused event changes nothing.
-    fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
-        use PaymentState as S;
-        let next = match (event, self.state) {
-            // A late payment-success notification is absorbed: the payment
-            // stays cancelled forever (rule state.cancelled-is-final).
-            (Event::PaymentSuccess, S::Cancelled) => return true,
-            (Event::PaymentSuccess, S::AwaitingBuyer) => {
-                self.paid_at = Some(now);
-                S::Paid
-            }
-            (Event::CaptureStarted, S::Paid) if self.method == Method::Card => S::Capturing,
-            (Event::Captured, S::Paid | S::Capturing) => S::Captured,
-            (Event::PartlyRefunded, S::Paid | S::Captured | S::PartlyRefunded) => S::PartlyRefunded,
-            (Event::FullyRefunded, S::Paid | S::Captured | S::PartlyRefunded) => S::FullyRefunded,
-            _ => return false,
-        };
-        self.state = next;
-        true
-    }
-
-    /// The `paymentStatus` an inquiry reports.
-    fn status(&self) -> PaymentStatus {
-        match self.state {
-            PaymentState::AwaitingBuyer => PaymentStatus::Processing,
-            PaymentState::Paid
-            | PaymentState::Capturing
-            | PaymentState::Captured
-            | PaymentState::PartlyRefunded
-            | PaymentState::FullyRefunded => PaymentStatus::Success,
-            PaymentState::Cancelled => PaymentStatus::Cancelled,
-            PaymentState::Failed => PaymentStatus::Fail,
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Faults
@@ -339,23 +194,12 @@ pub enum StoreError {
     InTheFuture,
 }
 
-/// How many locks the payments are spread over. A payment always lives
-/// under the same one, so every operation on it is still atomic; payments
-/// under different locks never wait for each other.
-const SHARDS: usize = 64;
-
 /// The most payments one seeding call may create: a bound on what a single
 /// control-plane request can make the server allocate (about 60 MB).
 pub const MAX_SEED_COUNT: u64 = 1_000_000;
 
 /// `paid_at` / `cancel_time` not set.
 const NO_INSTANT: i64 = i64::MIN;
-
-/// Digits of the serial number that ends both ids of a payment.
-const SERIAL_DIGITS: usize = 17;
-/// Digits of the date that starts a payment id.
-const DATE_DIGITS: usize = 8;
-const REQUEST_ID_PREFIX: &str = "PAY_REQ_";
 
 /// One payment as the store keeps it. Its ids are not stored: they are
 /// spelled from `date` and the serial number the slot is found by.
@@ -433,79 +277,6 @@ fn instant_of(nanos: i64) -> Option<OffsetDateTime> {
     (nanos != NO_INSTANT)
         .then(|| OffsetDateTime::from_unix_timestamp_nanos(i128::from(nanos)).ok())
         .flatten()
-}
-
-/// Where a payment is: its serial number, and the date its ids carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Key {
-    date: u32,
-    serial: u64,
-}
-
-impl Key {
-    /// `{date:8}{serial:017}`, e.g. `2024030500000000000000001`.
-    fn of_payment_id(id: &str) -> Option<Key> {
-        if id.len() != DATE_DIGITS + SERIAL_DIGITS {
-            return None;
-        }
-        let (date, serial) = id.split_at(DATE_DIGITS);
-        Some(Key {
-            date: u32::try_from(digits(date)?).ok()?,
-            serial: digits(serial)?,
-        })
-    }
-
-    /// `PAY_REQ_{date:8}_{serial:017}`.
-    fn of_request_id(id: &str) -> Option<Key> {
-        let rest = id.strip_prefix(REQUEST_ID_PREFIX)?;
-        if rest.len() != DATE_DIGITS + 1 + SERIAL_DIGITS {
-            return None;
-        }
-        let (date, serial) = rest.split_at(DATE_DIGITS);
-        Some(Key {
-            date: u32::try_from(digits(date)?).ok()?,
-            serial: digits(serial.strip_prefix('_')?)?,
-        })
-    }
-
-    fn ids(self) -> PaymentIds {
-        let Key { date, serial } = self;
-        PaymentIds {
-            payment_id: format!("{date:0DATE_DIGITS$}{serial:0SERIAL_DIGITS$}"),
-            payment_request_id: format!(
-                "{REQUEST_ID_PREFIX}{date:0DATE_DIGITS$}_{serial:0SERIAL_DIGITS$}"
-            ),
-        }
-    }
-
-    fn shard(self) -> usize {
-        // The remainder is below SHARDS, so it fits.
-        usize::try_from(self.serial % SHARDS as u64).unwrap_or(0)
-    }
-
-    fn index(self) -> usize {
-        usize::try_from(self.serial / SHARDS as u64).unwrap_or(usize::MAX)
-    }
-}
-
-/// The value of a string of ASCII digits, nothing else.
-fn digits(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
-}
-
-/// The day of `now` at UTC+8 as `yyyymmdd`, the date in fresh ids (0 for a
-/// year outside 0..=9999, which the bounded clocks never reach).
-fn date_code(now: OffsetDateTime) -> u32 {
-    let local = now.to_offset(WIRE_OFFSET);
-    match u32::try_from(local.year()) {
-        Ok(year) if year <= 9999 => {
-            year * 10_000 + u32::from(u8::from(local.month())) * 100 + u32::from(local.day())
-        }
-        _ => 0,
-    }
 }
 
 type Shard = Mutex<Vec<Option<Slot>>>;

@@ -31,7 +31,7 @@ impl<'a> DerReader<'a> {
         Self { rest: input }
     }
 
-    fn is_empty(&self) -> bool {
+    pub(super) fn is_empty(&self) -> bool {
         self.rest.is_empty()
     }
 

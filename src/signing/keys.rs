@@ -91,7 +91,7 @@ impl fmt::Debug for SigningKey {
 /// a reason instead of making every later verification fail silently.
 #[derive(Clone)]
 pub struct VerifyingKey {
-    spki: Vec<u8>,
+    pub(super) spki: Vec<u8>,
     /// The key as the library verifies with it, parsed once at load: parsing
     /// it again for every verification would cost a noticeable share of the
     /// verification itself. `None` only if the library refused a key that

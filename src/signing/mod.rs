@@ -82,7 +82,9 @@ pub use message::{
     verify_parsed,
 };
 
-// The unit tests reach into the DER helpers directly.
+// The unit tests reach into the DER helpers directly, and encode base64.
+#[cfg(test)]
+use base64::{Engine as _, engine::general_purpose::STANDARD};
 #[cfg(test)]
 use der::{DerReader, TAG_SEQUENCE, encode_der, parse_spki};
 #[cfg(test)]

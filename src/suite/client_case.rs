@@ -48,7 +48,7 @@ pub struct ClientCase {
 }
 
 fn default_key_version() -> String {
-    "1".to_string()
+    crate::signing::test_keys::KEY_VERSION.to_string()
 }
 
 impl ClientCase {

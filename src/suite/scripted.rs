@@ -21,7 +21,7 @@ use serde_json::{Value, json};
 
 use super::client_case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status};
 use super::http::SentRequest;
-use crate::signing::{SignedContent, SigningKey};
+use crate::signing::{SignedContent, SigningKey, test_keys};
 
 /// The most of a request body the scripted provider reads.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -304,7 +304,7 @@ impl Signer<'_> {
             self.provider_key
         };
         let signature = SignedContent::post(signed_path, client_id, &signed_time, &signed_body)
-            .sign(key, "1")
+            .sign(key, test_keys::KEY_VERSION)
             .map(|value| restyle(&value, style))
             .unwrap_or_default();
         let name = |lower: &str| {
@@ -380,7 +380,7 @@ mod tests {
     fn every_style_is_one_a_tolerant_parser_reads_to_the_same_signature() {
         let key = test_keys::provider_signing();
         let plain = SignedContent::post("/p", "C", "t", b"{}")
-            .sign(&key, "1")
+            .sign(&key, test_keys::KEY_VERSION)
             .expect("signs");
         let want = SignatureHeader::parse(&plain).expect("parses");
         for style in [

@@ -82,7 +82,7 @@ impl Target {
             client_id: client_id.to_string(),
             other_client_id: Some(other_client_id.to_string()),
             merchant_key: Arc::new(crate::signing::test_keys::merchant_signing()),
-            key_version: "1".to_string(),
+            key_version: crate::signing::test_keys::KEY_VERSION.to_string(),
             provider_key: crate::signing::test_keys::provider_verifying(),
             fixtures: None,
             timeout: Duration::from_secs(10),
