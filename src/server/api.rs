@@ -28,7 +28,7 @@ use super::Shared;
 use super::answer::{self, ClientProblem, Exchange, Verdict};
 use super::body::{BodyError, read_limited};
 use super::config::ClientKey;
-use super::request_log::Received;
+use super::request_log::ToLog;
 use super::store::{CallOutcome, CallResult, CancelEffect, Delivery, Lookup, Operation};
 use crate::signing::{SignatureHeader, SignedContent};
 use crate::spec::api::{
@@ -411,7 +411,7 @@ fn record(shared: &Shared, parts: &Parts, body: &Bytes, parsed: Option<&Value>) 
     if named_payment_id.is_none() && named_payment_request_id.is_none() {
         return;
     }
-    shared.log.record(&Received {
+    shared.log.record(&ToLog {
         method: parts.method.as_str(),
         path: parts.uri.path(),
         client_id: header_text(&parts.headers, CLIENT_ID),

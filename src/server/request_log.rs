@@ -29,9 +29,10 @@ pub struct LoggedRequest {
     pub body: String,
 }
 
-/// One API request to log, borrowed from the request being handled.
+/// One API request to log, borrowed from the request being handled (the
+/// fields the log keeps, not the request as on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Received<'a> {
+pub struct ToLog<'a> {
     pub method: &'a str,
     pub path: &'a str,
     /// `None` when the header was missing or not text.
@@ -50,7 +51,7 @@ const BODY: usize = 4;
 const NAMED_PAYMENT_ID: usize = 5;
 const NAMED_PAYMENT_REQUEST_ID: usize = 6;
 
-/// A [`Received`] in one allocation: the fields one after the other, where
+/// A [`ToLog`] in one allocation: the fields one after the other, where
 /// each ends, and which of the optional ones are present. A busy server
 /// logs every request, so this is one allocation instead of seven.
 struct Stored {
@@ -60,7 +61,7 @@ struct Stored {
 }
 
 impl Stored {
-    fn new(request: &Received<'_>) -> Option<Self> {
+    fn new(request: &ToLog<'_>) -> Option<Self> {
         let fields = [
             Some(request.method),
             Some(request.path),
@@ -137,7 +138,7 @@ impl RequestLog {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn record(&self, request: &Received<'_>) {
+    pub fn record(&self, request: &ToLog<'_>) {
         // A single body over the whole budget could never be kept.
         if request.body.len() > MAX_BODY_BYTES {
             return;
@@ -172,8 +173,8 @@ impl RequestLog {
 mod tests {
     use super::*;
 
-    fn entry<'a>(payment_id: &'a str, body: &'a str) -> Received<'a> {
-        Received {
+    fn entry<'a>(payment_id: &'a str, body: &'a str) -> ToLog<'a> {
+        ToLog {
             method: "POST",
             path: "/p",
             client_id: Some("C"),
@@ -188,13 +189,13 @@ mod tests {
     fn finds_requests_by_either_id() {
         let log = RequestLog::default();
         log.record(&entry("P1", "a"));
-        log.record(&Received {
+        log.record(&ToLog {
             named_payment_id: None,
             named_payment_request_id: Some("R1"),
             ..entry("", "b")
         });
         log.record(&entry("P2", "c"));
-        log.record(&Received {
+        log.record(&ToLog {
             client_id: None,
             request_time: None,
             ..entry("P1", "d")
