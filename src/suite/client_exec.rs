@@ -498,7 +498,7 @@ fn notification(
         provider_key: key,
         merchant_key,
         client_id,
-        time_header: "request-time",
+        time_header: crate::wire::headers::REQUEST_TIME,
     };
     let headers: serde_json::Map<String, Value> = signer
         .headers(path, body.as_bytes(), signing, style)

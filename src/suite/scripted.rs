@@ -20,8 +20,9 @@ use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use serde_json::{Value, json};
 
 use super::client_case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status};
-use super::http::SentRequest;
 use crate::signing::{SignedContent, SigningKey, test_keys};
+use crate::wire::SentRequest;
+use crate::wire::headers::{CLIENT_ID, RESPONSE_TIME, SIGNATURE};
 
 /// The most of a request body the scripted provider reads.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -221,7 +222,7 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
         provider_key: &script.provider_key,
         merchant_key: &script.merchant_key,
         client_id: &script.client_id,
-        time_header: "response-time",
+        time_header: RESPONSE_TIME,
     };
     let headers = signer.headers(&path, &bytes, answer.signature, answer.header);
     let mut response = Response::new(Body::from(bytes));
@@ -314,7 +315,7 @@ impl Signer<'_> {
                 lower.to_string()
             }
         };
-        let mut headers = vec![(name("client-id"), client_id.to_string())];
+        let mut headers = vec![(name(CLIENT_ID), client_id.to_string())];
         if !matches!(
             signing,
             AnswerSignature::Unsigned | AnswerSignature::NoResponseTime
@@ -325,7 +326,7 @@ impl Signer<'_> {
             signing,
             AnswerSignature::Unsigned | AnswerSignature::Missing
         ) {
-            headers.push((name("signature"), signature));
+            headers.push((name(SIGNATURE), signature));
         }
         headers
     }

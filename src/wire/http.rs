@@ -10,7 +10,9 @@ use std::time::Duration;
 use super::message::{Exchanged, MAX_ANSWER_BYTES, Received, SentRequest};
 use super::raw::{SEND_TIMEOUT, raw_receive, raw_send};
 
-/// Why no complete answer arrived.
+/// Why no complete answer arrived: the one transport-error type, for the
+/// runner (a TRANSPORT FAILURE, never a MISMATCH) and for the project's
+/// client (an attempt that leaves the cancel's fate open).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TransportError {
     /// Nothing listens there, or the TLS handshake failed.
@@ -19,11 +21,11 @@ pub enum TransportError {
     NoAnswer { after: Duration },
     /// The answer started but the connection ended before it was complete.
     Broken { detail: String },
-    /// The answer is larger than the runner reads.
+    /// The answer is larger than [`MAX_ANSWER_BYTES`].
     TooLarge,
     /// The request could not be made at all (a bad URL or method).
     Request { detail: String },
-    /// The client half: the adapter did not give a usable answer.
+    /// The runner's client half: the adapter did not give a usable answer.
     Adapter { detail: String },
 }
 
