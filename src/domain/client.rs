@@ -72,3 +72,38 @@ impl fmt::Display for OrderStatus {
         f.write_str(self.as_str())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The adapter protocol and client cases spell these values through
+    // serde, reports and messages through `as_str`: the two must agree.
+    #[test]
+    fn serde_names_are_the_names_shown() {
+        for conclusion in [
+            CancelConclusion::Cancelled,
+            CancelConclusion::Failed,
+            CancelConclusion::Unknown,
+            CancelConclusion::Refused,
+        ] {
+            let json = serde_json::to_value(conclusion).expect("serialises");
+            assert_eq!(json, serde_json::json!(conclusion.as_str()));
+            let back: CancelConclusion = serde_json::from_value(json).expect("parses");
+            assert_eq!(back, conclusion);
+        }
+        for status in [
+            OrderStatus::None,
+            OrderStatus::Success,
+            OrderStatus::Unknown,
+            OrderStatus::Cancelled,
+        ] {
+            let json = serde_json::to_value(status).expect("serialises");
+            assert_eq!(json, serde_json::json!(status.as_str()));
+            let back: OrderStatus = serde_json::from_value(json).expect("parses");
+            assert_eq!(back, status);
+        }
+        assert!(serde_json::from_str::<OrderStatus>("\"cancelled\"").is_err());
+        assert!(serde_json::from_str::<CancelConclusion>("\"CANCELLED\"").is_err());
+    }
+}

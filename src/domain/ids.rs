@@ -74,3 +74,35 @@ impl fmt::Display for PaymentRef {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reference_by_both_ids_names_both() {
+        let ids = PaymentIds {
+            payment_id: "P1".into(),
+            payment_request_id: "R1".into(),
+        };
+        let reference = PaymentRef::from(&ids);
+        assert_eq!(
+            reference,
+            PaymentRef::new(Some("P1".into()), Some("R1".into()))
+        );
+        assert_eq!(reference.to_string(), "paymentId P1 / paymentRequestId R1");
+        assert!(PaymentRef::default().is_empty());
+        assert_eq!(
+            PaymentRef::by_request_id("R1").to_string(),
+            "paymentRequestId R1"
+        );
+    }
+
+    #[test]
+    fn a_fixtures_entry_with_an_unknown_key_is_refused() {
+        let parsed: Result<PaymentIds, _> = serde_json::from_value(serde_json::json!({
+            "payment_id": "P1", "payment_request_id": "R1", "amount": 1
+        }));
+        assert!(parsed.is_err());
+    }
+}

@@ -71,3 +71,39 @@ pub struct Exchanged {
     pub received: Received,
     pub raw_names: Option<Vec<String>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_names_match_in_any_case_and_secrets_are_masked() {
+        let answer = Received {
+            status: 200,
+            headers: vec![
+                (
+                    "signature".into(),
+                    "algorithm=RSA256,signature=SECRET".into(),
+                ),
+                ("client-id".into(), "C".into()),
+            ],
+            body: b"{}".to_vec(),
+        };
+        assert_eq!(answer.header("Client-Id"), Some("C"));
+        assert_eq!(answer.header("client-id"), Some("C"));
+        assert_eq!(answer.header("response-time"), None);
+        let request = SentRequest {
+            method: "POST".into(),
+            path: "/p".into(),
+            headers: vec![(
+                "Signature".into(),
+                "algorithm=RSA256,signature=SECRET".into(),
+            )],
+            body: b"{}".to_vec(),
+        };
+        for shown in [format!("{answer:?}"), format!("{request:?}")] {
+            assert!(!shown.contains("SECRET"), "{shown}");
+            assert!(shown.contains("***"), "{shown}");
+        }
+    }
+}
