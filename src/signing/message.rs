@@ -230,23 +230,3 @@ pub fn verify_message(
     };
     content.verify(key, header_value)
 }
-
-/// [`SignedContent::verify_parsed`] with the parts given one by one.
-pub fn verify_parsed(
-    key: &VerifyingKey,
-    header: &SignatureHeader,
-    method: &str,
-    path: &str,
-    client_id: &str,
-    time: &str,
-    body: &[u8],
-) -> Result<(), VerifyError> {
-    let content = SignedContent {
-        method,
-        path,
-        client_id,
-        time,
-        body,
-    };
-    content.verify_parsed(key, header)
-}

@@ -79,7 +79,6 @@ pub use header::{EmittedHeaderError, SignatureHeader, SignatureHeaderError};
 pub use keys::{KeyError, SigningKey, VerifyingKey};
 pub use message::{
     SignedContent, SigningError, VerifyError, content_to_sign, sign_message, verify_message,
-    verify_parsed,
 };
 
 // The unit tests reach into the DER helpers directly, and encode base64.
