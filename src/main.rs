@@ -14,7 +14,7 @@ use cancel_conformance::spec::validate::Message;
     name = "cancel-conformance",
     version,
     about = "Specification and conformance suite for the payment cancel API",
-    after_help = "Examples:\n  cancel-conformance run                               # every server case against the embedded reference server\n  cancel-conformance run --endpoint http://127.0.0.1:8080 refund\n  cancel-conformance run --config sandbox.yaml --junit report.xml --html report.html\n  cancel-conformance client --adapter \"cancel-conformance adapter\"\n  cancel-conformance matrix matrix/matrix.yaml --html matrix.html\n  cancel-conformance serve --addr 127.0.0.1:8080\n  cancel-conformance schema --out spec\n  cancel-conformance validate --message cancel-response captured.json\n\n`run` and `client` read ./cancel-conformance.yaml when present (see `run --help`)."
+    after_help = "Examples:\n  cancel-conformance run                               # every server case against the embedded reference server\n  cancel-conformance run --endpoint http://127.0.0.1:8080 refund\n  cancel-conformance run --config sandbox.yaml --junit report.xml --html report.html\n  cancel-conformance client --adapter \"cancel-conformance adapter\"\n  cancel-conformance matrix matrix/matrix.yaml --html matrix.html\n  cancel-conformance serve --addr 127.0.0.1:8080\n  cancel-conformance schema --out schemas\n  cancel-conformance validate --message cancel-response captured.json\n\n`run` and `client` read ./cancel-conformance.yaml when present (see `run --help`)."
 )]
 struct Cli {
     #[command(subcommand)]

@@ -4,13 +4,32 @@
 use std::fmt::Write as _;
 
 use super::catalog::Catalog;
+use super::schema::REGENERATE_COMMAND;
 
-/// Markers around a generated block inside a hand-written document.
-pub const ASSUMPTIONS_START: &str =
-    "<!-- assumptions:start (generated from spec/rules.yaml; BLESS=1 cargo test --test docs) -->";
-pub const ASSUMPTIONS_END: &str = "<!-- assumptions:end -->";
+/// The first line of every generated Markdown file: an HTML comment, so it
+/// is read in the source and invisible when rendered.
+pub fn generated_markdown_notice(from: &str) -> String {
+    format!("<!-- Generated from {from} by `{REGENERATE_COMMAND}`; do not edit by hand. -->\n")
+}
 
-/// The README's list of assumptions: every rule marked `assumption: true`.
+/// `ASSUMPTIONS.md`: every rule whose basis is an assumption, with why the
+/// suite had to choose.
+pub fn assumptions_document(catalog: &Catalog) -> String {
+    let mut out = generated_markdown_notice("spec/rules.yaml");
+    out.push_str(
+        "# Assumptions\n\n\
+Where the seed document, the vendor's docs and the official SDKs are silent or \
+disagree, the suite had to choose. Each choice is a rule whose `basis` is \
+`assumption` in [`spec/rules.yaml`](spec/rules.yaml); this list is generated \
+from it. A target that deviates only from these rules is reported with a \
+warning, not a failure, unless the run is `--strict` (INTERPRETING.md says \
+how verdicts are reached).\n\n",
+    );
+    out.push_str(&assumptions_markdown(catalog));
+    out
+}
+
+/// The list of assumptions: every rule marked as one.
 pub fn assumptions_markdown(catalog: &Catalog) -> String {
     let mut out = String::new();
     for rule in catalog.rules.iter().filter(|rule| rule.assumption) {
@@ -26,19 +45,6 @@ pub fn assumptions_markdown(catalog: &Catalog) -> String {
         }
     }
     out
-}
-
-/// Replaces the text between `start` and `end` in `document` with `block`;
-/// `None` when the markers are missing.
-pub fn replace_block(document: &str, start: &str, end: &str, block: &str) -> Option<String> {
-    let from = document.find(start)? + start.len();
-    let to = document[from..].find(end)? + from;
-    Some(format!(
-        "{}\n{}{}",
-        &document[..from],
-        block,
-        &document[to..]
-    ))
 }
 
 fn one_line(text: &str) -> String {

@@ -63,8 +63,9 @@ pub fn coverage_markdown(
     client_cases: &[LoadedClientCase],
 ) -> String {
     let by_rule = cases_by_rule(server_cases, client_cases);
-    let mut out = String::from(
-        "# Coverage: rule → cases\n\nGenerated from `spec/rules.yaml` and `cases/`; regenerate with `BLESS=1 cargo test --test docs`.\n\n| rule | level | side | cases |\n|---|---|---|---|\n",
+    let mut out = crate::spec::docs::generated_markdown_notice("spec/rules.yaml and cases/");
+    out.push_str(
+        "# Coverage: rule → cases\n\nEvery rule of `spec/rules.yaml` and the cases that check it.\n\n| rule | level | side | cases |\n|---|---|---|---|\n",
     );
     for rule in &catalog.rules {
         let side = match rule.side {
