@@ -38,7 +38,7 @@ pub mod env {
 
 /// Defaults of the settings that have one.
 pub mod defaults {
-    pub const KEY_VERSION: &str = "1";
+    pub const KEY_VERSION: &str = crate::signing::test_keys::KEY_VERSION;
     pub const TIMEOUT_MS: u64 = 10_000;
     pub const CLIENT_TIMEOUT_MS: u64 = 200;
     pub const MAX_ATTEMPTS: u32 = 3;

@@ -2,15 +2,9 @@
 //! faithful to the seed document's samples. That the checked-in copies are
 //! current is tests/generated.rs's job.
 
-use std::path::Path;
-
 use cancel_conformance::spec::schema::{self, Dialect};
 use cancel_conformance::spec::validate::{Message, validate};
 use serde_json::{Value, json};
-
-fn spec_dir() -> &'static Path {
-    Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/spec"))
-}
 
 #[test]
 fn every_schema_compiles_in_both_dialects_and_ids_are_absolute() {

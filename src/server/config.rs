@@ -18,7 +18,7 @@ pub const OTHER_CLIENT_ID: &str = "CONFORMANCE_OTHER_CLIENT";
 pub const SANDBOX_CLIENT_ID: &str = "SANDBOX_CONFORMANCE_TEST_CLIENT";
 
 /// The key version every test client is registered under.
-pub const DEFAULT_KEY_VERSION: &str = "1";
+pub const DEFAULT_KEY_VERSION: &str = crate::signing::test_keys::KEY_VERSION;
 
 /// One client the server accepts requests from.
 #[derive(Debug, Clone)]

@@ -14,7 +14,7 @@ use super::case::{
 use super::failure::{Diff, Failure, Transcript};
 use super::http::{self, Exchanged, Received, SentRequest};
 use super::target::{ControlError, PaymentIds, Target, UNKNOWN_CLIENT_ID};
-use crate::signing::{self, SignatureHeader, verify_message};
+use crate::signing::{SignatureHeader, SignedContent};
 use crate::spec::api::{CANCEL_PATH, INQUIRY_PATH, path_for_client};
 use crate::spec::validate::{Message, validate};
 use crate::spec::yaml::YamlError;
@@ -405,15 +405,14 @@ impl Run<'_> {
         let id_for_signing = client_id.clone().unwrap_or_default();
         let signed_path = shape.signed_path.clone().unwrap_or_else(|| path.clone());
         let signed = |key_version: &str, content: &[u8]| {
-            signing::sign_message(
-                &self.target.merchant_key,
-                key_version,
-                &method,
-                &signed_path,
-                &id_for_signing,
-                &request_time,
-                content,
-            )
+            SignedContent {
+                method: &method,
+                path: &signed_path,
+                client_id: &id_for_signing,
+                time: &request_time,
+                body: content,
+            }
+            .sign(&self.target.merchant_key, key_version)
         };
         let signature = match shape.signing {
             Signing::Valid => Some(signed(&self.target.key_version, &shape.bytes)),
@@ -723,15 +722,9 @@ fn check_signature(
         ));
     }
     let signed_id = answered_id.unwrap_or(expected_id);
-    if let Err(err) = verify_message(
-        &target.provider_key,
-        header,
-        "POST",
-        &request.path,
-        signed_id,
-        time,
-        &received.body,
-    ) {
+    if let Err(err) = SignedContent::post(&request.path, signed_id, time, &received.body)
+        .verify(&target.provider_key, header)
+    {
         diffs.push(Diff::ruled(
             &["sign.response-signed"],
             "header signature",

@@ -24,12 +24,7 @@ pub const UNKNOWN_CLIENT_ID: &str = "UNKNOWN_CONFORMANCE_CLIENT";
 pub use crate::server::CONTROL_PREFIX;
 
 /// The payment a fixture stands for, on the target.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PaymentIds {
-    pub payment_id: String,
-    pub payment_request_id: String,
-}
+pub use crate::domain::PaymentIds;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -90,7 +85,7 @@ impl Target {
             client_id: client_id.to_string(),
             other_client_id: Some(other_client_id.to_string()),
             merchant_key: Arc::new(crate::signing::test_keys::merchant_signing()),
-            key_version: "1".to_string(),
+            key_version: crate::signing::test_keys::KEY_VERSION.to_string(),
             provider_key: crate::signing::test_keys::provider_verifying(),
             fixtures: None,
             timeout: Duration::from_secs(10),

@@ -6,8 +6,8 @@
 use time::OffsetDateTime;
 
 use super::{Lifecycle, Refusal};
+use crate::domain::{Method, PaymentState};
 use crate::profile::Profile;
-use crate::suite::case::{FixtureState, Method};
 
 /// Where the payment's cancellable period starts, or `None` when it has
 /// none yet.
@@ -58,7 +58,7 @@ pub fn has_method(profile: Profile, method: Method) -> bool {
 pub(super) fn payment_after_cancel(life: &mut Lifecycle, now: OffsetDateTime, profile: Profile) {
     let cancelled_unpaid = life.paid_at.is_none();
     if profile == Profile::Apo && cancelled_unpaid {
-        life.state = FixtureState::Paid;
+        life.state = PaymentState::Paid;
         life.paid_at = Some(now);
         life.cancel_time = None;
     }
@@ -76,7 +76,7 @@ mod tests {
     fn unpaid(method: Method) -> Lifecycle {
         Lifecycle {
             method,
-            state: FixtureState::AwaitingBuyer,
+            state: PaymentState::AwaitingBuyer,
             paid_at: None,
             cancel_time: None,
             created_at: Some(ORDERED),
@@ -89,10 +89,10 @@ mod tests {
         let later = ORDERED + time::Duration::minutes(5);
         assert!(matches!(
             life.cancel_as(ORDERED, &Windows::default(), Profile::Apo),
-            super::super::CancelOutcome::Cancelled { .. }
+            super::super::CancelEffect::Cancelled { .. }
         ));
         assert!(life.apply_as(Event::PaymentSuccess, later, Profile::Apo));
-        assert_eq!(life.state, FixtureState::Paid);
+        assert_eq!(life.state, PaymentState::Paid);
         assert_eq!(life.paid_at, Some(later));
         assert_eq!(life.cancel_time, None);
     }
@@ -110,7 +110,7 @@ mod tests {
     fn a_payment_cancelled_after_it_was_paid_stays_cancelled_under_every_profile() {
         for profile in Profile::ALL {
             let mut life = Lifecycle {
-                state: FixtureState::Paid,
+                state: PaymentState::Paid,
                 paid_at: Some(ORDERED),
                 ..unpaid(Method::Card)
             };
@@ -126,7 +126,7 @@ mod tests {
         // A wallet ordered on the 5th and paid on the 6th: antom's period
         // ended at 00:15 UTC+8 on the 6th, apo's ends at 00:15 on the 7th.
         let paid = Lifecycle {
-            state: FixtureState::Paid,
+            state: PaymentState::Paid,
             paid_at: Some(datetime!(2024-03-06 09:00 +08:00)),
             ..unpaid(Method::Wallet)
         };
@@ -134,25 +134,25 @@ mod tests {
         let mut antom = paid;
         assert!(matches!(
             antom.cancel_as(now, &Windows::default(), Profile::Antom),
-            super::super::CancelOutcome::Refused(super::super::Refusal::WindowExceeded { deadline })
+            super::super::CancelEffect::Refused(super::super::Refusal::WindowExceeded { deadline })
                 if deadline == datetime!(2024-03-06 00:15 +08:00)
         ));
         let mut apo = paid;
         assert!(matches!(
             apo.cancel_as(now, &Windows::default(), Profile::Apo),
-            super::super::CancelOutcome::Cancelled { .. }
+            super::super::CancelEffect::Cancelled { .. }
         ));
         // Unpaid: antom's period runs out, apo has none.
         let late = datetime!(2024-04-05 10:00 +08:00);
         let mut antom = unpaid(Method::Card);
         assert!(matches!(
             antom.cancel_as(late, &Windows::default(), Profile::Antom),
-            super::super::CancelOutcome::Refused(super::super::Refusal::WindowExceeded { .. })
+            super::super::CancelEffect::Refused(super::super::Refusal::WindowExceeded { .. })
         ));
         let mut apo = unpaid(Method::Card);
         assert!(matches!(
             apo.cancel_as(late, &Windows::default(), Profile::Apo),
-            super::super::CancelOutcome::Cancelled { .. }
+            super::super::CancelEffect::Cancelled { .. }
         ));
     }
 
@@ -161,23 +161,23 @@ mod tests {
         let mut never = unpaid(Method::Uncancellable);
         assert_eq!(
             never.cancel_as(ORDERED, &Windows::default(), Profile::Antom),
-            super::super::CancelOutcome::Refused(Refusal::NotCancellable)
+            super::super::CancelEffect::Refused(Refusal::NotCancellable)
         );
         let mut before_payment = unpaid(Method::UnpaidOnly);
         let much_later = ORDERED + time::Duration::days(30);
         let paid = Lifecycle {
-            state: FixtureState::Paid,
+            state: PaymentState::Paid,
             paid_at: Some(ORDERED),
             ..before_payment
         };
         assert!(matches!(
             before_payment.cancel_as(much_later, &Windows::default(), Profile::Antom),
-            super::super::CancelOutcome::Cancelled { .. }
+            super::super::CancelEffect::Cancelled { .. }
         ));
         let mut paid = paid;
         assert_eq!(
             paid.cancel_as(ORDERED, &Windows::default(), Profile::Antom),
-            super::super::CancelOutcome::Refused(Refusal::WindowExceeded { deadline: ORDERED })
+            super::super::CancelEffect::Refused(Refusal::WindowExceeded { deadline: ORDERED })
         );
         for method in [Method::Card, Method::Wallet] {
             assert!(Profile::ALL.iter().all(|p| has_method(*p, method)));
