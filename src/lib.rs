@@ -4,11 +4,30 @@
 //! One flow: the Rust types in [`spec`] generate the checked-in schemas under
 //! `spec/`; the YAML cases under `cases/` are loaded by [`suite`], one test per
 //! case, and run against the embedded reference [`server`] or any endpoint.
+//!
+//! The module map, from the bottom up:
+//! - [`domain`]: the payment model everyone speaks (state, method, events,
+//!   ids, a client's conclusion and order status).
+//! - [`signing`]: keys, DER, the `Signature` header grammar, signing and
+//!   verifying a message.
+//! - [`wire`]: header names, the recorded request and answer, the one size
+//!   cap, the HTTP exchange and its one transport-error type.
+//! - [`spec`]: the API's schema types, the rules and result-code catalogs.
+//! - [`server`]: the reference server (imports domain, signing, wire, spec).
+//! - [`client`]: the project's merchant client (imports domain, signing,
+//!   wire, spec).
+//! - [`suite`]: the runner, case formats, judging and reports (imports
+//!   everything below it); [`matrix`] compares runs.
+//! - [`cli`]: the command line (arguments, configuration precedence, what
+//!   each command does); it hands the suite plain settings.
 
 pub mod cli;
 pub mod client;
+pub mod domain;
 pub mod matrix;
+pub mod profile;
 pub mod server;
 pub mod signing;
 pub mod spec;
 pub mod suite;
+pub mod wire;

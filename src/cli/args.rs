@@ -134,6 +134,11 @@ pub struct RunArgs {
     /// which otherwise pass as warnings [config: strict].
     #[arg(long)]
     pub strict: bool,
+    /// The acquirer profile to check where the sources disagree: cases of
+    /// another profile are ignored, and the embedded reference server plays
+    /// this one [config: profile] [default: apo].
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub profile: Option<crate::profile::Profile>,
     #[command(flatten)]
     pub reports: ReportArgs,
     #[command(flatten)]
@@ -237,6 +242,12 @@ pub struct ServeArgs {
     /// RSA signing or to show how a client reacts to unsigned answers.
     #[arg(long)]
     pub unsigned_answers: bool,
+    /// The acquirer whose behaviour to play where the sources disagree
+    /// (INTERPRETING.md §9): apo (the seed: a buyer can still pay after an
+    /// unpaid cancel; windows count from payment) or antom (an unpaid cancel
+    /// stops the payment; windows count from the order placement).
+    #[arg(long, value_enum, value_name = "NAME", default_value_t = crate::profile::Profile::Apo)]
+    pub profile: crate::profile::Profile,
 }
 
 /// Arguments of `cancel-conformance fixtures`.
@@ -280,6 +291,7 @@ A configuration file (every key optional; relative paths are relative to it):
   fixtures: sandbox-fixtures.yaml
   expectations: sandbox-expectations.yaml
   timeout_ms: 15000
+  profile: antom                       # the acquirer profile (INTERPRETING.md §9); default apo
   reports:
     junit: reports/conformance.xml
     json: reports/conformance.json

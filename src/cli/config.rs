@@ -39,7 +39,7 @@ pub mod env {
 
 /// Defaults of the settings that have one.
 pub mod defaults {
-    pub const KEY_VERSION: &str = "1";
+    pub const KEY_VERSION: &str = crate::signing::test_keys::KEY_VERSION;
     pub const TIMEOUT_MS: u64 = 10_000;
     pub const CLIENT_TIMEOUT_MS: u64 = 200;
     pub const MAX_ATTEMPTS: u32 = 3;
@@ -81,6 +81,8 @@ pub struct ConfigFile {
     /// Fail the cases that only deviate from assumptions (or SHOULD rules)
     /// instead of passing them as warnings, in both halves.
     pub strict: Option<bool>,
+    /// The acquirer profile the run checks (`apo`, `antom`).
+    pub profile: Option<crate::profile::Profile>,
     /// The cases directory (holding `server/` and `client/`), for both halves.
     pub cases: Option<PathBuf>,
     pub reports: Option<ReportsSection>,
@@ -321,6 +323,7 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
             .or(file.timeout_ms)
             .unwrap_or(defaults::TIMEOUT_MS),
         strict: args.strict || file.strict.unwrap_or(false),
+        profile: args.profile.or(file.profile).unwrap_or_default(),
         reports: reports(&args.reports, file.reports.as_ref()),
     }
 }

@@ -36,6 +36,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
         return ExitCode::from(2);
     }
     config.sign_responses = !args.unsigned_answers;
+    config.profile = args.profile;
     for client in &args.clients {
         let Some((id, file)) = client.split_once('=') else {
             eprintln!("error: --client `{client}` is not ID=FILE");
@@ -92,10 +93,11 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
         println!(
-            "cancel API at {}{} (listening on {}; control plane {})",
+            "cancel API at {}{} (listening on {}; profile {}; control plane {})",
             server.base_url,
             crate::spec::api::CANCEL_PATH,
             server.addr,
+            args.profile,
             match (args.no_control_plane, &config_token_set) {
                 (true, _) => "off",
                 (false, true) => "on, at /control/v1, token required",

@@ -30,7 +30,7 @@ pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 /// `CC_TIMEOUT_MS` when unset (the runner always sets it).
 pub const DEFAULT_TIMEOUT_MS: u64 = 10_000;
 /// `CC_KEY_VERSION` when unset: the provider's default.
-pub const KEY_VERSION: &str = "1";
+pub const KEY_VERSION: &str = crate::signing::test_keys::KEY_VERSION;
 
 /// What the adapter needs from a client.
 pub trait AdapterClient {
@@ -377,21 +377,26 @@ pub async fn answer<C: AdapterClient>(client: &C, message: Message, log: &mut dy
 pub fn cancel_answer(id: Value, outcome: &CancelOutcome) -> Value {
     let mut answer = Map::new();
     answer.insert("id".to_string(), id);
-    let (name, code, time) = match outcome {
+    let (code, time) = match outcome {
         CancelOutcome::Cancelled {
             result_code,
             cancel_time,
             ..
-        } => ("cancelled", Some(result_code), cancel_time.as_ref()),
-        CancelOutcome::Failed { code, .. } => ("failed", Some(code), None),
-        CancelOutcome::Unknown { last_code, .. } => ("unknown", last_code.as_ref(), None),
-        CancelOutcome::Refused { .. } => ("refused", None, None),
+        } => (Some(result_code), cancel_time.as_ref()),
+        CancelOutcome::Failed { code, .. } => (Some(code), None),
+        CancelOutcome::Unknown { last_code, .. } => (last_code.as_ref(), None),
+        CancelOutcome::Refused { .. } => (None, None),
         CancelOutcome::NotSent { reason } => {
             answer.insert("error".to_string(), Value::String(reason.to_string()));
             return Value::Object(answer);
         }
     };
-    answer.insert("outcome".to_string(), Value::String(name.to_string()));
+    if let Some(conclusion) = outcome.conclusion() {
+        answer.insert(
+            "outcome".to_string(),
+            Value::String(conclusion.as_str().to_string()),
+        );
+    }
     if let Some(code) = code {
         answer.insert("resultCode".to_string(), Value::String(code.clone()));
     }

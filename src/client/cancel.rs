@@ -12,9 +12,11 @@ use super::wire::{
     OutgoingRequest, PaymentRef, RawAnswer, TransportFailure, Untrusted, cancel_request,
     compact_body, exchange, http_client, signed_request, trust_answer,
 };
+use crate::domain::CancelConclusion;
 use crate::spec::api::{CANCEL_PATH, CancelRequest, CancelResponse, ResultStatus, path_for_client};
 
-/// What a cancel concluded.
+/// What a cancel concluded, with what the client learnt on the way (the
+/// bare conclusion is [`CancelConclusion`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CancelOutcome {
     /// A trusted S answer: the payment is cancelled.
@@ -40,6 +42,20 @@ pub enum CancelOutcome {
     Refused { reason: Untrusted },
     /// Nothing was sent.
     NotSent { reason: ClientError },
+}
+
+impl CancelOutcome {
+    /// The bare conclusion the adapter protocol and client cases speak of;
+    /// `None` when nothing was sent, so there is nothing to conclude.
+    pub fn conclusion(&self) -> Option<CancelConclusion> {
+        match self {
+            CancelOutcome::Cancelled { .. } => Some(CancelConclusion::Cancelled),
+            CancelOutcome::Failed { .. } => Some(CancelConclusion::Failed),
+            CancelOutcome::Unknown { .. } => Some(CancelConclusion::Unknown),
+            CancelOutcome::Refused { .. } => Some(CancelConclusion::Refused),
+            CancelOutcome::NotSent { .. } => None,
+        }
+    }
 }
 
 impl fmt::Display for CancelOutcome {

@@ -36,13 +36,14 @@ pub mod orders;
 pub mod retry;
 pub mod wire;
 
+pub use crate::domain::PaymentRef;
 pub use cancel::{
     AttemptNote, CancelClient, CancelOutcome, CancelReport, NotificationEffect, conclusion,
 };
 pub use config::{ClientConfig, ClientError};
 pub use notify::{Notification, NotificationError};
 pub use orders::{OrderBook, OrderStatus};
-pub use wire::{PaymentRef, TransportFailure, Untrusted};
+pub use wire::{TransportFailure, Untrusted};
 
 #[cfg(test)]
 mod tests;

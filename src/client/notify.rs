@@ -11,7 +11,7 @@ use std::fmt;
 use serde::Deserialize;
 
 use super::wire::{CLIENT_ID, PaymentRef, REQUEST_TIME, SIGNATURE, header};
-use crate::signing::{VerifyError, VerifyingKey, verify_message};
+use crate::signing::{SignedContent, VerifyError, VerifyingKey};
 
 /// The `notifyType` of a payment result.
 pub const PAYMENT_RESULT: &str = "PAYMENT_RESULT";
@@ -123,16 +123,9 @@ pub fn verify_notification(
             found: named_client.to_string(),
         });
     }
-    verify_message(
-        provider_key,
-        signature,
-        "POST",
-        path,
-        client_id,
-        request_time,
-        body,
-    )
-    .map_err(NotificationError::BadSignature)?;
+    SignedContent::post(path, client_id, request_time, body)
+        .verify(provider_key, signature)
+        .map_err(NotificationError::BadSignature)?;
     parse_notification(body)
 }
 

@@ -15,43 +15,14 @@
 //! settle one at all.
 
 use std::collections::HashMap;
-use std::fmt;
 use std::sync::{Mutex, MutexGuard};
 
 use super::cancel::CancelOutcome;
-use super::wire::PaymentRef;
+use crate::domain::PaymentRef;
 
-/// The state of one order as the merchant records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum OrderStatus {
-    /// Never heard of this payment.
-    None,
-    /// The buyer paid.
-    Success,
-    /// Cancelled; final.
-    Cancelled,
-    /// A cancel was attempted and its fate is not known (no conclusive or
-    /// no trusted answer); the merchant should inquire before acting.
-    Unknown,
-}
-
-impl OrderStatus {
-    /// The name the adapter protocol uses.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::None => "NONE",
-            OrderStatus::Success => "SUCCESS",
-            OrderStatus::Cancelled => "CANCELLED",
-            OrderStatus::Unknown => "UNKNOWN",
-        }
-    }
-}
-
-impl fmt::Display for OrderStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
+/// The state of one order as the merchant records it: the domain's
+/// order status, the same one the adapter protocol carries.
+pub use crate::domain::OrderStatus;
 
 /// All orders, shared by the cancel procedure and the notification handler.
 #[derive(Debug, Default)]

@@ -15,8 +15,9 @@ use serde_json::{Value, json};
 
 use super::adapter::{self, EnvError, Message, Op};
 use super::*;
-use crate::signing::{sign_message, test_keys, verify_message};
+use crate::signing::{SignedContent, test_keys};
 use crate::spec::api::{CancelResponse, ResultInfo, ResultStatus};
+use crate::wire::SentRequest;
 
 const CLIENT: &str = "CONFORMANCE_TEST_CLIENT";
 const SANDBOX_CLIENT: &str = "SANDBOX_CONFORMANCE_TEST_CLIENT";
@@ -43,15 +44,14 @@ enum Step {
     OtherPayment,
 }
 
-#[derive(Debug, Clone)]
-struct Captured {
-    method: String,
-    path: String,
-    headers: Vec<(String, String)>,
-    body: Vec<u8>,
+/// What the tests read from a request the provider recorded (the wire
+/// layer's one recorded-request shape).
+trait Recorded {
+    fn header(&self, name: &str) -> &str;
+    fn json(&self) -> Value;
 }
 
-impl Captured {
+impl Recorded for SentRequest {
     fn header(&self, name: &str) -> &str {
         wire::header(&self.headers, name).unwrap_or_default()
     }
@@ -64,7 +64,7 @@ impl Captured {
 #[derive(Default)]
 struct Script {
     steps: VecDeque<Step>,
-    requests: Vec<Captured>,
+    requests: Vec<SentRequest>,
 }
 
 /// The scripted provider; it owns its runtime so that both async and plain
@@ -103,7 +103,7 @@ impl Provider {
         }
     }
 
-    fn requests(&self) -> Vec<Captured> {
+    fn requests(&self) -> Vec<SentRequest> {
         self.script.lock().expect("script").requests.clone()
     }
 }
@@ -123,7 +123,7 @@ async fn provider(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let captured = Captured {
+    let captured = SentRequest {
         method: method.to_string(),
         path: uri.path().to_string(),
         headers: headers
@@ -174,8 +174,9 @@ async fn provider(
     let signed = |status: u16, answer: &CancelResponse, key: &crate::signing::SigningKey| {
         let body = serde_json::to_vec(answer).expect("serialise");
         let time = "2026-11-26T18:00:00+08:00";
-        let signature =
-            sign_message(key, "1", "POST", &path, &client_id, time, &body).expect("sign");
+        let signature = SignedContent::post(&path, &client_id, time, &body)
+            .sign(key, test_keys::KEY_VERSION)
+            .expect("sign");
         Response::builder()
             .status(status)
             .header("content-type", "application/json; charset=UTF-8")
@@ -245,7 +246,7 @@ fn both(id: &str, request: &str) -> PaymentRef {
 }
 
 /// Checks what the rules ask of every request the client sends.
-fn assert_well_formed(request: &Captured, client_id: &str, path: &str) {
+fn assert_well_formed(request: &SentRequest, client_id: &str, path: &str) {
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, path);
     assert_eq!(request.header("content-type"), wire::CONTENT_TYPE);
@@ -255,16 +256,12 @@ fn assert_well_formed(request: &Captured, client_id: &str, path: &str) {
         time::OffsetDateTime::parse(time, &time::format_description::well_known::Rfc3339).is_ok(),
         "Request-Time `{time}` is RFC 3339"
     );
-    let header = verify_message(
-        &test_keys::merchant_verifying(),
-        request.header("signature"),
-        "POST",
-        path,
-        client_id,
-        time,
-        &request.body,
-    )
-    .expect("the signature covers the exact bytes sent");
+    let header = SignedContent::post(path, client_id, time, &request.body)
+        .verify(
+            &test_keys::merchant_verifying(),
+            request.header("signature"),
+        )
+        .expect("the signature covers the exact bytes sent");
     assert_eq!(header.key_version.as_deref(), Some("1"));
     let body = request.json();
     let object = body.as_object().expect("an object");
@@ -552,16 +549,9 @@ fn payment_success(payment_id: &str, request_id: &str) -> String {
 
 fn provider_headers(client_id: &str, body: &str) -> Vec<(String, String)> {
     let time = "2026-11-26T18:05:00+08:00";
-    let signature = sign_message(
-        &test_keys::provider_signing(),
-        "1",
-        "POST",
-        NOTIFY_PATH,
-        client_id,
-        time,
-        body.as_bytes(),
-    )
-    .expect("sign");
+    let signature = SignedContent::post(NOTIFY_PATH, client_id, time, body.as_bytes())
+        .sign(&test_keys::provider_signing(), test_keys::KEY_VERSION)
+        .expect("sign");
     vec![
         ("client-id".into(), client_id.into()),
         ("request-time".into(), time.into()),

@@ -15,66 +15,28 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::config::{ClientConfig, ClientError};
-use crate::signing::{VerifyError, VerifyingKey, sign_message, verify_message};
+use crate::signing::{SignedContent, VerifyError, VerifyingKey};
 use crate::spec::api::{CancelRequest, CancelResponse};
-use crate::suite::http::{FetchFailure, error_chain, fetch};
 
-/// The most of an answer the client reads: a cancel answer is a few hundred
-/// bytes, and a peer that sends more must not exhaust memory.
-pub const MAX_ANSWER_BYTES: usize = 256 * 1024;
-
-/// The `Content-Type` every request carries.
-pub const CONTENT_TYPE: &str = "application/json; charset=UTF-8";
-
+/// The `Content-Type` every request carries (the wire layer's one
+/// declaration, under the name the client has always exported).
+pub use crate::wire::headers::JSON_CONTENT_TYPE as CONTENT_TYPE;
 /// Header names of answers and notifications, lowercase as the provider
-/// sends them.
-pub const SIGNATURE: &str = "signature";
-pub const RESPONSE_TIME: &str = "response-time";
-pub const REQUEST_TIME: &str = "request-time";
-pub const CLIENT_ID: &str = "client-id";
+/// sends them, and the lookup that compares them case-insensitively.
+pub use crate::wire::headers::{CLIENT_ID, REQUEST_TIME, RESPONSE_TIME, SIGNATURE, header};
+/// Why an attempt produced no answer at all: the wire layer's transport
+/// error. The request may or may not have been carried out, so each of
+/// these leaves the cancel's fate open.
+pub use crate::wire::http::TransportError as TransportFailure;
+/// The most of an answer the client reads: the wire layer's one cap.
+pub use crate::wire::message::MAX_ANSWER_BYTES;
+/// An answer exactly as it came off the wire, header names lowercase.
+pub use crate::wire::message::Received as RawAnswer;
+/// A request ready to send is a request as it goes on the wire; the path is
+/// the one sent (after any sandbox rewrite) and the signature covers it.
+pub use crate::wire::message::SentRequest as OutgoingRequest;
 
-/// The payment a cancel (or a status question) is about. At least one id
-/// must be given for a cancel; when both are, the provider goes by
-/// `payment_id`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-pub struct PaymentRef {
-    /// The id the provider assigned to the payment.
-    pub payment_id: Option<String>,
-    /// The id the merchant assigned to its pay request.
-    pub payment_request_id: Option<String>,
-}
-
-impl PaymentRef {
-    pub fn new(payment_id: Option<String>, payment_request_id: Option<String>) -> Self {
-        Self {
-            payment_id,
-            payment_request_id,
-        }
-    }
-
-    pub fn by_payment_id(payment_id: impl Into<String>) -> Self {
-        Self::new(Some(payment_id.into()), None)
-    }
-
-    pub fn by_request_id(payment_request_id: impl Into<String>) -> Self {
-        Self::new(None, Some(payment_request_id.into()))
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.payment_id.is_none() && self.payment_request_id.is_none()
-    }
-}
-
-impl fmt::Display for PaymentRef {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.payment_id, &self.payment_request_id) {
-            (Some(id), Some(request)) => write!(f, "paymentId {id} / paymentRequestId {request}"),
-            (Some(id), None) => write!(f, "paymentId {id}"),
-            (None, Some(request)) => write!(f, "paymentRequestId {request}"),
-            (None, None) => f.write_str("(no payment id)"),
-        }
-    }
-}
+pub use crate::domain::PaymentRef;
 
 /// The cancel request for `payment`: its ids, and nothing else (there is no
 /// amount, only full cancellation exists).
@@ -97,37 +59,6 @@ pub fn compact_body(request: &CancelRequest) -> Result<Vec<u8>, ClientError> {
     })
 }
 
-/// A request ready to send. `Debug` masks the signature.
-#[derive(Clone)]
-pub struct OutgoingRequest {
-    /// The path as sent (after any sandbox rewrite); the signature covers it.
-    pub path: String,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl fmt::Debug for OutgoingRequest {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let shown = if name.eq_ignore_ascii_case(SIGNATURE) {
-                    crate::signing::mask(value)
-                } else {
-                    value.as_str()
-                };
-                (name.as_str(), shown)
-            })
-            .collect();
-        f.debug_struct("OutgoingRequest")
-            .field("path", &self.path)
-            .field("headers", &headers)
-            .field("body", &String::from_utf8_lossy(&self.body))
-            .finish()
-    }
-}
-
 /// The time format of `Request-Time`: RFC 3339 in UTC, to the millisecond.
 pub fn request_time_now() -> String {
     let now = OffsetDateTime::now_utc();
@@ -146,17 +77,11 @@ pub fn signed_request(
     body: Vec<u8>,
 ) -> Result<OutgoingRequest, ClientError> {
     let request_time = request_time_now();
-    let signature = sign_message(
-        &config.merchant_key,
-        &config.key_version,
-        "POST",
-        path,
-        &config.client_id,
-        &request_time,
-        &body,
-    )
-    .map_err(ClientError::Signing)?;
+    let signature = SignedContent::post(path, &config.client_id, &request_time, &body)
+        .sign(&config.merchant_key, &config.key_version)
+        .map_err(ClientError::Signing)?;
     Ok(OutgoingRequest {
+        method: "POST".to_string(),
         path: path.to_string(),
         headers: vec![
             ("Content-Type".to_string(), CONTENT_TYPE.to_string()),
@@ -168,91 +93,12 @@ pub fn signed_request(
     })
 }
 
-/// An answer exactly as it came off the wire, header names lowercase.
-/// `Debug` masks the signature.
-#[derive(Clone)]
-pub struct RawAnswer {
-    pub status: u16,
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-}
-
-impl RawAnswer {
-    /// The first header with this lowercase name.
-    pub fn header(&self, name: &str) -> Option<&str> {
-        header(&self.headers, name)
-    }
-}
-
-impl fmt::Debug for RawAnswer {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let headers: Vec<(&str, &str)> = self
-            .headers
-            .iter()
-            .map(|(name, value)| {
-                let shown = if name == SIGNATURE {
-                    crate::signing::mask(value)
-                } else {
-                    value.as_str()
-                };
-                (name.as_str(), shown)
-            })
-            .collect();
-        f.debug_struct("RawAnswer")
-            .field("status", &self.status)
-            .field("headers", &headers)
-            .field("body", &String::from_utf8_lossy(&self.body))
-            .finish()
-    }
-}
-
-/// The first header named `name`, compared case-insensitively because
-/// header names are case-insensitive on the wire.
-pub fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
-    headers
-        .iter()
-        .find(|(key, _)| key.eq_ignore_ascii_case(name))
-        .map(|(_, value)| value.as_str())
-}
-
-/// Why an attempt produced no answer at all. The request may or may not
-/// have been carried out, so each of these leaves the cancel's fate open.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum TransportFailure {
-    /// No complete answer within the configured timeout.
-    NoAnswer { after: Duration },
-    /// The connection could not be made (refused, TLS failure).
-    Connect { detail: String },
-    /// The connection ended before the answer was complete.
-    Cut { detail: String },
-    /// The request could not be put on the wire (e.g. a malformed URL).
-    Request { detail: String },
-}
-
-impl fmt::Display for TransportFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            TransportFailure::NoAnswer { after } => {
-                write!(f, "no answer within {} ms", after.as_millis())
-            }
-            TransportFailure::Connect { detail } => write!(f, "cannot connect: {detail}"),
-            TransportFailure::Cut { detail } => {
-                write!(
-                    f,
-                    "the connection ended before the answer was complete: {detail}"
-                )
-            }
-            TransportFailure::Request { detail } => write!(f, "cannot send the request: {detail}"),
-        }
-    }
-}
-
 /// Builds the HTTP client: rustls with the crate's crypto provider, plus
 /// the extra CA certificate a provider mock with a private certificate
 /// needs. It is the runner's client: redirects are not followed, since a
 /// signed request is only valid for the path it was signed for.
 pub fn http_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, ClientError> {
-    crate::suite::http::client(ca_cert_pem).map_err(|detail| ClientError::HttpSetup { detail })
+    crate::wire::http::client(ca_cert_pem).map_err(|detail| ClientError::HttpSetup { detail })
 }
 
 /// Sends `request` to `base_url` and reads the whole answer, all within
@@ -263,39 +109,7 @@ pub async fn exchange(
     request: &OutgoingRequest,
     timeout: Duration,
 ) -> Result<RawAnswer, TransportFailure> {
-    let url = format!("{}{}", base_url.trim_end_matches('/'), request.path);
-    let mut builder = http.post(&url).body(request.body.clone());
-    for (name, value) in &request.headers {
-        builder = builder.header(name, value);
-    }
-    let whole = async {
-        match fetch(builder, MAX_ANSWER_BYTES).await {
-            Ok(answer) => Ok(RawAnswer {
-                status: answer.status,
-                headers: answer.headers,
-                body: answer.body,
-            }),
-            Err(FetchFailure::Http(err)) => Err(classify(&err)),
-            Err(FetchFailure::TooLarge) => Err(TransportFailure::Cut {
-                detail: format!("the answer is larger than {MAX_ANSWER_BYTES} bytes"),
-            }),
-        }
-    };
-    match tokio::time::timeout(timeout, whole).await {
-        Ok(result) => result,
-        Err(_) => Err(TransportFailure::NoAnswer { after: timeout }),
-    }
-}
-
-fn classify(err: &reqwest::Error) -> TransportFailure {
-    let detail = error_chain(err);
-    if err.is_builder() {
-        TransportFailure::Request { detail }
-    } else if err.is_connect() {
-        TransportFailure::Connect { detail }
-    } else {
-        TransportFailure::Cut { detail }
-    }
+    crate::wire::http::send(http, base_url.trim_end_matches('/'), request, timeout).await
 }
 
 /// Why an answer that arrived is not trusted. Acting on such an answer could
@@ -387,17 +201,10 @@ pub fn verify_answer(
             found: found.to_string(),
         });
     }
-    verify_message(
-        provider_key,
-        signature,
-        "POST",
-        path,
-        client_id,
-        response_time,
-        &answer.body,
-    )
-    .map(|_| ())
-    .map_err(Untrusted::BadSignature)
+    SignedContent::post(path, client_id, response_time, &answer.body)
+        .verify(provider_key, signature)
+        .map(|_| ())
+        .map_err(Untrusted::BadSignature)
 }
 
 /// Parses the body of an answer as a cancel answer.

@@ -455,6 +455,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
                 expectations,
                 timeout_ms,
                 strict,
+                profile,
                 cases,
                 reports: _,
                 client: _,
@@ -475,6 +476,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
             flag("fixtures", path(fixtures));
             flag("expectations", path(expectations));
             flag("timeout-ms", timeout_ms.map(|v| v.to_string()));
+            flag("profile", profile.map(|v| v.to_string()));
             flag("cases", path(&cases.clone().or(matrix_cases)));
             if *strict == Some(true) {
                 command.arg("--strict");

@@ -13,17 +13,17 @@ use time::OffsetDateTime;
 
 use super::clock::wire_time;
 use super::config::ServerConfig;
-use super::store::{Delivery, Ids, Refusal, UnknownCode};
-use crate::signing::sign_message;
+use super::store::{Delivery, Refusal, UnknownCode};
+use crate::domain::PaymentIds;
+use crate::signing::SignedContent;
 use crate::spec::api::{CancelResponse, InquiryResponse, PaymentStatus, ResultInfo, ResultStatus};
 
-/// Response header names, lowercase because the Python SDK matches them
-/// exactly so.
-pub const SIGNATURE_HEADER: &str = "signature";
-pub const RESPONSE_TIME_HEADER: &str = "response-time";
-pub const CLIENT_ID_HEADER: &str = "client-id";
-
-const CONTENT_TYPE: &str = "application/json; charset=UTF-8";
+// Response header names are the wire layer's, lowercase because the Python
+// SDK matches them exactly so.
+use crate::wire::headers::{
+    CLIENT_ID as CLIENT_ID_HEADER, JSON_CONTENT_TYPE as CONTENT_TYPE,
+    RESPONSE_TIME as RESPONSE_TIME_HEADER, SIGNATURE as SIGNATURE_HEADER,
+};
 
 /// The result codes the reference server sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -121,12 +121,12 @@ pub enum Verdict {
     /// A scripted fault: outcome unknown, nothing changed.
     Unknown(UnknownCode),
     Cancelled {
-        ids: Ids,
+        ids: PaymentIds,
         cancel_time: OffsetDateTime,
     },
     CancelRefused(Refusal),
     Inquired {
-        ids: Ids,
+        ids: PaymentIds,
         status: PaymentStatus,
     },
 }
@@ -154,7 +154,9 @@ impl Verdict {
             Verdict::CancelRefused(
                 Refusal::CaptureInProgress | Refusal::Captured | Refusal::Failed,
             ) => Code::OrderStatusInvalid,
-            Verdict::CancelRefused(Refusal::WindowExceeded { .. }) => Code::CancelWindowExceed,
+            Verdict::CancelRefused(Refusal::WindowExceeded { .. } | Refusal::NotCancellable) => {
+                Code::CancelWindowExceed
+            }
         }
     }
 
@@ -217,6 +219,9 @@ impl Verdict {
                 "The cancellable period ended at {}; refund the payment instead.",
                 wire_time(*deadline)
             ),
+            Verdict::CancelRefused(Refusal::NotCancellable) => {
+                "This payment method cannot be cancelled; refund the payment instead.".to_string()
+            }
         }
     }
 
@@ -310,15 +315,8 @@ pub fn respond(
 
 fn sign_into(config: &ServerConfig, exchange: &Exchange, body: &[u8], headers: &mut HeaderMap) {
     let response_time = wire_time(OffsetDateTime::now_utc());
-    let signed = sign_message(
-        &config.provider_key,
-        &config.provider_key_version,
-        "POST",
-        &exchange.path,
-        &exchange.client_id,
-        &response_time,
-        body,
-    );
+    let signed = SignedContent::post(&exchange.path, &exchange.client_id, &response_time, body)
+        .sign(&config.provider_key, &config.provider_key_version);
     let signature = match signed {
         Ok(signature) => signature,
         // Only a broken random source makes RSA signing fail. The answer then
@@ -352,8 +350,8 @@ mod tests {
     use crate::spec::validate::{Message, validate};
     use time::macros::datetime;
 
-    fn ids() -> Ids {
-        Ids {
+    fn ids() -> PaymentIds {
+        PaymentIds {
             payment_id: "P1".into(),
             payment_request_id: "R1".into(),
         }

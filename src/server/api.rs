@@ -28,18 +28,15 @@ use super::Shared;
 use super::answer::{self, ClientProblem, Exchange, Verdict};
 use super::body::{BodyError, read_limited};
 use super::config::ClientKey;
-use super::request_log::Received;
-use super::store::{CallOutcome, CallResult, CancelOutcome, Delivery, Lookup, Operation};
-use crate::signing::{SignatureHeader, verify_parsed};
+use super::request_log::ToLog;
+use super::store::{CallOutcome, CallResult, CancelEffect, Delivery, Lookup, Operation};
+use crate::signing::{SignatureHeader, SignedContent};
 use crate::spec::api::{
     CANCEL_PATH, CancelRequest, INQUIRY_PATH, InquiryRequest, SANDBOX_CANCEL_PATH,
     SANDBOX_INQUIRY_PATH,
 };
 use crate::spec::validate::{Message, is_valid, validate};
-
-const CLIENT_ID: &str = "client-id";
-const REQUEST_TIME: &str = "request-time";
-const SIGNATURE: &str = "signature";
+use crate::wire::headers::{CLIENT_ID, REQUEST_TIME, SIGNATURE};
 
 /// Which API a path names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -192,15 +189,14 @@ fn check_signature(
             announced: announced.clone(),
         });
     }
-    verify_parsed(
-        &client.public_key,
-        &header,
-        parts.method.as_str(),
-        parts.uri.path(),
+    SignedContent {
+        method: parts.method.as_str(),
+        path: parts.uri.path(),
         client_id,
-        request_time,
+        time: request_time,
         body,
-    )
+    }
+    .verify_parsed(&client.public_key, &header)
     .map_err(|failure| Verdict::SignatureInvalid {
         reason: failure.to_string(),
     })
@@ -243,10 +239,10 @@ fn call(
             let verdict = match result {
                 CallResult::Cancel {
                     ids,
-                    outcome: CancelOutcome::Cancelled { cancel_time, .. },
+                    outcome: CancelEffect::Cancelled { cancel_time, .. },
                 } => Verdict::Cancelled { ids, cancel_time },
                 CallResult::Cancel {
-                    outcome: CancelOutcome::Refused(refusal),
+                    outcome: CancelEffect::Refused(refusal),
                     ..
                 } => Verdict::CancelRefused(refusal),
                 CallResult::Inquiry { ids, status } => Verdict::Inquired { ids, status },
@@ -415,7 +411,7 @@ fn record(shared: &Shared, parts: &Parts, body: &Bytes, parsed: Option<&Value>) 
     if named_payment_id.is_none() && named_payment_request_id.is_none() {
         return;
     }
-    shared.log.record(&Received {
+    shared.log.record(&ToLog {
         method: parts.method.as_str(),
         path: parts.uri.path(),
         client_id: header_text(&parts.headers, CLIENT_ID),

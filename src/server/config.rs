@@ -18,7 +18,7 @@ pub const OTHER_CLIENT_ID: &str = "CONFORMANCE_OTHER_CLIENT";
 pub const SANDBOX_CLIENT_ID: &str = "SANDBOX_CONFORMANCE_TEST_CLIENT";
 
 /// The key version every test client is registered under.
-pub const DEFAULT_KEY_VERSION: &str = "1";
+pub const DEFAULT_KEY_VERSION: &str = crate::signing::test_keys::KEY_VERSION;
 
 /// One client the server accepts requests from.
 #[derive(Debug, Clone)]
@@ -119,6 +119,9 @@ pub struct ServerConfig {
     /// Announced as `keyVersion` in the answers' `signature` header.
     pub provider_key_version: String,
     pub windows: Windows,
+    /// The acquirer whose behaviour the server plays where the sources
+    /// disagree (unpaid cancels, where windows start).
+    pub profile: crate::profile::Profile,
     /// Serve `/control/v1/...` (seeding, events, clock, faults, request log).
     /// Off for a server that should look like a real provider.
     pub control_plane: bool,
@@ -160,6 +163,7 @@ impl ServerConfig {
             provider_key: Arc::new(test_keys::provider_signing()),
             provider_key_version: DEFAULT_KEY_VERSION.to_string(),
             windows: Windows::default(),
+            profile: crate::profile::Profile::default(),
             control_plane: true,
             control_token: None,
             sign_responses: true,

@@ -25,7 +25,7 @@ use super::clock::wire_time;
 use super::config::{CONTROL_TOKEN_SCHEME, DEFAULT_CLIENT_ID};
 use super::request_log::LoggedRequest;
 use super::store::{Fault, MAX_SEED_COUNT, Seed, SeedTimes, StoreError, UnknownCode};
-use crate::suite::case::{Event, FaultKind, FixtureState, Method};
+use crate::domain::{Event, FaultKind, Method, PaymentState};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -65,15 +65,16 @@ pub async fn require_token(
             .get(axum::http::header::AUTHORIZATION)
             .is_some_and(|value| token.admits(value.as_bytes()));
         if !admitted {
-            return ControlError::Unauthorized.into_response();
+            return ControlRejection::Unauthorized.into_response();
         }
     }
     next.run(request).await
 }
 
-/// Why a control request was not carried out; rendered in one place.
+/// Why the control plane rejects a request; rendered in one place. (A
+/// runner's failed control call is the suite's `ControlError`.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ControlError {
+pub enum ControlRejection {
     BadRequest(String),
     UnknownPayment(String),
     NoSuchEndpoint,
@@ -82,23 +83,23 @@ pub enum ControlError {
     Unauthorized,
 }
 
-impl IntoResponse for ControlError {
+impl IntoResponse for ControlRejection {
     fn into_response(self) -> Response {
         let (status, message) = match self {
-            ControlError::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
-            ControlError::UnknownPayment(id) => (
+            ControlRejection::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            ControlRejection::UnknownPayment(id) => (
                 StatusCode::NOT_FOUND,
                 format!("no payment with paymentId {id:?}"),
             ),
-            ControlError::NoSuchEndpoint => (
+            ControlRejection::NoSuchEndpoint => (
                 StatusCode::NOT_FOUND,
                 format!("no such control endpoint; the control plane lives under {PREFIX}"),
             ),
-            ControlError::MethodNotAllowed => (
+            ControlRejection::MethodNotAllowed => (
                 StatusCode::METHOD_NOT_ALLOWED,
                 "this control endpoint does not take that method".to_string(),
             ),
-            ControlError::Unauthorized => {
+            ControlRejection::Unauthorized => {
                 let message = format!(
                     "this control plane needs its token: send `Authorization: \
                      {CONTROL_TOKEN_SCHEME} <token>` with the token the server was started with"
@@ -115,30 +116,30 @@ impl IntoResponse for ControlError {
     }
 }
 
-fn store_error(error: StoreError, payment_id: &str) -> ControlError {
+fn store_error(error: StoreError, payment_id: &str) -> ControlRejection {
     match error {
-        StoreError::UnknownPayment => ControlError::UnknownPayment(payment_id.to_string()),
-        StoreError::ClockShiftTooLarge => ControlError::BadRequest(format!(
+        StoreError::UnknownPayment => ControlRejection::UnknownPayment(payment_id.to_string()),
+        StoreError::ClockShiftTooLarge => ControlRejection::BadRequest(format!(
             "a payment's age and clock moves are limited to {} days",
             super::store::MAX_CLOCK_SHIFT.as_secs() / 86_400
         )),
         StoreError::BadCount => {
-            ControlError::BadRequest(format!("count must be 1 to {MAX_SEED_COUNT}"))
+            ControlRejection::BadRequest(format!("count must be 1 to {MAX_SEED_COUNT}"))
         }
-        StoreError::InTheFuture => ControlError::BadRequest(
+        StoreError::InTheFuture => ControlRejection::BadRequest(
             "paidAt / createdAt is after what the payment's clock reads".to_string(),
         ),
     }
 }
 
-type Reply<T> = Result<Json<T>, ControlError>;
+type Reply<T> = Result<Json<T>, ControlRejection>;
 
 /// Reads a JSON body within the server's body limit; unknown fields are
 /// errors so that a typo in a case never passes silently.
 async fn json_body<T: DeserializeOwned>(
     shared: &Shared,
     request: Request,
-) -> Result<T, ControlError> {
+) -> Result<T, ControlRejection> {
     let (parts, body) = request.into_parts();
     let config = &shared.config;
     let bytes = read_limited(
@@ -149,7 +150,7 @@ async fn json_body<T: DeserializeOwned>(
     )
     .await
     .map_err(|error| {
-        ControlError::BadRequest(match error {
+        ControlRejection::BadRequest(match error {
             BodyError::TooLarge { limit } => format!("the body is larger than {limit} bytes"),
             BodyError::Interrupted | BodyError::TimedOut => {
                 "the body did not arrive completely or in time".to_string()
@@ -157,12 +158,12 @@ async fn json_body<T: DeserializeOwned>(
         })
     })?;
     serde_json::from_slice(&bytes)
-        .map_err(|error| ControlError::BadRequest(format!("invalid body: {error}")))
+        .map_err(|error| ControlRejection::BadRequest(format!("invalid body: {error}")))
 }
 
-fn payment_id(path: Result<Path<String>, PathRejection>) -> Result<String, ControlError> {
+fn payment_id(path: Result<Path<String>, PathRejection>) -> Result<String, ControlRejection> {
     path.map(|Path(id)| id)
-        .map_err(|rejection| ControlError::BadRequest(rejection.body_text()))
+        .map_err(|rejection| ControlRejection::BadRequest(rejection.body_text()))
 }
 
 // ----- POST /control/v1/payments
@@ -170,7 +171,7 @@ fn payment_id(path: Result<Path<String>, PathRejection>) -> Result<String, Contr
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct SeedBody {
-    state: FixtureState,
+    state: PaymentState,
     #[serde(default)]
     method: Method,
     #[serde(default)]
@@ -212,8 +213,8 @@ enum Seeded {
     },
 }
 
-impl From<super::store::Ids> for SeededPayment {
-    fn from(ids: super::store::Ids) -> Self {
+impl From<crate::domain::PaymentIds> for SeededPayment {
+    fn from(ids: crate::domain::PaymentIds) -> Self {
         SeededPayment {
             payment_id: ids.payment_id,
             payment_request_id: ids.payment_request_id,
@@ -223,10 +224,17 @@ impl From<super::store::Ids> for SeededPayment {
 
 async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<Seeded> {
     let body: SeedBody = json_body(&shared, request).await?;
+    let profile = shared.config.profile;
+    if !super::store::profile::has_method(profile, body.method) {
+        return Err(ControlRejection::BadRequest(format!(
+            "method `{}` exists under the antom profile only; this server plays profile {profile} (serve --profile antom)",
+            body.method.as_str()
+        )));
+    }
     let times = seed_times(&body)?;
     let owner = body.owner.unwrap_or_else(|| DEFAULT_CLIENT_ID.to_string());
     if owner.is_empty() || owner.len() > MAX_OWNER_LEN {
-        return Err(ControlError::BadRequest(format!(
+        return Err(ControlRejection::BadRequest(format!(
             "owner must be a client id of 1 to {MAX_OWNER_LEN} bytes"
         )));
     }
@@ -261,14 +269,14 @@ async fn seed(State(shared): State<Arc<Shared>>, request: Request) -> Reply<Seed
 
 /// The instants of a 1.1 seed, checked against its state: `paidAt` only
 /// for a payment that was paid, `createdAt` for any payment but a
-/// cancelled one (for a paid payment, no later than `paidAt`; the
-/// reference server counts no window from it), and neither beside `ageMs`.
-fn seed_times(body: &SeedBody) -> Result<SeedTimes, ControlError> {
+/// cancelled one (for a paid payment, no later than `paidAt`; windows count
+/// from it under the antom profile), and neither beside `ageMs`.
+fn seed_times(body: &SeedBody) -> Result<SeedTimes, ControlRejection> {
     let instant = |name: &str, text: &Option<String>| {
         text.as_deref()
             .map(|text| {
                 OffsetDateTime::parse(text, &Rfc3339).map_err(|_| {
-                    ControlError::BadRequest(format!(
+                    ControlRejection::BadRequest(format!(
                         "{name} must be an RFC 3339 time with an offset, not {text:?}"
                     ))
                 })
@@ -279,45 +287,46 @@ fn seed_times(body: &SeedBody) -> Result<SeedTimes, ControlError> {
     let paid_at = instant("paidAt", &body.paid_at)?;
     let created_at = instant("createdAt", &body.created_at)?;
     if body.age_ms.is_some() && (paid_at.is_some() || created_at.is_some()) {
-        return Err(ControlError::BadRequest(
+        return Err(ControlRejection::BadRequest(
             "give either ageMs or paidAt / createdAt, not both".to_string(),
         ));
     }
     let paid_state = matches!(
         body.state,
-        FixtureState::Paid
-            | FixtureState::Capturing
-            | FixtureState::Captured
-            | FixtureState::PartlyRefunded
-            | FixtureState::FullyRefunded
+        PaymentState::Paid
+            | PaymentState::Capturing
+            | PaymentState::Captured
+            | PaymentState::PartlyRefunded
+            | PaymentState::FullyRefunded
     );
     if paid_at.is_some() && !paid_state {
-        return Err(ControlError::BadRequest(format!(
+        return Err(ControlRejection::BadRequest(format!(
             "paidAt applies only to a paid payment, not to one that is {}",
             body.state.as_str()
         )));
     }
-    if created_at.is_some() && body.state == FixtureState::Cancelled {
-        return Err(ControlError::BadRequest(
+    if created_at.is_some() && body.state == PaymentState::Cancelled {
+        return Err(ControlRejection::BadRequest(
             "createdAt does not apply to a cancelled payment: give ageMs (its cancel time)"
                 .to_string(),
         ));
     }
     if paid_state && created_at.is_some() && paid_at.is_none() {
-        return Err(ControlError::BadRequest(
+        return Err(ControlRejection::BadRequest(
             "a paid payment seeded with createdAt needs paidAt too".to_string(),
         ));
     }
     if let (Some(created), Some(paid)) = (created_at, paid_at)
         && created > paid
     {
-        return Err(ControlError::BadRequest(
+        return Err(ControlRejection::BadRequest(
             "createdAt is after paidAt".to_string(),
         ));
     }
     Ok(SeedTimes {
         clock,
         at: if paid_state { paid_at } else { created_at },
+        created: created_at,
     })
 }
 
@@ -348,7 +357,7 @@ async fn show(
     let view = shared
         .store
         .view(&id)
-        .ok_or_else(|| ControlError::UnknownPayment(id.clone()))?;
+        .ok_or_else(|| ControlRejection::UnknownPayment(id.clone()))?;
     let payment = view.payment;
     Ok(Json(PaymentInfo {
         payment_id: payment.payment_id,
@@ -433,20 +442,20 @@ impl FaultBody {
     /// Checks the fields against the kind: a field that the kind does not
     /// use is an error, because the case that sent it expects an effect it
     /// will not get.
-    fn into_fault(self) -> Result<Fault, ControlError> {
+    fn into_fault(self) -> Result<Fault, ControlRejection> {
         let count = self.count.unwrap_or(1);
         if count == 0 {
-            return Err(ControlError::BadRequest(
+            return Err(ControlRejection::BadRequest(
                 "count must be at least 1".to_string(),
             ));
         }
         if self.kind != FaultKind::Unknown && self.code.is_some() {
-            return Err(ControlError::BadRequest(
+            return Err(ControlRejection::BadRequest(
                 "code applies only to faults of kind unknown".to_string(),
             ));
         }
         if self.kind != FaultKind::Delay && self.delay_ms.is_some() {
-            return Err(ControlError::BadRequest(
+            return Err(ControlRejection::BadRequest(
                 "delayMs applies only to faults of kind delay".to_string(),
             ));
         }
@@ -454,7 +463,7 @@ impl FaultBody {
             None => UnknownCode::default(),
             Some(text) => UnknownCode::parse(text).ok_or_else(|| {
                 let allowed: Vec<&str> = UnknownCode::ALL.iter().map(|c| c.as_str()).collect();
-                ControlError::BadRequest(format!(
+                ControlRejection::BadRequest(format!(
                     "code {text:?} is not a U code; use one of {}",
                     allowed.join(", ")
                 ))
@@ -462,7 +471,7 @@ impl FaultBody {
         };
         let delay = self.delay_ms.map_or(DEFAULT_DELAY, Duration::from_millis);
         if delay > MAX_DELAY {
-            return Err(ControlError::BadRequest(format!(
+            return Err(ControlRejection::BadRequest(format!(
                 "delayMs is limited to {}",
                 MAX_DELAY.as_millis()
             )));
@@ -500,12 +509,12 @@ async fn requests(
     let id = query_value(request.uri().query().unwrap_or_default(), "paymentId")
         .filter(|id| !id.is_empty())
         .ok_or_else(|| {
-            ControlError::BadRequest("the query parameter paymentId is required".to_string())
+            ControlRejection::BadRequest("the query parameter paymentId is required".to_string())
         })?;
     let ids = shared
         .store
         .ids(&id)
-        .ok_or_else(|| ControlError::UnknownPayment(id.clone()))?;
+        .ok_or_else(|| ControlRejection::UnknownPayment(id.clone()))?;
     Ok(Json(
         shared.log.naming(&ids.payment_id, &ids.payment_request_id),
     ))
@@ -524,12 +533,12 @@ fn query_value(query: &str, name: &str) -> Option<String> {
     })
 }
 
-async fn no_such_endpoint() -> ControlError {
-    ControlError::NoSuchEndpoint
+async fn no_such_endpoint() -> ControlRejection {
+    ControlRejection::NoSuchEndpoint
 }
 
-async fn method_not_allowed() -> ControlError {
-    ControlError::MethodNotAllowed
+async fn method_not_allowed() -> ControlRejection {
+    ControlRejection::MethodNotAllowed
 }
 
 #[cfg(test)]
@@ -546,9 +555,9 @@ mod tests {
         assert_eq!(query_value("x=1", "paymentId"), None);
     }
 
-    fn fault_body(text: &str) -> Result<Fault, ControlError> {
+    fn fault_body(text: &str) -> Result<Fault, ControlRejection> {
         serde_json::from_str::<FaultBody>(text)
-            .map_err(|e| ControlError::BadRequest(e.to_string()))?
+            .map_err(|e| ControlRejection::BadRequest(e.to_string()))?
             .into_fault()
     }
 
@@ -582,7 +591,7 @@ mod tests {
             r#"{"kind":"drop","extra":1}"#,
         ] {
             assert!(
-                matches!(fault_body(bad), Err(ControlError::BadRequest(_))),
+                matches!(fault_body(bad), Err(ControlRejection::BadRequest(_))),
                 "{bad}"
             );
         }

@@ -15,11 +15,16 @@
 //! # }
 //! ```
 //!
-//! Modules: `config` (what the server is told), `store` (payments and every
-//! rule about them), `api` (the check pipeline of an API request), `answer`
-//! (result codes, signing, the bytes sent), `control` (the control plane),
-//! `body` (size- and time-limited body reading), `request_log`, `clock`,
-//! `tls` and `serve`.
+//! Modules: `config` (what the server is told), `store` (the payments:
+//! `store/lifecycle` holds every rule about a payment's life, `store/ids`
+//! the id codec and sharding), `api` (the check pipeline of an API request),
+//! `answer` (result codes, signing, the bytes sent), `control` (the control
+//! plane), `body` (size- and time-limited body reading), `request_log`,
+//! `clock`, `tls` and `serve`.
+//!
+//! The payment model (state, method, events, ids) is [`crate::domain`]'s and
+//! header names are [`crate::wire`]'s; the server imports nothing from the
+//! suite.
 
 mod answer;
 mod api;
@@ -57,7 +62,7 @@ pub(crate) struct Shared {
 /// F / NO_INTERFACE_DEF) and, when configured, the control plane.
 pub fn app(config: ServerConfig) -> Router {
     let shared = Arc::new(Shared {
-        store: store::Store::new(config.windows),
+        store: store::Store::new(config.windows).with_profile(config.profile),
         log: request_log::RequestLog::default(),
         config,
     });

@@ -16,7 +16,10 @@ pub const MAX_ENTRIES: usize = 10_000;
 /// Body bytes kept at most, across all entries.
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
-/// One API request as received, as the control plane shows it.
+/// One API request as received, as the control plane shows it. Not the
+/// wire's recorded request ([`crate::wire::SentRequest`]): this is the
+/// control plane's JSON shape, holds no `Signature` and only the two
+/// headers a client-side check reads, and its body is text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct LoggedRequest {
@@ -29,9 +32,10 @@ pub struct LoggedRequest {
     pub body: String,
 }
 
-/// One API request to log, borrowed from the request being handled.
+/// One API request to log, borrowed from the request being handled (the
+/// fields the log keeps, not the request as on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Received<'a> {
+pub struct ToLog<'a> {
     pub method: &'a str,
     pub path: &'a str,
     /// `None` when the header was missing or not text.
@@ -50,7 +54,7 @@ const BODY: usize = 4;
 const NAMED_PAYMENT_ID: usize = 5;
 const NAMED_PAYMENT_REQUEST_ID: usize = 6;
 
-/// A [`Received`] in one allocation: the fields one after the other, where
+/// A [`ToLog`] in one allocation: the fields one after the other, where
 /// each ends, and which of the optional ones are present. A busy server
 /// logs every request, so this is one allocation instead of seven.
 struct Stored {
@@ -60,7 +64,7 @@ struct Stored {
 }
 
 impl Stored {
-    fn new(request: &Received<'_>) -> Option<Self> {
+    fn new(request: &ToLog<'_>) -> Option<Self> {
         let fields = [
             Some(request.method),
             Some(request.path),
@@ -137,7 +141,7 @@ impl RequestLog {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn record(&self, request: &Received<'_>) {
+    pub fn record(&self, request: &ToLog<'_>) {
         // A single body over the whole budget could never be kept.
         if request.body.len() > MAX_BODY_BYTES {
             return;
@@ -172,8 +176,8 @@ impl RequestLog {
 mod tests {
     use super::*;
 
-    fn entry<'a>(payment_id: &'a str, body: &'a str) -> Received<'a> {
-        Received {
+    fn entry<'a>(payment_id: &'a str, body: &'a str) -> ToLog<'a> {
+        ToLog {
             method: "POST",
             path: "/p",
             client_id: Some("C"),
@@ -188,13 +192,13 @@ mod tests {
     fn finds_requests_by_either_id() {
         let log = RequestLog::default();
         log.record(&entry("P1", "a"));
-        log.record(&Received {
+        log.record(&ToLog {
             named_payment_id: None,
             named_payment_request_id: Some("R1"),
             ..entry("", "b")
         });
         log.record(&entry("P2", "c"));
-        log.record(&Received {
+        log.record(&ToLog {
             client_id: None,
             request_time: None,
             ..entry("P1", "d")

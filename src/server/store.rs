@@ -1,10 +1,15 @@
-//! The payments the reference server knows, and every rule about them.
+//! The payments the reference server knows, and every rule about them, in
+//! three parts:
 //!
-//! [`Payment`] is the pure state machine: what a cancel answers in each state
-//! (rules `repeat.*`, `refund.*`, `capture.*`, `state.*`, `window.*`) and
-//! which outside events (payment success, capture, refunds) move it where.
-//! It takes "now" as an argument and does no I/O, so the rules are tested at
-//! exact instants.
+//! - `lifecycle`: [`Payment`] and the pure state machine: what a cancel
+//!   answers in each state (rules `repeat.*`, `refund.*`, `capture.*`,
+//!   `state.*`, `window.*`) and which outside events move it where. It
+//!   takes "now" as an argument and does no I/O, so the rules are tested at
+//!   exact instants.
+//! - `ids`: the id codec and sharding (a payment is found from its id
+//!   without hashing: the ids spell a serial number).
+//! - this file: the [`Store`] itself, its compact records, clocks and
+//!   scripted faults.
 //!
 //! [`Store`] holds the payments, each behind the lock of its shard, so that a
 //! cancel and a concurrent refund or capture on the same payment are ordered
@@ -15,7 +20,7 @@
 //!
 //! The store is built for millions of payments: a payment is found from its
 //! id without hashing (the ids the store hands out spell a serial number),
-//! and is kept in about 60 bytes.
+//! and is kept in about 70 bytes.
 
 use std::collections::{HashSet, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,170 +29,22 @@ use std::time::Duration;
 
 use time::OffsetDateTime;
 
-use super::clock::{Clock, WIRE_OFFSET};
+use super::clock::Clock;
 use super::config::Windows;
+use crate::domain::{Event, FaultKind, Method, PaymentIds, PaymentState};
+use crate::profile::Profile;
 use crate::spec::api::PaymentStatus;
-use crate::suite::case::{Event, FaultKind, FixtureState, Method};
+
+mod ids;
+mod lifecycle;
+
+use ids::{Key, SHARDS, date_code};
+use lifecycle::Lifecycle;
+pub use lifecycle::{CancelEffect, Payment, Refusal};
 
 /// The furthest a payment's clock may be moved, and the oldest a seeded
 /// payment may be: far beyond any window, and far from the calendar's end.
 pub const MAX_CLOCK_SHIFT: Duration = Duration::from_secs(100 * 366 * 24 * 60 * 60);
-
-// ---------------------------------------------------------------------------
-// The state machine
-// ---------------------------------------------------------------------------
-
-/// A payment as the reference provider knows it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payment {
-    pub payment_id: String,
-    pub payment_request_id: String,
-    /// The client id the payment belongs to; any other caller is denied.
-    pub owner: String,
-    pub method: Method,
-    pub state: FixtureState,
-    /// When the buyer paid; the cancellable window is counted from here.
-    pub paid_at: Option<OffsetDateTime>,
-    /// When the payment was cancelled; set exactly when `state` is cancelled.
-    pub cancel_time: Option<OffsetDateTime>,
-}
-
-/// What a cancel did.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CancelOutcome {
-    /// The payment is cancelled (now, or already before: `repeat`), at
-    /// `cancel_time`.
-    Cancelled {
-        cancel_time: OffsetDateTime,
-        repeat: bool,
-    },
-    /// The payment keeps its state.
-    Refused(Refusal),
-}
-
-/// Why a cancel was refused. Each maps to one result code in `answer`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
-    /// Partly or fully refunded: PROCESS_FAIL.
-    Refunded,
-    /// A card capture is under way: ORDER_STATUS_INVALID.
-    CaptureInProgress,
-    /// Captured: ORDER_STATUS_INVALID.
-    Captured,
-    /// The payment failed: ORDER_STATUS_INVALID.
-    Failed,
-    /// Paid, but the window closed at `deadline`: CANCEL_WINDOW_EXCEED.
-    WindowExceeded { deadline: OffsetDateTime },
-}
-
-/// The part of a payment the rules read and change: [`Payment`] without its
-/// names, so that the store runs the same rules on its compact records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Lifecycle {
-    method: Method,
-    state: FixtureState,
-    paid_at: Option<OffsetDateTime>,
-    cancel_time: Option<OffsetDateTime>,
-}
-
-impl Lifecycle {
-    /// Cancels the payment if its state and window allow it.
-    ///
-    /// The checks run in a fixed order because some states match several
-    /// rules (a refunded payment is also captured; a repeat cancel may be past
-    /// the window): a repeat is always S, refunds win over capture, and the
-    /// window only matters for a payment that could otherwise be cancelled.
-    fn cancel(&mut self, now: OffsetDateTime, windows: &Windows) -> CancelOutcome {
-        match self.state {
-            FixtureState::Cancelled => {
-                // Set whenever the state is; `now` only guards against a
-                // payment built by hand without one, and is then kept so that
-                // every later repeat reports the same time.
-                let cancel_time = *self.cancel_time.get_or_insert(now);
-                return CancelOutcome::Cancelled {
-                    cancel_time,
-                    repeat: true,
-                };
-            }
-            FixtureState::PartlyRefunded | FixtureState::FullyRefunded => {
-                return CancelOutcome::Refused(Refusal::Refunded);
-            }
-            FixtureState::Capturing => return CancelOutcome::Refused(Refusal::CaptureInProgress),
-            FixtureState::Captured => return CancelOutcome::Refused(Refusal::Captured),
-            FixtureState::Failed => return CancelOutcome::Refused(Refusal::Failed),
-            FixtureState::Paid => {
-                if let Some(deadline) = self.cancel_deadline(windows)
-                    && now > deadline
-                {
-                    return CancelOutcome::Refused(Refusal::WindowExceeded { deadline });
-                }
-            }
-            // No window before payment (rule window.unpaid-always-cancellable).
-            FixtureState::AwaitingBuyer => {}
-        }
-        self.state = FixtureState::Cancelled;
-        self.cancel_time = Some(now);
-        CancelOutcome::Cancelled {
-            cancel_time: now,
-            repeat: false,
-        }
-    }
-
-    /// The last instant a cancel of this payment is still in time; `None`
-    /// when no window applies (not paid yet, or a deadline beyond the
-    /// calendar).
-    fn cancel_deadline(&self, windows: &Windows) -> Option<OffsetDateTime> {
-        let paid_at = self.paid_at?;
-        match self.method {
-            Method::Card => paid_at.checked_add(windows.card.try_into().ok()?),
-            Method::Wallet => {
-                let local = paid_at.to_offset(windows.wallet_offset);
-                let next_day = local.date().next_day()?;
-                Some(
-                    next_day
-                        .with_time(windows.wallet_until)
-                        .assume_offset(windows.wallet_offset),
-                )
-            }
-        }
-    }
-
-    /// Applies an outside event if the current state allows it; returns
-    /// whether it was accepted. A refused event changes nothing.
-    fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
-        use FixtureState as S;
-        let next = match (event, self.state) {
-            // A late payment-success notification is absorbed: the payment
-            // stays cancelled forever (rule state.cancelled-is-final).
-            (Event::PaymentSuccess, S::Cancelled) => return true,
-            (Event::PaymentSuccess, S::AwaitingBuyer) => {
-                self.paid_at = Some(now);
-                S::Paid
-            }
-            (Event::CaptureStarted, S::Paid) if self.method == Method::Card => S::Capturing,
-            (Event::Captured, S::Paid | S::Capturing) => S::Captured,
-            (Event::PartlyRefunded, S::Paid | S::Captured | S::PartlyRefunded) => S::PartlyRefunded,
-            (Event::FullyRefunded, S::Paid | S::Captured | S::PartlyRefunded) => S::FullyRefunded,
-            _ => return false,
-        };
-        self.state = next;
-        true
-    }
-
-    /// The `paymentStatus` an inquiry reports.
-    fn status(&self) -> PaymentStatus {
-        match self.state {
-            FixtureState::AwaitingBuyer => PaymentStatus::Processing,
-            FixtureState::Paid
-            | FixtureState::Capturing
-            | FixtureState::Captured
-            | FixtureState::PartlyRefunded
-            | FixtureState::FullyRefunded => PaymentStatus::Success,
-            FixtureState::Cancelled => PaymentStatus::Cancelled,
-            FixtureState::Failed => PaymentStatus::Fail,
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------
 // Faults
@@ -248,13 +105,6 @@ pub enum Delivery {
 // The store
 // ---------------------------------------------------------------------------
 
-/// The identifiers of one payment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Ids {
-    pub payment_id: String,
-    pub payment_request_id: String,
-}
-
 /// How a request names its payment. The API layer decides which id governs
 /// (rule ident.payment-id-precedence); the store never falls back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,14 +138,20 @@ pub enum CallOutcome {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallResult {
-    Cancel { ids: Ids, outcome: CancelOutcome },
-    Inquiry { ids: Ids, status: PaymentStatus },
+    Cancel {
+        ids: PaymentIds,
+        outcome: CancelEffect,
+    },
+    Inquiry {
+        ids: PaymentIds,
+        status: PaymentStatus,
+    },
 }
 
 /// What the control plane asks to be seeded.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Seed {
-    pub state: FixtureState,
+    pub state: PaymentState,
     pub method: Method,
     /// How long ago the buyer paid (or the payment was created, or cancelled).
     pub age: Duration,
@@ -310,6 +166,9 @@ pub struct SeedTimes {
     /// When the buyer paid (or the payment was created, or cancelled), on
     /// the payment's clock; `now - age` when absent.
     pub at: Option<OffsetDateTime>,
+    /// When the order was placed, on the payment's clock, if given apart
+    /// from `at` (a paid payment's `createdAt`).
+    pub created: Option<OffsetDateTime>,
 }
 
 /// A payment as the control plane shows it.
@@ -324,7 +183,7 @@ pub struct PaymentView {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EventOutcome {
     pub applied: bool,
-    pub state: FixtureState,
+    pub state: PaymentState,
 }
 
 /// Why the control plane's request could not be carried out.
@@ -339,23 +198,12 @@ pub enum StoreError {
     InTheFuture,
 }
 
-/// How many locks the payments are spread over. A payment always lives
-/// under the same one, so every operation on it is still atomic; payments
-/// under different locks never wait for each other.
-const SHARDS: usize = 64;
-
 /// The most payments one seeding call may create: a bound on what a single
-/// control-plane request can make the server allocate (about 60 MB).
+/// control-plane request can make the server allocate (about 70 MB).
 pub const MAX_SEED_COUNT: u64 = 1_000_000;
 
 /// `paid_at` / `cancel_time` not set.
 const NO_INSTANT: i64 = i64::MIN;
-
-/// Digits of the serial number that ends both ids of a payment.
-const SERIAL_DIGITS: usize = 17;
-/// Digits of the date that starts a payment id.
-const DATE_DIGITS: usize = 8;
-const REQUEST_ID_PREFIX: &str = "PAY_REQ_";
 
 /// One payment as the store keeps it. Its ids are not stored: they are
 /// spelled from `date` and the serial number the slot is found by.
@@ -363,13 +211,15 @@ struct Slot {
     /// The seeding day (UTC+8) as `yyyymmdd`, part of both ids.
     date: u32,
     method: Method,
-    state: FixtureState,
+    state: PaymentState,
     /// Shared by every payment of the same owner.
     owner: Arc<str>,
     /// Unix nanoseconds, or [`NO_INSTANT`].
     paid_at: i64,
     /// Unix nanoseconds, or [`NO_INSTANT`].
     cancel_time: i64,
+    /// When the order was placed: Unix nanoseconds, or [`NO_INSTANT`].
+    created_at: i64,
     /// Added to real now to get this payment's now; at most
     /// [`MAX_CLOCK_SHIFT`] either way (behind real time only when seeded at
     /// an absolute clock).
@@ -396,6 +246,7 @@ impl Slot {
             state: self.state,
             paid_at: instant_of(self.paid_at),
             cancel_time: instant_of(self.cancel_time),
+            created_at: instant_of(self.created_at),
         }
     }
 
@@ -403,6 +254,7 @@ impl Slot {
         self.state = life.state;
         self.paid_at = nanos_of(life.paid_at);
         self.cancel_time = nanos_of(life.cancel_time);
+        self.created_at = nanos_of(life.created_at);
     }
 
     /// Consumes one call's worth of the first scripted fault.
@@ -435,79 +287,6 @@ fn instant_of(nanos: i64) -> Option<OffsetDateTime> {
         .flatten()
 }
 
-/// Where a payment is: its serial number, and the date its ids carry.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Key {
-    date: u32,
-    serial: u64,
-}
-
-impl Key {
-    /// `{date:8}{serial:017}`, e.g. `2024030500000000000000001`.
-    fn of_payment_id(id: &str) -> Option<Key> {
-        if id.len() != DATE_DIGITS + SERIAL_DIGITS {
-            return None;
-        }
-        let (date, serial) = id.split_at(DATE_DIGITS);
-        Some(Key {
-            date: u32::try_from(digits(date)?).ok()?,
-            serial: digits(serial)?,
-        })
-    }
-
-    /// `PAY_REQ_{date:8}_{serial:017}`.
-    fn of_request_id(id: &str) -> Option<Key> {
-        let rest = id.strip_prefix(REQUEST_ID_PREFIX)?;
-        if rest.len() != DATE_DIGITS + 1 + SERIAL_DIGITS {
-            return None;
-        }
-        let (date, serial) = rest.split_at(DATE_DIGITS);
-        Some(Key {
-            date: u32::try_from(digits(date)?).ok()?,
-            serial: digits(serial.strip_prefix('_')?)?,
-        })
-    }
-
-    fn ids(self) -> Ids {
-        let Key { date, serial } = self;
-        Ids {
-            payment_id: format!("{date:0DATE_DIGITS$}{serial:0SERIAL_DIGITS$}"),
-            payment_request_id: format!(
-                "{REQUEST_ID_PREFIX}{date:0DATE_DIGITS$}_{serial:0SERIAL_DIGITS$}"
-            ),
-        }
-    }
-
-    fn shard(self) -> usize {
-        // The remainder is below SHARDS, so it fits.
-        usize::try_from(self.serial % SHARDS as u64).unwrap_or(0)
-    }
-
-    fn index(self) -> usize {
-        usize::try_from(self.serial / SHARDS as u64).unwrap_or(usize::MAX)
-    }
-}
-
-/// The value of a string of ASCII digits, nothing else.
-fn digits(text: &str) -> Option<u64> {
-    if text.is_empty() || !text.bytes().all(|byte| byte.is_ascii_digit()) {
-        return None;
-    }
-    text.parse().ok()
-}
-
-/// The day of `now` at UTC+8 as `yyyymmdd`, the date in fresh ids (0 for a
-/// year outside 0..=9999, which the bounded clocks never reach).
-fn date_code(now: OffsetDateTime) -> u32 {
-    let local = now.to_offset(WIRE_OFFSET);
-    match u32::try_from(local.year()) {
-        Ok(year) if year <= 9999 => {
-            year * 10_000 + u32::from(u8::from(local.month())) * 100 + u32::from(local.day())
-        }
-        _ => 0,
-    }
-}
-
 type Shard = Mutex<Vec<Option<Slot>>>;
 
 /// All payments. Each lives in one of [`SHARDS`] vectors, at the place its
@@ -523,6 +302,7 @@ pub struct Store {
     owners: Mutex<HashSet<Arc<str>>>,
     clock: Clock,
     windows: Windows,
+    profile: Profile,
 }
 
 /// Locks a mutex of the store. Nothing panics while holding one, and every
@@ -546,7 +326,13 @@ impl Store {
             owners: Mutex::new(HashSet::new()),
             clock,
             windows,
+            profile: Profile::default(),
         }
+    }
+
+    /// The same store, playing `profile`'s rules.
+    pub fn with_profile(self, profile: Profile) -> Self {
+        Self { profile, ..self }
     }
 
     /// Runs `f` on the payment under its lock; `None` when there is none.
@@ -572,7 +358,7 @@ impl Store {
 
     /// Creates a payment in the requested state with fresh ids.
     #[cfg(test)]
-    pub fn seed(&self, seed: Seed) -> Result<Ids, StoreError> {
+    pub fn seed(&self, seed: Seed) -> Result<PaymentIds, StoreError> {
         self.seed_many(seed, 1).map(|(first, _)| first)
     }
 
@@ -581,7 +367,11 @@ impl Store {
     /// consecutive: the i-th payment's ids are the first's with i added to
     /// the number that ends them.
     #[cfg(test)]
-    pub fn seed_many(&self, seed: Seed, count: u64) -> Result<(Ids, Ids), StoreError> {
+    pub fn seed_many(
+        &self,
+        seed: Seed,
+        count: u64,
+    ) -> Result<(PaymentIds, PaymentIds), StoreError> {
         self.seed_many_at(seed, count, SeedTimes::default())
     }
 
@@ -592,7 +382,7 @@ impl Store {
         seed: Seed,
         count: u64,
         times: SeedTimes,
-    ) -> Result<(Ids, Ids), StoreError> {
+    ) -> Result<(PaymentIds, PaymentIds), StoreError> {
         if count == 0 || count > MAX_SEED_COUNT {
             return Err(StoreError::BadCount);
         }
@@ -619,16 +409,28 @@ impl Store {
                 .and_then(|age| clock_now.checked_sub(age))
                 .ok_or(StoreError::ClockShiftTooLarge)?,
         };
+        match times.created {
+            Some(created) if created > clock_now => return Err(StoreError::InTheFuture),
+            Some(created) if (clock_now - created).unsigned_abs() > MAX_CLOCK_SHIFT => {
+                return Err(StoreError::ClockShiftTooLarge);
+            }
+            _ => {}
+        }
         let now = real_now;
         let paid_at = match seed.state {
-            FixtureState::Paid
-            | FixtureState::Capturing
-            | FixtureState::Captured
-            | FixtureState::PartlyRefunded
-            | FixtureState::FullyRefunded => Some(at),
-            FixtureState::AwaitingBuyer | FixtureState::Cancelled | FixtureState::Failed => None,
+            PaymentState::Paid
+            | PaymentState::Capturing
+            | PaymentState::Captured
+            | PaymentState::PartlyRefunded
+            | PaymentState::FullyRefunded => Some(at),
+            PaymentState::AwaitingBuyer | PaymentState::Cancelled | PaymentState::Failed => None,
         };
-        let cancel_time = (seed.state == FixtureState::Cancelled).then_some(at);
+        let cancel_time = (seed.state == PaymentState::Cancelled).then_some(at);
+        // A payment seeded without its order time was ordered when it was
+        // paid (or created); a cancelled one keeps no order time.
+        let created_at = times
+            .created
+            .or((seed.state != PaymentState::Cancelled).then_some(at));
         let owner = self.owner(seed.owner);
         let date = date_code(now);
         let first = self.serial.fetch_add(count, Ordering::Relaxed) + 1;
@@ -640,6 +442,7 @@ impl Store {
             owner: Arc::clone(&owner),
             paid_at: nanos_of(paid_at),
             cancel_time: nanos_of(cancel_time),
+            created_at: nanos_of(created_at),
             offset,
             faults: None,
         };
@@ -690,6 +493,7 @@ impl Store {
             return CallOutcome::NotFound;
         };
         let windows = &self.windows;
+        let profile = self.profile;
         let outcome = self.with_slot(key, |slot| {
             if *slot.owner != *caller {
                 return CallOutcome::AccessDenied;
@@ -706,7 +510,7 @@ impl Store {
             let mut life = slot.lifecycle();
             let result = match operation {
                 Operation::Cancel => {
-                    let outcome = life.cancel(now, windows);
+                    let outcome = life.cancel_as(now, windows, profile);
                     slot.set_lifecycle(life);
                     CallResult::Cancel {
                         ids: key.ids(),
@@ -744,17 +548,18 @@ impl Store {
         })
     }
 
-    pub fn ids(&self, payment_id: &str) -> Option<Ids> {
+    pub fn ids(&self, payment_id: &str) -> Option<PaymentIds> {
         let key = Key::of_payment_id(payment_id)?;
         self.with_slot(key, |_| key.ids())
     }
 
     pub fn apply_event(&self, payment_id: &str, event: Event) -> Result<EventOutcome, StoreError> {
         let real_now = self.clock.now();
+        let profile = self.profile;
         self.with_payment(payment_id, |slot| {
             let now = slot.now(real_now);
             let mut life = slot.lifecycle();
-            let applied = life.apply(event, now);
+            let applied = life.apply_as(event, now, profile);
             slot.set_lifecycle(life);
             EventOutcome {
                 applied,
@@ -788,5 +593,6 @@ impl Store {
     }
 }
 
+pub(super) mod profile;
 #[cfg(test)]
 mod tests;

@@ -9,9 +9,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use percent_encoding::{percent_decode_str, utf8_percent_encode};
 
-use super::{
-    ALGORITHM, FORM_VALUE, LENIENT_BASE64, describe_base64_error, mask, truncate_for_message,
-};
+use super::keys::{describe_base64_error, truncate_for_message};
+use super::{ALGORITHM, FORM_VALUE, LENIENT_BASE64, mask};
 
 /// Parsed `Signature` header:
 /// `algorithm=RSA256,keyVersion=1,signature=<form-urlencoded base64>`.

@@ -469,3 +469,38 @@ fn der_length_encoding_round_trips() {
         assert!(reader.is_empty());
     }
 }
+
+#[test]
+fn signed_content_signs_what_the_positional_form_verifies() {
+    let key = test_keys::merchant_signing();
+    let body = b"{\"paymentId\":\"P\"}";
+    let content = SignedContent::post(PATH, CLIENT_ID, TIME, body);
+    assert_eq!(content.method, "POST");
+    assert_eq!(
+        content.bytes(),
+        content_to_sign("POST", PATH, CLIENT_ID, TIME, body)
+    );
+    let header = content.sign(&key, test_keys::KEY_VERSION).expect("signs");
+    let parsed = verify_message(
+        &test_keys::merchant_verifying(),
+        &header,
+        "POST",
+        PATH,
+        CLIENT_ID,
+        TIME,
+        body,
+    )
+    .expect("verifies");
+    assert_eq!(parsed.key_version.as_deref(), Some(test_keys::KEY_VERSION));
+    // Any other part signed gives a mismatch, not a pass.
+    let other = SignedContent {
+        path: "/ams/sandbox/api/v1/payments/cancel",
+        ..content
+    };
+    assert_eq!(
+        other
+            .verify(&test_keys::merchant_verifying(), &header)
+            .err(),
+        Some(VerifyError::Mismatch)
+    );
+}

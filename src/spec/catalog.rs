@@ -113,6 +113,11 @@ pub struct Rule {
     /// Why the project chose as it did; present exactly when `assumption`.
     #[serde(default)]
     pub reason: Option<String>,
+    /// Which part of an assumption the project chose: absent, all of it;
+    /// `result-code`, only the code that the sources' behaviour is answered
+    /// with. Only on assumptions.
+    #[serde(default)]
+    pub assumed: Option<AssumedPart>,
     /// What the rule rests on; `assumption` exactly when `assumption: true`.
     /// Optional while loading so that a rule added without it still loads;
     /// the catalog tests demand it on every entry.
@@ -125,6 +130,26 @@ pub struct Rule {
     /// the coverage checks do not ask for a case for it.
     #[serde(default)]
     pub uncheckable: Option<String>,
+    /// The acquirer profiles the rule holds for, where the sources
+    /// disagree; empty (absent) when it holds for every profile.
+    #[serde(default)]
+    pub profiles: Vec<crate::profile::Profile>,
+}
+
+impl Rule {
+    /// Whether the rule holds under `profile`.
+    pub fn holds_under(&self, profile: crate::profile::Profile) -> bool {
+        self.profiles.is_empty() || self.profiles.contains(&profile)
+    }
+}
+
+/// The part of an assumption the project chose (see [`Rule::assumed`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum AssumedPart {
+    /// The sources state the behaviour; only the result code it is
+    /// answered with is the project's choice.
+    ResultCode,
 }
 
 #[derive(Debug, Deserialize)]
@@ -241,6 +266,15 @@ fn check_rules(file: &Path, rules: &[Rule]) -> Result<(), YamlError> {
                 ));
             }
             _ => {}
+        }
+        if rule.assumed.is_some() && !rule.assumption {
+            return Err(YamlError::at(
+                file,
+                rule.id.referenced,
+                format!(
+                    "rule `{id}` has `assumed:` but is not an assumption; `assumed: result-code` narrows an assumption to its code"
+                ),
+            ));
         }
         if let Some(basis) = &rule.basis {
             let assumed = basis.value == Basis::Assumption;

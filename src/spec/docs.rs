@@ -33,9 +33,13 @@ how verdicts are reached).\n\n",
 pub fn assumptions_markdown(catalog: &Catalog) -> String {
     let mut out = String::new();
     for rule in catalog.rules.iter().filter(|rule| rule.assumption) {
+        let scope = match rule.assumed {
+            Some(super::catalog::AssumedPart::ResultCode) => " *(only the result code is assumed)*",
+            None => "",
+        };
         let _ = writeln!(
             out,
-            "- **`{}`** ({}): {}",
+            "- **`{}`** ({}){scope}: {}",
             rule.id.value,
             rule.level.as_str(),
             one_line(&rule.statement)

@@ -11,6 +11,10 @@ use serde_saphyr::Spanned;
 
 use crate::spec::api::{PaymentStatus, ResultStatus};
 
+// The payment model is the domain's; the case format names a payment's
+// state after what a case seeds (a fixture in a state).
+pub use crate::domain::{Event, FaultKind, Method, PaymentState as FixtureState};
+
 /// One conformance case: one behaviour of the cancel API, the rules it
 /// checks, the payment it starts from and the steps that show it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
@@ -36,6 +40,11 @@ pub struct Case {
     /// What the case does, in order; each step says what its answer must show.
     #[schemars(with = "Vec<Step>", length(min = 1))]
     pub steps: Vec<Spanned<Step>>,
+    /// The acquirer profile whose behaviour the case checks, where the
+    /// sources disagree; absent when it holds for every profile. A run of
+    /// another profile ignores the case and says why.
+    #[serde(default)]
+    pub profile: Option<crate::profile::Profile>,
 }
 
 impl Case {
@@ -114,63 +123,6 @@ pub struct Fixture {
         pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
     ))]
     pub created_at: Option<String>,
-}
-
-/// Where a seeded payment is in its life.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum FixtureState {
-    /// Created; the buyer has not paid yet.
-    AwaitingBuyer,
-    /// The buyer paid; nothing captured or refunded.
-    Paid,
-    /// A card payment whose capture is under way.
-    Capturing,
-    /// Captured.
-    Captured,
-    /// Part of the amount was refunded.
-    PartlyRefunded,
-    /// The whole amount was refunded.
-    FullyRefunded,
-    /// Already cancelled.
-    Cancelled,
-    /// The payment failed.
-    Failed,
-}
-
-impl FixtureState {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            FixtureState::AwaitingBuyer => "awaiting-buyer",
-            FixtureState::Paid => "paid",
-            FixtureState::Capturing => "capturing",
-            FixtureState::Captured => "captured",
-            FixtureState::PartlyRefunded => "partly-refunded",
-            FixtureState::FullyRefunded => "fully-refunded",
-            FixtureState::Cancelled => "cancelled",
-            FixtureState::Failed => "failed",
-        }
-    }
-}
-
-/// How the buyer pays.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Method {
-    /// A card: cancellable up to 7 days after payment, never once captured.
-    Card,
-    /// Any other method (a wallet): cancellable until 00:15 UTC+8 the next day.
-    #[default]
-    Wallet,
-}
-
-impl Method {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Method::Card => "card",
-            Method::Wallet => "wallet",
-        }
-    }
 }
 
 /// Which client a payment belongs to, or which client id a request uses.
@@ -435,53 +387,12 @@ pub struct InquiryStep {
     pub expect: Expect,
 }
 
-/// Something that happens to a payment outside the cancel API.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Event {
-    /// The buyer's payment succeeds (for a cancelled payment: a late
-    /// payment-success notification, which must change nothing).
-    PaymentSuccess,
-    /// A capture of the payment starts.
-    CaptureStarted,
-    /// The payment is captured.
-    Captured,
-    /// Part of the amount is refunded.
-    PartlyRefunded,
-    /// The whole amount is refunded.
-    FullyRefunded,
-}
-
-impl Event {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Event::PaymentSuccess => "payment-success",
-            Event::CaptureStarted => "capture-started",
-            Event::Captured => "captured",
-            Event::PartlyRefunded => "partly-refunded",
-            Event::FullyRefunded => "fully-refunded",
-        }
-    }
-}
-
 /// An event step: what happens, and whether the target must accept it.
 #[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EventStep {
     /// What happens to the payment.
     pub event: Event,
-}
-
-/// The kinds of scripted fault.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum FaultKind {
-    /// Answer U with `code` and change nothing.
-    Unknown,
-    /// Carry out the call, then hold the answer for `delay_ms`.
-    Delay,
-    /// Carry out the call, then close the connection without a complete answer.
-    Drop,
 }
 
 /// A fault scripted for the next calls on the fixture's payment.

@@ -73,6 +73,14 @@ pub fn coverage_markdown(
             Side::Client => "client",
             Side::Both => "both",
         };
+        // A rule of some profiles only says so beside its side, so that
+        // the table keeps its columns.
+        let side = if rule.profiles.is_empty() {
+            side.to_string()
+        } else {
+            let names: Vec<&str> = rule.profiles.iter().map(|p| p.as_str()).collect();
+            format!("{side}, profile {} only", names.join(", "))
+        };
         let cases = match by_rule.get(&rule.id.value) {
             Some(names) => names
                 .iter()

@@ -122,6 +122,38 @@ fn check_rules_cited(
     Ok(())
 }
 
+/// A case checks only rules that hold under every profile it runs in: a
+/// case without `profile:` runs in all of them, so it may cite only rules
+/// without `profiles:`.
+fn check_profile_of_rules(file: &Path, case: &Case, catalog: &Catalog) -> Result<(), YamlError> {
+    for rule in &case.rules {
+        let Some(entry) = catalog.rule(&rule.value) else {
+            continue;
+        };
+        let holds = match case.profile {
+            Some(profile) => entry.holds_under(profile),
+            None => entry.profiles.is_empty(),
+        };
+        if !holds {
+            let only: Vec<&str> = entry.profiles.iter().map(|p| p.as_str()).collect();
+            return Err(YamlError::at(
+                file,
+                rule.referenced,
+                format!(
+                    "rule `{}` holds only under profile {} but this case runs under {}: set `profile:` to one of those, or cite another rule",
+                    rule.value,
+                    only.join(", "),
+                    case.profile
+                        .map_or("every profile (no `profile:`)".to_string(), |p| format!(
+                            "profile {p}"
+                        )),
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
@@ -144,6 +176,7 @@ fn check_case(file: &Path, case: Case, catalog: &Catalog) -> Result<Case, YamlEr
         message,
     };
     check_rules_cited(file, &case.rules, catalog)?;
+    check_profile_of_rules(file, &case, catalog)?;
     if case.steps.is_empty() {
         return Err(whole_file(
             "`steps:` is empty: a case needs at least one step".into(),

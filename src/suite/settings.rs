@@ -69,6 +69,8 @@ pub struct RunSettings {
     pub timeout_ms: u64,
     /// Warnings fail the run.
     pub strict: bool,
+    /// The acquirer profile checked; the embedded server plays it too.
+    pub profile: crate::profile::Profile,
     pub reports: ReportArgs,
 }
 

@@ -24,12 +24,7 @@ pub const UNKNOWN_CLIENT_ID: &str = "UNKNOWN_CONFORMANCE_CLIENT";
 pub use crate::server::CONTROL_PREFIX;
 
 /// The payment a fixture stands for, on the target.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct PaymentIds {
-    pub payment_id: String,
-    pub payment_request_id: String,
-}
+pub use crate::domain::PaymentIds;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,6 +58,9 @@ pub struct Target {
     /// Sent on every control-plane call when the target's control plane
     /// needs it; its `Debug` shows `***`.
     pub control_token: Option<ControlToken>,
+    /// The acquirer profile the run checks: a case of another profile is
+    /// ignored with the reason.
+    pub profile: crate::profile::Profile,
 }
 
 /// A control-plane call that did not do what INTERPRETING.md says.
@@ -87,11 +85,12 @@ impl Target {
             client_id: client_id.to_string(),
             other_client_id: Some(other_client_id.to_string()),
             merchant_key: Arc::new(crate::signing::test_keys::merchant_signing()),
-            key_version: "1".to_string(),
+            key_version: crate::signing::test_keys::KEY_VERSION.to_string(),
             provider_key: crate::signing::test_keys::provider_verifying(),
             fixtures: None,
             timeout: Duration::from_secs(10),
             control_token: None,
+            profile: crate::profile::Profile::default(),
         }
     }
 

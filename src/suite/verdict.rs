@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 
 use super::failure::{CaseContext, Diff, Failure, RestsOn, render};
 use super::report::{CaseRecord, Outcome};
-use crate::spec::catalog::{Basis, Catalog, Level, Rule};
+use crate::spec::catalog::{AssumedPart, Basis, Catalog, Level, Rule};
 
 /// Rules about one part of every answer, which a case cites beside the
 /// behaviour it is about: a difference from what the case expects rests on
@@ -90,18 +90,15 @@ fn weakness(rule: &Rule) -> Option<String> {
     }
 }
 
-/// The phrase by which a rule's `source` says that only its result code
-/// is assumed, the behaviour itself resting on the seed or the vendor's
-/// docs (a captured payment cannot be cancelled; which F code says so is
-/// assumed).
-const CODE_ONLY_ASSUMED: &str = "code is a project assumption";
-
 /// The field of the answer that holds the result code.
 const RESULT_CODE: &str = "result.resultCode";
 
-/// Whether the rule is assumed only in the code it names.
+/// Whether the rule is assumed only in the code it names (`assumed:
+/// result-code` in spec/rules.yaml): the behaviour itself rests on the seed
+/// or the vendor's docs (a captured payment cannot be cancelled; which F
+/// code says so is assumed).
 fn assumes_only_the_code(rule: &Rule) -> bool {
-    rule.source.contains(CODE_ONLY_ASSUMED)
+    rule.assumed == Some(AssumedPart::ResultCode)
 }
 
 /// The rule `id` as a warning-only difference at `at` rests on it, or
@@ -411,8 +408,7 @@ mod tests {
         let rule = catalog.rule(CAPTURED).expect("the rule exists");
         assert!(
             assumes_only_the_code(rule),
-            "{CAPTURED}'s source no longer says `{CODE_ONLY_ASSUMED}`: {}",
-            rule.source
+            "{CAPTURED} in spec/rules.yaml no longer has `assumed: result-code`"
         );
         let case = rules(&[CAPTURED, "http.status-200"]);
         let other_code = mismatch(vec![Diff::new(

@@ -12,16 +12,17 @@ const MS: Duration = Duration::from_millis(1);
 
 /// A payment's lifecycle as a fixture of `state` starts it: paid at T0
 /// unless never paid, cancelled at T0 when cancelled.
-fn payment(state: FixtureState, method: Method) -> Lifecycle {
+fn payment(state: PaymentState, method: Method) -> Lifecycle {
     let paid = !matches!(
         state,
-        FixtureState::AwaitingBuyer | FixtureState::Cancelled | FixtureState::Failed
+        PaymentState::AwaitingBuyer | PaymentState::Cancelled | PaymentState::Failed
     );
     Lifecycle {
         method,
         state,
         paid_at: paid.then_some(T0),
-        cancel_time: (state == FixtureState::Cancelled).then_some(T0),
+        cancel_time: (state == PaymentState::Cancelled).then_some(T0),
+        created_at: None,
     }
 }
 
@@ -29,7 +30,7 @@ fn store_at(instant: OffsetDateTime) -> Store {
     Store::with_clock(Windows::default(), Clock::from_fn(move || instant))
 }
 
-fn seed(store: &Store, state: FixtureState, method: Method, age: Duration) -> Ids {
+fn seed(store: &Store, state: PaymentState, method: Method, age: Duration) -> PaymentIds {
     store
         .seed(Seed {
             state,
@@ -40,11 +41,11 @@ fn seed(store: &Store, state: FixtureState, method: Method, age: Duration) -> Id
         .expect("age is within bounds")
 }
 
-fn cancel(store: &Store, ids: &Ids) -> CallOutcome {
+fn cancel(store: &Store, ids: &PaymentIds) -> CallOutcome {
     store.call(OWNER, Lookup::PaymentId(&ids.payment_id), Operation::Cancel)
 }
 
-fn cancel_outcome(store: &Store, ids: &Ids) -> CancelOutcome {
+fn cancel_outcome(store: &Store, ids: &PaymentIds) -> CancelEffect {
     match cancel(store, ids) {
         CallOutcome::Done {
             result: CallResult::Cancel { outcome, .. },
@@ -54,19 +55,19 @@ fn cancel_outcome(store: &Store, ids: &Ids) -> CancelOutcome {
     }
 }
 
-fn is_cancelled(outcome: CancelOutcome) -> bool {
-    matches!(outcome, CancelOutcome::Cancelled { .. })
+fn is_cancelled(outcome: CancelEffect) -> bool {
+    matches!(outcome, CancelEffect::Cancelled { .. })
 }
 
 // ----- cancel rules, in their order
 
 #[test]
 fn repeat_cancel_is_success_with_the_original_time() {
-    let mut p = payment(FixtureState::Paid, Method::Card);
+    let mut p = payment(PaymentState::Paid, Method::Card);
     let first = p.cancel(T0 + time::Duration::minutes(5), &Windows::default());
     let later = T0 + time::Duration::days(30);
     let again = p.cancel(later, &Windows::default());
-    let CancelOutcome::Cancelled {
+    let CancelEffect::Cancelled {
         cancel_time,
         repeat: false,
     } = first
@@ -75,7 +76,7 @@ fn repeat_cancel_is_success_with_the_original_time() {
     };
     assert_eq!(
         again,
-        CancelOutcome::Cancelled {
+        CancelEffect::Cancelled {
             cancel_time,
             repeat: true
         }
@@ -85,10 +86,10 @@ fn repeat_cancel_is_success_with_the_original_time() {
 
 #[test]
 fn seeded_cancelled_payment_repeats_its_seeded_time() {
-    let mut p = payment(FixtureState::Cancelled, Method::Wallet);
+    let mut p = payment(PaymentState::Cancelled, Method::Wallet);
     assert_eq!(
         p.cancel(T0 + time::Duration::days(400), &Windows::default()),
-        CancelOutcome::Cancelled {
+        CancelEffect::Cancelled {
             cancel_time: T0,
             repeat: true
         }
@@ -97,12 +98,12 @@ fn seeded_cancelled_payment_repeats_its_seeded_time() {
 
 #[test]
 fn refunded_payments_are_process_fail_even_inside_the_window() {
-    for state in [FixtureState::PartlyRefunded, FixtureState::FullyRefunded] {
+    for state in [PaymentState::PartlyRefunded, PaymentState::FullyRefunded] {
         for method in [Method::Card, Method::Wallet] {
             let mut p = payment(state, method);
             assert_eq!(
                 p.cancel(T0, &Windows::default()),
-                CancelOutcome::Refused(Refusal::Refunded)
+                CancelEffect::Refused(Refusal::Refunded)
             );
             assert_eq!(p.state, state, "a refused cancel changes nothing");
             assert_eq!(p.cancel_time, None);
@@ -112,59 +113,59 @@ fn refunded_payments_are_process_fail_even_inside_the_window() {
 
 #[test]
 fn capture_in_progress_and_captured_are_status_invalid() {
-    let mut capturing = payment(FixtureState::Capturing, Method::Card);
+    let mut capturing = payment(PaymentState::Capturing, Method::Card);
     assert_eq!(
         capturing.cancel(T0, &Windows::default()),
-        CancelOutcome::Refused(Refusal::CaptureInProgress)
+        CancelEffect::Refused(Refusal::CaptureInProgress)
     );
-    assert_eq!(capturing.state, FixtureState::Capturing);
+    assert_eq!(capturing.state, PaymentState::Capturing);
     for method in [Method::Card, Method::Wallet] {
-        let mut captured = payment(FixtureState::Captured, method);
+        let mut captured = payment(PaymentState::Captured, method);
         assert_eq!(
             captured.cancel(T0, &Windows::default()),
-            CancelOutcome::Refused(Refusal::Captured)
+            CancelEffect::Refused(Refusal::Captured)
         );
-        assert_eq!(captured.state, FixtureState::Captured);
+        assert_eq!(captured.state, PaymentState::Captured);
     }
 }
 
 #[test]
 fn failed_payment_is_status_invalid() {
-    let mut p = payment(FixtureState::Failed, Method::Card);
+    let mut p = payment(PaymentState::Failed, Method::Card);
     assert_eq!(
         p.cancel(T0, &Windows::default()),
-        CancelOutcome::Refused(Refusal::Failed)
+        CancelEffect::Refused(Refusal::Failed)
     );
-    assert_eq!(p.state, FixtureState::Failed);
+    assert_eq!(p.state, PaymentState::Failed);
 }
 
 #[test]
 fn refund_wins_over_window_and_capture_wins_over_window() {
     let far = T0 + time::Duration::days(365);
-    let mut refunded = payment(FixtureState::FullyRefunded, Method::Card);
+    let mut refunded = payment(PaymentState::FullyRefunded, Method::Card);
     assert_eq!(
         refunded.cancel(far, &Windows::default()),
-        CancelOutcome::Refused(Refusal::Refunded)
+        CancelEffect::Refused(Refusal::Refunded)
     );
-    let mut captured = payment(FixtureState::Captured, Method::Card);
+    let mut captured = payment(PaymentState::Captured, Method::Card);
     assert_eq!(
         captured.cancel(far, &Windows::default()),
-        CancelOutcome::Refused(Refusal::Captured)
+        CancelEffect::Refused(Refusal::Captured)
     );
 }
 
 #[test]
 fn paid_payment_in_window_is_cancelled_now() {
-    let mut p = payment(FixtureState::Paid, Method::Wallet);
+    let mut p = payment(PaymentState::Paid, Method::Wallet);
     let now = T0 + time::Duration::hours(1);
     assert_eq!(
         p.cancel(now, &Windows::default()),
-        CancelOutcome::Cancelled {
+        CancelEffect::Cancelled {
             cancel_time: now,
             repeat: false
         }
     );
-    assert_eq!(p.state, FixtureState::Cancelled);
+    assert_eq!(p.state, PaymentState::Cancelled);
     assert_eq!(p.cancel_time, Some(now));
     assert_eq!(p.status(), PaymentStatus::Cancelled);
 }
@@ -172,10 +173,10 @@ fn paid_payment_in_window_is_cancelled_now() {
 #[test]
 fn awaiting_buyer_has_no_window() {
     for method in [Method::Card, Method::Wallet] {
-        let mut p = payment(FixtureState::AwaitingBuyer, method);
+        let mut p = payment(PaymentState::AwaitingBuyer, method);
         let much_later = T0 + time::Duration::days(3650);
         assert!(is_cancelled(p.cancel(much_later, &Windows::default())));
-        assert_eq!(p.state, FixtureState::Cancelled);
+        assert_eq!(p.state, PaymentState::Cancelled);
     }
 }
 
@@ -184,34 +185,34 @@ fn awaiting_buyer_has_no_window() {
 #[test]
 fn card_window_includes_exactly_seven_days_and_not_a_millisecond_more() {
     let store = store_at(T0);
-    let on_time = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
-    let late = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let on_time = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);
+    let late = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);
     store.advance(&on_time.payment_id, 7 * DAY).unwrap();
     store.advance(&late.payment_id, 7 * DAY + MS).unwrap();
     assert_eq!(
         cancel_outcome(&store, &on_time),
-        CancelOutcome::Cancelled {
+        CancelEffect::Cancelled {
             cancel_time: T0 + time::Duration::days(7),
             repeat: false
         }
     );
     assert_eq!(
         cancel_outcome(&store, &late),
-        CancelOutcome::Refused(Refusal::WindowExceeded {
+        CancelEffect::Refused(Refusal::WindowExceeded {
             deadline: T0 + time::Duration::days(7)
         })
     );
     assert_eq!(
         store.view(&late.payment_id).unwrap().payment.state,
-        FixtureState::Paid
+        PaymentState::Paid
     );
 }
 
 #[test]
 fn card_age_counts_like_clock_moves() {
     let store = store_at(T0);
-    let old = seed(&store, FixtureState::Paid, Method::Card, 7 * DAY + MS);
-    let just_in = seed(&store, FixtureState::Paid, Method::Card, 7 * DAY);
+    let old = seed(&store, PaymentState::Paid, Method::Card, 7 * DAY + MS);
+    let just_in = seed(&store, PaymentState::Paid, Method::Card, 7 * DAY);
     assert!(!is_cancelled(cancel_outcome(&store, &old)));
     assert!(is_cancelled(cancel_outcome(&store, &just_in)));
 }
@@ -221,22 +222,22 @@ fn wallet_window_ends_at_00_15_utc_plus_8_on_the_next_day() {
     // Paid 10:00 +08:00 on the 5th: in time until the 6th 00:15 +08:00,
     // i.e. 14 h 15 min later.
     let store = store_at(T0);
-    let on_time = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
-    let late = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
+    let on_time = seed(&store, PaymentState::Paid, Method::Wallet, Duration::ZERO);
+    let late = seed(&store, PaymentState::Paid, Method::Wallet, Duration::ZERO);
     let until = Duration::from_secs(14 * 3600 + 15 * 60);
     store.advance(&on_time.payment_id, until).unwrap();
     store.advance(&late.payment_id, until + MS).unwrap();
     let deadline = datetime!(2024-03-06 00:15:00 +08:00);
     assert_eq!(
         cancel_outcome(&store, &on_time),
-        CancelOutcome::Cancelled {
+        CancelEffect::Cancelled {
             cancel_time: deadline,
             repeat: false
         }
     );
     assert_eq!(
         cancel_outcome(&store, &late),
-        CancelOutcome::Refused(Refusal::WindowExceeded { deadline })
+        CancelEffect::Refused(Refusal::WindowExceeded { deadline })
     );
 }
 
@@ -244,7 +245,7 @@ fn wallet_window_ends_at_00_15_utc_plus_8_on_the_next_day() {
 fn wallet_deadline(paid: OffsetDateTime) -> Option<OffsetDateTime> {
     Lifecycle {
         paid_at: Some(paid),
-        ..payment(FixtureState::Paid, Method::Wallet)
+        ..payment(PaymentState::Paid, Method::Wallet)
     }
     .cancel_deadline(&Windows::default())
 }
@@ -277,7 +278,7 @@ fn windows_are_configurable() {
         card: Duration::from_secs(60),
         ..Windows::default()
     };
-    let mut p = payment(FixtureState::Paid, Method::Card);
+    let mut p = payment(PaymentState::Paid, Method::Card);
     assert!(!is_cancelled(
         p.cancel(T0 + time::Duration::seconds(61), &windows)
     ));
@@ -291,7 +292,7 @@ fn payment_success_starts_the_window_at_the_payments_clock() {
     let store = store_at(T0);
     let ids = seed(
         &store,
-        FixtureState::AwaitingBuyer,
+        PaymentState::AwaitingBuyer,
         Method::Card,
         Duration::ZERO,
     );
@@ -303,7 +304,7 @@ fn payment_success_starts_the_window_at_the_payments_clock() {
         outcome,
         EventOutcome {
             applied: true,
-            state: FixtureState::Paid
+            state: PaymentState::Paid
         }
     );
     assert_eq!(
@@ -317,8 +318,8 @@ fn payment_success_starts_the_window_at_the_payments_clock() {
 #[test]
 fn clocks_are_per_payment() {
     let store = store_at(T0);
-    let moved = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
-    let still = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let moved = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);
+    let still = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);
     store.advance(&moved.payment_id, 8 * DAY).unwrap();
     assert_eq!(store.view(&still.payment_id).unwrap().now, T0);
     assert!(is_cancelled(cancel_outcome(&store, &still)));
@@ -329,7 +330,7 @@ fn clocks_are_per_payment() {
 fn seeds_at_an_absolute_clock_run_on_their_own_clock() {
     let store = store_at(T0);
     let seed = Seed {
-        state: FixtureState::Paid,
+        state: PaymentState::Paid,
         method: Method::Wallet,
         age: Duration::ZERO,
         owner: OWNER.into(),
@@ -340,6 +341,7 @@ fn seeds_at_an_absolute_clock_run_on_their_own_clock() {
     let times = SeedTimes {
         clock: Some(clock),
         at: Some(paid),
+        ..SeedTimes::default()
     };
     let (ids, _) = store.seed_many_at(seed.clone(), 1, times).unwrap();
     let view = store.view(&ids.payment_id).unwrap();
@@ -350,6 +352,7 @@ fn seeds_at_an_absolute_clock_run_on_their_own_clock() {
     let future = SeedTimes {
         clock: Some(clock),
         at: Some(clock + time::Duration::SECOND),
+        ..SeedTimes::default()
     };
     assert_eq!(
         store.seed_many_at(seed.clone(), 1, future),
@@ -358,6 +361,7 @@ fn seeds_at_an_absolute_clock_run_on_their_own_clock() {
     let too_far = SeedTimes {
         clock: Some(T0 - time::Duration::days(200 * 366)),
         at: None,
+        ..SeedTimes::default()
     };
     assert_eq!(
         store.seed_many_at(seed, 1, too_far),
@@ -368,7 +372,7 @@ fn seeds_at_an_absolute_clock_run_on_their_own_clock() {
 #[test]
 fn clock_moves_are_bounded() {
     let store = store_at(T0);
-    let ids = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let ids = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);
     assert_eq!(
         store.advance(&ids.payment_id, MAX_CLOCK_SHIFT + MS),
         Err(StoreError::ClockShiftTooLarge)
@@ -383,7 +387,7 @@ fn clock_moves_are_bounded() {
         Err(StoreError::ClockShiftTooLarge)
     );
     let too_old = store.seed(Seed {
-        state: FixtureState::Paid,
+        state: PaymentState::Paid,
         method: Method::Card,
         age: Duration::MAX,
         owner: OWNER.into(),
@@ -394,7 +398,7 @@ fn clock_moves_are_bounded() {
 
 // ----- events
 
-fn after(state: FixtureState, method: Method, event: Event) -> (bool, FixtureState) {
+fn after(state: PaymentState, method: Method, event: Event) -> (bool, PaymentState) {
     let mut p = payment(state, method);
     let applied = p.apply(event, T0);
     (applied, p.state)
@@ -403,7 +407,7 @@ fn after(state: FixtureState, method: Method, event: Event) -> (bool, FixtureSta
 #[test]
 fn every_event_in_every_state() {
     use Event as E;
-    use FixtureState as S;
+    use PaymentState as S;
     let states = [
         S::AwaitingBuyer,
         S::Paid,
@@ -426,7 +430,9 @@ fn every_event_in_every_state() {
             for event in events {
                 let expected = match (event, state) {
                     (E::PaymentSuccess, S::AwaitingBuyer) => Some(S::Paid),
-                    (E::PaymentSuccess, S::Cancelled) => Some(S::Cancelled),
+                    // Cancelled before it was paid (as `payment` builds it):
+                    // under the default profile, apo, the buyer still pays.
+                    (E::PaymentSuccess, S::Cancelled) => Some(S::Paid),
                     (E::CaptureStarted, S::Paid) if method == Method::Card => Some(S::Capturing),
                     (E::Captured, S::Paid | S::Capturing) => Some(S::Captured),
                     (E::PartlyRefunded, S::Paid | S::Captured | S::PartlyRefunded) => {
@@ -462,7 +468,12 @@ fn nothing_moves_a_cancelled_payment() {
         Event::PartlyRefunded,
         Event::FullyRefunded,
     ] {
-        let mut p = payment(FixtureState::Cancelled, Method::Card);
+        // Cancelled after it was paid; one cancelled before is the
+        // profile's (store/profile.rs).
+        let mut p = Lifecycle {
+            paid_at: Some(T0),
+            ..payment(PaymentState::Cancelled, Method::Card)
+        };
         let before = p;
         p.apply(event, T0 + time::Duration::hours(1));
         assert_eq!(p, before, "{event:?} changed a cancelled payment");
@@ -472,12 +483,8 @@ fn nothing_moves_a_cancelled_payment() {
 #[test]
 fn late_payment_success_is_accepted_but_the_payment_stays_cancelled() {
     let store = store_at(T0);
-    let ids = seed(
-        &store,
-        FixtureState::AwaitingBuyer,
-        Method::Wallet,
-        Duration::ZERO,
-    );
+    // Paid, then cancelled: the notification is late under every profile.
+    let ids = seed(&store, PaymentState::Paid, Method::Wallet, Duration::ZERO);
     assert!(is_cancelled(cancel_outcome(&store, &ids)));
     let outcome = store
         .apply_event(&ids.payment_id, Event::PaymentSuccess)
@@ -486,7 +493,7 @@ fn late_payment_success_is_accepted_but_the_payment_stays_cancelled() {
         outcome,
         EventOutcome {
             applied: true,
-            state: FixtureState::Cancelled
+            state: PaymentState::Cancelled
         }
     );
     let inquiry = store.call(
@@ -508,7 +515,7 @@ fn late_payment_success_is_accepted_but_the_payment_stays_cancelled() {
 
 #[test]
 fn inquiry_status_per_state() {
-    use FixtureState as S;
+    use PaymentState as S;
     let expected = [
         (S::AwaitingBuyer, PaymentStatus::Processing),
         (S::Paid, PaymentStatus::Success),
@@ -529,7 +536,7 @@ fn inquiry_status_per_state() {
 #[test]
 fn lookup_by_either_id_and_unknown_ids() {
     let store = store_at(T0);
-    let ids = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
+    let ids = seed(&store, PaymentState::Paid, Method::Wallet, Duration::ZERO);
     let by_request = store.call(
         OWNER,
         Lookup::PaymentRequestId(&ids.payment_request_id),
@@ -558,7 +565,7 @@ fn lookup_by_either_id_and_unknown_ids() {
 #[test]
 fn other_clients_are_denied_and_change_nothing() {
     let store = store_at(T0);
-    let ids = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
+    let ids = seed(&store, PaymentState::Paid, Method::Wallet, Duration::ZERO);
     store
         .script_fault(
             &ids.payment_id,
@@ -580,7 +587,7 @@ fn other_clients_are_denied_and_change_nothing() {
     );
     assert_eq!(
         store.view(&ids.payment_id).unwrap().payment.state,
-        FixtureState::Paid
+        PaymentState::Paid
     );
     // The denied call did not reach the business step, so the fault is
     // still there for the owner.
@@ -593,7 +600,7 @@ fn other_clients_are_denied_and_change_nothing() {
 #[test]
 fn unknown_fault_changes_nothing_and_is_used_up() {
     let store = store_at(T0);
-    let ids = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
+    let ids = seed(&store, PaymentState::Paid, Method::Wallet, Duration::ZERO);
     store
         .script_fault(
             &ids.payment_id,
@@ -612,7 +619,7 @@ fn unknown_fault_changes_nothing_and_is_used_up() {
         );
         assert_eq!(
             store.view(&ids.payment_id).unwrap().payment.state,
-            FixtureState::Paid
+            PaymentState::Paid
         );
     }
     assert!(is_cancelled(cancel_outcome(&store, &ids)));
@@ -621,7 +628,7 @@ fn unknown_fault_changes_nothing_and_is_used_up() {
 #[test]
 fn delay_and_drop_faults_carry_out_the_call() {
     let store = store_at(T0);
-    let ids = seed(&store, FixtureState::Paid, Method::Wallet, Duration::ZERO);
+    let ids = seed(&store, PaymentState::Paid, Method::Wallet, Duration::ZERO);
     for kind in [FaultKind::Delay, FaultKind::Drop] {
         store
             .script_fault(
@@ -641,7 +648,7 @@ fn delay_and_drop_faults_carry_out_the_call() {
     assert_eq!(delivery, Delivery::After(Duration::from_millis(250)));
     assert_eq!(
         store.view(&ids.payment_id).unwrap().payment.state,
-        FixtureState::Cancelled
+        PaymentState::Cancelled
     );
     let CallOutcome::Done { delivery, .. } = cancel(&store, &ids) else {
         panic!("drop carries out the call");
@@ -666,8 +673,8 @@ fn unknown_codes_round_trip() {
 #[test]
 fn seeding_gives_fresh_ids_within_limits() {
     let store = store_at(T0);
-    let a = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
-    let b = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let a = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);
+    let b = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);
     assert_ne!(a.payment_id, b.payment_id);
     assert_ne!(a.payment_request_id, b.payment_request_id);
     assert_eq!(a.payment_id, "2024030500000000000000001");
@@ -677,11 +684,11 @@ fn seeding_gives_fresh_ids_within_limits() {
 #[test]
 fn bulk_seeds_are_consecutive_and_found_by_either_id() {
     let store = store_at(T0);
-    let before = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let before = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);
     let (first, last) = store
         .seed_many(
             Seed {
-                state: FixtureState::Captured,
+                state: PaymentState::Captured,
                 method: Method::Card,
                 age: Duration::ZERO,
                 owner: OWNER.into(),
@@ -702,7 +709,7 @@ fn bulk_seeds_are_consecutive_and_found_by_either_id() {
     for serial in 2..=201u64 {
         let payment_id = format!("20240305{serial:017}");
         let view = store.view(&payment_id).expect("seeded");
-        assert_eq!(view.payment.state, FixtureState::Captured);
+        assert_eq!(view.payment.state, PaymentState::Captured);
         assert_eq!(
             view.payment.payment_request_id,
             format!("PAY_REQ_20240305_{serial:017}")
@@ -716,9 +723,9 @@ fn bulk_seeds_are_consecutive_and_found_by_either_id() {
     }
     assert_eq!(
         store.view(&before.payment_id).unwrap().payment.state,
-        FixtureState::Paid
+        PaymentState::Paid
     );
-    let after = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let after = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);
     assert_eq!(after.payment_id, "2024030500000000000000202");
 }
 
@@ -726,7 +733,7 @@ fn bulk_seeds_are_consecutive_and_found_by_either_id() {
 fn seed_counts_are_bounded() {
     let store = store_at(T0);
     let seed = || Seed {
-        state: FixtureState::Paid,
+        state: PaymentState::Paid,
         method: Method::Card,
         age: Duration::ZERO,
         owner: OWNER.into(),
@@ -741,7 +748,7 @@ fn seed_counts_are_bounded() {
 #[test]
 fn ids_that_merely_look_alike_find_nothing() {
     let store = store_at(T0);
-    let ids = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let ids = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);
     assert_eq!(ids.payment_id, "2024030500000000000000001");
     for payment_id in [
         "2024030600000000000000001",
@@ -783,7 +790,7 @@ fn ids_that_merely_look_alike_find_nothing() {
     }
     assert_eq!(
         store.view(&ids.payment_id).unwrap().payment.state,
-        FixtureState::Paid,
+        PaymentState::Paid,
         "nothing was cancelled"
     );
 }
@@ -792,14 +799,14 @@ fn ids_that_merely_look_alike_find_nothing() {
 fn seeded_states_carry_their_times() {
     let store = store_at(T0);
     let hour = Duration::from_secs(3600);
-    let cancelled = seed(&store, FixtureState::Cancelled, Method::Wallet, hour);
+    let cancelled = seed(&store, PaymentState::Cancelled, Method::Wallet, hour);
     let view = store.view(&cancelled.payment_id).unwrap().payment;
     assert_eq!(view.cancel_time, Some(T0 - time::Duration::hours(1)));
-    let captured = seed(&store, FixtureState::Captured, Method::Wallet, hour);
+    let captured = seed(&store, PaymentState::Captured, Method::Wallet, hour);
     let view = store.view(&captured.payment_id).unwrap().payment;
     assert_eq!(view.paid_at, Some(T0 - time::Duration::hours(1)));
-    assert_eq!(view.state, FixtureState::Captured);
-    let waiting = seed(&store, FixtureState::AwaitingBuyer, Method::Card, hour);
+    assert_eq!(view.state, PaymentState::Captured);
+    let waiting = seed(&store, PaymentState::AwaitingBuyer, Method::Card, hour);
     assert_eq!(
         store.view(&waiting.payment_id).unwrap().payment.paid_at,
         None
@@ -816,9 +823,9 @@ fn racing_cancels_and_events_never_both_take_effect() {
     const PAYMENTS: usize = 2_000;
     const THREADS: usize = 8;
     let store = Arc::new(store_at(T0));
-    let ids: Arc<Vec<Ids>> = Arc::new(
+    let ids: Arc<Vec<PaymentIds>> = Arc::new(
         (0..PAYMENTS)
-            .map(|_| seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO))
+            .map(|_| seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO))
             .collect(),
     );
     let barrier = Arc::new(std::sync::Barrier::new(THREADS));
@@ -868,10 +875,10 @@ fn racing_cancels_and_events_never_both_take_effect() {
                 events.iter().all(|&a| !a),
                 "{index}: cancelled and moved on"
             );
-            assert_eq!(state, FixtureState::Cancelled);
+            assert_eq!(state, PaymentState::Cancelled);
         } else {
             assert!(events.iter().any(|&a| a), "{index}: nothing took effect");
-            assert_ne!(state, FixtureState::Cancelled);
+            assert_ne!(state, PaymentState::Cancelled);
         }
     }
 }
@@ -888,7 +895,7 @@ fn concurrent_cancels_share_one_cancel_time() {
             *now
         }),
     ));
-    let ids = seed(&store, FixtureState::Paid, Method::Card, Duration::ZERO);
+    let ids = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);
     let handles: Vec<_> = (0..16)
         .map(|_| {
             let store = Arc::clone(&store);
@@ -896,20 +903,20 @@ fn concurrent_cancels_share_one_cancel_time() {
             std::thread::spawn(move || cancel_outcome(&store, &ids))
         })
         .collect();
-    let outcomes: Vec<CancelOutcome> = handles
+    let outcomes: Vec<CancelEffect> = handles
         .into_iter()
         .map(|h| h.join().expect("no panic"))
         .collect();
     let firsts = outcomes
         .iter()
-        .filter(|o| matches!(o, CancelOutcome::Cancelled { repeat: false, .. }))
+        .filter(|o| matches!(o, CancelEffect::Cancelled { repeat: false, .. }))
         .count();
     assert_eq!(firsts, 1, "exactly one cancel is the first");
     let times: Vec<_> = outcomes
         .iter()
         .map(|o| match o {
-            CancelOutcome::Cancelled { cancel_time, .. } => *cancel_time,
-            CancelOutcome::Refused(r) => panic!("refused: {r:?}"),
+            CancelEffect::Cancelled { cancel_time, .. } => *cancel_time,
+            CancelEffect::Refused(r) => panic!("refused: {r:?}"),
         })
         .collect();
     assert!(times.windows(2).all(|w| w[0] == w[1]));

@@ -336,15 +336,9 @@ pub mod messages {
         },
     }
 
-    /// The client's conclusion of a cancel.
-    #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
-    #[serde(rename_all = "lowercase")]
-    pub enum CancelOutcome {
-        Cancelled,
-        Failed,
-        Unknown,
-        Refused,
-    }
+    // The values a cancel answer and a status answer carry are the
+    // domain's, shared with client cases and the project's client.
+    pub use crate::domain::{CancelConclusion, OrderStatus};
 
     /// The answer to `cancel`.
     #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
@@ -353,7 +347,7 @@ pub mod messages {
     pub enum CancelAnswer {
         Concluded {
             id: u64,
-            outcome: CancelOutcome,
+            outcome: CancelConclusion,
             /// The trusted answer's resultCode (required with `failed`).
             #[serde(rename = "resultCode", default)]
             #[schemars(schema_with = "nullable_string")]
@@ -377,16 +371,6 @@ pub mod messages {
             accepted: bool,
         },
         Error(ErrorAnswer),
-    }
-
-    /// The client's record of a payment (INTERPRETING.md §8, order statuses).
-    #[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema)]
-    #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-    pub enum OrderStatus {
-        None,
-        Success,
-        Unknown,
-        Cancelled,
     }
 
     /// The answer to `status`.

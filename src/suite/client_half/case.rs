@@ -48,7 +48,7 @@ pub struct ClientCase {
 }
 
 fn default_key_version() -> String {
-    "1".to_string()
+    crate::signing::test_keys::KEY_VERSION.to_string()
 }
 
 impl ClientCase {
@@ -313,37 +313,14 @@ pub struct ClientCancelStep {
     pub expect: ClientExpect,
 }
 
-/// What a client concludes from a cancel.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "kebab-case")]
-pub enum Outcome {
-    /// An S answer arrived and was trusted.
-    Cancelled,
-    /// An F answer arrived and was trusted.
-    Failed,
-    /// No conclusive answer within the client's attempts.
-    Unknown,
-    /// An answer arrived that the client did not trust.
-    Refused,
-}
-
-impl Outcome {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Cancelled => "cancelled",
-            Outcome::Failed => "failed",
-            Outcome::Unknown => "unknown",
-            Outcome::Refused => "refused",
-        }
-    }
-}
+pub use crate::domain::{CancelConclusion, OrderStatus};
 
 /// One outcome, or the outcomes that are all correct.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Outcomes {
-    One(Outcome),
-    AnyOf(Vec<Outcome>),
+    One(CancelConclusion),
+    AnyOf(Vec<CancelConclusion>),
 }
 
 impl Outcomes {
@@ -365,7 +342,7 @@ impl Outcomes {
         }
     }
 
-    pub fn is(&self, outcome: Outcome) -> bool {
+    pub fn is(&self, outcome: CancelConclusion) -> bool {
         *self == Outcomes::One(outcome)
     }
 }
@@ -420,27 +397,6 @@ pub struct NotifyStep {
     /// notification is accepted and any other is not.
     #[serde(default)]
     pub accepted: Option<bool>,
-}
-
-/// The client's own record of a payment.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, JsonSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum OrderStatus {
-    Cancelled,
-    Success,
-    Unknown,
-    None,
-}
-
-impl OrderStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            OrderStatus::Cancelled => "CANCELLED",
-            OrderStatus::Success => "SUCCESS",
-            OrderStatus::Unknown => "UNKNOWN",
-            OrderStatus::None => "NONE",
-        }
-    }
 }
 
 /// Asks the client for its record of the payment.

@@ -13,11 +13,11 @@ use serde_json::{Value, json};
 use super::adapter::{Adapter, AdapterError};
 use super::case::{
     AnswerSignature, Certificate, ClientCase, ClientExpect, ClientStep, GivenIds, HeaderStyle,
-    Identity, Notification, Outcome,
+    Identity, Notification,
 };
 use super::scripted::{Arrival, Script, Scripted, Signer, serve};
 use crate::server::{DEFAULT_CLIENT_ID, SANDBOX_CLIENT_ID};
-use crate::signing::{SignatureHeader, SigningKey, VerifyingKey, test_keys, verify_parsed};
+use crate::signing::{SignatureHeader, SignedContent, SigningKey, VerifyingKey, test_keys};
 use crate::spec::api::{CANCEL_PATH, path_for_client};
 use crate::spec::validate::{Message, validate};
 use crate::suite::failure::{Diff, Failure, Transcript};
@@ -518,7 +518,7 @@ fn notification(
         provider_key: key,
         merchant_key,
         client_id,
-        time_header: "request-time",
+        time_header: crate::wire::headers::REQUEST_TIME,
     };
     let headers: serde_json::Map<String, Value> = signer
         .headers(path, body.as_bytes(), signing, style)

@@ -20,8 +20,9 @@ use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use serde_json::{Value, json};
 
 use super::case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status};
-use crate::signing::{SigningKey, sign_message};
-use crate::suite::http::SentRequest;
+use crate::signing::{SignedContent, SigningKey, test_keys};
+use crate::wire::SentRequest;
+use crate::wire::headers::{CLIENT_ID, RESPONSE_TIME, SIGNATURE};
 
 /// The most of a request body the scripted provider reads.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;
@@ -221,7 +222,7 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
         provider_key: &script.provider_key,
         merchant_key: &script.merchant_key,
         client_id: &script.client_id,
-        time_header: "response-time",
+        time_header: RESPONSE_TIME,
     };
     let headers = signer.headers(&path, &bytes, answer.signature, answer.header);
     let mut response = Response::new(Body::from(bytes));
@@ -303,17 +304,10 @@ impl Signer<'_> {
         } else {
             self.provider_key
         };
-        let signature = sign_message(
-            key,
-            "1",
-            "POST",
-            signed_path,
-            client_id,
-            &signed_time,
-            &signed_body,
-        )
-        .map(|value| restyle(&value, style))
-        .unwrap_or_default();
+        let signature = SignedContent::post(signed_path, client_id, &signed_time, &signed_body)
+            .sign(key, test_keys::KEY_VERSION)
+            .map(|value| restyle(&value, style))
+            .unwrap_or_default();
         let name = |lower: &str| {
             if style == HeaderStyle::TitleCaseNames {
                 title_case(lower)
@@ -321,7 +315,7 @@ impl Signer<'_> {
                 lower.to_string()
             }
         };
-        let mut headers = vec![(name("client-id"), client_id.to_string())];
+        let mut headers = vec![(name(CLIENT_ID), client_id.to_string())];
         if !matches!(
             signing,
             AnswerSignature::Unsigned | AnswerSignature::NoResponseTime
@@ -332,7 +326,7 @@ impl Signer<'_> {
             signing,
             AnswerSignature::Unsigned | AnswerSignature::Missing
         ) {
-            headers.push((name("signature"), signature));
+            headers.push((name(SIGNATURE), signature));
         }
         headers
     }
@@ -386,7 +380,9 @@ mod tests {
     #[test]
     fn every_style_is_one_a_tolerant_parser_reads_to_the_same_signature() {
         let key = test_keys::provider_signing();
-        let plain = sign_message(&key, "1", "POST", "/p", "C", "t", b"{}").expect("signs");
+        let plain = SignedContent::post("/p", "C", "t", b"{}")
+            .sign(&key, test_keys::KEY_VERSION)
+            .expect("signs");
         let want = SignatureHeader::parse(&plain).expect("parses");
         for style in [
             HeaderStyle::SpacesAfterCommas,

@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::signing::{self, SignatureHeader, verify_message};
+use crate::signing::{SignatureHeader, SignedContent};
 use crate::spec::api::{CANCEL_PATH, INQUIRY_PATH, path_for_client};
 use crate::spec::validate::{Message, validate};
 use crate::spec::yaml::YamlError;
@@ -30,6 +30,9 @@ use judge::check_headers;
 /// Why a target cannot run this case at all, if it cannot (reported as
 /// an ignored test with this reason).
 pub fn reason_to_ignore(case: &Case, target: &Target) -> Option<String> {
+    if let Some(reason) = crate::profile::reason_to_skip(case.profile, target.profile) {
+        return Some(reason);
+    }
     for fixture in case.fixture.iter().chain(&case.other_fixture) {
         if let Some(reason) = target.cannot_provide(&fixture.value) {
             return Some(reason);
@@ -406,15 +409,14 @@ impl Run<'_> {
         let id_for_signing = client_id.clone().unwrap_or_default();
         let signed_path = shape.signed_path.clone().unwrap_or_else(|| path.clone());
         let signed = |key_version: &str, content: &[u8]| {
-            signing::sign_message(
-                &self.target.merchant_key,
-                key_version,
-                &method,
-                &signed_path,
-                &id_for_signing,
-                &request_time,
-                content,
-            )
+            SignedContent {
+                method: &method,
+                path: &signed_path,
+                client_id: &id_for_signing,
+                time: &request_time,
+                body: content,
+            }
+            .sign(&self.target.merchant_key, key_version)
         };
         let signature = match shape.signing {
             Signing::Valid => Some(signed(&self.target.key_version, &shape.bytes)),

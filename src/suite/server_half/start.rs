@@ -66,7 +66,10 @@ pub(super) async fn prepare_target(
         }
         None => {
             let running = server::start(
-                ServerConfig::test_default(),
+                ServerConfig {
+                    profile: settings.profile,
+                    ..ServerConfig::test_default()
+                },
                 std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
                 None,
             )
@@ -88,6 +91,7 @@ pub(super) async fn prepare_target(
             fixtures,
             timeout: Duration::from_millis(settings.timeout_ms),
             control_token: settings.control_token.clone()?,
+            profile: settings.profile,
         },
         running,
     ))

@@ -4,6 +4,7 @@
 //! timing and count, and the conclusion the client reported.
 
 use super::*;
+use crate::domain::CancelConclusion;
 
 /// What every cancel of one case is judged against.
 pub(super) struct Judge<'a> {
@@ -156,7 +157,7 @@ impl Judge<'_> {
                 ));
             }
         }
-        if expect.outcome.is(Outcome::Cancelled) && outcome == "cancelled" {
+        if expect.outcome.is(CancelConclusion::Cancelled) && outcome == "cancelled" {
             let actual = answer.get("cancelTime").and_then(Value::as_str);
             if !same_instant(actual, self.cancel_time) {
                 diffs.push(cited(
@@ -314,15 +315,14 @@ impl Judge<'_> {
                             parsed.key_version.clone().unwrap_or_default(),
                         ));
                     }
-                    if let Err(err) = verify_parsed(
-                        &self.merchant_key,
-                        &parsed,
-                        "POST",
+                    if let Err(err) = SignedContent::post(
                         &request.path,
                         header("client-id").unwrap_or(""),
                         time,
                         &request.body,
-                    ) {
+                    )
+                    .verify_parsed(&self.merchant_key, &parsed)
+                    {
                         diffs.push(cited(
                             &["sign.client-signs-sent-bytes", "sign.request-signature"],
                             "header Signature",

@@ -403,16 +403,9 @@ impl Run<'_> {
             .into_bytes();
         let path = path_for_client(&self.target.client_id, INQUIRY_PATH);
         let request_time = now_rfc3339();
-        let signature = signing::sign_message(
-            &self.target.merchant_key,
-            &self.target.key_version,
-            "POST",
-            &path,
-            &self.target.client_id,
-            &request_time,
-            &body,
-        )
-        .ok()?;
+        let signature = SignedContent::post(&path, &self.target.client_id, &request_time, &body)
+            .sign(&self.target.merchant_key, &self.target.key_version)
+            .ok()?;
         let request = SentRequest {
             method: "POST".into(),
             path,

@@ -210,15 +210,9 @@ pub(super) fn check_signature(
         ));
     }
     let signed_id = answered_id.unwrap_or(expected_id);
-    if let Err(err) = verify_message(
-        &target.provider_key,
-        header,
-        "POST",
-        &request.path,
-        signed_id,
-        time,
-        &received.body,
-    ) {
+    if let Err(err) = SignedContent::post(&request.path, signed_id, time, &received.body)
+        .verify(&target.provider_key, header)
+    {
         diffs.push(Diff::ruled(
             &["sign.response-signed"],
             "header signature",

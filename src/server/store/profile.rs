@@ -1,0 +1,189 @@
+//! The payment rules that differ by acquirer profile (INTERPRETING.md §9):
+//! where a cancellable period starts, and what a payment the buyer completes
+//! after an unpaid cancel does. Everything else in the lifecycle is the same
+//! under every profile.
+
+use time::OffsetDateTime;
+
+use super::{Lifecycle, Refusal};
+use crate::domain::{Method, PaymentState};
+use crate::profile::Profile;
+
+/// Where the payment's cancellable period starts, or `None` when it has
+/// none yet.
+///
+/// apo counts from payment, so an unpaid payment has no window (rules
+/// `window.counts-from-payment`, `window.unpaid-always-cancellable`). antom
+/// counts from the order placement, paid or not (`window.counts-from-order`);
+/// a payment whose order time is unknown falls back to its payment time.
+pub(super) fn window_start(life: &Lifecycle, profile: Profile) -> Option<OffsetDateTime> {
+    match profile {
+        Profile::Apo => life.paid_at,
+        Profile::Antom => life.created_at.or(life.paid_at),
+    }
+}
+
+/// The refusal a payment's method kind gives a cancel before any window is
+/// looked at (`window.kinds`, `window.kind-codes`): a never-cancellable
+/// method refuses every cancel, and an only-before-payment method refuses
+/// one once the buyer has paid, its period having ended at payment. The
+/// control plane seeds these kinds under the antom profile only.
+pub(super) fn refusal_by_kind(life: &Lifecycle) -> Option<Refusal> {
+    match life.method {
+        Method::Uncancellable => Some(Refusal::NotCancellable),
+        Method::UnpaidOnly => life
+            .paid_at
+            .map(|deadline| Refusal::WindowExceeded { deadline }),
+        Method::Card | Method::Wallet => None,
+    }
+}
+
+/// Whether `profile` has payment methods of `method`'s kind: apo's seed
+/// knows only cards and the rest (`window.varies`).
+pub fn has_method(profile: Profile, method: Method) -> bool {
+    match method {
+        Method::Card | Method::Wallet => true,
+        Method::UnpaidOnly | Method::Uncancellable => profile == Profile::Antom,
+    }
+}
+
+/// The buyer completes a payment that is already cancelled.
+///
+/// Cancelled after payment, it is a late notification of a payment already
+/// counted, absorbed under every profile (`state.cancelled-is-final`).
+/// Cancelled before payment: apo lets the buyer complete it, so it is paid
+/// now and no longer cancelled (`state.unpaid-cancel-buyer-may-pay`); antom
+/// refunds it in full and it stays CANCELLED (`state.late-payment-refunded`),
+/// which leaves nothing to record here.
+pub(super) fn payment_after_cancel(life: &mut Lifecycle, now: OffsetDateTime, profile: Profile) {
+    let cancelled_unpaid = life.paid_at.is_none();
+    if profile == Profile::Apo && cancelled_unpaid {
+        life.state = PaymentState::Paid;
+        life.paid_at = Some(now);
+        life.cancel_time = None;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::server::config::Windows;
+    use crate::suite::case::Event;
+    use time::macros::datetime;
+
+    const ORDERED: OffsetDateTime = datetime!(2024-03-05 10:00 +08:00);
+
+    fn unpaid(method: Method) -> Lifecycle {
+        Lifecycle {
+            method,
+            state: PaymentState::AwaitingBuyer,
+            paid_at: None,
+            cancel_time: None,
+            created_at: Some(ORDERED),
+        }
+    }
+
+    #[test]
+    fn under_apo_a_buyer_pays_after_an_unpaid_cancel_and_the_payment_is_paid() {
+        let mut life = unpaid(Method::Wallet);
+        let later = ORDERED + time::Duration::minutes(5);
+        assert!(matches!(
+            life.cancel_as(ORDERED, &Windows::default(), Profile::Apo),
+            super::super::CancelEffect::Cancelled { .. }
+        ));
+        assert!(life.apply_as(Event::PaymentSuccess, later, Profile::Apo));
+        assert_eq!(life.state, PaymentState::Paid);
+        assert_eq!(life.paid_at, Some(later));
+        assert_eq!(life.cancel_time, None);
+    }
+
+    #[test]
+    fn under_antom_a_payment_after_an_unpaid_cancel_leaves_it_cancelled() {
+        let mut life = unpaid(Method::Wallet);
+        life.cancel_as(ORDERED, &Windows::default(), Profile::Antom);
+        let before = life;
+        assert!(life.apply_as(Event::PaymentSuccess, ORDERED, Profile::Antom));
+        assert_eq!(life, before);
+    }
+
+    #[test]
+    fn a_payment_cancelled_after_it_was_paid_stays_cancelled_under_every_profile() {
+        for profile in Profile::ALL {
+            let mut life = Lifecycle {
+                state: PaymentState::Paid,
+                paid_at: Some(ORDERED),
+                ..unpaid(Method::Card)
+            };
+            life.cancel_as(ORDERED, &Windows::default(), profile);
+            let before = life;
+            assert!(life.apply_as(Event::PaymentSuccess, ORDERED, profile));
+            assert_eq!(life, before, "{profile}");
+        }
+    }
+
+    #[test]
+    fn antom_counts_the_window_from_the_order_placement_and_apo_from_payment() {
+        // A wallet ordered on the 5th and paid on the 6th: antom's period
+        // ended at 00:15 UTC+8 on the 6th, apo's ends at 00:15 on the 7th.
+        let paid = Lifecycle {
+            state: PaymentState::Paid,
+            paid_at: Some(datetime!(2024-03-06 09:00 +08:00)),
+            ..unpaid(Method::Wallet)
+        };
+        let now = datetime!(2024-03-06 12:00 +08:00);
+        let mut antom = paid;
+        assert!(matches!(
+            antom.cancel_as(now, &Windows::default(), Profile::Antom),
+            super::super::CancelEffect::Refused(super::super::Refusal::WindowExceeded { deadline })
+                if deadline == datetime!(2024-03-06 00:15 +08:00)
+        ));
+        let mut apo = paid;
+        assert!(matches!(
+            apo.cancel_as(now, &Windows::default(), Profile::Apo),
+            super::super::CancelEffect::Cancelled { .. }
+        ));
+        // Unpaid: antom's period runs out, apo has none.
+        let late = datetime!(2024-04-05 10:00 +08:00);
+        let mut antom = unpaid(Method::Card);
+        assert!(matches!(
+            antom.cancel_as(late, &Windows::default(), Profile::Antom),
+            super::super::CancelEffect::Refused(super::super::Refusal::WindowExceeded { .. })
+        ));
+        let mut apo = unpaid(Method::Card);
+        assert!(matches!(
+            apo.cancel_as(late, &Windows::default(), Profile::Apo),
+            super::super::CancelEffect::Cancelled { .. }
+        ));
+    }
+
+    #[test]
+    fn method_kinds_refuse_by_themselves_and_exist_under_antom_only() {
+        let mut never = unpaid(Method::Uncancellable);
+        assert_eq!(
+            never.cancel_as(ORDERED, &Windows::default(), Profile::Antom),
+            super::super::CancelEffect::Refused(Refusal::NotCancellable)
+        );
+        let mut before_payment = unpaid(Method::UnpaidOnly);
+        let much_later = ORDERED + time::Duration::days(30);
+        let paid = Lifecycle {
+            state: PaymentState::Paid,
+            paid_at: Some(ORDERED),
+            ..before_payment
+        };
+        assert!(matches!(
+            before_payment.cancel_as(much_later, &Windows::default(), Profile::Antom),
+            super::super::CancelEffect::Cancelled { .. }
+        ));
+        let mut paid = paid;
+        assert_eq!(
+            paid.cancel_as(ORDERED, &Windows::default(), Profile::Antom),
+            super::super::CancelEffect::Refused(Refusal::WindowExceeded { deadline: ORDERED })
+        );
+        for method in [Method::Card, Method::Wallet] {
+            assert!(Profile::ALL.iter().all(|p| has_method(*p, method)));
+        }
+        for method in [Method::UnpaidOnly, Method::Uncancellable] {
+            assert!(has_method(Profile::Antom, method) && !has_method(Profile::Apo, method));
+        }
+    }
+}

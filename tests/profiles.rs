@@ -1,0 +1,429 @@
+//! Acquirer profiles, proven both ways: the reference server playing each
+//! profile passes that profile's cases (and the common ones), and fails
+//! every case of the other profile whose behaviour differs, as a MISMATCH
+//! that names the profile's rule with expected vs actual. Through the
+//! command line: `--profile` is listed with its names in both helps, an
+//! unknown name is refused, and `profile:` in the configuration file picks
+//! the cases and the embedded server's behaviour.
+
+mod cli_support;
+use cli_support::isolated_command;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+
+use cancel_conformance::profile::Profile;
+use cancel_conformance::server::{self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, ServerConfig};
+use cancel_conformance::spec::Catalog;
+use cancel_conformance::suite::failure::{CaseContext, Failure, render};
+use cancel_conformance::suite::load::{LoadedCase, load_cases};
+use cancel_conformance::suite::target::Target;
+use cancel_conformance::suite::{http, run_all};
+use libtest_mimic::Completion;
+
+fn root() -> &'static Path {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The cases only the apo profile runs, and the rule of each that the
+/// antom server breaks.
+const APO_ONLY: [(&str, &str); 7] = [
+    (
+        "server/state/unpaid-cancel-then-buyer-pays-is-success",
+        "state.unpaid-cancel-buyer-may-pay",
+    ),
+    (
+        "server/window/card-window-counts-from-payment-not-creation",
+        "window.counts-from-payment",
+    ),
+    (
+        "server/window/card-window-starts-at-payment-success",
+        "window.counts-from-payment",
+    ),
+    (
+        "server/window/unpaid-30-days-is-success",
+        "window.unpaid-always-cancellable",
+    ),
+    (
+        "server/window/unpaid-card-clock-advanced-30-days-is-success",
+        "window.unpaid-always-cancellable",
+    ),
+    (
+        "server/window/unpaid-wallet-created-days-before-is-success",
+        "window.unpaid-always-cancellable",
+    ),
+    (
+        "server/window/wallet-window-counts-from-payment-not-creation",
+        "window.counts-from-payment",
+    ),
+];
+
+/// The cases only the antom profile runs, and the rule of each that the
+/// apo server breaks; `None` for one both servers pass (an unpaid card
+/// order inside 7 days is cancellable either way). The apo server has no
+/// payment method of the antom kinds: it refuses to seed one, naming the
+/// profile.
+const ANTOM_ONLY: [(&str, Option<&str>); 10] = [
+    (
+        "server/state/unpaid-cancel-blocks-payment",
+        Some("state.unpaid-cancel-blocks-payment"),
+    ),
+    (
+        "server/window/kind-uncancellable-paid-is-window-exceeded",
+        Some("window.kind-codes"),
+    ),
+    (
+        "server/window/kind-uncancellable-unpaid-is-window-exceeded",
+        Some("window.kind-codes"),
+    ),
+    (
+        "server/window/kind-unpaid-only-paid-is-window-exceeded",
+        Some("window.kind-codes"),
+    ),
+    (
+        "server/window/kind-unpaid-only-unpaid-3-days-is-success",
+        Some("window.kinds"),
+    ),
+    (
+        "server/window/order-placement-card-paid-6-days-created-8-is-window-exceeded",
+        Some("window.counts-from-order"),
+    ),
+    (
+        "server/window/order-placement-card-paid-now-past-7-days-from-order-is-window-exceeded",
+        Some("window.counts-from-order"),
+    ),
+    (
+        "server/window/order-placement-unpaid-card-6-days-old-is-success",
+        None,
+    ),
+    (
+        "server/window/order-placement-unpaid-wallet-created-3-days-before-is-window-exceeded",
+        Some("window.counts-from-order"),
+    ),
+    (
+        "server/window/order-placement-wallet-paid-next-day-is-window-exceeded",
+        Some("window.counts-from-order"),
+    ),
+];
+
+fn cases(catalog: &Catalog) -> Vec<LoadedCase> {
+    let cases = load_cases(&root().join("cases"), "server", catalog).expect("cases load");
+    assert!(cases.len() >= 100, "only {} server cases load", cases.len());
+    cases
+}
+
+/// Every server case against a reference server playing `served`, judged
+/// as a run of `checked`.
+async fn outcomes(
+    served: Profile,
+    checked: Profile,
+    cases: &[LoadedCase],
+) -> BTreeMap<String, Result<Completion, Failure>> {
+    let server = server::start(
+        ServerConfig {
+            profile: served,
+            ..ServerConfig::test_default()
+        },
+        std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        None,
+    )
+    .await
+    .expect("reference server starts");
+    let mut target =
+        Target::with_test_identity(&server.base_url, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID);
+    target.profile = checked;
+    let results = run_all(
+        cases,
+        Arc::new(target),
+        http::client(None).expect("http client"),
+    )
+    .await;
+    drop(server);
+    results.into_iter().collect()
+}
+
+fn profile_of(loaded: &LoadedCase) -> Option<Profile> {
+    loaded.case.as_ref().expect("case parses").profile
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_profile_passes_its_own_cases_and_ignores_the_others_with_the_reason() {
+    let catalog = Catalog::embedded().expect("catalog");
+    let cases = cases(&catalog);
+    let listed = |profile: Profile| -> Vec<&str> {
+        match profile {
+            Profile::Apo => APO_ONLY.iter().map(|(name, _)| *name).collect(),
+            Profile::Antom => ANTOM_ONLY.iter().map(|(name, _)| *name).collect(),
+        }
+    };
+    for profile in Profile::ALL {
+        // The lists above are the cases' own `profile:` fields.
+        let marked: Vec<&str> = cases
+            .iter()
+            .filter(|loaded| profile_of(loaded) == Some(profile))
+            .map(|loaded| loaded.name.as_str())
+            .collect();
+        assert_eq!(marked, listed(profile), "cases marked `profile: {profile}`");
+        let results = outcomes(profile, profile, &cases).await;
+        let mut ran_own = 0;
+        for loaded in &cases {
+            let outcome = &results[&loaded.name];
+            match (profile_of(loaded), outcome) {
+                (Some(own), Ok(Completion::Completed)) if own == profile => ran_own += 1,
+                (None, Ok(Completion::Completed)) => {}
+                (Some(other), Ok(Completion::Ignored { reason })) if other != profile => {
+                    let reason = reason.as_deref().unwrap_or_default();
+                    assert!(
+                        reason.contains(&format!("profile `{other}`"))
+                            && reason.contains(&format!("profile `{profile}`")),
+                        "{}: {reason}",
+                        loaded.name
+                    );
+                }
+                (_, outcome) => panic!(
+                    "{} under profile {profile}: {}",
+                    loaded.name,
+                    match outcome {
+                        Ok(Completion::Completed) => "passed".to_string(),
+                        Ok(Completion::Ignored { reason }) => format!("ignored ({reason:?})"),
+                        Err(failure) => format!("{failure:?}"),
+                    }
+                ),
+            }
+        }
+        assert_eq!(ran_own, listed(profile).len(), "{profile}'s own cases ran");
+    }
+}
+
+/// Runs `checked`'s cases against a server playing `served` and returns
+/// the rendered failures by case name.
+async fn failures_across(served: Profile, checked: Profile) -> BTreeMap<String, String> {
+    let catalog = Catalog::embedded().expect("catalog");
+    let cases = cases(&catalog);
+    let results = outcomes(served, checked, &cases).await;
+    cases
+        .iter()
+        .filter_map(|loaded| match &results[&loaded.name] {
+            Err(failure) => {
+                let case = loaded.case.as_ref().expect("case parses");
+                let context = CaseContext {
+                    name: loaded.name.clone(),
+                    file: loaded.file.clone(),
+                    description: case.description.clone(),
+                    rules: case.rules.iter().map(|rule| rule.value.clone()).collect(),
+                };
+                assert_eq!(failure.kind(), "MISMATCH", "{}", loaded.name);
+                Some((loaded.name.clone(), render(failure, &context, &catalog)))
+            }
+            Ok(_) => None,
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_playing_apo_fails_the_antom_cases_that_differ() {
+    let failures = failures_across(Profile::Apo, Profile::Antom).await;
+    let expected: Vec<&str> = ANTOM_ONLY
+        .iter()
+        .filter(|(_, rule)| rule.is_some())
+        .map(|(name, _)| *name)
+        .collect();
+    assert_eq!(
+        failures.keys().map(String::as_str).collect::<Vec<_>>(),
+        expected
+    );
+    for (name, rule) in ANTOM_ONLY {
+        let Some(rule) = rule else { continue };
+        let message = &failures[name];
+        assert!(message.contains(rule), "{name} names {rule}:\n{message}");
+    }
+    // The stated reason: the payment the buyer completed after the cancel
+    // is reported paid, and the windows still run from payment.
+    let blocked = &failures["server/state/unpaid-cancel-blocks-payment"];
+    assert!(
+        blocked.contains("expected CANCELLED") && blocked.contains("actual   SUCCESS"),
+        "{blocked}"
+    );
+    for (name, _) in &ANTOM_ONLY[1..5] {
+        let message = &failures[*name];
+        assert!(
+            message.contains("exists under the antom profile only; this server plays profile apo"),
+            "{name}:\n{message}"
+        );
+    }
+    let window =
+        &failures["server/window/order-placement-card-paid-6-days-created-8-is-window-exceeded"];
+    assert!(
+        window.contains("expected CANCEL_WINDOW_EXCEED") && window.contains("actual   SUCCESS"),
+        "{window}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_playing_antom_fails_the_apo_cases_that_differ() {
+    let failures = failures_across(Profile::Antom, Profile::Apo).await;
+    let expected: Vec<&str> = APO_ONLY.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        failures.keys().map(String::as_str).collect::<Vec<_>>(),
+        expected
+    );
+    for (name, rule) in APO_ONLY {
+        let message = &failures[name];
+        assert!(message.contains(rule), "{name} names {rule}:\n{message}");
+    }
+    let paid = &failures["server/state/unpaid-cancel-then-buyer-pays-is-success"];
+    assert!(
+        paid.contains("expected SUCCESS") && paid.contains("actual   CANCELLED"),
+        "{paid}"
+    );
+    let unpaid = &failures["server/window/unpaid-30-days-is-success"];
+    assert!(
+        unpaid.contains("expected SUCCESS") && unpaid.contains("actual   CANCEL_WINDOW_EXCEED"),
+        "{unpaid}"
+    );
+}
+
+#[test]
+fn both_helps_list_the_profiles_and_an_unknown_profile_is_refused() {
+    for command in ["serve", "run"] {
+        let out = isolated_command(root())
+            .args([command, "--help"])
+            .output()
+            .expect("runs");
+        let help = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{command} --help");
+        assert!(
+            help.contains("--profile <NAME>")
+                && help.contains("- apo:")
+                && help.contains("- antom:"),
+            "{command} --help:\n{help}"
+        );
+        let out = isolated_command(root())
+            .args([command, "--profile", "adyen"])
+            .output()
+            .expect("runs");
+        let error = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{command}: {error}");
+        assert!(
+            error.contains("invalid value 'adyen' for '--profile <NAME>'")
+                && error.contains("[possible values: apo, antom]"),
+            "{command}: {error}"
+        );
+    }
+}
+
+#[test]
+fn the_configuration_file_picks_the_profile_and_the_embedded_server_plays_it() {
+    let dir = std::env::temp_dir().join(format!("cc-profiles-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let config = dir.join("antom.yaml");
+    std::fs::write(&config, "profile: antom\n").expect("config");
+    let cases = root().join("cases");
+    let run = |extra: &[&str]| {
+        let out = isolated_command(root())
+            .arg("run")
+            .arg("--config")
+            .arg(&config)
+            .arg("--cases")
+            .arg(&cases)
+            .args(extra)
+            .args(["unpaid-cancel", "--test-threads", "1"])
+            .output()
+            .expect("runs");
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    // The antom case passes only if the embedded server plays antom.
+    let (code, out) = run(&[]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("server/state/unpaid-cancel-blocks-payment ") && !out.contains("FAILED"),
+        "{out}"
+    );
+    assert!(
+        out.contains("ignored (belongs to profile `apo`; this run checks profile `antom`"),
+        "{out}"
+    );
+    // A flag wins over the file.
+    let (code, out) = run(&["--profile", "apo"]);
+    assert_eq!(code, Some(0), "{out}");
+    assert!(
+        out.contains("ignored (belongs to profile `antom`; this run checks profile `apo`"),
+        "{out}"
+    );
+    // A name the file cannot hold is a located error.
+    std::fs::write(&config, "profile: adyen\n").expect("config");
+    let (code, _) = run(&[]);
+    assert_eq!(code, Some(2));
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A `serve` child, killed when the test ends however it ends.
+struct Served(std::process::Child);
+
+impl Drop for Served {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn serve_plays_the_profile_it_is_given_and_says_so() {
+    use std::io::BufRead;
+    for (profile, other) in [("antom", "apo"), ("apo", "antom")] {
+        let mut served = Served(
+            isolated_command(root())
+                .args(["serve", "--addr", "127.0.0.1:0", "--profile", profile])
+                .stdout(std::process::Stdio::piped())
+                .stderr(std::process::Stdio::null())
+                .spawn()
+                .expect("serve starts"),
+        );
+        let stdout = served.0.stdout.take().expect("stdout is piped");
+        let (send, receive) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = send.send(line);
+        });
+        let line = receive
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("serve prints its start-up line in time");
+        assert!(line.contains(&format!("; profile {profile};")), "{line}");
+        let url = line
+            .strip_prefix("cancel API at ")
+            .and_then(|rest| {
+                rest.split(cancel_conformance::spec::api::CANCEL_PATH)
+                    .next()
+            })
+            .expect("the line starts with the API's URL")
+            .to_string();
+        let run = |checked: &str| {
+            let out = isolated_command(root())
+                .args(["run", "--endpoint", &url, "--profile", checked])
+                .arg("--cases")
+                .arg(root().join("cases"))
+                .args(["unpaid-cancel", "--test-threads", "1"])
+                .output()
+                .expect("runs");
+            (
+                out.status.code(),
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+            )
+        };
+        // Judged as its own profile it passes; as the other, the unpaid
+        // cancel case of that profile fails.
+        let (code, out) = run(profile);
+        assert_eq!(code, Some(0), "{out}");
+        let (code, out) = run(other);
+        assert_eq!(code, Some(101), "{out}");
+        assert!(
+            out.contains("MISMATCH in case server/state/unpaid-cancel-"),
+            "{out}"
+        );
+    }
+}
