@@ -404,7 +404,9 @@ fn serve_plays_the_profile_it_is_given_and_says_so() {
             .to_string();
         let run = |checked: &str| {
             let out = isolated_command(root())
-                .args(["run", "--endpoint", &url, "--profile", checked])
+                // Strict, as the project judges itself: apo's unpaid-cancel
+                // case rests on an assumption, which alone only warns.
+                .args(["run", "--strict", "--endpoint", &url, "--profile", checked])
                 .arg("--cases")
                 .arg(root().join("cases"))
                 .args(["unpaid-cancel", "--test-threads", "1"])
