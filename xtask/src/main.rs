@@ -32,7 +32,9 @@ fn bless() -> ExitCode {
     let steps: [(&str, bool); 2] = [("write", true), ("check", false)];
     for (what, blessing) in steps {
         let mut command = Command::new(cargo());
-        command.current_dir(&root).args(["test", "--locked", "--quiet"]);
+        command
+            .current_dir(&root)
+            .args(["test", "--locked", "--quiet"]);
         for test in DRIFT_TESTS {
             command.args(["--test", test]);
         }
@@ -57,7 +59,15 @@ fn bless() -> ExitCode {
     // What changed, for review; a missing git is not an error.
     let _ = Command::new("git")
         .current_dir(&root)
-        .args(["status", "--short", "--", "spec", "ASSUMPTIONS.md", "cases/COVERAGE.md", "tests/golden"])
+        .args([
+            "status",
+            "--short",
+            "--",
+            "spec",
+            "ASSUMPTIONS.md",
+            "cases/COVERAGE.md",
+            "tests/golden",
+        ])
         .status();
     eprintln!("xtask bless: done; review the change with `git diff`");
     ExitCode::SUCCESS
