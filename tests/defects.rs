@@ -22,11 +22,12 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use cancel_conformance::profile::Profile;
 use cancel_conformance::server::{self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, ServerConfig};
-use cancel_conformance::signing::{sign_message, test_keys, verify_message};
+use cancel_conformance::signing::{SignedContent, test_keys};
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::suite::load::load_cases;
 use cancel_conformance::suite::target::Target;
-use cancel_conformance::suite::{http, run_all, verdict};
+use cancel_conformance::suite::{run_all, verdict};
+use cancel_conformance::wire::http;
 
 /// Appended to a failure that would only be a warning in a run that is not
 /// strict (every difference rests on assumptions or SHOULD rules).
@@ -558,16 +559,9 @@ fn parse_time(text: &str) -> Option<OffsetDateTime> {
 
 /// A Signature header value for `content`, signed by `key`.
 fn request_signature(path: &str, client: &str, time: &str, body: &[u8]) -> String {
-    sign_message(
-        &test_keys::merchant_signing(),
-        "1",
-        "POST",
-        path,
-        client,
-        time,
-        body,
-    )
-    .unwrap_or_default()
+    SignedContent::post(path, client, time, body)
+        .sign(&test_keys::merchant_signing(), "1")
+        .unwrap_or_default()
 }
 
 fn result_json(code: &str, status: &str) -> Value {
@@ -806,16 +800,9 @@ impl Proxy {
                 } else {
                     SANDBOX_CANCEL
                 };
-                let verifies_over_other = verify_message(
-                    &test_keys::merchant_verifying(),
-                    &signature,
-                    "POST",
-                    other,
-                    &client,
-                    &time,
-                    &request.body,
-                )
-                .is_ok();
+                let verifies_over_other = SignedContent::post(other, &client, &time, &request.body)
+                    .verify(&test_keys::merchant_verifying(), &signature)
+                    .is_ok();
                 if verifies_over_other {
                     set_header(
                         &mut request.headers,
@@ -1122,16 +1109,10 @@ impl Proxy {
         } else {
             body.clone()
         };
-        let mut signature = sign_message(
-            &test_keys::provider_signing(),
-            "1",
-            "POST",
-            &signed_path,
-            &client_header,
-            response_time,
-            &signed_body,
-        )
-        .unwrap_or_default();
+        let mut signature =
+            SignedContent::post(&signed_path, &client_header, response_time, &signed_body)
+                .sign(&test_keys::provider_signing(), "1")
+                .unwrap_or_default();
         match self.defect {
             Defect::AnswerSignatureWithoutKeyVersion => {
                 signature = signature.replace("keyVersion=1,", "");
@@ -1191,16 +1172,9 @@ impl Proxy {
     fn answer(&self, path: &str, client: &str, json: Value) -> Outgoing {
         let body = json.to_string().into_bytes();
         let time = "2026-11-26T10:00:00+08:00";
-        let signature = sign_message(
-            &test_keys::provider_signing(),
-            "1",
-            "POST",
-            path,
-            client,
-            time,
-            &body,
-        )
-        .unwrap_or_default();
+        let signature = SignedContent::post(path, client, time, &body)
+            .sign(&test_keys::provider_signing(), "1")
+            .unwrap_or_default();
         Outgoing {
             status: 200,
             headers: vec![

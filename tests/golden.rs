@@ -11,12 +11,14 @@ use cancel_conformance::server::{self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, Serve
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::spec::schema::REGENERATE_COMMAND;
 use cancel_conformance::suite::failure::{CaseContext, Diff, Failure, Transcript, render};
-use cancel_conformance::suite::http::{Received, SentRequest, TransportError};
 use cancel_conformance::suite::load::load_cases;
 use cancel_conformance::suite::report::CaseRecord;
+use cancel_conformance::suite::run_all;
 use cancel_conformance::suite::target::Target;
 use cancel_conformance::suite::verdict;
-use cancel_conformance::suite::{http, run_all};
+use cancel_conformance::wire::http;
+use cancel_conformance::wire::http::TransportError;
+use cancel_conformance::wire::message::{Received, SentRequest};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -24,7 +24,7 @@ mod server_support;
 use std::time::{Duration, Instant};
 
 use cancel_conformance::server::{DEFAULT_CLIENT_ID, ServerConfig};
-use cancel_conformance::signing::{sign_message, test_keys, verify_message};
+use cancel_conformance::signing::{SignedContent, test_keys};
 use cancel_conformance::spec::api::CANCEL_PATH;
 use serde_json::{Value, json};
 use server_support::Harness;
@@ -49,16 +49,9 @@ async fn start() -> Harness {
 /// A correctly signed cancel's head for `body`, with `Connection: close`
 /// so that the server ends the connection after its answer.
 fn signed_head(body: &[u8], length: Option<u64>) -> String {
-    let signature = sign_message(
-        &test_keys::merchant_signing(),
-        "1",
-        "POST",
-        CANCEL_PATH,
-        DEFAULT_CLIENT_ID,
-        REQUEST_TIME,
-        body,
-    )
-    .expect("signing works");
+    let signature = SignedContent::post(CANCEL_PATH, DEFAULT_CLIENT_ID, REQUEST_TIME, body)
+        .sign(&test_keys::merchant_signing(), "1")
+        .expect("signing works");
     let length = length.unwrap_or(body.len() as u64);
     format!(
         "POST {CANCEL_PATH} HTTP/1.1\r\nHost: 127.0.0.1\r\n\
@@ -94,14 +87,15 @@ impl Raw {
         assert_eq!(json["result"]["resultStatus"], "F", "{}", self.text);
         assert_eq!(json["result"]["resultCode"], code, "{}", self.text);
         assert_eq!(self.header("client-id"), Some(client_id), "{}", self.text);
-        verify_message(
-            &test_keys::provider_verifying(),
-            self.header("signature").expect("signed"),
-            "POST",
+        SignedContent::post(
             CANCEL_PATH,
             client_id,
             self.header("response-time").expect("a response-time"),
             &self.body,
+        )
+        .verify(
+            &test_keys::provider_verifying(),
+            self.header("signature").expect("signed"),
         )
         .expect("the answer verifies");
     }

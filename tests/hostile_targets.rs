@@ -34,13 +34,14 @@ use cancel_conformance::suite::case::Step;
 use cancel_conformance::suite::client_half::adapter::{Adapter, AdapterError};
 use cancel_conformance::suite::client_half::exec::{ClientRun, run_client_case};
 use cancel_conformance::suite::failure::{CaseContext, Failure, render};
-use cancel_conformance::suite::http::TransportError;
 use cancel_conformance::suite::load::{
     LoadedCase, LoadedClientCase, load_cases, load_client_cases,
 };
 use cancel_conformance::suite::server_half::exec;
 use cancel_conformance::suite::target::Target;
-use cancel_conformance::suite::{http, run_all, run_all_client};
+use cancel_conformance::suite::{run_all, run_all_client};
+use cancel_conformance::wire::http;
+use cancel_conformance::wire::http::TransportError;
 
 type Outcomes = Vec<(String, Result<Completion, Failure>)>;
 

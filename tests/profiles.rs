@@ -18,8 +18,9 @@ use cancel_conformance::server::{self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, Serve
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::suite::failure::{CaseContext, Failure, render};
 use cancel_conformance::suite::load::{LoadedCase, load_cases};
+use cancel_conformance::suite::run_all;
 use cancel_conformance::suite::target::Target;
-use cancel_conformance::suite::{http, run_all};
+use cancel_conformance::wire::http;
 use libtest_mimic::Completion;
 
 fn root() -> &'static Path {

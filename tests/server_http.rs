@@ -115,14 +115,15 @@ async fn signature_covers_the_path_as_requested() {
     let (payment_id, _) = h.seed_state("paid").await;
     // Signed for the production path, sent to the sandbox path.
     let body = json!({ "paymentId": payment_id }).to_string().into_bytes();
-    let signed_for_production = cancel_conformance::signing::sign_message(
-        &cancel_conformance::signing::test_keys::merchant_signing(),
-        "1",
-        "POST",
+    let signed_for_production = cancel_conformance::signing::SignedContent::post(
         CANCEL_PATH,
         server::DEFAULT_CLIENT_ID,
         server_support::REQUEST_TIME,
         &body,
+    )
+    .sign(
+        &cancel_conformance::signing::test_keys::merchant_signing(),
+        "1",
     )
     .expect("signs");
     let response = h

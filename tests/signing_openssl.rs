@@ -14,8 +14,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use cancel_conformance::signing::{
-    SignatureHeader, SigningKey, VerifyingKey, content_to_sign, sign_message, test_keys,
-    verify_message,
+    SignatureHeader, SignedContent, SigningKey, VerifyingKey, content_to_sign, test_keys,
 };
 use test_keys::to_pem;
 
@@ -198,8 +197,15 @@ fn signature_by_openssl_verifies_with_verifying_key() {
             "{name}: openssl's signature does not verify"
         );
         let header = SignatureHeader::format("1", &signature);
-        verify_message(&verifying, &header, METHOD, PATH, CLIENT_ID, TIME, BODY)
-            .unwrap_or_else(|error| panic!("{name}: {error}"));
+        SignedContent {
+            method: METHOD,
+            path: PATH,
+            client_id: CLIENT_ID,
+            time: TIME,
+            body: BODY,
+        }
+        .verify(&verifying, &header)
+        .unwrap_or_else(|error| panic!("{name}: {error}"));
 
         let mut tampered = content.clone();
         if let Some(last) = tampered.last_mut() {
@@ -265,9 +271,16 @@ fn formatted_header_parsed_back_verifies_with_openssl() {
 
         let signature = key.sign(&content).expect("signing works");
         let formatted = SignatureHeader::format("1", &signature);
-        let via_sign_message =
-            sign_message(&key, "1", METHOD, PATH, CLIENT_ID, TIME, BODY).expect("signing works");
-        assert_eq!(formatted, via_sign_message, "{name}");
+        let via_signed_content = SignedContent {
+            method: METHOD,
+            path: PATH,
+            client_id: CLIENT_ID,
+            time: TIME,
+            body: BODY,
+        }
+        .sign(&key, "1")
+        .expect("signing works");
+        assert_eq!(formatted, via_signed_content, "{name}");
         assert!(
             !formatted.contains(['+', '/', ' ']) && formatted.matches('=').count() == 3,
             "{name}: header value is not fully URL-encoded: {formatted}"

@@ -57,9 +57,7 @@ use std::time::{Duration, Instant};
 
 use cancel_conformance::profile::Profile;
 use cancel_conformance::server::{self, DEFAULT_CLIENT_ID, ServerConfig};
-use cancel_conformance::signing::{
-    SigningKey, VerifyingKey, sign_message, test_keys, verify_message,
-};
+use cancel_conformance::signing::{SignedContent, SigningKey, VerifyingKey, test_keys};
 use cancel_conformance::spec::api::{CANCEL_PATH, INQUIRY_PATH};
 use cancel_conformance::spec::validate::{Message, validate};
 use serde_json::{Value, json};
@@ -456,16 +454,10 @@ impl Load {
         let signature = match cached {
             Some(signature) => signature,
             None => {
-                let signature = sign_message(
-                    &self.merchant,
-                    "1",
-                    "POST",
-                    path,
-                    DEFAULT_CLIENT_ID,
-                    REQUEST_TIME,
-                    body.as_bytes(),
-                )
-                .expect("signing works");
+                let signature =
+                    SignedContent::post(path, DEFAULT_CLIENT_ID, REQUEST_TIME, body.as_bytes())
+                        .sign(&self.merchant, "1")
+                        .expect("signing works");
                 self.signatures
                     .lock()
                     .expect("lock")
@@ -497,16 +489,9 @@ impl Load {
                 .unwrap_or_else(|| panic!("no {name} header: {shown}"))
         };
         assert_eq!(header("client-id"), DEFAULT_CLIENT_ID);
-        verify_message(
-            &self.provider,
-            header("signature"),
-            "POST",
-            path,
-            DEFAULT_CLIENT_ID,
-            header("response-time"),
-            &bytes,
-        )
-        .unwrap_or_else(|err| panic!("the answer's signature: {err}: {shown}"));
+        SignedContent::post(path, DEFAULT_CLIENT_ID, header("response-time"), &bytes)
+            .verify(&self.provider, header("signature"))
+            .unwrap_or_else(|err| panic!("the answer's signature: {err}: {shown}"));
         let json: Value = serde_json::from_slice(&bytes).expect("the answer is JSON");
         let message = if path == CANCEL_PATH {
             Message::CancelResponse

@@ -41,7 +41,7 @@ fn run(args: &[&str]) -> (i32, String) {
 /// Seeds a payment through the reference server's control plane, as a
 /// person would prepare one in a sandbox.
 async fn seed(base_url: &str, state: &str, method: &str) -> (String, String) {
-    let http = cancel_conformance::suite::http::client(None).expect("client");
+    let http = cancel_conformance::wire::http::client(None).expect("client");
     let answer: Value = http
         .post(format!("{base_url}/control/v1/payments"))
         .header("content-type", "application/json")

@@ -16,7 +16,7 @@ use axum::http::{HeaderMap, Method, Response, Uri};
 use serde_json::Value;
 
 use cancel_conformance::server::{self, ServerConfig};
-use cancel_conformance::signing::{sign_message, test_keys};
+use cancel_conformance::signing::{SignedContent, test_keys};
 use cli_support::isolated_command;
 
 /// The assumption the proxy breaks, and the code it answers instead.
@@ -76,15 +76,13 @@ async fn forward(
                 .unwrap_or_default()
                 .to_string()
         };
-        signature = sign_message(
-            &test_keys::provider_signing(),
-            "1",
-            "POST",
+        signature = SignedContent::post(
             uri.path(),
             &header("client-id"),
             &header("response-time"),
             &bytes,
         )
+        .sign(&test_keys::provider_signing(), "1")
         .ok();
     }
     let mut response = Response::builder().status(status);
@@ -121,8 +119,7 @@ fn start_deviating_target() -> String {
             .await
             .expect("the reference server starts");
             let upstream = reference.base_url.clone();
-            let http =
-                cancel_conformance::suite::http::plain_http_client().expect("an HTTP client");
+            let http = cancel_conformance::wire::http::plain_http_client().expect("an HTTP client");
             let app = axum::Router::new().fallback(
                 move |method: Method, uri: Uri, headers: HeaderMap, body: Bytes| {
                     forward(upstream.clone(), http.clone(), method, uri, headers, body)

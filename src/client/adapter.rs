@@ -19,8 +19,8 @@ use serde_json::{Map, Value, json};
 use super::cancel::{CancelClient, CancelOutcome, CancelReport, NotificationEffect};
 use super::config::{ClientConfig, ClientError};
 use super::notify::NotificationError;
-use super::orders::OrderStatus;
-use super::wire::PaymentRef;
+use crate::domain::OrderStatus;
+use crate::domain::PaymentRef;
 use crate::signing::{SigningKey, VerifyingKey};
 
 /// The protocol version this adapter speaks.

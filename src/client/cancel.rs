@@ -6,14 +6,16 @@ use std::fmt;
 
 use super::config::{ClientConfig, ClientError};
 use super::notify::{Notification, NotificationError, verify_notification};
-use super::orders::{OrderBook, OrderStatus};
+use super::orders::OrderBook;
 use super::retry::{AttemptKind, Backoff, Decision, decide};
 use super::wire::{
-    OutgoingRequest, PaymentRef, RawAnswer, TransportFailure, Untrusted, cancel_request,
-    compact_body, exchange, http_client, signed_request, trust_answer,
+    Untrusted, cancel_request, compact_body, exchange, http_client, signed_request, trust_answer,
 };
-use crate::domain::CancelConclusion;
+use crate::domain::OrderStatus;
+use crate::domain::{CancelConclusion, PaymentRef};
 use crate::spec::api::{CANCEL_PATH, CancelRequest, CancelResponse, ResultStatus, path_for_client};
+use crate::wire::http::TransportError;
+use crate::wire::message::{Received, SentRequest};
 
 /// What a cancel concluded, with what the client learnt on the way (the
 /// bare conclusion is [`CancelConclusion`]).
@@ -79,7 +81,7 @@ impl fmt::Display for CancelOutcome {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AttemptNote {
     Answered { status: ResultStatus, code: String },
-    NoAnswer(TransportFailure),
+    NoAnswer(TransportError),
     Untrusted(Untrusted),
 }
 
@@ -188,12 +190,12 @@ impl CancelClient {
 
     /// Signs `body` for `path` with this client's key and a fresh
     /// `Request-Time`.
-    pub fn sign(&self, path: &str, body: Vec<u8>) -> Result<OutgoingRequest, ClientError> {
+    pub fn sign(&self, path: &str, body: Vec<u8>) -> Result<SentRequest, ClientError> {
         signed_request(&self.config, path, body)
     }
 
     /// One HTTP exchange within the configured timeout.
-    pub async fn send(&self, request: &OutgoingRequest) -> Result<RawAnswer, TransportFailure> {
+    pub async fn send(&self, request: &SentRequest) -> Result<Received, TransportError> {
         exchange(
             &self.http,
             self.config.trimmed_base_url(),
@@ -208,7 +210,7 @@ impl CancelClient {
         &self,
         sent: &CancelRequest,
         path: &str,
-        answer: &RawAnswer,
+        answer: &Received,
     ) -> Result<CancelResponse, Untrusted> {
         trust_answer(&self.config, sent, path, answer)
     }

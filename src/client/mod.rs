@@ -36,14 +36,16 @@ pub mod orders;
 pub mod retry;
 pub mod wire;
 
-pub use crate::domain::PaymentRef;
+// The types a caller of the client handles, wherever they are defined.
+pub use crate::domain::{OrderStatus, PaymentRef};
+pub use crate::wire::http::TransportError;
 pub use cancel::{
     AttemptNote, CancelClient, CancelOutcome, CancelReport, NotificationEffect, conclusion,
 };
 pub use config::{ClientConfig, ClientError};
 pub use notify::{Notification, NotificationError};
-pub use orders::{OrderBook, OrderStatus};
-pub use wire::{TransportFailure, Untrusted};
+pub use orders::OrderBook;
+pub use wire::Untrusted;
 
 #[cfg(test)]
 mod tests;

@@ -10,8 +10,9 @@ use std::fmt;
 
 use serde::Deserialize;
 
-use super::wire::{CLIENT_ID, PaymentRef, REQUEST_TIME, SIGNATURE, header};
+use crate::domain::PaymentRef;
 use crate::signing::{SignedContent, VerifyError, VerifyingKey};
+use crate::wire::headers::{CLIENT_ID, REQUEST_TIME, SIGNATURE, header};
 
 /// The `notifyType` of a payment result.
 pub const PAYMENT_RESULT: &str = "PAYMENT_RESULT";

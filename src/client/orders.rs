@@ -22,7 +22,7 @@ use crate::domain::PaymentRef;
 
 /// The state of one order as the merchant records it: the domain's
 /// order status, the same one the adapter protocol carries.
-pub use crate::domain::OrderStatus;
+use crate::domain::OrderStatus;
 
 /// All orders, shared by the cancel procedure and the notification handler.
 #[derive(Debug, Default)]

@@ -53,7 +53,7 @@ trait Recorded {
 
 impl Recorded for SentRequest {
     fn header(&self, name: &str) -> &str {
-        wire::header(&self.headers, name).unwrap_or_default()
+        crate::wire::headers::header(&self.headers, name).unwrap_or_default()
     }
 
     fn json(&self) -> Value {
@@ -249,7 +249,10 @@ fn both(id: &str, request: &str) -> PaymentRef {
 fn assert_well_formed(request: &SentRequest, client_id: &str, path: &str) {
     assert_eq!(request.method, "POST");
     assert_eq!(request.path, path);
-    assert_eq!(request.header("content-type"), wire::CONTENT_TYPE);
+    assert_eq!(
+        request.header("content-type"),
+        crate::wire::headers::JSON_CONTENT_TYPE
+    );
     assert_eq!(request.header("client-id"), client_id);
     let time = request.header("request-time");
     assert!(
@@ -363,7 +366,7 @@ async fn a_timeout_is_retried_with_the_same_identifiers() {
     assert!(matches!(report.outcome, CancelOutcome::Cancelled { .. }));
     assert!(matches!(
         report.attempts[0],
-        AttemptNote::NoAnswer(TransportFailure::NoAnswer { .. })
+        AttemptNote::NoAnswer(TransportError::NoAnswer { .. })
     ));
     let requests = provider.requests();
     assert_eq!(requests.len(), 2);

@@ -18,25 +18,10 @@ use super::config::{ClientConfig, ClientError};
 use crate::signing::{SignedContent, VerifyError, VerifyingKey};
 use crate::spec::api::{CancelRequest, CancelResponse};
 
-/// The `Content-Type` every request carries (the wire layer's one
-/// declaration, under the name the client has always exported).
-pub use crate::wire::headers::JSON_CONTENT_TYPE as CONTENT_TYPE;
-/// Header names of answers and notifications, lowercase as the provider
-/// sends them, and the lookup that compares them case-insensitively.
-pub use crate::wire::headers::{CLIENT_ID, REQUEST_TIME, RESPONSE_TIME, SIGNATURE, header};
-/// Why an attempt produced no answer at all: the wire layer's transport
-/// error. The request may or may not have been carried out, so each of
-/// these leaves the cancel's fate open.
-pub use crate::wire::http::TransportError as TransportFailure;
-/// The most of an answer the client reads: the wire layer's one cap.
-pub use crate::wire::message::MAX_ANSWER_BYTES;
-/// An answer exactly as it came off the wire, header names lowercase.
-pub use crate::wire::message::Received as RawAnswer;
-/// A request ready to send is a request as it goes on the wire; the path is
-/// the one sent (after any sandbox rewrite) and the signature covers it.
-pub use crate::wire::message::SentRequest as OutgoingRequest;
-
-pub use crate::domain::PaymentRef;
+use crate::domain::PaymentRef;
+use crate::wire::headers::{CLIENT_ID, JSON_CONTENT_TYPE, RESPONSE_TIME, SIGNATURE};
+use crate::wire::http::TransportError;
+use crate::wire::message::{Received, SentRequest};
 
 /// The cancel request for `payment`: its ids, and nothing else (there is no
 /// amount, only full cancellation exists).
@@ -75,16 +60,16 @@ pub fn signed_request(
     config: &ClientConfig,
     path: &str,
     body: Vec<u8>,
-) -> Result<OutgoingRequest, ClientError> {
+) -> Result<SentRequest, ClientError> {
     let request_time = request_time_now();
     let signature = SignedContent::post(path, &config.client_id, &request_time, &body)
         .sign(&config.merchant_key, &config.key_version)
         .map_err(ClientError::Signing)?;
-    Ok(OutgoingRequest {
+    Ok(SentRequest {
         method: "POST".to_string(),
         path: path.to_string(),
         headers: vec![
-            ("Content-Type".to_string(), CONTENT_TYPE.to_string()),
+            ("Content-Type".to_string(), JSON_CONTENT_TYPE.to_string()),
             ("Client-Id".to_string(), config.client_id.clone()),
             ("Request-Time".to_string(), request_time),
             ("Signature".to_string(), signature),
@@ -106,9 +91,9 @@ pub fn http_client(ca_cert_pem: Option<&[u8]>) -> Result<reqwest::Client, Client
 pub async fn exchange(
     http: &reqwest::Client,
     base_url: &str,
-    request: &OutgoingRequest,
+    request: &SentRequest,
     timeout: Duration,
-) -> Result<RawAnswer, TransportFailure> {
+) -> Result<Received, TransportError> {
     crate::wire::http::send(http, base_url.trim_end_matches('/'), request, timeout).await
 }
 
@@ -177,7 +162,7 @@ pub fn verify_answer(
     provider_key: &VerifyingKey,
     client_id: &str,
     path: &str,
-    answer: &RawAnswer,
+    answer: &Received,
 ) -> Result<(), Untrusted> {
     if answer.status != 200 {
         return Err(Untrusted::Status {
@@ -208,7 +193,7 @@ pub fn verify_answer(
 }
 
 /// Parses the body of an answer as a cancel answer.
-pub fn parse_answer(answer: &RawAnswer) -> Result<CancelResponse, Untrusted> {
+pub fn parse_answer(answer: &Received) -> Result<CancelResponse, Untrusted> {
     serde_json::from_slice(&answer.body).map_err(|err| Untrusted::NotParseable {
         detail: err.to_string(),
     })
@@ -244,7 +229,7 @@ pub fn trust_answer(
     config: &ClientConfig,
     sent: &CancelRequest,
     path: &str,
-    answer: &RawAnswer,
+    answer: &Received,
 ) -> Result<CancelResponse, Untrusted> {
     verify_answer(&config.provider_key, &config.client_id, path, answer)?;
     let response = parse_answer(answer)?;

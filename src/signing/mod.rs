@@ -77,9 +77,7 @@ pub mod test_keys;
 
 pub use header::{EmittedHeaderError, SignatureHeader, SignatureHeaderError};
 pub use keys::{KeyError, SigningKey, VerifyingKey};
-pub use message::{
-    SignedContent, SigningError, VerifyError, content_to_sign, sign_message, verify_message,
-};
+pub use message::{SignedContent, SigningError, VerifyError, content_to_sign};
 
 // The unit tests reach into the DER helpers directly, and encode base64.
 #[cfg(test)]

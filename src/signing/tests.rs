@@ -41,16 +41,9 @@ use test_keys::to_pem;
 /// The Signature header of the merchant's signature over the standard
 /// request (POST PATH, CLIENT_ID, TIME, BODY).
 fn merchant_header() -> String {
-    sign_message(
-        &test_keys::merchant_signing(),
-        "1",
-        "POST",
-        PATH,
-        CLIENT_ID,
-        TIME,
-        BODY,
-    )
-    .expect("signing works")
+    SignedContent::post(PATH, CLIENT_ID, TIME, BODY)
+        .sign(&test_keys::merchant_signing(), "1")
+        .expect("signing works")
 }
 
 /// Verifies `header` over the standard request with `body` instead.
@@ -59,7 +52,7 @@ fn verify_body(
     header: &str,
     body: &[u8],
 ) -> Result<SignatureHeader, VerifyError> {
-    verify_message(key, header, "POST", PATH, CLIENT_ID, TIME, body)
+    SignedContent::post(PATH, CLIENT_ID, TIME, body).verify(key, header)
 }
 
 #[test]
@@ -122,7 +115,14 @@ fn other_parts_of_the_content_are_covered() {
         ("POST", PATH, "OTHER", TIME),
         ("POST", PATH, CLIENT_ID, "2024-01-01T12:00:01+08:00"),
     ] {
-        let result = verify_message(&verifying, &header, method, path, client_id, time, BODY);
+        let result = SignedContent {
+            method,
+            path,
+            client_id,
+            time,
+            body: BODY,
+        }
+        .verify(&verifying, &header);
         assert_eq!(
             result,
             Err(VerifyError::Mismatch),
@@ -471,7 +471,7 @@ fn der_length_encoding_round_trips() {
 }
 
 #[test]
-fn signed_content_signs_what_the_positional_form_verifies() {
+fn signed_content_signs_the_content_to_sign_and_verifies_it() {
     let key = test_keys::merchant_signing();
     let body = b"{\"paymentId\":\"P\"}";
     let content = SignedContent::post(PATH, CLIENT_ID, TIME, body);
@@ -481,16 +481,9 @@ fn signed_content_signs_what_the_positional_form_verifies() {
         content_to_sign("POST", PATH, CLIENT_ID, TIME, body)
     );
     let header = content.sign(&key, test_keys::KEY_VERSION).expect("signs");
-    let parsed = verify_message(
-        &test_keys::merchant_verifying(),
-        &header,
-        "POST",
-        PATH,
-        CLIENT_ID,
-        TIME,
-        body,
-    )
-    .expect("verifies");
+    let parsed = SignedContent::post(PATH, CLIENT_ID, TIME, body)
+        .verify(&test_keys::merchant_verifying(), &header)
+        .expect("verifies");
     assert_eq!(parsed.key_version.as_deref(), Some(test_keys::KEY_VERSION));
     // Any other part signed gives a mismatch, not a pass.
     let other = SignedContent {

@@ -13,7 +13,7 @@ use crate::spec::api::{PaymentStatus, ResultStatus};
 
 // The payment model is the domain's; the case format names a payment's
 // state after what a case seeds (a fixture in a state).
-pub use crate::domain::{Event, FaultKind, Method, PaymentState as FixtureState};
+use crate::domain::{Event, FaultKind, Method, PaymentState};
 
 /// One conformance case: one behaviour of the cancel API, the rules it
 /// checks, the payment it starts from and the steps that show it.
@@ -87,7 +87,7 @@ pub struct Fixture {
     #[schemars(regex(pattern = r"^[a-z0-9]+(-[a-z0-9]+)*$"))]
     pub name: String,
     /// Where the payment is in its life.
-    pub state: FixtureState,
+    pub state: PaymentState,
     /// How the buyer pays; windows and capture rules depend on it.
     #[serde(default)]
     pub method: Method,

@@ -6,9 +6,12 @@
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
-use super::http::{Received, SentRequest, TransportError, shown_header_value};
 use crate::spec::catalog::Catalog;
 use crate::spec::yaml::YamlError;
+use crate::wire::headers::shown_header_value;
+use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, RESPONSE_TIME, SIGNATURE};
+use crate::wire::http::TransportError;
+use crate::wire::message::{Received, SentRequest};
 
 /// How much of a body a failure shows.
 const BODY_PREVIEW_CHARS: usize = 2000;
@@ -227,7 +230,7 @@ fn render_response(out: &mut String, response: &Received) {
         .filter(|(name, _)| {
             matches!(
                 name.as_str(),
-                "content-type" | "signature" | "response-time" | "client-id"
+                CONTENT_TYPE | SIGNATURE | RESPONSE_TIME | CLIENT_ID
             )
         })
         .cloned()

@@ -23,7 +23,6 @@ pub mod coverage;
 pub mod expectations;
 pub mod failure;
 mod harness;
-pub mod http;
 mod judged;
 pub mod load;
 pub mod report;

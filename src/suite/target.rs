@@ -11,10 +11,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::case::{Fixture, Owner, parse_duration};
-use super::http::TransportError;
 use crate::server::ControlToken;
 use crate::signing::{SigningKey, VerifyingKey};
 use crate::spec::yaml::{self, YamlError};
+use crate::wire::http::TransportError;
 
 /// A client id no provider knows, for the CLIENT_INVALID cases.
 pub const UNKNOWN_CLIENT_ID: &str = "UNKNOWN_CONFORMANCE_CLIENT";
@@ -23,8 +23,8 @@ pub const UNKNOWN_CLIENT_ID: &str = "UNKNOWN_CONFORMANCE_CLIENT";
 /// (INTERPRETING.md, "Control plane"): the reference server's own.
 pub use crate::server::CONTROL_PREFIX;
 
-/// The payment a fixture stands for, on the target.
-pub use crate::domain::PaymentIds;
+use crate::domain::PaymentIds;
+use crate::wire::headers::CONTENT_TYPE;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -204,7 +204,7 @@ impl Target {
     fn control_headers(&self, with_body: bool) -> Vec<(String, String)> {
         let mut headers = Vec::new();
         if with_body {
-            headers.push(("content-type".into(), "application/json".into()));
+            headers.push((CONTENT_TYPE.into(), "application/json".into()));
         }
         if let Some(token) = &self.control_token {
             headers.push(("authorization".into(), token.authorization()));
@@ -241,7 +241,7 @@ impl Target {
         body: Option<Value>,
     ) -> Result<Value, ControlError> {
         let call = format!("{method} {CONTROL_PREFIX}{path}");
-        let request = super::http::SentRequest {
+        let request = crate::wire::message::SentRequest {
             method: method.into(),
             path: format!("{CONTROL_PREFIX}{path}"),
             headers: self.control_headers(body.is_some()),
@@ -249,7 +249,7 @@ impl Target {
                 .map(|body| body.to_string().into_bytes())
                 .unwrap_or_default(),
         };
-        let received = super::http::send(http, &self.base_url, &request, self.timeout)
+        let received = crate::wire::http::send(http, &self.base_url, &request, self.timeout)
             .await
             .map_err(ControlError::Transport)?;
         let text = String::from_utf8_lossy(&received.body).into_owned();

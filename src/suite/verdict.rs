@@ -333,7 +333,7 @@ pub fn summary(records: &[CaseRecord], catalog: &Catalog) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suite::http::TransportError;
+    use crate::wire::http::TransportError;
 
     const ASSUMED: &str = "codes.media-type-not-acceptable";
     const SHOULD: &str = "retry.client-no-retry-on-f";

@@ -14,7 +14,7 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::{Value, json};
 
 use cancel_conformance::server::{self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, ServerConfig};
-use cancel_conformance::signing::{SignatureHeader, sign_message, test_keys, verify_message};
+use cancel_conformance::signing::{SignatureHeader, SignedContent, test_keys};
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::spec::api::CANCEL_PATH;
 use cancel_conformance::spec::validate::{Message, validate};
@@ -94,7 +94,7 @@ pub fn signature_header(input: &[u8]) {
         }
     }
     let key = test_keys::provider_verifying();
-    let _ = verify_message(&key, &text, "POST", CANCEL_PATH, "C", "T", b"{}");
+    let _ = SignedContent::post(CANCEL_PATH, "C", "T", b"{}").verify(&key, &text);
 }
 
 /// `format` then `parse` gives back the key version and the signature.
@@ -247,16 +247,9 @@ impl CancelBody {
     /// after checking every property of the answer.
     pub fn check(&self, body: &[u8]) -> String {
         let key = test_keys::merchant_signing();
-        let signature = sign_message(
-            &key,
-            "1",
-            "POST",
-            CANCEL_PATH,
-            DEFAULT_CLIENT_ID,
-            REQUEST_TIME,
-            body,
-        )
-        .expect("signing works");
+        let signature = SignedContent::post(CANCEL_PATH, DEFAULT_CLIENT_ID, REQUEST_TIME, body)
+            .sign(&key, "1")
+            .expect("signing works");
         let request = Request::post(CANCEL_PATH)
             .header(header::CONTENT_TYPE, "application/json; charset=UTF-8")
             .header("client-id", DEFAULT_CLIENT_ID)
@@ -283,15 +276,13 @@ impl CancelBody {
         };
         assert_eq!(header("content-type"), "application/json; charset=UTF-8");
         assert_eq!(header("client-id"), DEFAULT_CLIENT_ID);
-        verify_message(
-            &test_keys::provider_verifying(),
-            header("signature"),
-            "POST",
+        SignedContent::post(
             CANCEL_PATH,
             DEFAULT_CLIENT_ID,
             header("response-time"),
             &answer,
         )
+        .verify(&test_keys::provider_verifying(), header("signature"))
         .unwrap_or_else(|err| panic!("the answer's signature: {err}: {shown}"));
         let json: Value = serde_json::from_slice(&answer)
             .unwrap_or_else(|err| panic!("the answer is not JSON ({err}): {shown}"));

@@ -9,9 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use cancel_conformance::server::{self, RunningServer, ServerConfig, TlsSetup};
-use cancel_conformance::signing::{
-    SigningKey, VerifyingKey, sign_message, test_keys, verify_message,
-};
+use cancel_conformance::signing::{SignedContent, SigningKey, VerifyingKey, test_keys};
 use cancel_conformance::spec::api::CANCEL_PATH;
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
@@ -251,16 +249,9 @@ impl Harness {
         let client_id = call.client_id.unwrap_or_default();
         let time = call.request_time.unwrap_or_default();
         let sign = |version: &str, body: &[u8]| {
-            sign_message(
-                &self.merchant,
-                version,
-                "POST",
-                call.path,
-                client_id,
-                time,
-                body,
-            )
-            .expect("signing works")
+            SignedContent::post(call.path, client_id, time, body)
+                .sign(&self.merchant, version)
+                .expect("signing works")
         };
         let signature = match call.sig {
             Sig::Valid => Some(sign("1", &call.body)),
@@ -311,16 +302,9 @@ impl Harness {
             .header("response-time")
             .expect("a response-time header");
         let signature = answer.header("signature").expect("a signature header");
-        let header = verify_message(
-            &self.provider,
-            signature,
-            "POST",
-            call.path,
-            client_id,
-            time,
-            &answer.body,
-        )
-        .expect("the answer verifies with the provider public key");
+        let header = SignedContent::post(call.path, client_id, time, &answer.body)
+            .verify(&self.provider, signature)
+            .expect("the answer verifies with the provider public key");
         assert_eq!(header.key_version.as_deref(), Some("1"));
     }
 

@@ -67,8 +67,8 @@ pub(super) fn payment_after_cancel(life: &mut Lifecycle, now: OffsetDateTime, pr
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::Event;
     use crate::server::config::Windows;
-    use crate::suite::case::Event;
     use time::macros::datetime;
 
     const ORDERED: OffsetDateTime = datetime!(2024-03-05 10:00 +08:00);

@@ -313,7 +313,7 @@ pub struct ClientCancelStep {
     pub expect: ClientExpect,
 }
 
-pub use crate::domain::{CancelConclusion, OrderStatus};
+use crate::domain::{CancelConclusion, OrderStatus};
 
 /// One outcome, or the outcomes that are all correct.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]

@@ -21,7 +21,8 @@ use crate::signing::{SignatureHeader, SignedContent, SigningKey, VerifyingKey, t
 use crate::spec::api::{CANCEL_PATH, path_for_client};
 use crate::spec::validate::{Message, validate};
 use crate::suite::failure::{Diff, Failure, Transcript};
-use crate::suite::http::{SentRequest, TransportError};
+use crate::wire::http::TransportError;
+use crate::wire::message::SentRequest;
 
 mod judge;
 use judge::Judge;

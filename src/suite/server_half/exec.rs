@@ -9,20 +9,24 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::domain::FaultKind;
+use crate::domain::PaymentIds;
 use crate::signing::{SignatureHeader, SignedContent};
 use crate::spec::api::{CANCEL_PATH, INQUIRY_PATH, path_for_client};
 use crate::spec::validate::{Message, validate};
 use crate::spec::yaml::YamlError;
 use crate::suite::case::{
-    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, FaultKind, Fixture,
-    HeaderNames, SignatureSpelling, Signing, Step, Transport, Which, parse_duration,
+    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, Fixture, HeaderNames,
+    SignatureSpelling, Signing, Step, Transport, Which, parse_duration,
 };
 use crate::suite::failure::{Diff, Failure, Transcript};
-use crate::suite::http::{self, Exchanged, Received, SentRequest};
-use crate::suite::target::{ControlError, PaymentIds, Target, UNKNOWN_CLIENT_ID};
+use crate::suite::target::{ControlError, Target, UNKNOWN_CLIENT_ID};
+use crate::wire::http;
+use crate::wire::message::{Exchanged, Received, SentRequest};
 
 mod invariants;
 mod judge;
+use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
 pub use invariants::CANCEL_TIME_TOLERANCE;
 use invariants::{Observed, rule_diff};
 use judge::check_headers;
@@ -398,13 +402,13 @@ impl Run<'_> {
                 .content_type
                 .clone()
                 .unwrap_or_else(|| "application/json; charset=UTF-8".into());
-            headers.push(("content-type".to_string(), content_type));
+            headers.push((CONTENT_TYPE.to_string(), content_type));
         }
         if let Some(id) = &client_id {
-            headers.push(("client-id".into(), id.clone()));
+            headers.push((CLIENT_ID.into(), id.clone()));
         }
         if !shape.omit_request_time {
-            headers.push(("request-time".into(), request_time.clone()));
+            headers.push((REQUEST_TIME.into(), request_time.clone()));
         }
         let id_for_signing = client_id.clone().unwrap_or_default();
         let signed_path = shape.signed_path.clone().unwrap_or_else(|| path.clone());
@@ -439,10 +443,7 @@ impl Run<'_> {
                 },
                 request: None,
             })?;
-            headers.push((
-                "signature".into(),
-                respell(&value, shape.signature_spelling),
-            ));
+            headers.push((SIGNATURE.into(), respell(&value, shape.signature_spelling)));
         }
         for (name, _) in &mut headers {
             *name = shape.header_names.spell(name);

@@ -19,13 +19,13 @@ use libtest_mimic::{Completion, Trial};
 use super::case::Case;
 use super::failure::Failure;
 use super::harness::{LoadedHalf, finish, load_baseline, load_half, runtime, setup_error};
-use super::http;
 use super::load::{LoadedCase, load_cases};
 use super::report::gate::GateArgs;
 use super::report::{Half, Planned, Recorder, RunInfo};
 use super::settings::RunSettings;
 use super::target::Target;
 use super::trials::{SERVER_CASES_AT_ONCE, in_window, run_trials, trial};
+use crate::wire::http;
 use start::prepare_target;
 
 /// Judges a server (`cancel-conformance run`): every server case as one

@@ -15,8 +15,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
+use crate::domain::PaymentState;
 use crate::spec::api::ResultStatus;
-use crate::suite::case::{By, Case, Fixture, FixtureState, Owner, Step, Transport, Which};
+use crate::suite::case::{By, Case, Fixture, Owner, Step, Transport, Which};
 use crate::suite::load::LoadedCase;
 
 /// One fixture name, and what the cases do with it.
@@ -67,7 +68,7 @@ pub fn plan(cases: &[LoadedCase]) -> BTreeMap<String, FixtureUse> {
 
 /// Whether `case` leaves the payment of `which` cancelled.
 fn uses_up(case: &Case, which: Which, fixture: &Fixture) -> bool {
-    if fixture.state == FixtureState::Cancelled {
+    if fixture.state == PaymentState::Cancelled {
         return false;
     }
     case.steps.iter().any(|step| {
@@ -257,7 +258,7 @@ mod tests {
     fn a_name_used_up_by_two_cases_is_warned_about_naming_both() {
         let fixture = |name: &str| Fixture {
             name: name.to_string(),
-            state: FixtureState::Paid,
+            state: PaymentState::Paid,
             method: Default::default(),
             age: None,
             clock: None,

@@ -24,9 +24,7 @@ use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 
 use cancel_conformance::server::{DEFAULT_CLIENT_ID, serve_router};
-use cancel_conformance::signing::{
-    SigningKey, VerifyingKey, sign_message, test_keys, verify_message,
-};
+use cancel_conformance::signing::{SignedContent, SigningKey, VerifyingKey, test_keys};
 use cancel_conformance::spec::api::CANCEL_PATH;
 
 const ANSWER: &[u8] = br#"{"result":{"resultCode":"SUCCESS","resultStatus":"S","resultMessage":"Success"},"paymentId":"2026112600000000000000001","paymentRequestId":"PAY_REQ_20261126_00000000000000001","cancelTime":"2026-11-26T12:00:00+08:00"}"#;
@@ -89,15 +87,9 @@ async fn answer(State(keys): State<Arc<Keys>>, headers: HeaderMap, body: Bytes) 
             .unwrap_or_default()
     };
     if keys.work != Work::None {
-        let verified = verify_message(
-            &keys.merchant,
-            text("signature"),
-            "POST",
-            CANCEL_PATH,
-            text("client-id"),
-            text("request-time"),
-            &body,
-        );
+        let verified =
+            SignedContent::post(CANCEL_PATH, text("client-id"), text("request-time"), &body)
+                .verify(&keys.merchant, text("signature"));
         if verified.is_err() {
             return (axum::http::StatusCode::UNAUTHORIZED, "bad signature").into_response();
         }
@@ -110,16 +102,9 @@ async fn answer(State(keys): State<Arc<Keys>>, headers: HeaderMap, body: Bytes) 
     out.insert("client-id", HeaderValue::from_static(DEFAULT_CLIENT_ID));
     out.insert("response-time", HeaderValue::from_static(RESPONSE_TIME));
     if keys.work == Work::VerifySign {
-        let signature = sign_message(
-            &keys.provider,
-            "1",
-            "POST",
-            CANCEL_PATH,
-            DEFAULT_CLIENT_ID,
-            RESPONSE_TIME,
-            ANSWER,
-        )
-        .expect("signs");
+        let signature = SignedContent::post(CANCEL_PATH, DEFAULT_CLIENT_ID, RESPONSE_TIME, ANSWER)
+            .sign(&keys.provider, "1")
+            .expect("signs");
         if let Ok(value) = HeaderValue::from_str(&signature) {
             out.insert("signature", value);
         }

@@ -20,7 +20,7 @@
 use std::io::Write;
 
 use cancel_conformance::server::{DEFAULT_CLIENT_ID, DEFAULT_KEY_VERSION};
-use cancel_conformance::signing::{SigningKey, sign_message, test_keys};
+use cancel_conformance::signing::{SignedContent, SigningKey, test_keys};
 use cancel_conformance::spec::api::CANCEL_PATH;
 
 const REQUEST_TIME: &str = "2026-11-26T12:00:00+08:00";
@@ -100,15 +100,13 @@ fn main() {
 
 fn line(merchant: &SigningKey, payment_id: &str) -> String {
     let body = format!(r#"{{"paymentId":"{payment_id}"}}"#);
-    let signature = sign_message(
-        merchant,
-        DEFAULT_KEY_VERSION,
-        "POST",
+    let signature = SignedContent::post(
         CANCEL_PATH,
         DEFAULT_CLIENT_ID,
         REQUEST_TIME,
         body.as_bytes(),
     )
+    .sign(merchant, DEFAULT_KEY_VERSION)
     .expect("signs");
     format!("{REQUEST_TIME}\t{signature}\t{body}")
 }

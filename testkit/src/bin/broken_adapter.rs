@@ -20,14 +20,16 @@ use cancel_conformance::client::adapter::{AdapterClient, run_adapter};
 use cancel_conformance::client::notify::{parse_notification, verify_notification};
 use cancel_conformance::client::retry::{AttemptKind, Backoff, Decision, decide};
 use cancel_conformance::client::wire::{
-    OutgoingRequest, RawAnswer, TransportFailure, cancel_request, check_echo, compact_body,
-    exchange, header, http_client, parse_answer, verify_answer,
+    cancel_request, check_echo, compact_body, exchange, http_client, parse_answer, verify_answer,
 };
 use cancel_conformance::client::{
     AttemptNote, CancelClient, CancelOutcome, CancelReport, ClientError, Notification,
     NotificationEffect, NotificationError, OrderStatus, PaymentRef, Untrusted, conclusion,
 };
 use cancel_conformance::spec::api::{CANCEL_PATH, CancelRequest, CancelResponse, ResultStatus};
+use cancel_conformance::wire::headers::header;
+use cancel_conformance::wire::http::TransportError;
+use cancel_conformance::wire::message::{Received, SentRequest};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Defect {
@@ -301,7 +303,7 @@ impl BrokenClient {
     }
 
     /// Signs and builds the request, with this client's request defect.
-    fn request(&self, sent: &CancelRequest, body: Vec<u8>) -> Result<OutgoingRequest, ClientError> {
+    fn request(&self, sent: &CancelRequest, body: Vec<u8>) -> Result<SentRequest, ClientError> {
         let mut request = match self.defect {
             Defect::SignsReserialisedBody => {
                 let pretty = serde_json::to_vec_pretty(sent).unwrap_or_else(|_| body.clone());
@@ -343,7 +345,7 @@ impl BrokenClient {
         Ok(request)
     }
 
-    async fn send(&self, request: &OutgoingRequest) -> Result<RawAnswer, TransportFailure> {
+    async fn send(&self, request: &SentRequest) -> Result<Received, TransportError> {
         let config = self.inner.config();
         match self.defect {
             Defect::IgnoresTimeout => {
@@ -370,9 +372,9 @@ impl BrokenClient {
 
     /// Whether the answer is trusted, with this client's verification
     /// defect.
-    fn judge(&self, sent: &CancelRequest, answer: &RawAnswer) -> Result<CancelResponse, Untrusted> {
+    fn judge(&self, sent: &CancelRequest, answer: &Received) -> Result<CancelResponse, Untrusted> {
         let config = self.inner.config();
-        let status_of = |answer: &RawAnswer| parse_answer(answer).map(|r| r.result.result_status);
+        let status_of = |answer: &Received| parse_answer(answer).map(|r| r.result.result_status);
         let unsigned =
             answer.header("signature").is_none() && answer.header("response-time").is_none();
         let skip = match self.defect {
@@ -418,7 +420,7 @@ impl BrokenClient {
                     verify_answer(&config.provider_key, &config.client_id, CANCEL_PATH, answer)?;
                 }
                 Defect::IgnoresHttpStatus => {
-                    let as_if_ok = RawAnswer {
+                    let as_if_ok = Received {
                         status: 200,
                         ..answer.clone()
                     };
@@ -439,10 +441,7 @@ impl BrokenClient {
 
     /// What a trusted answer concludes, with this client's defect.
     fn decide(&self, note: &AttemptNote, response: Option<&CancelResponse>) -> Decision {
-        let timed_out = matches!(
-            note,
-            AttemptNote::NoAnswer(TransportFailure::NoAnswer { .. })
-        );
+        let timed_out = matches!(note, AttemptNote::NoAnswer(TransportError::NoAnswer { .. }));
         let code = response
             .map(|r| r.result.result_code.as_str())
             .unwrap_or("");

@@ -1,8 +1,8 @@
 //! The crate's own RSA-2048 rate, for `bench/throughput.sh`: how many
 //! SHA256withRSA signatures (and verifications) the signing backend
-//! (aws-lc-rs, underneath `src/signing.rs`) makes per second on N threads,
+//! (aws-lc-rs, underneath `src/signing/`) makes per second on N threads,
 //! through the same calls the reference server makes per answer
-//! (`signing::sign_message`) and per request (`signing::verify_message`).
+//! (`SignedContent::sign`) and per request (`SignedContent::verify`).
 //! The ceiling it is compared with is `openssl speed rsa2048`; the other
 //! candidate backends are measured by `bench/rsa_backends.sh`.
 //!
@@ -21,7 +21,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use cancel_conformance::server::DEFAULT_CLIENT_ID;
-use cancel_conformance::signing::{sign_message, test_keys, verify_message};
+use cancel_conformance::signing::{SignedContent, test_keys};
 use cancel_conformance::spec::api::CANCEL_PATH;
 
 const TIME: &str = "2026-11-26T12:00:00+08:00";
@@ -77,16 +77,9 @@ fn rate(work: Work, threads: usize, duration: Duration) -> (f64, f64) {
     let merchant = test_keys::merchant_signing();
     let merchant_public = Arc::new(test_keys::merchant_verifying());
     let request_signature = Arc::new(
-        sign_message(
-            &merchant,
-            "1",
-            "POST",
-            CANCEL_PATH,
-            DEFAULT_CLIENT_ID,
-            TIME,
-            REQUEST,
-        )
-        .expect("signs"),
+        SignedContent::post(CANCEL_PATH, DEFAULT_CLIENT_ID, TIME, REQUEST)
+            .sign(&merchant, "1")
+            .expect("signs"),
     );
     let stop = Arc::new(AtomicBool::new(false));
     let started = Instant::now();
@@ -103,28 +96,15 @@ fn rate(work: Work, threads: usize, duration: Duration) -> (f64, f64) {
                 let mut done = 0u64;
                 while !stop.load(Ordering::Relaxed) {
                     if matches!(work, Work::Verify | Work::SignVerify) {
-                        verify_message(
-                            &merchant_public,
-                            &request_signature,
-                            "POST",
-                            CANCEL_PATH,
-                            DEFAULT_CLIENT_ID,
-                            TIME,
-                            REQUEST,
-                        )
-                        .expect("verifies");
+                        SignedContent::post(CANCEL_PATH, DEFAULT_CLIENT_ID, TIME, REQUEST)
+                            .verify(&merchant_public, &request_signature)
+                            .expect("verifies");
                     }
                     if matches!(work, Work::Sign | Work::SignVerify) {
-                        let signature = sign_message(
-                            &provider,
-                            "1",
-                            "POST",
-                            CANCEL_PATH,
-                            DEFAULT_CLIENT_ID,
-                            TIME,
-                            ANSWER,
-                        )
-                        .expect("signs");
+                        let signature =
+                            SignedContent::post(CANCEL_PATH, DEFAULT_CLIENT_ID, TIME, ANSWER)
+                                .sign(&provider, "1")
+                                .expect("signs");
                         std::hint::black_box(signature);
                     }
                     done += 1;

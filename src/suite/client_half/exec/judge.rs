@@ -5,6 +5,7 @@
 
 use super::*;
 use crate::domain::CancelConclusion;
+use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
 
 /// What every cancel of one case is judged against.
 pub(super) struct Judge<'a> {
@@ -233,7 +234,7 @@ impl Judge<'_> {
                 (Some(_), Some(_)) => Err(()),
             }
         };
-        for name in ["content-type", "client-id", "request-time", "signature"] {
+        for name in [CONTENT_TYPE, CLIENT_ID, REQUEST_TIME, SIGNATURE] {
             if header(name).is_err() {
                 diffs.push(cited(
                     &["sign.request-headers"],
@@ -266,15 +267,15 @@ impl Judge<'_> {
                 request.path.clone(),
             ));
         }
-        if header("client-id") != Some(self.client_id) {
+        if header(CLIENT_ID) != Some(self.client_id) {
             diffs.push(cited(
                 &["sign.request-headers"],
                 "header Client-Id",
                 format!("{} (CC_CLIENT_ID)", self.client_id),
-                header("client-id").unwrap_or("(absent)"),
+                header(CLIENT_ID).unwrap_or("(absent)"),
             ));
         }
-        let time = header("request-time").unwrap_or("");
+        let time = header(REQUEST_TIME).unwrap_or("");
         if time.trim().is_empty() {
             diffs.push(cited(
                 &["sign.request-headers"],
@@ -283,7 +284,7 @@ impl Judge<'_> {
                 "(absent or empty)",
             ));
         }
-        let content_type = header("content-type");
+        let content_type = header(CONTENT_TYPE);
         if let Err(why) = content_type.map_or(Err("absent".to_string()), json_utf8) {
             diffs.push(cited(
                 &["sign.request-headers"],
@@ -292,7 +293,7 @@ impl Judge<'_> {
                 format!("{} ({why})", content_type.unwrap_or("(absent)")),
             ));
         }
-        match header("signature") {
+        match header(SIGNATURE) {
             None => diffs.push(cited(
                 &["sign.request-signature"],
                 "header Signature",
@@ -317,7 +318,7 @@ impl Judge<'_> {
                     }
                     if let Err(err) = SignedContent::post(
                         &request.path,
-                        header("client-id").unwrap_or(""),
+                        header(CLIENT_ID).unwrap_or(""),
                         time,
                         &request.body,
                     )

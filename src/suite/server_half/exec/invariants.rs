@@ -5,6 +5,7 @@
 //! inquiry.
 
 use super::*;
+use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
 
 /// How far a `cancelTime` may lie from the moment the cancel took effect on
 /// the payment's clock (rule `result.cancel-time-true`): the answer's time
@@ -411,12 +412,12 @@ impl Run<'_> {
             path,
             headers: vec![
                 (
-                    "content-type".into(),
+                    CONTENT_TYPE.into(),
                     "application/json; charset=UTF-8".into(),
                 ),
-                ("client-id".into(), self.target.client_id.clone()),
-                ("request-time".into(), request_time),
-                ("signature".into(), signature),
+                (CLIENT_ID.into(), self.target.client_id.clone()),
+                (REQUEST_TIME.into(), request_time),
+                (SIGNATURE.into(), signature),
             ],
             body,
         };

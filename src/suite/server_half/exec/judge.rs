@@ -6,6 +6,7 @@
 //! invariants are `invariants`.
 
 use super::*;
+use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, RESPONSE_TIME, SIGNATURE};
 
 impl Run<'_> {
     /// Everything wrong with one answer.
@@ -165,22 +166,20 @@ pub(super) fn check_signature(
     request: &SentRequest,
     received: &Received,
 ) {
-    let (Some(header), Some(time)) = (
-        received.header("signature"),
-        received.header("response-time"),
-    ) else {
+    let (Some(header), Some(time)) = (received.header(SIGNATURE), received.header(RESPONSE_TIME))
+    else {
         diffs.push(Diff::ruled(
             &["sign.response-signed"],
             "headers signature, response-time",
             "present: every answer is signed",
             format!(
                 "signature {}, response-time {}",
-                if received.header("signature").is_some() {
+                if received.header(SIGNATURE).is_some() {
                     "present"
                 } else {
                     "absent"
                 },
-                if received.header("response-time").is_some() {
+                if received.header(RESPONSE_TIME).is_some() {
                     "present"
                 } else {
                     "absent"
@@ -189,7 +188,7 @@ pub(super) fn check_signature(
         ));
         return;
     };
-    let answered_id = received.header("client-id");
+    let answered_id = received.header(CLIENT_ID);
     let expected_id = client_id.unwrap_or("");
     if answered_id != Some(expected_id) {
         diffs.push(Diff::ruled(
@@ -235,7 +234,7 @@ pub(super) fn check_headers(
     received: &Received,
 ) {
     if let Some(names) = raw_names {
-        for wanted in ["signature", "response-time", "client-id"] {
+        for wanted in [SIGNATURE, RESPONSE_TIME, CLIENT_ID] {
             let sent: Vec<&String> = names
                 .iter()
                 .filter(|name| name.eq_ignore_ascii_case(wanted))
@@ -261,7 +260,7 @@ pub(super) fn check_headers(
     let types: Vec<&str> = received
         .headers
         .iter()
-        .filter(|(name, _)| name == "content-type")
+        .filter(|(name, _)| name == CONTENT_TYPE)
         .map(|(_, value)| value.as_str())
         .collect();
     let acceptable = |value: &str| {
