@@ -6,7 +6,7 @@
 //! case needs ignores that case; and an adapter line that breaks its
 //! schema is a TRANSPORT FAILURE naming the schema.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
 use cancel_conformance::spec::Catalog;
@@ -14,6 +14,9 @@ use cancel_conformance::suite::client_half::exec::ClientRun;
 use cancel_conformance::suite::load::{LoadedClientCase, load_client_cases};
 use cancel_conformance::suite::run_all_client;
 use libtest_mimic::Completion;
+
+mod testkit_support;
+use testkit_support::broken_adapter;
 
 /// Each broken client, the case that must catch it, and a fragment of the
 /// failure that shows it is caught for the reason its defect gives.
@@ -237,30 +240,6 @@ const BROKEN: &[(&str, &str, &str)] = &[
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-}
-
-/// The broken adapters are a binary of the test kit; `cargo test` builds
-/// it, but a lone `cargo test --test client_half` may not have, so build it.
-fn broken_adapter() -> PathBuf {
-    let status = std::process::Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "cancel-conformance-testkit",
-            "--bin",
-            "broken_adapter",
-        ])
-        .current_dir(root())
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "cannot build testkit/src/bin/broken_adapter.rs"
-    );
-    let bin = Path::new(env!("CARGO_BIN_EXE_cancel-conformance"));
-    let dir = bin.parent().expect("the binary has a directory");
-    dir.join("broken_adapter")
 }
 
 fn run_with(adapter: String, scratch: &str) -> ClientRun {

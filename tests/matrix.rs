@@ -24,6 +24,9 @@ use std::process::{Child, Command, Output, Stdio};
 
 use serde_json::Value;
 
+mod testkit_support;
+use testkit_support::broken_adapter;
+
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
 }
@@ -37,31 +40,6 @@ fn scratch(tag: &str) -> PathBuf {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).expect("scratch dir");
     dir
-}
-
-/// The broken adapters are a binary of the test kit; build it in case a
-/// lone `cargo test --test matrix` did not.
-fn broken_adapter() -> PathBuf {
-    let status = Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "cancel-conformance-testkit",
-            "--bin",
-            "broken_adapter",
-        ])
-        .current_dir(root())
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "cannot build testkit/src/bin/broken_adapter.rs"
-    );
-    Path::new(bin())
-        .parent()
-        .expect("the binary has a directory")
-        .join("broken_adapter")
 }
 
 fn rust_client() -> String {

@@ -19,6 +19,9 @@ use cancel_conformance::server::{self, ServerConfig};
 use cancel_conformance::signing::{SignedContent, test_keys};
 use cli_support::isolated_command;
 
+mod testkit_support;
+use testkit_support::broken_adapter;
+
 /// The assumption the proxy breaks, and the code it answers instead.
 const ASSUMPTION: &str = "codes.media-type-not-acceptable";
 const REFUSED_MEDIA_TYPE: &str = "MEDIA_TYPE_NOT_ACCEPTABLE";
@@ -343,32 +346,6 @@ fn run_help_shows_strict() {
     let help = String::from_utf8_lossy(&output.stdout);
     assert!(help.contains("--strict"), "{help}");
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// `testkit/src/bin/broken_adapter.rs`, built (a lone `cargo test --test
-/// verdicts` may not have built it).
-fn broken_adapter() -> std::path::PathBuf {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let status = std::process::Command::new(env!("CARGO"))
-        .args([
-            "build",
-            "--quiet",
-            "-p",
-            "cancel-conformance-testkit",
-            "--bin",
-            "broken_adapter",
-        ])
-        .current_dir(root)
-        .status()
-        .expect("cargo runs");
-    assert!(
-        status.success(),
-        "cannot build testkit/src/bin/broken_adapter.rs"
-    );
-    let bin = Path::new(env!("CARGO_BIN_EXE_cancel-conformance"));
-    bin.parent()
-        .expect("the binary has a directory")
-        .join("broken_adapter")
 }
 
 /// The client half: a client that retries an F breaks a SHOULD (and the

@@ -32,36 +32,40 @@ pub(super) fn runtime() -> Result<tokio::runtime::Runtime, String> {
 
 /// What either half loads before any case runs.
 pub(super) struct LoadedHalf<T> {
+    /// The `--baseline` file, when the run is gated on one.
+    pub(super) baseline: Option<Baseline>,
     pub(super) catalog: Arc<Catalog>,
     pub(super) cases: Vec<Loaded<T>>,
     /// Checked against the cases' names.
     pub(super) expectations: Expectations,
 }
 
+/// Loads what a run of `half` needs before any case runs: the baseline
+/// (first, so that a missing file stops the run before anything else),
+/// the catalog, the cases and the expectations checked against them.
 pub(super) fn load_half<T>(
+    gate: &GateArgs,
+    half: Half,
     cases: Option<&Path>,
-    half: &str,
     expectations: Option<&Path>,
     load: impl FnOnce(&Path, &Catalog) -> Result<Vec<Loaded<T>>, String>,
 ) -> Result<LoadedHalf<T>, String> {
+    let baseline = gate
+        .baseline
+        .as_deref()
+        .map(|file| Baseline::load(file, half.as_str()))
+        .transpose()?;
     let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
-    let cases = load(&cases_dir(cases, half)?, &catalog)?;
+    let cases = load(&cases_dir(cases, half.as_str())?, &catalog)?;
     let names: Vec<String> = cases.iter().map(|case| case.name.clone()).collect();
     let expectations =
         Expectations::for_cases(expectations, &names).map_err(|err| err.to_string())?;
     Ok(LoadedHalf {
+        baseline,
         catalog: Arc::new(catalog),
         cases,
         expectations,
     })
-}
-
-/// The `--baseline` file, read before any case runs.
-pub(super) fn load_baseline(gate: &GateArgs, half: Half) -> Result<Option<Baseline>, String> {
-    gate.baseline
-        .as_deref()
-        .map(|file| Baseline::load(file, half.as_str()))
-        .transpose()
 }
 
 /// Writes the reports the run asked for and chooses the exit code: 0 when

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use libtest_mimic::{Completion, Trial};
 
 use super::failure::Failure;
-use super::harness::{LoadedHalf, finish, load_baseline, load_half, runtime, setup_error};
+use super::harness::{LoadedHalf, finish, load_half, runtime, setup_error};
 use super::load::{self, LoadedClientCase};
 use super::report::gate::GateArgs;
 use super::report::{self, Half, Planned, Recorder, RunInfo};
@@ -32,17 +32,15 @@ pub fn run_client(
     gate: &GateArgs,
     libtest: &libtest_mimic::Arguments,
 ) -> ExitCode {
-    let baseline = match load_baseline(gate, Half::Client) {
-        Ok(baseline) => baseline,
-        Err(err) => return setup_error(err),
-    };
     let LoadedHalf {
+        baseline,
         catalog,
         cases,
         expectations,
     } = match load_half(
+        gate,
+        Half::Client,
         settings.cases.as_deref(),
-        "client",
         settings.expectations.as_deref(),
         load::load_client_cases,
     ) {

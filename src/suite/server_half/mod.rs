@@ -18,7 +18,7 @@ use libtest_mimic::{Completion, Trial};
 
 use super::case::Case;
 use super::failure::Failure;
-use super::harness::{LoadedHalf, finish, load_baseline, load_half, runtime, setup_error};
+use super::harness::{LoadedHalf, finish, load_half, runtime, setup_error};
 use super::load::{LoadedCase, load_cases};
 use super::report::gate::GateArgs;
 use super::report::{Half, Planned, Recorder, RunInfo};
@@ -31,17 +31,15 @@ use start::prepare_target;
 /// Judges a server (`cancel-conformance run`): every server case as one
 /// trial of the harness, then the reports and the exit code.
 pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Arguments) -> ExitCode {
-    let baseline = match load_baseline(gate, Half::Server) {
-        Ok(baseline) => baseline,
-        Err(err) => return setup_error(err),
-    };
     let LoadedHalf {
+        baseline,
         catalog,
         cases,
         expectations,
     } = match load_half(
+        gate,
+        Half::Server,
         settings.cases.as_deref(),
-        "server",
         settings.expectations.as_deref(),
         |dir, catalog| load_cases(dir, "server", catalog),
     ) {
