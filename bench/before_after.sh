@@ -13,7 +13,8 @@
 #   bash bench/before_after.sh REV           # REPS=7 DURATION=5 CONNECTIONS=32
 #   BEFORE_BIN=path/to/old/cancel-conformance bash bench/before_after.sh
 #
-# REV is built from a clean checkout in bench/.work/before (a release build
+# REV is built from a clean checkout in a temporary directory outside this
+# repository (cargo would take it for a member of this workspace), a release build
 # of its own, minutes on 2 cores) unless BEFORE_BIN names a binary (then
 # BEFORE_ROOT names the checkout whose cases it runs; default: this one).
 # Each binary runs its own checkout's cases, so the suite figures are also
@@ -34,14 +35,14 @@ ensure_apt wrk curl
 AFTER_BIN="$BIN"
 if [ -z "${BEFORE_BIN:-}" ]; then
     REV="${1:?usage: bash bench/before_after.sh REV (or BEFORE_BIN=...)}"
-    echo "building $REV in bench/.work/before" >&2
-    rm -rf "$WORK/before"
+    BEFORE_CHECKOUT="${TMPDIR:-/tmp}/cancel-conformance-before-$$"
+    echo "building $REV in $BEFORE_CHECKOUT" >&2
     git -C "$ROOT" worktree prune
-    git -C "$ROOT" worktree add --detach --quiet "$WORK/before" "$REV"
-    (cd "$WORK/before" && CARGO_TARGET_DIR="$WORK/before-target" \
+    git -C "$ROOT" worktree add --detach --quiet "$BEFORE_CHECKOUT" "$REV"
+    (cd "$BEFORE_CHECKOUT" && CARGO_TARGET_DIR="$WORK/before-target" \
         cargo build --release --locked --quiet --bin cancel-conformance)
     BEFORE_BIN="$WORK/before-target/release/cancel-conformance"
-    BEFORE_ROOT="$WORK/before"
+    BEFORE_ROOT="$BEFORE_CHECKOUT"
 fi
 BEFORE_ROOT="${BEFORE_ROOT:-$ROOT}"
 : >"$OUT"
@@ -110,7 +111,7 @@ done
 check_pool "$BEFORE_PORT" "$POOL" S
 check_pool "$AFTER_PORT" "$POOL" S
 echo "{\"bench\":\"cases\",\"before\":{\"server\":$(cases_of "$BEFORE_ROOT" server),\"client\":$(cases_of "$BEFORE_ROOT" client)},\"after\":{\"server\":$(cases_of "$ROOT" server),\"client\":$(cases_of "$ROOT" client)}}" >>"$OUT"
-[ "$BEFORE_ROOT" = "$WORK/before" ] && git -C "$ROOT" worktree remove --force "$WORK/before"
+[ -n "${BEFORE_CHECKOUT:-}" ] && git -C "$ROOT" worktree remove --force "$BEFORE_CHECKOUT"
 
 python3 - "$OUT" "$(getconf CLK_TCK)" <<'PY'
 import json, statistics, sys

@@ -13,16 +13,20 @@
 //! - [`wire`]: header names, the recorded request and answer, the one size
 //!   cap, the HTTP exchange and its one transport-error type.
 //! - [`spec`]: the API's schema types, the rules and result-code catalogs.
+//! - [`profile`]: the acquirer profiles, where the sources disagree.
 //! - [`server`]: the reference server (imports domain, signing, wire, spec).
 //! - [`client`]: the project's merchant client (imports domain, signing,
 //!   wire, spec).
 //! - [`suite`]: the runner, case formats, judging and reports (imports
 //!   everything below it); [`matrix`] compares runs.
+//! - [`config_file`]: the format of `cancel-conformance.yaml`, which the
+//!   command line reads and the matrix embeds.
 //! - [`cli`]: the command line (arguments, configuration precedence, what
 //!   each command does); it hands the suite plain settings.
 
 pub mod cli;
 pub mod client;
+pub mod config_file;
 pub mod domain;
 pub mod matrix;
 pub mod profile;

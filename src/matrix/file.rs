@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use serde_saphyr::Spanned;
 
-use crate::cli::config::{ClientSection, ConfigFile};
+use crate::config_file::{ClientSection, ConfigFile};
 use crate::spec::yaml::{self, YamlError};
 
 /// The `endpoint` that names the embedded reference server.

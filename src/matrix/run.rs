@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::file::{Entry, Judged, Matrix};
-use crate::cli::config::{ClientSection, ConfigFile};
+use crate::config_file::{ClientSection, ConfigFile};
 use crate::suite::report::results::{self, RunResult};
 
 /// What became of one implementation.

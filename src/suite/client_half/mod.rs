@@ -22,7 +22,9 @@ use super::load::{self, LoadedClientCase};
 use super::report::gate::GateArgs;
 use super::report::{self, Half, Planned, Recorder, RunInfo};
 use super::settings::ClientSettings;
-use super::trials::{CLIENT_CASES_AT_ONCE, in_window, run_trials, trial};
+use super::trials::{
+    CLIENT_CASES_AT_ONCE, CLIENT_CASES_AT_ONCE_IN_TESTS, in_window, run_trials, trial,
+};
 
 /// Judges a client through its adapter (`cancel-conformance client`):
 /// every client case as one trial of the harness, then the reports and the
@@ -126,5 +128,5 @@ pub async fn run_all_client(
         };
         (name, outcome)
     });
-    in_window(runs, CLIENT_CASES_AT_ONCE).await
+    in_window(runs, CLIENT_CASES_AT_ONCE_IN_TESTS).await
 }
