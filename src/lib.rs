@@ -20,13 +20,15 @@
 //! - [`suite`]: the runner, case formats, judging and reports (imports
 //!   everything below it); [`matrix`] compares runs.
 //! - [`config_file`]: the format of `cancel-conformance.yaml`, which the
-//!   command line reads and the matrix embeds.
+//!   command line reads and the matrix embeds; [`documents`]: the list of
+//!   every generated schema.
 //! - [`cli`]: the command line (arguments, configuration precedence, what
 //!   each command does); it hands the suite plain settings.
 
 pub mod cli;
 pub mod client;
 pub mod config_file;
+pub mod documents;
 pub mod domain;
 pub mod matrix;
 pub mod profile;

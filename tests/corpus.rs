@@ -8,7 +8,8 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
-use cancel_conformance::spec::schema::{Dialect, generate};
+use cancel_conformance::documents::generate;
+use cancel_conformance::spec::schema::Dialect;
 use cancel_conformance::spec::validate::{Message, validate};
 use serde::Deserialize;
 use serde_json::Value;

@@ -13,7 +13,7 @@ pub fn schema(out: &Path, draft: Dialect) -> ExitCode {
         eprintln!("error: cannot create {}: {err}", out.display());
         return ExitCode::from(2);
     }
-    for (name, doc) in schema::generate(draft) {
+    for (name, doc) in crate::documents::generate(draft) {
         let path = out.join(&name);
         if let Err(err) = std::fs::write(&path, schema::render(&doc)) {
             eprintln!("error: cannot write {}: {err}", path.display());

@@ -68,24 +68,15 @@ const NULL_MEANS_ABSENT: &str = "x-null-means-absent";
 /// One generated document: its file name under `spec/` and its content.
 pub type Documents = BTreeMap<String, Value>;
 
-/// The message schemas in `dialect`, plus (for 2020-12) the OpenAPI document.
-pub fn generate(dialect: Dialect) -> Documents {
+/// The API's message schemas in `dialect`, plus (for 2020-12) the OpenAPI
+/// document. The schemas of the project's own files (cases, matrix, adapter
+/// protocol) are added by [`crate::documents`], which knows their types.
+pub fn generate_api(dialect: Dialect) -> Documents {
     let mut docs = Documents::new();
     add_root::<CancelRequest>(&mut docs, dialect, "cancel-request");
     add_root::<CancelResponse>(&mut docs, dialect, "cancel-response");
     add_root::<InquiryRequest>(&mut docs, dialect, "inquiry-request");
     add_root::<InquiryResponse>(&mut docs, dialect, "inquiry-response");
-    add_root::<crate::suite::case::Case>(&mut docs, dialect, "case");
-    add_root::<crate::suite::client_half::case::ClientCase>(&mut docs, dialect, "client-case");
-    add_root::<crate::matrix::file::MatrixFile>(&mut docs, dialect, "matrix");
-    {
-        use crate::suite::client_half::adapter::messages as adapter;
-        add_root::<adapter::Operation>(&mut docs, dialect, "adapter-operation");
-        add_root::<adapter::CancelAnswer>(&mut docs, dialect, "adapter-cancel-answer");
-        add_root::<adapter::NotifyAnswer>(&mut docs, dialect, "adapter-notify-answer");
-        add_root::<adapter::StatusAnswer>(&mut docs, dialect, "adapter-status-answer");
-        add_root::<adapter::NotificationBody>(&mut docs, dialect, "adapter-notification-body");
-    }
     if dialect == Dialect::Draft2020_12 {
         docs.insert("openapi.json".to_string(), openapi());
     }
@@ -128,7 +119,9 @@ fn root_schema<T: JsonSchema>(dialect: Dialect, name: &str) -> Value {
     Value::Object(ordered)
 }
 
-fn add_root<T: JsonSchema>(docs: &mut Documents, dialect: Dialect, name: &str) {
+/// Adds `T`'s schema to `docs` as `<name>.schema.json` (or the draft-07
+/// name).
+pub fn add_root<T: JsonSchema>(docs: &mut Documents, dialect: Dialect, name: &str) {
     docs.insert(
         format!("{name}{}", dialect.suffix()),
         root_schema::<T>(dialect, name),
