@@ -10,6 +10,9 @@ use std::path::PathBuf;
 use serde::de;
 use serde::{Deserialize, Deserializer};
 
+/// The file looked for in the current directory when no `--config` is given.
+pub const FILE_NAME: &str = "cancel-conformance.yaml";
+
 /// The contents of `cancel-conformance.yaml`. Every key is optional; the
 /// top-level keys are the settings of `run`, the `client:` section those of
 /// `client`.

@@ -9,14 +9,11 @@
 use std::path::{Path, PathBuf};
 
 use super::args::{ClientArgs, RunArgs};
-pub use crate::config_file::{ClientSection, ConfigFile, ReportsSection};
+use crate::config_file::{ClientSection, ConfigFile, FILE_NAME, ReportsSection};
 use crate::server;
 use crate::spec::yaml::{self, YamlError};
 use crate::suite::report::ReportArgs;
-use crate::suite::settings::{CONFIG_FILE_NAME, ClientSettings, KeySource, RunSettings};
-
-/// The file looked for in the current directory when no `--config` is given.
-pub const FILE_NAME: &str = CONFIG_FILE_NAME;
+use crate::suite::settings::{ClientSettings, KeySource, RunSettings};
 
 /// The environment variables the settings read.
 pub mod env {

@@ -12,6 +12,7 @@ use crate::spec::catalog::Catalog;
 use crate::suite;
 use crate::suite::load::{LoadedCase, load_cases};
 use crate::suite::server_half::sandbox;
+use crate::suite::setup_error;
 
 /// `cancel-conformance run`, with the configuration file `--config` or
 /// CANCEL_CONFORMANCE_CONFIG names (the command itself also looks in the
@@ -37,12 +38,6 @@ pub fn client(args: ClientArgs) -> ExitCode {
     suite::run_client(settings, &args.gate, &args.libtest)
 }
 
-/// A problem that stops the run before any case runs.
-fn setup_error(message: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {message}");
-    ExitCode::from(2)
-}
-
 /// The configuration file `--config` or CANCEL_CONFORMANCE_CONFIG names,
 /// read.
 fn read_config(flag: Option<&Path>) -> Result<Option<Config>, String> {
@@ -59,8 +54,7 @@ fn read_config(flag: Option<&Path>) -> Result<Option<Config>, String> {
 /// `cancel-conformance fixtures --template`.
 pub fn fixtures(args: FixturesArgs) -> ExitCode {
     if !args.template {
-        eprintln!("error: give --template to print a fixtures file skeleton");
-        return ExitCode::from(2);
+        return setup_error("give --template to print a fixtures file skeleton");
     }
     let cases = match Catalog::embedded()
         .map_err(|err| err.to_string())
@@ -69,10 +63,7 @@ pub fn fixtures(args: FixturesArgs) -> ExitCode {
             load_cases(&dir, "server", &catalog)
         }) {
         Ok(cases) => cases,
-        Err(err) => {
-            eprintln!("error: {err}");
-            return ExitCode::from(2);
-        }
+        Err(err) => return setup_error(err),
     };
     let selected: Vec<LoadedCase> = cases
         .into_iter()

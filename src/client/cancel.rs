@@ -239,12 +239,11 @@ impl CancelClient {
             Ok(body) => body,
             Err(reason) => return not_sent(reason, attempts),
         };
-        let mut backoff = Backoff::new();
+        let mut backoff = Backoff::within(self.config.timeout);
         let mut last_code = None;
         for number in 1..=self.config.max_attempts {
             if number > 1 {
-                // The pause never exceeds the timeout (INTERPRETING.md §8).
-                tokio::time::sleep(backoff.next_pause().min(self.config.timeout)).await;
+                tokio::time::sleep(backoff.next_pause()).await;
             }
             let request = match self.sign(&self.path, body.clone()) {
                 Ok(request) => request,

@@ -20,8 +20,6 @@ use std::sync::{Mutex, MutexGuard};
 use super::cancel::CancelOutcome;
 use crate::domain::PaymentRef;
 
-/// The state of one order as the merchant records it: the domain's
-/// order status, the same one the adapter protocol carries.
 use crate::domain::OrderStatus;
 
 /// All orders, shared by the cancel procedure and the notification handler.
@@ -95,10 +93,10 @@ impl Orders {
     }
 }
 
-/// The status of two records of one payment: cancelled beats everything,
-/// then whatever is not `None`.
-/// Where a payment's cancel stands, as far as the merchant knows.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// Where a payment's cancel stands, as far as the merchant knows. The
+/// variants are in order of weight (derived `Ord`): when two records of one
+/// payment meet, done beats in doubt, which beats nothing.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
 enum CancelState {
     #[default]
     None,
@@ -126,17 +124,7 @@ impl Record {
     fn merge(self, other: Record) -> Record {
         Record {
             paid: self.paid || other.paid,
-            cancel: self.cancel.max_state(other.cancel),
-        }
-    }
-}
-
-impl CancelState {
-    fn max_state(self, other: CancelState) -> CancelState {
-        match (self, other) {
-            (CancelState::Done, _) | (_, CancelState::Done) => CancelState::Done,
-            (CancelState::InDoubt, _) | (_, CancelState::InDoubt) => CancelState::InDoubt,
-            _ => CancelState::None,
+            cancel: self.cancel.max(other.cancel),
         }
     }
 }
@@ -176,9 +164,8 @@ impl OrderBook {
     pub fn record_in_doubt(&self, payment: &PaymentRef) {
         let mut orders = self.lock();
         let index = orders.entry(payment);
-        if orders.statuses[index].cancel != CancelState::Done {
-            orders.statuses[index].cancel = CancelState::InDoubt;
-        }
+        let cancel = &mut orders.statuses[index].cancel;
+        *cancel = (*cancel).max(CancelState::InDoubt);
     }
 
     /// Records that the buyer's payment succeeded, and returns the order's
@@ -190,9 +177,9 @@ impl OrderBook {
         orders.statuses[index].status()
     }
 
-    /// Records what a cancel concluded. An F answer changes nothing (the
-    /// payment is as it was); U, timeouts and untrusted answers leave the
-    /// order in doubt.
+    /// Records what a cancel concluded: S cancels the order for good; U,
+    /// timeouts and untrusted answers leave it in doubt; an F leaves the
+    /// payment as it was, which settles a cancel that was in doubt.
     pub fn record_outcome(&self, payment: &PaymentRef, outcome: &CancelOutcome) {
         match outcome {
             CancelOutcome::Cancelled {

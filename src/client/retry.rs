@@ -47,30 +47,30 @@ pub fn decide(kind: AttemptKind) -> Decision {
     }
 }
 
-/// Pauses between attempts: 50 ms, doubling, at most 400 ms.
+/// Pauses between attempts: 50 ms, doubling, at most 400 ms and never
+/// longer than the client's timeout (rule `retry.client-timeout-bounded`:
+/// a pause is measured against the timeout, INTERPRETING.md §8).
 #[derive(Debug, Clone)]
 pub struct Backoff {
     next: Duration,
+    longest: Duration,
 }
 
 impl Backoff {
-    pub fn new() -> Self {
+    /// The pauses of a client that gives up on an answer after `timeout`.
+    pub fn within(timeout: Duration) -> Self {
+        let longest = MAX_BACKOFF.min(timeout);
         Self {
-            next: FIRST_BACKOFF,
+            next: FIRST_BACKOFF.min(longest),
+            longest,
         }
     }
 
     /// The pause before the next attempt.
     pub fn next_pause(&mut self) -> Duration {
         let pause = self.next;
-        self.next = (self.next * 2).min(MAX_BACKOFF);
+        self.next = (self.next * 2).min(self.longest);
         pause
-    }
-}
-
-impl Default for Backoff {
-    fn default() -> Self {
-        Self::new()
     }
 }
 
@@ -102,8 +102,17 @@ mod tests {
 
     #[test]
     fn backoff_doubles_up_to_the_cap() {
-        let mut backoff = Backoff::new();
+        let mut backoff = Backoff::within(Duration::from_secs(10));
         let pauses: Vec<u128> = (0..6).map(|_| backoff.next_pause().as_millis()).collect();
         assert_eq!(pauses, [50, 100, 200, 400, 400, 400]);
+    }
+
+    #[test]
+    fn no_pause_is_longer_than_the_timeout() {
+        let mut backoff = Backoff::within(Duration::from_millis(120));
+        let pauses: Vec<u128> = (0..4).map(|_| backoff.next_pause().as_millis()).collect();
+        assert_eq!(pauses, [50, 100, 120, 120]);
+        let mut tiny = Backoff::within(Duration::from_millis(20));
+        assert_eq!(tiny.next_pause(), Duration::from_millis(20));
     }
 }

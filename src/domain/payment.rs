@@ -32,6 +32,19 @@ pub enum PaymentState {
 }
 
 impl PaymentState {
+    /// Whether the buyer has paid: the payment succeeded, whatever
+    /// happened to it since (captured, refunded) short of a cancel.
+    pub fn is_paid(self) -> bool {
+        matches!(
+            self,
+            PaymentState::Paid
+                | PaymentState::Capturing
+                | PaymentState::Captured
+                | PaymentState::PartlyRefunded
+                | PaymentState::FullyRefunded
+        )
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentState::AwaitingBuyer => "awaiting-buyer",

@@ -20,6 +20,8 @@ use std::time::Instant;
 use crate::spec::catalog::Catalog;
 use crate::suite::report::gate::{self, GateArgs};
 use crate::suite::report::results::Behaviour;
+use crate::suite::report::write_file;
+use crate::suite::setup_error;
 use run::{Ran, Runner, Status};
 
 /// Arguments of `cancel-conformance matrix`.
@@ -78,10 +80,6 @@ or a report could not be written.";
 
 /// `cancel-conformance matrix`.
 pub fn matrix(args: MatrixArgs) -> ExitCode {
-    let setup_error = |message: String| {
-        eprintln!("error: {message}");
-        ExitCode::from(2)
-    };
     let matrix = match file::load(&args.file) {
         Ok(matrix) => matrix,
         Err(err) => return setup_error(err.to_string()),
@@ -92,10 +90,6 @@ pub fn matrix(args: MatrixArgs) -> ExitCode {
             Err(err) => return setup_error(format!("the baseline {err}")),
         },
         None => None,
-    };
-    let catalog = match Catalog::embedded() {
-        Ok(catalog) => catalog,
-        Err(err) => return setup_error(err.to_string()),
     };
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
@@ -108,11 +102,16 @@ pub fn matrix(args: MatrixArgs) -> ExitCode {
     let jobs = args.jobs.map(usize::from).unwrap_or_else(|| {
         std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
     });
+    let empty_config = scratch.join("empty-config.yaml");
+    if let Err(err) = std::fs::write(&empty_config, "{}\n") {
+        return setup_error(format!("cannot write {}: {err}", empty_config.display()));
+    }
     let runner = Runner {
         exe,
         jobs,
         filter: args.filter.clone(),
         scratch: scratch.clone(),
+        empty_config,
     };
     let total = matrix.entries.len();
     println!(
@@ -141,22 +140,25 @@ pub fn matrix(args: MatrixArgs) -> ExitCode {
         .as_ref()
         .map(|(path, baseline)| judge_against(&ran, baseline, path));
     if let Some(path) = &args.json
-        && let Err(err) = write(path, &report::render(&info, &ran))
+        && let Err(err) = write_file(path, &report::render(&info, &ran))
     {
         return setup_error(err);
     }
-    if let Some(path) = &args.html
-        && let Err(err) = write(
-            path,
-            &page::render(
-                &info,
-                &ran,
-                &catalog,
-                gate.as_ref().map(|(text, _)| text.as_str()),
-            ),
-        )
-    {
-        return setup_error(err);
+    if let Some(path) = &args.html {
+        // Only the page names the rules behind its cells.
+        let catalog = match Catalog::embedded() {
+            Ok(catalog) => catalog,
+            Err(err) => return setup_error(err.to_string()),
+        };
+        let page = page::render(
+            &info,
+            &ran,
+            &catalog,
+            gate.as_ref().map(|(text, _)| text.as_str()),
+        );
+        if let Err(err) = write_file(path, &page) {
+            return setup_error(err);
+        }
     }
     let failing: Vec<&str> = ran
         .iter()
@@ -239,10 +241,7 @@ fn judge_against(ran: &[Ran], baseline: &report::Implementations, path: &Path) -
                 let before = match before {
                     Some(before) => before,
                     None => {
-                        empty = crate::suite::report::results::RunResult {
-                            cases: Vec::new(),
-                            ..(**result).clone()
-                        };
+                        empty = result.without_cases();
                         &empty
                     }
                 };
@@ -263,14 +262,4 @@ fn judge_against(ran: &[Ran], baseline: &report::Implementations, path: &Path) -
         }
     );
     (text, passes)
-}
-
-fn write(path: &Path, text: &str) -> Result<(), String> {
-    if let Some(parent) = path.parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent)
-            .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
-    }
-    std::fs::write(path, text).map_err(|err| format!("cannot write {}: {err}", path.display()))
 }

@@ -94,7 +94,9 @@ pub fn is_matrix(value: &Value) -> bool {
 
 /// Reads a matrix results file; the error names what is wrong.
 pub fn from_value(value: &Value) -> Result<Implementations, String> {
-    if !is_matrix(value) || value.get("format_version").and_then(Value::as_u64) != Some(1) {
+    if !is_matrix(value)
+        || value.get("format_version").and_then(Value::as_u64) != Some(u64::from(FORMAT_VERSION))
+    {
         return Err(format!(
             "not a matrix results file of format_version {FORMAT_VERSION} (as `matrix --json` writes)"
         ));

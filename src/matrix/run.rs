@@ -106,6 +106,10 @@ pub struct Runner {
     pub filter: Option<String>,
     /// Where the halves write their results; removed by the caller.
     pub scratch: PathBuf,
+    /// An empty configuration file, written once before any half starts,
+    /// given to every half as `--config` so that no stray
+    /// `cancel-conformance.yaml` in the matrix's folder applies.
+    pub empty_config: PathBuf,
 }
 
 /// Runs every implementation; `progress` is called once per implementation
@@ -320,14 +324,6 @@ fn reachable(endpoint: &str, server: &ConfigFile) -> Result<(), String> {
 /// Runs the implementation's half as a child process and reads its results.
 fn judge(matrix: &Matrix, entry: &Entry, index: usize, runner: &Runner) -> Status {
     let json = runner.scratch.join(format!("{index}.json"));
-    // One per implementation: a file rewritten while another half reads
-    // it could be read empty.
-    let empty_config = runner.scratch.join(format!("{index}-config.yaml"));
-    if let Err(err) = std::fs::write(&empty_config, "{}\n") {
-        return Status::CouldNotStart {
-            reason: format!("cannot write {}: {err}", empty_config.display()),
-        };
-    }
     let mut command = Command::new(&runner.exe);
     command.current_dir(&matrix.dir);
     // Only the matrix file says what each implementation is: no setting
@@ -338,7 +334,7 @@ fn judge(matrix: &Matrix, entry: &Entry, index: usize, runner: &Runner) -> Statu
         }
     }
     command.arg(entry.judged.half_command());
-    command.arg("--config").arg(&empty_config);
+    command.arg("--config").arg(&runner.empty_config);
     command.arg("--json").arg(&json);
     command.args(["--quiet", "--color", "never"]);
     settings_as_flags(&mut command, &entry.judged, matrix.cases.as_deref());

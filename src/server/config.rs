@@ -35,7 +35,11 @@ pub struct ClientKey {
 /// `CANCEL_CONFORMANCE_CONTROL_TOKEN`). Its `Debug` shows `***`: the token
 /// opens the control plane, which can seed, cancel and refund at will.
 #[derive(Clone, PartialEq, Eq)]
-pub struct ControlToken(String);
+pub struct ControlToken {
+    /// `Bearer <token>`, the `Authorization` value a call must carry; made
+    /// once, so that checking a call builds nothing.
+    authorization: String,
+}
 
 /// The header a control-plane call carries its token in.
 pub const CONTROL_TOKEN_SCHEME: &str = "Bearer";
@@ -52,20 +56,21 @@ impl ControlToken {
         if !token.bytes().all(|byte| byte.is_ascii_graphic()) {
             return Err("the control token must be printable ASCII without spaces");
         }
-        Ok(Self(token.to_string()))
+        Ok(Self {
+            authorization: format!("{CONTROL_TOKEN_SCHEME} {token}"),
+        })
     }
 
     /// The `Authorization` header value a caller sends.
-    pub fn authorization(&self) -> String {
-        format!("{CONTROL_TOKEN_SCHEME} {}", self.0)
+    pub fn authorization(&self) -> &str {
+        &self.authorization
     }
 
     /// True when an `Authorization` header value carries this token. The
     /// comparison takes the same time wherever the first difference is, so
     /// the token cannot be guessed byte by byte from response times.
     pub fn admits(&self, authorization: &[u8]) -> bool {
-        let expected = self.authorization();
-        let expected = expected.as_bytes();
+        let expected = self.authorization.as_bytes();
         if authorization.len() != expected.len() {
             return false;
         }

@@ -291,14 +291,7 @@ fn seed_times(body: &SeedBody) -> Result<SeedTimes, ControlRejection> {
             "give either ageMs or paidAt / createdAt, not both".to_string(),
         ));
     }
-    let paid_state = matches!(
-        body.state,
-        PaymentState::Paid
-            | PaymentState::Capturing
-            | PaymentState::Captured
-            | PaymentState::PartlyRefunded
-            | PaymentState::FullyRefunded
-    );
+    let paid_state = body.state.is_paid();
     if paid_at.is_some() && !paid_state {
         return Err(ControlRejection::BadRequest(format!(
             "paidAt applies only to a paid payment, not to one that is {}",

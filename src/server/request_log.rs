@@ -17,7 +17,7 @@ pub const MAX_ENTRIES: usize = 10_000;
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// One API request as received, as the control plane shows it. Not the
-/// wire's recorded request ([`crate::wire::SentRequest`]): this is the
+/// wire's recorded request ([`crate::wire::message::SentRequest`]): this is the
 /// control plane's JSON shape, holds no `Signature` and only the two
 /// headers a client-side check reads, and its body is text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -417,14 +417,7 @@ impl Store {
             _ => {}
         }
         let now = real_now;
-        let paid_at = match seed.state {
-            PaymentState::Paid
-            | PaymentState::Capturing
-            | PaymentState::Captured
-            | PaymentState::PartlyRefunded
-            | PaymentState::FullyRefunded => Some(at),
-            PaymentState::AwaitingBuyer | PaymentState::Cancelled | PaymentState::Failed => None,
-        };
+        let paid_at = seed.state.is_paid().then_some(at);
         let cancel_time = (seed.state == PaymentState::Cancelled).then_some(at);
         // A payment seeded without its order time was ordered when it was
         // paid (or created); a cancelled one keeps no order time.

@@ -17,7 +17,7 @@ use super::verdict;
 use crate::spec::catalog::Catalog;
 
 /// A problem that stops the run before any case runs.
-pub(super) fn setup_error(message: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn setup_error(message: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {message}");
     ExitCode::from(2)
 }

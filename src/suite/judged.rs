@@ -14,7 +14,6 @@ use crate::spec::catalog::Catalog;
 
 /// A case's verdict for the harness, and what the reports say about it.
 pub(super) struct Judged {
-    pub(super) verdict: Result<Completion, Failed>,
     pub(super) outcome: Outcome,
     pub(super) kind: Option<String>,
     pub(super) message: Option<String>,
@@ -22,6 +21,22 @@ pub(super) struct Judged {
 }
 
 impl Judged {
+    /// The harness's verdict, which the outcome decides: a warning and an
+    /// expected failure pass the trial (libtest has no warning outcome; the
+    /// run prints the warnings after its summary), an ignored case is
+    /// ignored with its reason, a failure and an unexpected pass fail it.
+    pub(super) fn verdict(&self) -> Result<Completion, Failed> {
+        match self.outcome {
+            Outcome::Pass | Outcome::Warning | Outcome::ExpectedFail => Ok(Completion::Completed),
+            Outcome::Ignored => Ok(Completion::Ignored {
+                reason: self.message.clone(),
+            }),
+            Outcome::Fail | Outcome::UnexpectedPass => {
+                Err(self.message.clone().unwrap_or_default().into())
+            }
+        }
+    }
+
     fn failed(outcome: Outcome, kind: &'static str, message: String) -> Judged {
         Judged::from_judgement(verdict::Judgement {
             outcome,
@@ -32,14 +47,7 @@ impl Judged {
     }
 
     fn from_judgement(judgement: verdict::Judgement) -> Judged {
-        let verdict = match judgement.outcome {
-            // A warning passes the trial: libtest has no warning outcome,
-            // and the run prints the warnings after its summary.
-            Outcome::ExpectedFail | Outcome::Warning => Ok(Completion::Completed),
-            _ => Err(judgement.message.clone().into()),
-        };
         Judged {
-            verdict,
             outcome: judgement.outcome,
             kind: Some(judgement.kind.to_string()),
             message: Some(judgement.message),
@@ -60,15 +68,13 @@ pub(super) fn judge(
 ) -> Judged {
     match (outcome, expected_failure) {
         (Ok(Completion::Completed), None) => Judged {
-            verdict: Ok(Completion::Completed),
             outcome: Outcome::Pass,
             kind: None,
             message: None,
             deviations: Vec::new(),
         },
         (Ok(Completion::Ignored { reason }), _) => Judged {
-            message: reason.clone(),
-            verdict: Ok(Completion::Ignored { reason }),
+            message: reason,
             outcome: Outcome::Ignored,
             kind: None,
             deviations: Vec::new(),
@@ -130,13 +136,13 @@ mod tests {
         };
         let lenient = judge(weak(), None, false, &context, &catalog);
         assert_eq!(lenient.outcome, Outcome::Warning);
-        assert!(lenient.verdict.is_ok());
+        assert!(lenient.verdict().is_ok());
         let strict = judge(weak(), None, true, &context, &catalog);
         assert_eq!(strict.outcome, Outcome::Fail);
-        assert!(strict.verdict.is_err());
+        assert!(strict.verdict().is_err());
         let listed = judge(weak(), Some("known"), true, &context, &catalog);
         assert_eq!(listed.outcome, Outcome::ExpectedFail);
-        assert!(listed.verdict.is_ok());
+        assert!(listed.verdict().is_ok());
         assert_eq!(listed.deviations.len(), 1);
     }
 }

@@ -10,7 +10,7 @@ use serde_saphyr::Spanned;
 
 use super::case::{By, Case, Fixture, Step, Which, parse_duration};
 use super::client_half::case::{ClientCase, ClientStep};
-use super::settings::CONFIG_FILE_NAME;
+use crate::config_file::FILE_NAME as CONFIG_FILE_NAME;
 use crate::spec::catalog::Catalog;
 use crate::spec::yaml::{self, YamlError};
 

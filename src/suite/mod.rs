@@ -12,10 +12,10 @@
 //! the target's known deviations ([`expectations`], `judged`) and the
 //! levels of the rules it rests on ([`verdict`]: a warning or a failure), what a run
 //! does around its trials (`harness`), the three kinds of failure and
-//! their rendering ([`failure`]), one HTTP exchange ([`http`]), the target
-//! of a server run ([`target`]), the reports ([`report`]) and which cases
-//! check which rule ([`coverage`]). The command line hands a run its
-//! [`settings`]; nothing here reads the command line.
+//! their rendering ([`failure`]), the target of a server run ([`target`]), the reports ([`report`]) and which cases
+//! check which rule ([`coverage`]). HTTP is the wire layer's
+//! ([`crate::wire`]). The command line hands a run its [`settings`];
+//! nothing here reads the command line.
 
 pub mod case;
 pub mod client_half;
@@ -33,5 +33,6 @@ mod trials;
 pub mod verdict;
 
 pub use client_half::{run_all_client, run_client};
+pub(crate) use harness::setup_error;
 pub use load::cases_dir;
 pub use server_half::{run, run_all};

@@ -9,10 +9,6 @@ use std::path::PathBuf;
 use super::report::ReportArgs;
 use crate::server;
 
-/// The configuration file's name, which the suite's messages point at
-/// (`cases:` in it); the command line looks for it.
-pub const CONFIG_FILE_NAME: &str = "cancel-conformance.yaml";
-
 /// Where a key comes from: a file, an environment variable's value, or the
 /// TEST-ONLY key (the command line chooses which, `cli::config`).
 #[derive(Clone, PartialEq, Eq)]

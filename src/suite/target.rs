@@ -207,7 +207,7 @@ impl Target {
             headers.push((CONTENT_TYPE.into(), "application/json".into()));
         }
         if let Some(token) = &self.control_token {
-            headers.push(("authorization".into(), token.authorization()));
+            headers.push(("authorization".into(), token.authorization().to_string()));
         }
         headers
     }

@@ -173,6 +173,7 @@ pub(super) fn judged_and_recorded(
     let clock = Instant::now();
     let outcome = run();
     let judged = judge(outcome, expected_failure, strict, context, catalog);
+    let verdict = judged.verdict();
     recorder.push(CaseRecord {
         name: context.name.clone(),
         file: context.file.clone(),
@@ -185,7 +186,7 @@ pub(super) fn judged_and_recorded(
         expected_failure_reason: expected_failure.map(str::to_string),
         duration: clock.elapsed(),
     });
-    judged.verdict
+    verdict
 }
 
 /// Runs the named cases, at most `window` at a time, and returns their

@@ -106,17 +106,15 @@ fn build(builder: reqwest::ClientBuilder) -> Result<reqwest::Client, String> {
 
 /// Why [`fetch`] could not read a whole answer.
 #[derive(Debug)]
-pub enum FetchFailure {
+enum FetchFailure {
     Http(reqwest::Error),
     /// The body is longer than the cap.
     TooLarge,
 }
 
 /// Sends a built request and reads its whole answer: the status, the
-/// headers with lowercase names, and at most `cap` bytes of body. Shared by
-/// the runner and the project's own client, which differ only in how they
-/// name what went wrong.
-pub async fn fetch(builder: reqwest::RequestBuilder, cap: usize) -> Result<Received, FetchFailure> {
+/// headers with lowercase names, and at most [`MAX_ANSWER_BYTES`] of body.
+async fn fetch(builder: reqwest::RequestBuilder) -> Result<Received, FetchFailure> {
     let mut response = builder.send().await.map_err(FetchFailure::Http)?;
     let status = response.status().as_u16();
     let headers = response
@@ -131,7 +129,7 @@ pub async fn fetch(builder: reqwest::RequestBuilder, cap: usize) -> Result<Recei
         .collect();
     let mut body = Vec::new();
     while let Some(chunk) = response.chunk().await.map_err(FetchFailure::Http)? {
-        if body.len() + chunk.len() > cap {
+        if body.len() + chunk.len() > MAX_ANSWER_BYTES {
             return Err(FetchFailure::TooLarge);
         }
         body.extend_from_slice(&chunk);
@@ -161,12 +159,10 @@ pub async fn send(
         builder = builder.header(name, value);
     }
     let exchange = async {
-        fetch(builder, MAX_ANSWER_BYTES)
-            .await
-            .map_err(|failure| match failure {
-                FetchFailure::Http(err) => classify(&url, &err),
-                FetchFailure::TooLarge => TransportError::TooLarge,
-            })
+        fetch(builder).await.map_err(|failure| match failure {
+            FetchFailure::Http(err) => classify(&url, &err),
+            FetchFailure::TooLarge => TransportError::TooLarge,
+        })
     };
     match tokio::time::timeout(timeout, exchange).await {
         Ok(result) => result,
@@ -194,7 +190,7 @@ fn classify(url: &str, err: &reqwest::Error) -> TransportError {
 
 /// reqwest's own message is terse ("error sending request"); the causes
 /// below it say what actually happened. Shared with the project's client.
-pub fn error_chain(err: &dyn std::error::Error) -> String {
+fn error_chain(err: &dyn std::error::Error) -> String {
     let mut text = err.to_string();
     let mut source = err.source();
     while let Some(cause) = source {

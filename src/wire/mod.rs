@@ -4,24 +4,19 @@
 //!
 //! - [`headers`]: header names, the JSON content type, which headers are
 //!   secrets and how they are shown.
-//! - [`message`]: a request as sent ([`SentRequest`]) and an answer as
-//!   received ([`Received`]), both with masked `Debug`, and the one size cap
-//!   on an answer ([`MAX_ANSWER_BYTES`]).
+//! - [`message`]: a request as sent (`SentRequest`) and an answer as
+//!   received (`Received`), both with masked `Debug`, and the one size cap
+//!   on an answer (`MAX_ANSWER_BYTES`).
 //! - [`http`]: the HTTP client, sending and reading whole answers, and the
-//!   one transport-error type ([`TransportError`]).
+//!   one transport-error type (`TransportError`).
 //! - [`raw`]: the runner's own HTTP/1.1 for plain `http://` targets, which
 //!   keeps header names as written in both directions.
 //!
 //! The `Signature` header's grammar and the signing scheme live in
-//! [`crate::signing`] (keys, DER, header grammar, signing), re-exported here
-//! for readers who look for them on the wire.
+//! [`crate::signing`] (keys, DER, header grammar, signing). Each item has
+//! one path: `wire::headers::…`, `wire::message::…`, `wire::http::…`.
 
 pub mod headers;
 pub mod http;
 pub mod message;
 pub mod raw;
-
-pub use crate::signing::{SignatureHeader, SignedContent};
-pub use headers::{JSON_CONTENT_TYPE, header, shown_header_value};
-pub use http::{TransportError, error_chain, exchange, fetch, send};
-pub use message::{Exchanged, MAX_ANSWER_BYTES, Received, SentRequest};

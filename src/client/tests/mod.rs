@@ -18,7 +18,7 @@ use serde_json::{Value, json};
 use super::*;
 use crate::signing::{SignedContent, test_keys};
 use crate::spec::api::{CancelResponse, ResultInfo, ResultStatus};
-use crate::wire::SentRequest;
+use crate::wire::message::SentRequest;
 
 const CLIENT: &str = "CONFORMANCE_TEST_CLIENT";
 const SANDBOX_CLIENT: &str = "SANDBOX_CONFORMANCE_TEST_CLIENT";

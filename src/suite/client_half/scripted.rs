@@ -21,8 +21,8 @@ use serde_json::{Value, json};
 
 use super::case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status};
 use crate::signing::{SignedContent, SigningKey, test_keys};
-use crate::wire::SentRequest;
 use crate::wire::headers::{CLIENT_ID, RESPONSE_TIME, SIGNATURE};
+use crate::wire::message::SentRequest;
 
 /// The most of a request body the scripted provider reads.
 const MAX_REQUEST_BYTES: usize = 1024 * 1024;

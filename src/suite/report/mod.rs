@@ -323,7 +323,9 @@ impl Report {
     }
 }
 
-fn write_file(path: &Path, text: &str) -> Result<(), String> {
+/// Writes a report (or the matrix's results and page), creating its
+/// folder first.
+pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), String> {
     // CI recipes write into a reports/ folder that does not exist yet.
     if let Some(parent) = path.parent()
         && !parent.as_os_str().is_empty()

@@ -157,6 +157,18 @@ pub struct RunResult {
 }
 
 impl RunResult {
+    /// The same run's description with no case: the baseline of a column
+    /// that could not start then, against which every pass is new.
+    pub fn without_cases(&self) -> RunResult {
+        RunResult {
+            half: self.half.clone(),
+            target: self.target.clone(),
+            start_time: self.start_time.clone(),
+            tool_version: self.tool_version.clone(),
+            cases: Vec::new(),
+        }
+    }
+
     pub fn case(&self, name: &str) -> Option<&CaseResult> {
         self.cases.iter().find(|case| case.name == name)
     }

@@ -531,14 +531,14 @@ impl BrokenClient {
             Defect::FixedThreeAttempts => 3,
             _ => config.max_attempts,
         };
-        let mut backoff = Backoff::new();
+        let mut backoff = Backoff::within(config.timeout);
         let mut last_code = None;
         for number in 1..=max_attempts {
             if number > 1 {
                 let pause = match self.defect {
                     Defect::LongPauseBeforeRetry => Duration::from_secs(1),
                     Defect::SecondsOfBackoff => Duration::from_secs(1) * 2u32.pow(number - 2),
-                    _ => backoff.next_pause().min(config.timeout),
+                    _ => backoff.next_pause(),
                 };
                 tokio::time::sleep(pause).await;
                 if self.defect == Defect::NewIdOnRetry {

@@ -16,10 +16,7 @@ const MS: Duration = Duration::from_millis(1);
 /// A payment's lifecycle as a fixture of `state` starts it: paid at T0
 /// unless never paid, cancelled at T0 when cancelled.
 fn payment(state: PaymentState, method: Method) -> Lifecycle {
-    let paid = !matches!(
-        state,
-        PaymentState::AwaitingBuyer | PaymentState::Cancelled | PaymentState::Failed
-    );
+    let paid = state.is_paid();
     Lifecycle {
         method,
         state,
