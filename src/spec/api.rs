@@ -43,14 +43,18 @@ pub const DATE_TIME_WITH_OFFSET_PATTERN: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt
 /// are, `paymentId` takes precedence. A field sent as `null` counts as absent
 /// (some official SDKs send unset fields so). There is no amount: only full
 /// cancellation exists, and no other field is accepted.
+///
+/// As generated types: the schema is one closed shape per id (`anyOf`), so
+/// openapi-typescript and json-schema-to-typescript give a union that
+/// rejects a non-object, a body naming neither id and any other field.
+/// Types cannot carry the lengths (`minLength`, `maxLength`), and quicktype
+/// merges the shapes into one with both ids optional, losing "at least one
+/// id": those rules hold when this schema validates a body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schemars(
     title = "CancelRequest",
-    extend("anyOf" = [
-        {"required": ["paymentId"], "not": {"properties": {"paymentId": {"type": "null"}}}},
-        {"required": ["paymentRequestId"], "not": {"properties": {"paymentRequestId": {"type": "null"}}}}
-    ]),
+    transform = crate::spec::id_branches::one_shape_per_id,
     example = example_request_by_payment_id(),
     example = example_request_by_payment_request_id()
 )]
@@ -128,6 +132,11 @@ impl std::fmt::Display for ResultStatus {
 
 /// Answer of the cancel API, always with HTTP 200. On `S` it names the
 /// cancelled payment and when it was cancelled.
+///
+/// As generated types: the fields and their types carry over; the rules
+/// between fields (on `S`, the ids and `cancelTime` are required; each
+/// known `resultCode` comes with one `resultStatus`), the lengths and the
+/// date-time pattern hold only when this schema validates an answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(
@@ -157,15 +166,18 @@ pub struct CancelResponse {
 }
 
 /// Body of `POST /ams/api/v1/payments/inquiryPayment`, reduced to what the
-/// suite needs to observe a payment's status.
+/// suite needs to observe a payment's status. At least one of `paymentId`
+/// and `paymentRequestId` is present and not null; other fields are allowed.
+///
+/// As generated types: one shape per id (`anyOf`), so openapi-typescript and
+/// json-schema-to-typescript give a union that rejects a non-object and a
+/// body naming neither id. The lengths, and for quicktype "at least one id",
+/// hold only when this schema validates a body.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(
     title = "InquiryRequest",
-    extend("anyOf" = [
-        {"required": ["paymentId"], "not": {"properties": {"paymentId": {"type": "null"}}}},
-        {"required": ["paymentRequestId"], "not": {"properties": {"paymentRequestId": {"type": "null"}}}}
-    ]),
+    transform = crate::spec::id_branches::one_shape_per_id,
     example = example_request_by_payment_id()
 )]
 pub struct InquiryRequest {
@@ -184,6 +196,11 @@ pub struct InquiryRequest {
 }
 
 /// Answer of the payment inquiry; on `S` it carries `paymentStatus`.
+///
+/// As generated types: the fields and their types carry over; the rules
+/// between fields (on `S`, `paymentStatus` is required; each known
+/// `resultCode` comes with one `resultStatus`) and the lengths hold only
+/// when this schema validates an answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod catalog;
 pub mod docs;
+pub mod id_branches;
 pub mod schema;
 pub mod validate;
 pub mod yaml;

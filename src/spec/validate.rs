@@ -5,6 +5,8 @@
 use std::fmt;
 use std::sync::OnceLock;
 
+use jsonschema::ValidationError;
+use jsonschema::error::ValidationErrorKind;
 use serde_json::Value;
 
 use super::api::{CancelRequest, CancelResponse, InquiryRequest, InquiryResponse};
@@ -83,19 +85,76 @@ fn validators() -> &'static Validators {
 
 /// Every violation of `message`'s schema in `instance`; empty when valid.
 pub fn validate(message: Message, instance: &Value) -> Vec<Violation> {
-    let mut violations: Vec<Violation> = validator(message)
-        .iter_errors(instance)
-        .map(|err| Violation {
-            instance_path: err.instance_path().to_string(),
-            schema_path: err.schema_path().to_string(),
-            message: err.masked().to_string(),
-        })
-        .collect();
+    let mut violations = Vec::new();
+    for err in validator(message).iter_errors(instance) {
+        explain(&err, &mut violations);
+    }
     violations.sort_by(|a, b| {
         (&a.instance_path, &a.schema_path).cmp(&(&b.instance_path, &b.schema_path))
     });
     violations.dedup();
     violations
+}
+
+/// Adds `err` to `out`, or, for an `anyOf` that failed, the reasons every
+/// branch shares. The request schemas are an `anyOf` of one complete shape
+/// per id (see [`super::id_branches`]), so a too-long id or an unknown field
+/// fails every branch the same way; saying "not valid under any of the
+/// schemas" would hide it. The shared reasons are named as the branch with
+/// the fewest errors has them. When the branches fail for different reasons
+/// only (each misses its own id), the `anyOf` error itself is the answer.
+fn explain(err: &ValidationError<'_>, out: &mut Vec<Violation>) {
+    if let ValidationErrorKind::AnyOf { context } = err.kind() {
+        let own = err.schema_path().to_string();
+        let closest = context.iter().min_by_key(|errors| errors.len());
+        let shared: Vec<&ValidationError<'static>> = closest
+            .map(|errors| {
+                errors
+                    .iter()
+                    .filter(|e| {
+                        context
+                            .iter()
+                            .all(|other| other.iter().any(|o| same_reason(&own, e, o)))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        if !shared.is_empty() {
+            for inner in shared {
+                explain(inner, out);
+            }
+            return;
+        }
+    }
+    out.push(Violation {
+        instance_path: err.instance_path().to_string(),
+        schema_path: err.schema_path().to_string(),
+        message: err.masked().to_string(),
+    });
+}
+
+/// Two errors from different branches of the `anyOf` at `any_of` are the
+/// same reason when they are about the same place in the instance, found by
+/// the same keyword at the same place within their branch, and (for
+/// `required`) about the same field.
+fn same_reason(any_of: &str, a: &ValidationError<'_>, b: &ValidationError<'_>) -> bool {
+    let within_branch = |e: &ValidationError<'_>| {
+        let path = e.schema_path().to_string();
+        let rest = path.strip_prefix(any_of).unwrap_or(&path).to_string();
+        // "/<branch index>/properties/paymentId/maxLength" without the index.
+        rest.trim_start_matches('/')
+            .split_once('/')
+            .map(|(_, within)| within.to_string())
+            .unwrap_or_default()
+    };
+    let same_field = match (a.kind(), b.kind()) {
+        (
+            ValidationErrorKind::Required { property: p },
+            ValidationErrorKind::Required { property: q },
+        ) => p == q,
+        _ => true,
+    };
+    a.instance_path() == b.instance_path() && within_branch(a) == within_branch(b) && same_field
 }
 
 /// True when `instance` satisfies `message`'s schema.
@@ -110,5 +169,76 @@ fn validator(message: Message) -> &'static jsonschema::Validator {
         Message::CancelResponse => &all.cancel_response,
         Message::InquiryRequest => &all.inquiry_request,
         Message::InquiryResponse => &all.inquiry_response,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn places(message: Message, instance: Value) -> Vec<(String, String)> {
+        validate(message, &instance)
+            .into_iter()
+            .map(|v| (v.instance_path, v.schema_path))
+            .collect()
+    }
+
+    fn one(instance_path: &str, schema_path: &str) -> Vec<(String, String)> {
+        vec![(instance_path.to_string(), schema_path.to_string())]
+    }
+
+    /// The request schemas are an anyOf of one shape per id; a reason that
+    /// fails every shape is named where it is, once.
+    #[test]
+    fn a_reason_every_shape_shares_is_named_once_where_it_is() {
+        let unknown_field = json!({"paymentId": "P1", "cancelAmount": {"value": "1"}});
+        assert_eq!(
+            places(Message::CancelRequest, unknown_field),
+            one("", "/anyOf/0/additionalProperties")
+        );
+        let too_long = json!({"paymentId": "1".repeat(65)});
+        assert_eq!(
+            places(Message::CancelRequest, too_long),
+            one("/paymentId", "/anyOf/0/properties/paymentId/maxLength")
+        );
+        let empty_second_id = json!({"paymentId": "P1", "paymentRequestId": ""});
+        assert_eq!(
+            places(Message::CancelRequest, empty_second_id),
+            one(
+                "/paymentRequestId",
+                "/anyOf/0/properties/paymentRequestId/minLength"
+            )
+        );
+        assert_eq!(
+            places(Message::CancelRequest, json!(42)),
+            one("", "/anyOf/0/type")
+        );
+        let long_merchant = json!({"paymentRequestId": "R1", "merchantAccountId": "M".repeat(33)});
+        assert_eq!(
+            places(Message::InquiryRequest, long_merchant),
+            one(
+                "/merchantAccountId",
+                "/anyOf/1/properties/merchantAccountId/maxLength"
+            )
+        );
+    }
+
+    /// Shapes that fail each for its own reason (each misses its own id)
+    /// leave the anyOf error itself: no one shape's complaint is the truth.
+    #[test]
+    fn shapes_failing_for_different_reasons_leave_the_any_of_error() {
+        for instance in [
+            json!({}),
+            json!({"merchantAccountId": "M1"}),
+            json!({"paymentId": null, "paymentRequestId": null}),
+        ] {
+            assert_eq!(
+                places(Message::CancelRequest, instance.clone()),
+                one("", "/anyOf"),
+                "{instance}"
+            );
+        }
     }
 }
