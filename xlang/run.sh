@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Cross-language checks of the generated schemas and spec/corpus/:
 # Ajv (Node, JSON Schema 2020-12, strict mode) and Python's jsonschema;
-# then the generated-code checks: quicktype TypeScript types compiled by tsc
-# --strict, datamodel-code-generator Pydantic v2 models against the corpus,
-# and Redocly CLI lint of spec/openapi.json (xlang/redocly.yaml).
+# then the generated-code checks: TypeScript types from quicktype,
+# json-schema-to-typescript and openapi-typescript compiled by tsc --strict
+# (7 and 5) against code that must compile and code that must not
+# (xlang/typescript/), datamodel-code-generator Pydantic v2 models against
+# the corpus, and Redocly CLI lint of spec/openapi.json (xlang/redocly.yaml).
 # Generated code goes to xlang/.generated/ (gitignored), rebuilt every run.
-# Installs what it needs itself: npm ci into xlang/node_modules (from
-# package-lock.json) and a venv in xlang/.venv (from requirements.txt).
+# Installs what it needs itself: npm ci into xlang/node_modules and
+# xlang/typegen/node_modules (from their package-lock.json files; typegen/
+# holds the generators that need TypeScript 5's compiler API) and a venv in
+# xlang/.venv (from requirements.txt).
 # Needs Node >= 20 with npm, and Python >= 3.10 with venv.
 #
 #   bash xlang/run.sh
@@ -31,8 +35,9 @@ if [ "$node_major" -lt 20 ]; then
     exit 2
 fi
 
-step "npm ci (xlang/package-lock.json)"
+step "npm ci (xlang/package-lock.json, xlang/typegen/package-lock.json)"
 npm ci --no-audit --no-fund --loglevel=error
+(cd typegen && npm ci --no-audit --no-fund --loglevel=error)
 
 step "python venv xlang/.venv (xlang/requirements.txt)"
 if [ ! -x .venv/bin/python ]; then
@@ -49,22 +54,26 @@ step "jsonschema $(.venv/bin/python -c 'from importlib.metadata import version; 
 
 messages="cancel-request cancel-response inquiry-request inquiry-response"
 rm -rf .generated
-mkdir -p .generated/ts .generated/pydantic
+mkdir -p .generated/ts .generated/json-schema-to-typescript .generated/openapi-typescript .generated/pydantic
 
-step "quicktype $(node -p 'require("quicktype/package.json").version') + tsc $(node -p 'require("typescript/package.json").version') --strict: generated TypeScript types, xlang/typescript/usage.ts and the valid corpus"
-# --no-date-times: `format: date-time` stays `string` (what JSON.parse
-# gives); quicktype would otherwise type cancelTime as a Date.
+version_of() { node -p "require('$1/package.json').version"; }
+step "TypeScript types (quicktype $(version_of quicktype), json-schema-to-typescript $(version_of ./typegen/node_modules/json-schema-to-typescript), openapi-typescript $(version_of ./typegen/node_modules/openapi-typescript)) under tsc --strict: xlang/typescript/ and the valid corpus"
 ts_ok=1
 for m in $messages; do
+    # --no-date-times: `format: date-time` stays `string` (what JSON.parse
+    # gives); quicktype would otherwise type cancelTime as a Date.
     npx --no-install quicktype --lang typescript --src-lang schema --just-types \
         --no-date-times -o ".generated/ts/$m.ts" "../spec/$m.schema.json" || ts_ok=0
+    typegen/node_modules/.bin/json2ts --input "../spec/$m.schema.json" \
+        --output ".generated/json-schema-to-typescript/$m.ts" || ts_ok=0
 done
-if [ "$ts_ok" = 1 ] && node typescript/gen-samples.mjs &&
-    npx --no-install tsc --strict --noEmit --target es2022 --module nodenext \
-        --moduleResolution nodenext --skipLibCheck typescript/usage.ts .generated/ts/samples.ts; then
-    echo "typescript: 1 passed, 0 failed"
+typegen/node_modules/.bin/openapi-typescript ../spec/openapi.json \
+    --output .generated/openapi-typescript/openapi.ts || ts_ok=0
+if [ "$ts_ok" = 1 ] && node typescript/gen-samples.mjs; then
+    # Its closing line is "typescript: N passed, M failed".
+    node typescript/check-types.mjs || status=1
 else
-    echo "typescript: 0 passed, 1 failed"
+    echo "typescript: 0 passed, 1 failed (a generator failed)"
     status=1
 fi
 

@@ -21,7 +21,8 @@ pub const ID_FIELDS: [&str; 2] = ["paymentId", "paymentRequestId"];
 /// schemars `transform`: rewrites a request struct's object schema into an
 /// `anyOf` with one complete shape per field of [`ID_FIELDS`]. Title,
 /// description and examples stay at the top; `type`, `properties`,
-/// `additionalProperties` and `required` move into every branch.
+/// `additionalProperties` (explicit, `true` when the struct is open) and
+/// `required` move into every branch.
 pub fn one_shape_per_id(schema: &mut Schema) {
     let Some(object) = schema.as_object_mut() else {
         return;
@@ -81,8 +82,14 @@ fn branch(
         "properties": properties,
         "required": required,
     });
-    if let (Some(closed), Some(shape)) = (closed, shape.as_object_mut()) {
-        shape.insert("additionalProperties".to_string(), closed.clone());
+    // Said even when it is `true` (the struct's schema then omits it):
+    // openapi-typescript reads a missing `additionalProperties` as closed.
+    if let Some(shape) = shape.as_object_mut() {
+        let open = Value::Bool(true);
+        shape.insert(
+            "additionalProperties".to_string(),
+            closed.unwrap_or(&open).clone(),
+        );
     }
     shape
 }
@@ -147,12 +154,12 @@ mod tests {
     }
 
     #[test]
-    fn an_open_object_stays_open() {
+    fn an_open_object_stays_open_and_says_so() {
         let mut schema = request_schema(false);
         one_shape_per_id(&mut schema);
         assert_eq!(
-            schema.as_value()["anyOf"][0].get("additionalProperties"),
-            None
+            schema.as_value()["anyOf"][0]["additionalProperties"],
+            json!(true)
         );
     }
 }

@@ -1,0 +1,13 @@
+// Cancel requests the schema rejects, typed with json-schema-to-typescript's
+// CancelRequest: this file must NOT compile under `tsc --strict`, and
+// xlang/typescript/check-types.mjs checks that tsc reports an error on every
+// line marked `// must not compile` and on no other line.
+import type { J2tCancelRequest, J2tInquiryRequest } from "./types.js";
+
+export const notAnObject: J2tCancelRequest = 42; // must not compile: not an object
+export const neitherId: J2tCancelRequest = {}; // must not compile: names no payment
+export const merchantOnly: J2tCancelRequest = { merchantAccountId: "M1" }; // must not compile: names no payment
+export const twoNullIds: J2tCancelRequest = { paymentId: null, paymentRequestId: null }; // must not compile: null is absent
+export const amount: J2tCancelRequest = { paymentId: "P1", cancelAmount: { currency: "USD", value: "100" } }; // must not compile: unknown field
+export const numericId: J2tCancelRequest = { paymentId: 2019061218401080 }; // must not compile: id is a string
+export const inquiryNeitherId: J2tInquiryRequest = { merchantAccountId: "M1" }; // must not compile: names no payment
