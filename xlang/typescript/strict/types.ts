@@ -7,7 +7,11 @@
 import type { components, paths } from "../../.generated/openapi-typescript/openapi.js";
 import type { CancelRequest as J2tCancelRequest } from "../../.generated/json-schema-to-typescript/cancel-request.js";
 import type { InquiryRequest as J2tInquiryRequest } from "../../.generated/json-schema-to-typescript/inquiry-request.js";
+import type { CancelResponse as J2tCancelResponse } from "../../.generated/json-schema-to-typescript/cancel-response.js";
+import type { InquiryResponse as J2tInquiryResponse } from "../../.generated/json-schema-to-typescript/inquiry-response.js";
 import type { CancelRequest as QtCancelRequest } from "../../.generated/ts/cancel-request.js";
+import type { CancelResponse as QtCancelResponse } from "../../.generated/ts/cancel-response.js";
+import type { InquiryResponse as QtInquiryResponse } from "../../.generated/ts/inquiry-response.js";
 
 // openapi-typescript: the component, and the body of the cancel operation
 // as a client would reach it (through `paths`).
@@ -15,4 +19,14 @@ export type OatCancelRequest = components["schemas"]["CancelRequest"];
 export type OatCancelBody =
   paths["/ams/api/v1/payments/cancel"]["post"]["requestBody"]["content"]["application/json"];
 export type OatInquiryRequest = components["schemas"]["InquiryRequest"];
-export type { J2tCancelRequest, J2tInquiryRequest, QtCancelRequest };
+export type OatCancelResponse = components["schemas"]["CancelResponse"];
+export type OatInquiryResponse = components["schemas"]["InquiryResponse"];
+export type {
+  J2tCancelRequest,
+  J2tCancelResponse,
+  J2tInquiryRequest,
+  J2tInquiryResponse,
+  QtCancelRequest,
+  QtCancelResponse,
+  QtInquiryResponse,
+};
