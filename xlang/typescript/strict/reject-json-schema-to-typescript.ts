@@ -1,5 +1,5 @@
-// Cancel requests the schema rejects, typed with json-schema-to-typescript's
-// CancelRequest: this file must NOT compile under `tsc --strict`, and
+// Messages the schema rejects, typed with json-schema-to-typescript's
+// types: this file must NOT compile under `tsc --strict`, and
 // xlang/typescript/check-types.mjs checks that tsc reports an error on every
 // line marked `// must not compile` and on no other line.
 import type { J2tCancelRequest, J2tCancelResponse, J2tInquiryRequest, J2tInquiryResponse } from "./types.js";

@@ -1,5 +1,5 @@
-// Cancel requests the schema rejects, typed with openapi-typescript's
-// CancelRequest: this file must NOT compile under `tsc --strict`, and
+// Messages the schema rejects, typed with openapi-typescript's
+// types: this file must NOT compile under `tsc --strict`, and
 // xlang/typescript/check-types.mjs checks that tsc reports an error on every
 // line marked `// must not compile` and on no other line.
 import type { OatCancelBody, OatCancelRequest, OatCancelResponse, OatInquiryRequest, OatInquiryResponse } from "./types.js";
