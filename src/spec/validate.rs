@@ -101,8 +101,9 @@ pub fn validate(message: Message, instance: &Value) -> Vec<Violation> {
 /// per id (see [`super::id_branches`]), so a too-long id or an unknown field
 /// fails every branch the same way; saying "not valid under any of the
 /// schemas" would hide it. The shared reasons are named as the branch with
-/// the fewest errors has them. When the branches fail for different reasons
-/// only (each misses its own id), the `anyOf` error itself is the answer.
+/// the fewest errors has them. When even that branch fails for a reason of
+/// its own too (each misses its own id), the `anyOf` error is added: it is
+/// the answer alone when the branches share no reason.
 fn explain(err: &ValidationError<'_>, out: &mut Vec<Violation>) {
     if let ValidationErrorKind::AnyOf { context } = err.kind() {
         let own = err.schema_path().to_string();
@@ -119,10 +120,11 @@ fn explain(err: &ValidationError<'_>, out: &mut Vec<Violation>) {
                     .collect()
             })
             .unwrap_or_default();
-        if !shared.is_empty() {
-            for inner in shared {
-                explain(inner, out);
-            }
+        let only_shared = closest.is_some_and(|errors| errors.len() == shared.len());
+        for inner in &shared {
+            explain(inner, out);
+        }
+        if only_shared && !shared.is_empty() {
             return;
         }
     }
@@ -240,5 +242,18 @@ mod tests {
                 "{instance}"
             );
         }
+    }
+
+    /// An unknown field in a body that names no payment: both faults.
+    #[test]
+    fn a_shared_reason_beside_a_missing_id_names_both() {
+        let instance = json!({"cancelAmount": {"value": "1"}});
+        assert_eq!(
+            places(Message::CancelRequest, instance),
+            vec![
+                ("".to_string(), "/anyOf".to_string()),
+                ("".to_string(), "/anyOf/0/additionalProperties".to_string()),
+            ]
+        );
     }
 }
