@@ -1,4 +1,4 @@
-// The request types each generator makes from the checked-in spec, under
+// The message types each generator makes from the checked-in spec, under
 // one name per generator, for the files beside this one. xlang/run.sh
 // generates them into xlang/.generated/ before compiling:
 //   openapi-typescript      spec/openapi.json      -> .generated/openapi-typescript/openapi.ts
