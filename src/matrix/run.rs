@@ -297,7 +297,8 @@ fn executable(path: &Path) -> bool {
 
 /// Whether the endpoint accepts a TCP connection within a few seconds.
 fn reachable(endpoint: &str, server: &ConfigFile) -> Result<(), String> {
-    let shown = crate::suite::report::describe_endpoint(endpoint);
+    crate::wire::url::endpoint(endpoint)?;
+    let shown = crate::wire::url::shown(endpoint);
     let Some((host, port)) = authority(endpoint) else {
         return Err(format!(
             "the endpoint `{shown}` is not an http:// or https:// URL"

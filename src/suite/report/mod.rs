@@ -337,22 +337,6 @@ pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), String> {
         .map_err(|err| format!("cannot write the report {}: {err}", path.display()))
 }
 
-/// An endpoint as reports show it: any `user:password@` is masked.
-pub fn describe_endpoint(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!(
-            "{scheme}://{}@{}",
-            crate::signing::mask(&rest[..at]),
-            &rest[at + 1..]
-        ),
-        None => url.to_string(),
-    }
-}
-
 /// An adapter command as reports show it. The command is the user's, and
 /// may carry a credential for the client under test (`TOKEN=... node
 /// adapter.js`, `--api-key=...`): values of environment assignments and of
@@ -534,18 +518,6 @@ pub(crate) mod tests {
         assert_eq!(
             describe_adapter("python adapters/python/adapter.py"),
             "python adapters/python/adapter.py"
-        );
-    }
-
-    #[test]
-    fn endpoints_lose_their_credentials() {
-        assert_eq!(
-            describe_endpoint("https://user:pw@host:8443/x@y"),
-            "https://***@host:8443/x@y"
-        );
-        assert_eq!(
-            describe_endpoint("http://127.0.0.1:8080"),
-            "http://127.0.0.1:8080"
         );
     }
 }
