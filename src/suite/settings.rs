@@ -36,8 +36,9 @@ impl KeySource {
     /// The key's text, never printed; `test_only` is the TEST-ONLY default.
     pub fn text(&self, test_only: &str) -> Result<String, String> {
         match self {
-            KeySource::File(path) => std::fs::read_to_string(path)
-                .map_err(|err| format!("cannot read the key file {}: {err}", path.display())),
+            KeySource::File(path) => crate::input_file::read_text(path).map_err(|err| {
+                format!("cannot read the key file {}: {}", path.display(), err.reason())
+            }),
             KeySource::Env { text, .. } => Ok(text.clone()),
             KeySource::TestOnly => Ok(test_only.to_string()),
         }

@@ -139,7 +139,7 @@ struct Shared {
 fn http_client(settings: &RunSettings) -> Result<reqwest::Client, String> {
     let ca = match &settings.ca_cert {
         Some(file) => Some(
-            std::fs::read(file).map_err(|err| format!("cannot read {}: {err}", file.display()))?,
+            crate::input_file::read(file).map_err(|err| err.to_string())?,
         ),
         None => None,
     };
