@@ -80,6 +80,13 @@ or a report could not be written.";
 
 /// `cancel-conformance matrix`.
 pub fn matrix(args: MatrixArgs) -> ExitCode {
+    let reports: Vec<(&str, &std::path::Path)> = [("--json", &args.json), ("--html", &args.html)]
+        .into_iter()
+        .filter_map(|(option, path)| path.as_deref().map(|path| (option, path)))
+        .collect();
+    if let Err(err) = crate::suite::report::output::check(&reports) {
+        return setup_error(err);
+    }
     let matrix = match file::load(&args.file) {
         Ok(matrix) => matrix,
         Err(err) => return setup_error(err.to_string()),

@@ -35,6 +35,9 @@ pub fn run_client(
     gate: &GateArgs,
     libtest: &libtest_mimic::Arguments,
 ) -> ExitCode {
+    if let Err(err) = settings.reports.check() {
+        return setup_error(err);
+    }
     let LoadedHalf {
         baseline,
         catalog,

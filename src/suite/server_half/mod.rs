@@ -31,6 +31,9 @@ use start::prepare_target;
 /// Judges a server (`cancel-conformance run`): every server case as one
 /// trial of the harness, then the reports and the exit code.
 pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Arguments) -> ExitCode {
+    if let Err(err) = settings.reports.check() {
+        return setup_error(err);
+    }
     let LoadedHalf {
         baseline,
         catalog,
