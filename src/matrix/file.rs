@@ -124,11 +124,20 @@ pub fn load(file: &Path) -> Result<Matrix, YamlError> {
         let implementation = spanned.value;
         let name = implementation.name.value.clone();
         let at = implementation.name.referenced;
-        if name.is_empty() || name.contains(char::is_whitespace) || name.contains('/') {
+        // A name is a column of the page and a word in the terminal: no
+        // space, `/` or control character (shown escaped in the message).
+        if name.is_empty()
+            || name.contains(char::is_whitespace)
+            || name.contains('/')
+            || name.contains(char::is_control)
+        {
             return Err(YamlError::at(
                 file,
                 at,
-                format!("implementation name `{name}` must be non-empty, without spaces or `/`"),
+                format!(
+                    "implementation name `{}` must be non-empty, without spaces, `/` or control characters",
+                    crate::wire::text::escape_controls(&name)
+                ),
             ));
         }
         if let Some(first) = seen.insert(name.clone(), at) {

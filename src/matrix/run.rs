@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::file::{Entry, Judged, Matrix};
+use crate::wire::text::escape_controls;
 use crate::config_file::{ClientSection, ConfigFile};
 use crate::suite::report::results::{self, RunResult};
 
@@ -67,11 +68,19 @@ impl Ran {
         }
     }
 
+    /// The name as the terminal is shown it: a matrix file is anyone's,
+    /// and its names print with control characters escaped.
+    pub fn shown_name(&self) -> String {
+        escape_controls(&self.name)
+    }
+
     /// The progress line printed when it is done.
     pub fn progress_line(&self) -> String {
-        let head = format!("{} ({})", self.name, self.half);
+        let head = format!("{} ({})", self.shown_name(), self.half);
         match &self.status {
-            Status::CouldNotStart { reason } => format!("{head}: COULD NOT START: {reason}"),
+            Status::CouldNotStart { reason } => {
+                format!("{head}: COULD NOT START: {}", escape_controls(reason))
+            }
             Status::Judged { result, .. } => {
                 let counts: Vec<String> = results::Cell::ALL
                     .into_iter()
