@@ -428,9 +428,13 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
             client_timeout_ms,
             max_attempts,
             adapter_deadline_ms,
+            adapter_env,
             expectations,
             reports: _,
         }) => {
+            for name in adapter_env.iter().flatten() {
+                flag("adapter-env", Some(name.clone()));
+            }
             flag("adapter", adapter.clone());
             flag(
                 "client-timeout-ms",

@@ -80,6 +80,8 @@ pub struct ClientSettings {
     pub max_attempts: u32,
     /// `None`: derived from the client's timeout and attempts.
     pub adapter_deadline_ms: Option<u64>,
+    /// Variables passed on to the adapter beside the allow-list.
+    pub adapter_env: Vec<String>,
     pub expectations: Option<PathBuf>,
     pub cases: Option<PathBuf>,
     /// Warnings fail the run.

@@ -63,7 +63,7 @@ pub fn run_client(
     }
     let run = exec::ClientRun {
         adapter: settings.adapter.clone(),
-        pass_env: Vec::new(),
+        pass_env: settings.adapter_env.clone(),
         tls: settings.tls,
         client_timeout: Duration::from_millis(settings.client_timeout_ms),
         max_attempts: settings.max_attempts,
