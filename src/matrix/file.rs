@@ -259,7 +259,7 @@ fn client_schema(generator: &mut SchemaGenerator) -> Schema {
         &[
             (
                 "adapter",
-                "The adapter command, run through `sh -c` in this file's directory once per case (INTERPRETING.md §8).",
+                "The adapter command, started in this file's directory once per case (exec'd directly, or through `sh -c` when it uses shell syntax; INTERPRETING.md §8).",
             ),
             (
                 "tls",
