@@ -34,9 +34,9 @@ impl InputError {
         match self {
             InputError::Io { detail, .. } => detail.clone(),
             InputError::NotAFile { kind, .. } => format!("it is a {kind}, not a regular file"),
-            InputError::TooLarge { .. } => format!(
-                "it is larger than {MAX_INPUT_BYTES} bytes, the most any input may be"
-            ),
+            InputError::TooLarge { .. } => {
+                format!("it is larger than {MAX_INPUT_BYTES} bytes, the most any input may be")
+            }
             InputError::NotText { .. } => "it is not UTF-8 text".to_string(),
         }
     }
@@ -53,7 +53,12 @@ impl InputError {
 
 impl fmt::Display for InputError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "cannot read {}: {}", self.path().display(), self.reason())
+        write!(
+            f,
+            "cannot read {}: {}",
+            self.path().display(),
+            self.reason()
+        )
     }
 }
 

@@ -237,7 +237,13 @@ fn sleepers(mark: &str) -> Vec<String> {
     };
     entries
         .filter_map(Result::ok)
-        .filter(|entry| entry.file_name().to_string_lossy().bytes().all(|b| b.is_ascii_digit()))
+        .filter(|entry| {
+            entry
+                .file_name()
+                .to_string_lossy()
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+        })
         .filter_map(|entry| {
             let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
             String::from_utf8_lossy(&cmdline)
@@ -429,8 +435,14 @@ fn a_fifo_among_the_cases_is_a_bug_in_that_case_never_a_hang() {
     let output = run_in(&dir, &["--cases".as_ref(), cases.as_os_str()]);
     let stdout = text(&output.stdout);
     assert_eq!(output.status.code(), Some(101), "{stdout}");
-    assert!(stdout.contains("BUG IN CASE in case server/pipe"), "{stdout}");
-    assert!(stdout.contains("it is a FIFO, not a regular file"), "{stdout}");
+    assert!(
+        stdout.contains("BUG IN CASE in case server/pipe"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("it is a FIFO, not a regular file"),
+        "{stdout}"
+    );
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -438,8 +450,7 @@ fn a_fifo_among_the_cases_is_a_bug_in_that_case_never_a_hang() {
 fn a_symbolic_link_loop_under_cases_is_refused_by_name() {
     let dir = scratch("loop");
     let cases = cases_with_one_case(&dir);
-    std::os::unix::fs::symlink(cases.join("server"), cases.join("server/loop"))
-        .expect("symlink");
+    std::os::unix::fs::symlink(cases.join("server"), cases.join("server/loop")).expect("symlink");
     let output = run_in(&dir, &["--cases".as_ref(), cases.as_os_str()]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
@@ -458,7 +469,10 @@ fn a_device_as_the_configuration_file_is_refused_by_name() {
     let output = run_in(&dir, &["--config".as_ref(), config.as_os_str()]);
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("it is a device, not a regular file"), "{stderr}");
+    assert!(
+        stderr.contains("it is a device, not a regular file"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -472,7 +486,10 @@ fn report_paths_are_checked_before_the_run_and_never_followed() {
     let stderr = text(&output.stderr);
     assert_eq!(output.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("is a symbolic link"), "{stderr}");
-    assert!(!elsewhere.exists(), "the report was written through the link");
+    assert!(
+        !elsewhere.exists(),
+        "the report was written through the link"
+    );
     // Refused before any case ran.
     assert!(!text(&output.stdout).contains("test result"));
     assert!(started.elapsed() < Duration::from_secs(30));
@@ -511,7 +528,10 @@ fn a_matrix_name_with_an_escape_sequence_never_reaches_the_terminal_raw() {
     assert!(stderr.contains("control characters"), "{stderr}");
     assert!(stderr.contains("evil\\u{1b}[2J"), "{stderr}");
     for shown in [&output.stdout, &output.stderr] {
-        assert!(!shown.contains(&0x1b) && !shown.contains(&0x07), "a raw control byte");
+        assert!(
+            !shown.contains(&0x1b) && !shown.contains(&0x07),
+            "a raw control byte"
+        );
     }
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -276,13 +276,11 @@ pub fn client_settings(
             }
             deadline => deadline,
         },
-        adapter_env: adapter_env(
-            if args.adapter_env.is_empty() {
-                section.adapter_env.as_deref().unwrap_or_default()
-            } else {
-                &args.adapter_env
-            },
-        )?,
+        adapter_env: adapter_env(if args.adapter_env.is_empty() {
+            section.adapter_env.as_deref().unwrap_or_default()
+        } else {
+            &args.adapter_env
+        })?,
         expectations: args
             .expectations
             .clone()

@@ -29,8 +29,7 @@ pub fn validate(message: Message, file: &Path) -> ExitCode {
     let text = if file == Path::new("-") {
         let mut text = String::new();
         // Standard input is capped like any file the tool reads.
-        let mut stdin =
-            std::io::Read::take(std::io::stdin(), crate::input_file::MAX_INPUT_BYTES);
+        let mut stdin = std::io::Read::take(std::io::stdin(), crate::input_file::MAX_INPUT_BYTES);
         match std::io::Read::read_to_string(&mut stdin, &mut text) {
             Ok(_) => text,
             Err(err) => {

@@ -22,9 +22,9 @@ use std::time::{Duration, Instant};
 use serde_json::Value;
 
 use super::file::{Entry, Judged, Matrix};
-use crate::wire::text::escape_controls;
 use crate::config_file::{ClientSection, ConfigFile};
 use crate::suite::report::results::{self, RunResult};
+use crate::wire::text::escape_controls;
 
 /// What became of one implementation.
 #[derive(Debug, Clone)]

@@ -37,7 +37,11 @@ impl KeySource {
     pub fn text(&self, test_only: &str) -> Result<String, String> {
         match self {
             KeySource::File(path) => crate::input_file::read_text(path).map_err(|err| {
-                format!("cannot read the key file {}: {}", path.display(), err.reason())
+                format!(
+                    "cannot read the key file {}: {}",
+                    path.display(),
+                    err.reason()
+                )
             }),
             KeySource::Env { text, .. } => Ok(text.clone()),
             KeySource::TestOnly => Ok(test_only.to_string()),

@@ -214,8 +214,8 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
     }
     env.push(("CC_BASE_URL".to_string(), base_url));
 
-    let mut adapter =
-        Adapter::start(&run.adapter, &env, &run.pass_env).map_err(|err| adapter_failure(0, "start", err, ""))?;
+    let mut adapter = Adapter::start(&run.adapter, &env, &run.pass_env)
+        .map_err(|err| adapter_failure(0, "start", err, ""))?;
     let judge = Judge {
         client_id,
         key_version: &case.key_version,

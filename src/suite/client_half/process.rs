@@ -196,11 +196,14 @@ mod tests {
             .iter()
             .map(|(name, _)| name.to_string_lossy().into_owned())
             .collect();
-        assert!(names.iter().all(|name| {
-            PASSED_THROUGH.contains(&name.as_str())
-                || name.starts_with(LOCALE_PREFIX)
-                || name == "CC_PROTOCOL"
-        }), "{names:?}");
+        assert!(
+            names.iter().all(|name| {
+                PASSED_THROUGH.contains(&name.as_str())
+                    || name.starts_with(LOCALE_PREFIX)
+                    || name == "CC_PROTOCOL"
+            }),
+            "{names:?}"
+        );
         assert!(names.contains(&"CC_PROTOCOL".to_string()));
         if std::env::var_os("PATH").is_some() {
             assert!(names.contains(&"PATH".to_string()), "{names:?}");

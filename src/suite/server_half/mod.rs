@@ -141,9 +141,7 @@ struct Shared {
 /// that never reads the system's trust store.
 fn http_client(settings: &RunSettings) -> Result<reqwest::Client, String> {
     let ca = match &settings.ca_cert {
-        Some(file) => Some(
-            crate::input_file::read(file).map_err(|err| err.to_string())?,
-        ),
+        Some(file) => Some(crate::input_file::read(file).map_err(|err| err.to_string())?),
         None => None,
     };
     let plain_http = settings
