@@ -336,7 +336,12 @@ mod tests {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+        // No regression files in the checkout (as in tests/properties.rs).
+        #![proptest_config(ProptestConfig {
+            cases: 48,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
 
         /// No length of a field, header or body from the target panics the
         /// renderer, and each value is shown clipped.
