@@ -48,9 +48,11 @@ pub fn adapter_env(protocol: &[(String, String)], extra: &[String]) -> Vec<(OsSt
     env
 }
 
-/// True when `command` is plain words a shell would pass on unchanged:
-/// no quoting, expansion, redirection, globbing, job control or leading
-/// `NAME=value` assignment. Such a command is exec'd directly.
+/// True when `command` is not plain words naming a program: quoting,
+/// expansion, redirection, globbing, job control, a leading `NAME=value`
+/// assignment, or a first word that is no program on PATH (a shell
+/// builtin such as `exec` or `while`, or a typo the shell then reports).
+/// A command of plain words naming a program is exec'd directly.
 pub fn needs_shell(command: &str) -> bool {
     let plain = |c: char| c.is_ascii_alphanumeric() || "_-./:,+@%=".contains(c);
     let mut words = command.split(' ').filter(|word| !word.is_empty());
@@ -58,8 +60,28 @@ pub fn needs_shell(command: &str) -> bool {
         return true;
     };
     program.contains('=')
-        || program.starts_with('~')
         || !command.chars().all(|c| c == ' ' || plain(c))
+        || (!program.contains('/') && !on_path(program))
+}
+
+/// Whether `program` is an executable file in a directory of PATH.
+fn on_path(program: &str) -> bool {
+    let Some(paths) = std::env::var_os("PATH") else {
+        return false;
+    };
+    std::env::split_paths(&paths).any(|dir| {
+        let path = dir.join(program);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::metadata(&path)
+                .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
+        }
+        #[cfg(not(unix))]
+        {
+            path.is_file()
+        }
+    })
 }
 
 /// The command that starts the adapter, in a process group of its own,
@@ -163,9 +185,10 @@ mod tests {
     #[test]
     fn plain_commands_are_exec_d_and_anything_else_goes_through_the_shell() {
         for plain in [
-            "cancel-conformance adapter",
+            "/work/target/debug/cancel-conformance adapter",
             "/tmp/venv/bin/python adapters/python/adapter.py",
-            "node conformance/adapter.js --port=8080",
+            "./adapter.js --port=8080",
+            "sh adapter.sh",
         ] {
             assert!(!needs_shell(plain), "{plain}");
         }
@@ -180,6 +203,9 @@ mod tests {
             "sleep 300 &",
             "~/bin/adapter",
             "adapter *.js",
+            "exec yes",
+            "while read -r line; do :; done",
+            "no-such-program-on-path --flag",
             "",
         ] {
             assert!(needs_shell(shell), "{shell}");
