@@ -18,7 +18,7 @@ use crate::wire::text::{SHOWN_CHARS, clip};
 /// How much of a body a failure shows.
 const BODY_PREVIEW_CHARS: usize = SHOWN_CHARS;
 /// The widest the field column of expected vs actual is padded to.
-const ALIGN_AT_MOST: usize = 60;
+const ALIGN_AT_MOST: usize = 200;
 
 /// What a difference rests on: the rules that decide whether it fails the
 /// case or, when every one of them is an assumption or a SHOULD, only warns
