@@ -63,6 +63,11 @@ pub struct ClientSection {
     pub client_timeout_ms: Option<u64>,
     pub max_attempts: Option<u32>,
     pub adapter_deadline_ms: Option<u64>,
+    /// Variables of the runner's environment passed on to the adapter
+    /// beside PATH, HOME, the user's name, the terminal, the time zone,
+    /// TMPDIR and the locale (e.g. `HTTPS_PROXY`, `NO_PROXY`); the
+    /// runner's own `CANCEL_CONFORMANCE_*` never are.
+    pub adapter_env: Option<Vec<String>>,
     pub expectations: Option<PathBuf>,
     pub reports: Option<ReportsSection>,
 }

@@ -8,6 +8,8 @@
 //! The module map, from the bottom up:
 //! - [`domain`]: the payment model everyone speaks (state, method, events,
 //!   ids, a client's conclusion and order status).
+//! - [`input_file`]: reading a file the user named (a regular file, size
+//!   capped), for every input the tool reads.
 //! - [`signing`]: keys, DER, the `Signature` header grammar, signing and
 //!   verifying a message.
 //! - [`wire`]: header names, the recorded request and answer, the one size
@@ -30,6 +32,7 @@ pub mod client;
 pub mod config_file;
 pub mod documents;
 pub mod domain;
+pub mod input_file;
 pub mod matrix;
 pub mod profile;
 pub mod server;

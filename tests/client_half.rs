@@ -248,6 +248,7 @@ fn run_with(adapter: String, scratch: &str) -> ClientRun {
     std::fs::create_dir_all(&scratch_dir).expect("scratch dir");
     ClientRun {
         adapter,
+        pass_env: Vec::new(),
         tls: false,
         client_timeout: Duration::from_millis(200),
         max_attempts: 3,

@@ -435,6 +435,7 @@ fn client_run(adapter: &str, scratch: &str) -> ClientRun {
     std::fs::create_dir_all(&scratch_dir).expect("scratch dir");
     ClientRun {
         adapter: adapter.to_string(),
+        pass_env: Vec::new(),
         tls: false,
         // The smallest settings: the per-call deadline is
         // client_timeout × (4 × max_attempts + 4) + 10 s. Two attempts is
@@ -463,7 +464,7 @@ async fn an_adapter_that_hangs_is_a_transport_failure_within_the_deadline() {
         ("while read -r line; do :; done", Duration::from_millis(300)),
         ("exec sleep 30", Duration::from_millis(300)),
     ] {
-        let mut adapter = Adapter::start(command, &[]).expect("sh starts");
+        let mut adapter = Adapter::start(command, &[], &[]).expect("sh starts");
         let started = Instant::now();
         let error = adapter
             .call(serde_json::json!({"op": "cancel"}), deadline)

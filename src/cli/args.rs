@@ -155,8 +155,10 @@ pub struct ClientArgs {
     /// ./cancel-conformance.yaml if present].
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
-    /// The adapter command, run through `sh -c` once per case; it speaks
-    /// the JSON-lines protocol of INTERPRETING.md §8 [config: client.adapter].
+    /// The adapter command, started once per case (exec'd directly, or
+    /// through `sh -c` when it uses shell syntax) in a process group of its
+    /// own; it speaks the JSON-lines protocol of INTERPRETING.md §8
+    /// [config: client.adapter].
     #[arg(long, value_name = "CMD ARGS")]
     pub adapter: Option<String>,
     /// Serve the scripted provider over HTTPS with a self-signed
@@ -178,6 +180,13 @@ pub struct ClientArgs {
     /// retry and a slow interpreter start].
     #[arg(long, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..))]
     pub adapter_deadline_ms: Option<u64>,
+    /// Pass this variable of the runner's environment on to the adapter
+    /// (repeatable; e.g. HTTPS_PROXY). The adapter gets only the CC_*
+    /// protocol variables, PATH, HOME, USER, LOGNAME, SHELL, TERM, TZ,
+    /// TMPDIR, LANG, LANGUAGE and LC_*, and these; never a
+    /// CANCEL_CONFORMANCE_* variable [config: client.adapter_env].
+    #[arg(long = "adapter-env", value_name = "NAME")]
+    pub adapter_env: Vec<String>,
     /// Expectations file: the client's known deviations [config:
     /// client.expectations].
     #[arg(long, value_name = "FILE")]

@@ -276,6 +276,11 @@ pub fn client_settings(
             }
             deadline => deadline,
         },
+        adapter_env: adapter_env(if args.adapter_env.is_empty() {
+            section.adapter_env.as_deref().unwrap_or_default()
+        } else {
+            &args.adapter_env
+        })?,
         expectations: args
             .expectations
             .clone()
@@ -290,6 +295,22 @@ pub fn client_settings(
                 .unwrap_or(false),
         reports: reports(&args.reports, section.reports.as_ref()),
     })
+}
+
+/// The variables `--adapter-env` names, checked: the runner's own
+/// settings and secrets, and the protocol's variables, are never taken
+/// from the runner's environment.
+fn adapter_env(names: &[String]) -> Result<Vec<String>, String> {
+    use crate::suite::client_half::process::RUNNER_PREFIX;
+    for name in names {
+        if name.starts_with(RUNNER_PREFIX) || name.starts_with("CC_") || name.is_empty() {
+            return Err(format!(
+                "--adapter-env `{}`: the runner's own {RUNNER_PREFIX}* variables and the protocol's CC_* are never passed on from its environment",
+                crate::wire::text::escape_controls(name)
+            ));
+        }
+    }
+    Ok(names.to_vec())
 }
 
 #[cfg(test)]

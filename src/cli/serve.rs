@@ -2,6 +2,7 @@
 //! flags. Every failure is printed here, once, as a message that says what
 //! to do.
 
+use std::path::Path;
 use std::process::ExitCode;
 
 use super::args::ServeArgs;
@@ -42,8 +43,8 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             eprintln!("error: --client `{client}` is not ID=FILE");
             return ExitCode::from(2);
         };
-        let key = match std::fs::read_to_string(file)
-            .map_err(|err| err.to_string())
+        let key = match crate::input_file::read_text(Path::new(file))
+            .map_err(|err| err.reason())
             .and_then(|text| VerifyingKey::from_base64_spki(&text).map_err(|err| err.to_string()))
         {
             Ok(key) => key,

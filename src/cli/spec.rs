@@ -28,7 +28,9 @@ pub fn schema(out: &Path, draft: Dialect) -> ExitCode {
 pub fn validate(message: Message, file: &Path) -> ExitCode {
     let text = if file == Path::new("-") {
         let mut text = String::new();
-        match std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+        // Standard input is capped like any file the tool reads.
+        let mut stdin = std::io::Read::take(std::io::stdin(), crate::input_file::MAX_INPUT_BYTES);
+        match std::io::Read::read_to_string(&mut stdin, &mut text) {
             Ok(_) => text,
             Err(err) => {
                 eprintln!("error: cannot read standard input: {err}");
@@ -36,10 +38,10 @@ pub fn validate(message: Message, file: &Path) -> ExitCode {
             }
         }
     } else {
-        match std::fs::read_to_string(file) {
+        match crate::input_file::read_text(file) {
             Ok(text) => text,
             Err(err) => {
-                eprintln!("error: cannot read {}: {err}", file.display());
+                eprintln!("error: {err}");
                 return ExitCode::from(2);
             }
         }

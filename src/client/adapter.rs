@@ -195,9 +195,11 @@ pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientConf
     let ca_cert_pem = match get("CC_CA_CERT") {
         None => None,
         Some(path) => Some(
-            std::fs::read(path.trim()).map_err(|error| EnvError::Invalid {
-                name: "CC_CA_CERT",
-                reason: format!("names `{path}`, which cannot be read: {error}"),
+            crate::input_file::read(std::path::Path::new(path.trim())).map_err(|error| {
+                EnvError::Invalid {
+                    name: "CC_CA_CERT",
+                    reason: format!("names `{path}`, which cannot be read: {}", error.reason()),
+                }
             })?,
         ),
     };

@@ -124,11 +124,20 @@ pub fn load(file: &Path) -> Result<Matrix, YamlError> {
         let implementation = spanned.value;
         let name = implementation.name.value.clone();
         let at = implementation.name.referenced;
-        if name.is_empty() || name.contains(char::is_whitespace) || name.contains('/') {
+        // A name is a column of the page and a word in the terminal: no
+        // space, `/` or control character (shown escaped in the message).
+        if name.is_empty()
+            || name.contains(char::is_whitespace)
+            || name.contains('/')
+            || name.contains(char::is_control)
+        {
             return Err(YamlError::at(
                 file,
                 at,
-                format!("implementation name `{name}` must be non-empty, without spaces or `/`"),
+                format!(
+                    "implementation name `{}` must be non-empty, without spaces, `/` or control characters",
+                    crate::wire::text::escape_controls(&name)
+                ),
             ));
         }
         if let Some(first) = seen.insert(name.clone(), at) {
@@ -250,7 +259,7 @@ fn client_schema(generator: &mut SchemaGenerator) -> Schema {
         &[
             (
                 "adapter",
-                "The adapter command, run through `sh -c` in this file's directory once per case (INTERPRETING.md §8).",
+                "The adapter command, started in this file's directory once per case (exec'd directly, or through `sh -c` when it uses shell syntax; INTERPRETING.md §8).",
             ),
             (
                 "tls",

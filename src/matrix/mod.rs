@@ -22,6 +22,7 @@ use crate::suite::report::gate::{self, GateArgs};
 use crate::suite::report::results::Behaviour;
 use crate::suite::report::write_file;
 use crate::suite::setup_error;
+use crate::wire::text::escape_controls;
 use run::{Ran, Runner, Status};
 
 /// Arguments of `cancel-conformance matrix`.
@@ -80,6 +81,13 @@ or a report could not be written.";
 
 /// `cancel-conformance matrix`.
 pub fn matrix(args: MatrixArgs) -> ExitCode {
+    let reports: Vec<(&str, &std::path::Path)> = [("--json", &args.json), ("--html", &args.html)]
+        .into_iter()
+        .filter_map(|(option, path)| path.as_deref().map(|path| (option, path)))
+        .collect();
+    if let Err(err) = crate::suite::report::output::check(&reports) {
+        return setup_error(err);
+    }
     let matrix = match file::load(&args.file) {
         Ok(matrix) => matrix,
         Err(err) => return setup_error(err.to_string()),
@@ -160,10 +168,10 @@ pub fn matrix(args: MatrixArgs) -> ExitCode {
             return setup_error(err);
         }
     }
-    let failing: Vec<&str> = ran
+    let failing: Vec<String> = ran
         .iter()
         .filter(|ran| ran.fails())
-        .map(|ran| ran.name.as_str())
+        .map(Ran::shown_name)
         .collect();
     match gate {
         Some((text, passes)) => {
@@ -196,7 +204,7 @@ fn judge_against(ran: &[Ran], baseline: &report::Implementations, path: &Path) -
     let mut text = String::new();
     let mut passes = true;
     for ran in ran {
-        let what = format!("implementation `{}`", ran.name);
+        let what = format!("implementation `{}`", ran.shown_name());
         match (baseline.get(&ran.name), &ran.status) {
             (None, _) => {
                 let _ = writeln!(
@@ -208,7 +216,8 @@ fn judge_against(ran: &[Ran], baseline: &report::Implementations, path: &Path) -
             (Some(None), Status::CouldNotStart { reason }) => {
                 let _ = writeln!(
                     text,
-                    "release gate: {what} could not start, as in the baseline: {reason}\n"
+                    "release gate: {what} could not start, as in the baseline: {}\n",
+                    escape_controls(reason)
                 );
             }
             (Some(Some(before)), Status::CouldNotStart { reason }) => {
@@ -222,7 +231,8 @@ fn judge_against(ran: &[Ran], baseline: &report::Implementations, path: &Path) -
                 }
                 let _ = writeln!(
                     text,
-                    "release gate: {what} could not start ({reason}); {}\n",
+                    "release gate: {what} could not start ({}); {}\n",
+                    escape_controls(reason),
                     if passed > 0 {
                         format!(
                             "the {passed} cases it passed in the baseline {} regressed",

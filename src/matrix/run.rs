@@ -24,6 +24,7 @@ use serde_json::Value;
 use super::file::{Entry, Judged, Matrix};
 use crate::config_file::{ClientSection, ConfigFile};
 use crate::suite::report::results::{self, RunResult};
+use crate::wire::text::escape_controls;
 
 /// What became of one implementation.
 #[derive(Debug, Clone)]
@@ -67,11 +68,19 @@ impl Ran {
         }
     }
 
+    /// The name as the terminal is shown it: a matrix file is anyone's,
+    /// and its names print with control characters escaped.
+    pub fn shown_name(&self) -> String {
+        escape_controls(&self.name)
+    }
+
     /// The progress line printed when it is done.
     pub fn progress_line(&self) -> String {
-        let head = format!("{} ({})", self.name, self.half);
+        let head = format!("{} ({})", self.shown_name(), self.half);
         match &self.status {
-            Status::CouldNotStart { reason } => format!("{head}: COULD NOT START: {reason}"),
+            Status::CouldNotStart { reason } => {
+                format!("{head}: COULD NOT START: {}", escape_controls(reason))
+            }
             Status::Judged { result, .. } => {
                 let counts: Vec<String> = results::Cell::ALL
                     .into_iter()
@@ -297,7 +306,8 @@ fn executable(path: &Path) -> bool {
 
 /// Whether the endpoint accepts a TCP connection within a few seconds.
 fn reachable(endpoint: &str, server: &ConfigFile) -> Result<(), String> {
-    let shown = crate::suite::report::describe_endpoint(endpoint);
+    crate::wire::url::endpoint(endpoint)?;
+    let shown = crate::wire::url::shown(endpoint);
     let Some((host, port)) = authority(endpoint) else {
         return Err(format!(
             "the endpoint `{shown}` is not an http:// or https:// URL"
@@ -418,9 +428,13 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
             client_timeout_ms,
             max_attempts,
             adapter_deadline_ms,
+            adapter_env,
             expectations,
             reports: _,
         }) => {
+            for name in adapter_env.iter().flatten() {
+                flag("adapter-env", Some(name.clone()));
+            }
             flag("adapter", adapter.clone());
             flag(
                 "client-timeout-ms",

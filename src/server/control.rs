@@ -24,7 +24,9 @@ use super::body::{BodyError, read_limited};
 use super::clock::wire_time;
 use super::config::{CONTROL_TOKEN_SCHEME, DEFAULT_CLIENT_ID};
 use super::request_log::LoggedRequest;
-use super::store::{Fault, MAX_SEED_COUNT, Seed, SeedTimes, StoreError, UnknownCode};
+use super::store::{
+    Fault, MAX_SEED_COUNT, MAX_STORED_PAYMENTS, Seed, SeedTimes, StoreError, UnknownCode,
+};
 use crate::domain::{Event, FaultKind, Method, PaymentState};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -81,12 +83,21 @@ pub enum ControlRejection {
     MethodNotAllowed,
     /// The server has a control token and the call did not carry it.
     Unauthorized,
+    /// The store holds its most payments ([`MAX_STORED_PAYMENTS`]).
+    Full,
 }
 
 impl IntoResponse for ControlRejection {
     fn into_response(self) -> Response {
         let (status, message) = match self {
             ControlRejection::BadRequest(message) => (StatusCode::BAD_REQUEST, message),
+            ControlRejection::Full => (
+                StatusCode::INSUFFICIENT_STORAGE,
+                format!(
+                    "the server holds at most {MAX_STORED_PAYMENTS} payments in all and this seed \
+                     would pass that; restart it to seed more"
+                ),
+            ),
             ControlRejection::UnknownPayment(id) => (
                 StatusCode::NOT_FOUND,
                 format!("no payment with paymentId {id:?}"),
@@ -129,6 +140,7 @@ fn store_error(error: StoreError, payment_id: &str) -> ControlRejection {
         StoreError::InTheFuture => ControlRejection::BadRequest(
             "paidAt / createdAt is after what the payment's clock reads".to_string(),
         ),
+        StoreError::Full => ControlRejection::Full,
     }
 }
 

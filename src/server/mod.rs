@@ -47,7 +47,7 @@ pub use config::{
 };
 pub use control::PREFIX as CONTROL_PREFIX;
 pub use serve::{RunningServer, ServeError, serve_router, start};
-pub use store::MAX_SEED_COUNT;
+pub use store::{MAX_SEED_COUNT, MAX_STORED_PAYMENTS};
 pub use tls::TlsSetup;
 
 /// What every handler shares: the configuration, the payments, the log.

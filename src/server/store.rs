@@ -196,11 +196,20 @@ pub enum StoreError {
     BadCount,
     /// A paid (or created) time after the payment's clock.
     InTheFuture,
+    /// The seed would take the store past its total of payments
+    /// ([`MAX_STORED_PAYMENTS`]).
+    Full,
 }
 
 /// The most payments one seeding call may create: a bound on what a single
 /// control-plane request can make the server allocate (about 70 MB).
 pub const MAX_SEED_COUNT: u64 = 1_000_000;
+
+/// The most payments the store holds in all, over every seeding call: a
+/// bound on what the control plane can make a long-running server
+/// allocate (about 350 MB). Five of the largest bulk seeds; a server that
+/// holds them all is restarted to seed more (INTERPRETING.md §5).
+pub const MAX_STORED_PAYMENTS: u64 = 5 * MAX_SEED_COUNT;
 
 /// `paid_at` / `cancel_time` not set.
 const NO_INSTANT: i64 = i64::MIN;
@@ -303,6 +312,8 @@ pub struct Store {
     clock: Clock,
     windows: Windows,
     profile: Profile,
+    /// [`MAX_STORED_PAYMENTS`], lower in tests.
+    max_payments: u64,
 }
 
 /// Locks a mutex of the store. Nothing panics while holding one, and every
@@ -327,6 +338,16 @@ impl Store {
             clock,
             windows,
             profile: Profile::default(),
+            max_payments: MAX_STORED_PAYMENTS,
+        }
+    }
+
+    /// The same store, holding at most `max` payments in all (tests).
+    #[cfg(test)]
+    pub fn with_max_payments(self, max: u64) -> Self {
+        Self {
+            max_payments: max,
+            ..self
         }
     }
 
@@ -426,7 +447,16 @@ impl Store {
             .or((seed.state != PaymentState::Cancelled).then_some(at));
         let owner = self.owner(seed.owner);
         let date = date_code(now);
-        let first = self.serial.fetch_add(count, Ordering::Relaxed) + 1;
+        // The serial numbers are taken only if the total stays in bounds.
+        let first = self
+            .serial
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |serial| {
+                serial
+                    .checked_add(count)
+                    .filter(|total| *total <= self.max_payments)
+            })
+            .map_err(|_| StoreError::Full)?
+            + 1;
         let last = first + (count - 1);
         let slot = || Slot {
             date,

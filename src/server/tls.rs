@@ -106,10 +106,10 @@ fn server_config(
 }
 
 fn read_pem(path: &Path, what: &'static str) -> Result<Vec<u8>, ServeError> {
-    std::fs::read(path).map_err(|source| ServeError::ReadFile {
+    crate::input_file::read(path).map_err(|err| ServeError::ReadFile {
         what,
         path: path.to_path_buf(),
-        source,
+        source: std::io::Error::other(err.reason()),
     })
 }
 

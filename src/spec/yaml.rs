@@ -73,11 +73,11 @@ pub fn parse<T: DeserializeOwned>(file: &Path, text: &str) -> Result<T, YamlErro
 
 /// Reads and parses one YAML file; an I/O error names the path.
 pub fn load<T: DeserializeOwned>(file: &Path) -> Result<T, YamlError> {
-    let text = std::fs::read_to_string(file).map_err(|err| YamlError {
+    let text = crate::input_file::read_text(file).map_err(|err| YamlError {
         file: file.to_path_buf(),
         line: 1,
         column: 1,
-        message: format!("cannot read the file: {err}"),
+        message: format!("cannot read the file: {}", err.reason()),
     })?;
     parse(file, &text)
 }

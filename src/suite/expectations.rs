@@ -44,11 +44,11 @@ impl Expectations {
 
     /// Reads an expectations file; every listed case must exist.
     pub fn load(file: &Path, known_cases: &[String]) -> Result<Expectations, YamlError> {
-        let text = std::fs::read_to_string(file).map_err(|err| YamlError {
+        let text = crate::input_file::read_text(file).map_err(|err| YamlError {
             file: file.to_path_buf(),
             line: 1,
             column: 1,
-            message: format!("cannot read the expectations file: {err}"),
+            message: format!("cannot read the expectations file: {}", err.reason()),
         })?;
         let parsed: ExpectationsFile = yaml::parse(file, &text)?;
         let mut failures = BTreeMap::new();

@@ -3,6 +3,7 @@
 //! wrongly (mismatch), no usable answer arrived (transport), or the case
 //! itself is wrong (bug in case). Signatures and keys are always masked.
 
+use std::borrow::Cow;
 use std::fmt::Write as _;
 use std::path::PathBuf;
 
@@ -12,9 +13,12 @@ use crate::wire::headers::shown_header_value;
 use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, RESPONSE_TIME, SIGNATURE};
 use crate::wire::http::TransportError;
 use crate::wire::message::{Received, SentRequest};
+use crate::wire::text::{SHOWN_CHARS, clip};
 
 /// How much of a body a failure shows.
-const BODY_PREVIEW_CHARS: usize = 2000;
+const BODY_PREVIEW_CHARS: usize = SHOWN_CHARS;
+/// The widest the field column of expected vs actual is padded to.
+const ALIGN_AT_MOST: usize = 200;
 
 /// What a difference rests on: the rules that decide whether it fails the
 /// case or, when every one of them is an assumption or a SHOULD, only warns
@@ -191,11 +195,7 @@ pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> St
                 }
             }
             let _ = writeln!(out, "    expected vs actual:");
-            let width = diffs.iter().map(|d| d.at.len()).max().unwrap_or(0);
-            for diff in diffs {
-                let _ = writeln!(out, "      {:width$}  expected {}", diff.at, diff.expected);
-                let _ = writeln!(out, "      {:width$}  actual   {}", "", diff.actual);
-            }
+            render_diffs(&mut out, diffs);
         }
         Failure::Transport {
             step,
@@ -207,11 +207,38 @@ pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> St
             if let Some(request) = request {
                 render_request(&mut out, request);
             }
-            let _ = writeln!(out, "    {error}");
+            let _ = writeln!(out, "    {}", clip(&error.to_string(), SHOWN_CHARS));
         }
         Failure::CaseBug(_) => {}
     }
     out
+}
+
+/// Expected vs actual, one pair of lines per difference, the field names
+/// aligned. Every value is clipped at [`SHOWN_CHARS`] and the alignment
+/// at [`ALIGN_AT_MOST`], so that no length of anything a target sends can
+/// swell the text or overflow the formatter (a width over 65,535 panics).
+fn render_diffs(out: &mut String, diffs: &[Diff]) {
+    let shown: Vec<(Cow<'_, str>, Cow<'_, str>, Cow<'_, str>)> = diffs
+        .iter()
+        .map(|diff| {
+            (
+                clip(&diff.at, SHOWN_CHARS),
+                clip(&diff.expected, SHOWN_CHARS),
+                clip(&diff.actual, SHOWN_CHARS),
+            )
+        })
+        .collect();
+    let width = shown
+        .iter()
+        .map(|(at, _, _)| at.chars().count())
+        .max()
+        .unwrap_or(0)
+        .min(ALIGN_AT_MOST);
+    for (at, expected, actual) in &shown {
+        let _ = writeln!(out, "      {at:width$}  expected {expected}");
+        let _ = writeln!(out, "      {:width$}  actual   {actual}", "");
+    }
 }
 
 fn render_request(out: &mut String, request: &SentRequest) {
@@ -241,7 +268,12 @@ fn render_response(out: &mut String, response: &Received) {
 
 fn render_headers(out: &mut String, headers: &[(String, String)]) {
     for (name, value) in headers {
-        let _ = writeln!(out, "      {name}: {}", shown_header_value(name, value));
+        let _ = writeln!(
+            out,
+            "      {}: {}",
+            clip(name, SHOWN_CHARS),
+            clip(shown_header_value(name, value), SHOWN_CHARS)
+        );
     }
 }
 
@@ -279,6 +311,91 @@ mod tests {
         };
         let catalog = Catalog::embedded().expect("the embedded catalog loads");
         render(&Failure::CaseBug(error), &context, &catalog)
+    }
+
+    use proptest::prelude::*;
+
+    /// A string from each length class a formatter or a report could trip
+    /// on: empty, short, around 255/256, around 65,535/65,536 (the most a
+    /// format width can be), 70,000, and 200,000 characters, of one
+    /// character (any, multi-byte and control ones included) and a tail.
+    fn text_of_any_length() -> impl Strategy<Value = String> {
+        let length = prop_oneof![
+            Just(0usize),
+            1..16usize,
+            250..260usize,
+            65_530..65_540usize,
+            Just(70_000usize),
+            Just(200_000usize),
+        ];
+        (length, any::<char>(), "\\PC{0,8}").prop_map(|(length, c, tail)| {
+            let mut text: String = std::iter::repeat_n(c, length).collect();
+            text.push_str(&tail);
+            text
+        })
+    }
+
+    proptest! {
+        // No regression files in the checkout (as in tests/properties.rs).
+        #![proptest_config(ProptestConfig {
+            cases: 48,
+            failure_persistence: None,
+            ..ProptestConfig::default()
+        })]
+
+        /// No length of a field, header or body from the target panics the
+        /// renderer, and each value is shown clipped.
+        #[test]
+        fn no_length_of_target_text_panics_or_swells_the_rendering(
+            at in text_of_any_length(),
+            expected in text_of_any_length(),
+            actual in text_of_any_length(),
+            header in text_of_any_length(),
+            body in text_of_any_length(),
+        ) {
+            let catalog = Catalog::embedded().expect("the embedded catalog loads");
+            let context = CaseContext {
+                name: "server/a-case".to_string(),
+                file: PathBuf::from("cases/server/a-case.yaml"),
+                description: "A case.".to_string(),
+                rules: Vec::new(),
+            };
+            let request = SentRequest {
+                method: "POST".to_string(),
+                path: "/v1/payments/cancel".to_string(),
+                headers: vec![(CLIENT_ID.to_string(), header.clone())],
+                body: body.clone().into_bytes(),
+            };
+            let mismatch = Failure::Mismatch {
+                step: 1,
+                action: "cancel".to_string(),
+                diffs: vec![
+                    Diff::new(at.clone(), expected.clone(), actual.clone()),
+                    Diff::new("result.resultCode", "SUCCESS", actual.clone()),
+                ],
+                transcript: Some(Box::new(Transcript {
+                    request: request.clone(),
+                    response: Some(Received {
+                        status: 200,
+                        headers: vec![(CONTENT_TYPE.to_string(), header.clone())],
+                        body: body.clone().into_bytes(),
+                    }),
+                })),
+            };
+            let transport = Failure::Transport {
+                step: 1,
+                action: "cancel".to_string(),
+                error: TransportError::Broken { detail: actual.clone() },
+                request: Some(Box::new(request)),
+            };
+            for failure in [mismatch, transport] {
+                let text = render(&failure, &context, &catalog);
+                let longest = text.lines().map(|line| line.chars().count()).max().unwrap_or(0);
+                // A clipped field and a clipped value, with indent and labels.
+                prop_assert!(longest <= 2 * SHOWN_CHARS + 120, "a line of {longest} characters");
+                prop_assert!(text.len() < 64 * SHOWN_CHARS, "{} bytes rendered", text.len());
+            }
+        }
     }
 
     #[test]

@@ -154,11 +154,40 @@ fn check_profile_of_rules(file: &Path, case: &Case, catalog: &Catalog) -> Result
     Ok(())
 }
 
+/// Every `*.yaml` below `dir`. Symbolic links are not followed into
+/// directories (a link can loop, or lead out of the tree), and a link to a
+/// case file must stay inside the tree: either is an error naming the link.
 fn collect_yaml_files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    let root = dir.canonicalize()?;
+    collect_below(&root, dir, out)
+}
+
+fn collect_below(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
-        let path = entry?.path();
-        if path.is_dir() {
-            collect_yaml_files(&path, out)?;
+        let entry = entry?;
+        let path = entry.path();
+        let file_type = entry.file_type()?;
+        if file_type.is_symlink() {
+            let refused = |why: &str| {
+                std::io::Error::other(format!(
+                    "{} is a symbolic link {why}; the case walk does not follow it",
+                    path.display()
+                ))
+            };
+            let target = path
+                .canonicalize()
+                .map_err(|err| refused(&format!("that cannot be resolved ({err})")))?;
+            if target.is_dir() {
+                return Err(refused("to a directory"));
+            }
+            if path.extension().is_some_and(|ext| ext == "yaml") {
+                if !target.starts_with(root) {
+                    return Err(refused("to a file outside the cases"));
+                }
+                out.push(path);
+            }
+        } else if file_type.is_dir() {
+            collect_below(root, &path, out)?;
         } else if path.extension().is_some_and(|ext| ext == "yaml") {
             out.push(path);
         }

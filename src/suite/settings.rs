@@ -36,8 +36,13 @@ impl KeySource {
     /// The key's text, never printed; `test_only` is the TEST-ONLY default.
     pub fn text(&self, test_only: &str) -> Result<String, String> {
         match self {
-            KeySource::File(path) => std::fs::read_to_string(path)
-                .map_err(|err| format!("cannot read the key file {}: {err}", path.display())),
+            KeySource::File(path) => crate::input_file::read_text(path).map_err(|err| {
+                format!(
+                    "cannot read the key file {}: {}",
+                    path.display(),
+                    err.reason()
+                )
+            }),
             KeySource::Env { text, .. } => Ok(text.clone()),
             KeySource::TestOnly => Ok(test_only.to_string()),
         }
@@ -79,6 +84,8 @@ pub struct ClientSettings {
     pub max_attempts: u32,
     /// `None`: derived from the client's timeout and attempts.
     pub adapter_deadline_ms: Option<u64>,
+    /// Variables passed on to the adapter beside the allow-list.
+    pub adapter_env: Vec<String>,
     pub expectations: Option<PathBuf>,
     pub cases: Option<PathBuf>,
     /// Warnings fail the run.

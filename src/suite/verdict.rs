@@ -225,7 +225,7 @@ pub fn mixed_note(failure: &Failure, case_rules: &[String], catalog: &Catalog) -
             let _ = writeln!(
                 out,
                 "    (warning only) {}: rests on {} only",
-                diff.at,
+                crate::wire::text::clip(&diff.at, crate::wire::text::SHOWN_CHARS),
                 rules.join(", ")
             );
         }

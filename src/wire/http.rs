@@ -45,7 +45,8 @@ impl fmt::Display for TransportError {
         match self {
             TransportError::Connect { url, detail } => write!(
                 f,
-                "cannot connect to {url}: {detail} (is the target running, and is the URL right?)"
+                "cannot connect to {}: {detail} (is the target running, and is the URL right?)",
+                super::url::shown(url)
             ),
             TransportError::NoAnswer { after } => {
                 write!(f, "no answer within {} ms", after.as_millis())
@@ -115,7 +116,9 @@ enum FetchFailure {
 /// Sends a built request and reads its whole answer: the status, the
 /// headers with lowercase names, and at most [`MAX_ANSWER_BYTES`] of body.
 async fn fetch(builder: reqwest::RequestBuilder) -> Result<Received, FetchFailure> {
-    let mut response = builder.send().await.map_err(FetchFailure::Http)?;
+    // reqwest's errors name the URL; ours show it once, masked.
+    let http = |err: reqwest::Error| FetchFailure::Http(err.without_url());
+    let mut response = builder.send().await.map_err(http)?;
     let status = response.status().as_u16();
     let headers = response
         .headers()
@@ -128,7 +131,7 @@ async fn fetch(builder: reqwest::RequestBuilder) -> Result<Received, FetchFailur
         })
         .collect();
     let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await.map_err(FetchFailure::Http)? {
+    while let Some(chunk) = response.chunk().await.map_err(http)? {
         if body.len() + chunk.len() > MAX_ANSWER_BYTES {
             return Err(FetchFailure::TooLarge);
         }
@@ -212,6 +215,16 @@ pub async fn exchange(
     request: &SentRequest,
     timeout: Duration,
 ) -> Result<Exchanged, TransportError> {
+    // Endpoints with user-info are refused before a run starts
+    // (`url::endpoint`); one that slips through is never sent.
+    if super::url::endpoint(base_url).is_err() {
+        return Err(TransportError::Request {
+            detail: format!(
+                "`{}` is not an http(s) URL without user-info",
+                super::url::shown(base_url)
+            ),
+        });
+    }
     match base_url.strip_prefix("http://") {
         Some(rest) => {
             // A base URL may carry a path prefix in front of the API's paths.

@@ -11,6 +11,10 @@
 //!   one transport-error type (`TransportError`).
 //! - [`raw`]: the runner's own HTTP/1.1 for plain `http://` targets, which
 //!   keeps header names as written in both directions.
+//! - [`url`]: the endpoints accepted (no user-info) and every URL as shown
+//!   (user-info masked).
+//! - [`text`]: text from outside as shown: clipped at one documented
+//!   length, control characters escaped.
 //!
 //! The `Signature` header's grammar and the signing scheme live in
 //! [`crate::signing`] (keys, DER, header grammar, signing). Each item has
@@ -20,3 +24,5 @@ pub mod headers;
 pub mod http;
 pub mod message;
 pub mod raw;
+pub mod text;
+pub mod url;

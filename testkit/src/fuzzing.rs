@@ -366,7 +366,7 @@ impl AdapterLines {
         let command = r#"cat "$CC_FUZZ_OUTPUT"; exec 1>&-; exec cat >/dev/null"#;
         let started = Instant::now();
         let result = self.runtime.block_on(async {
-            let mut adapter = Adapter::start(command, &env).expect("sh starts");
+            let mut adapter = Adapter::start(command, &env, &[]).expect("sh starts");
             let result = adapter
                 .call(json!({"op": "cancel"}), ADAPTER_DEADLINE)
                 .await;

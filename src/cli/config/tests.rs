@@ -188,6 +188,27 @@ fn the_client_half_reads_its_own_section() {
 }
 
 #[test]
+fn the_adapter_gets_only_the_variables_named_never_the_runner_s_own() {
+    let config = config("client:\n  adapter: ./a\n  adapter_env: [HTTPS_PROXY, NO_PROXY]\n");
+    let settings = client_settings(&client_args(&[]), Some(&config)).expect("settings");
+    assert_eq!(settings.adapter_env, ["HTTPS_PROXY", "NO_PROXY"]);
+    let flagged = client_settings(
+        &client_args(&["--adapter-env", "HTTP_PROXY"]),
+        Some(&config),
+    )
+    .expect("settings");
+    assert_eq!(flagged.adapter_env, ["HTTP_PROXY"]);
+    for name in ["CANCEL_CONFORMANCE_CONTROL_TOKEN", "CC_BASE_URL"] {
+        let err = client_settings(
+            &client_args(&["--adapter", "./a", "--adapter-env", name]),
+            None,
+        )
+        .expect_err("refused");
+        assert!(err.contains("never passed on"), "{err}");
+    }
+}
+
+#[test]
 fn unknown_keys_and_keys_in_the_file_are_located_errors() {
     let dir = tempdir("errors");
     let path = dir.join(FILE_NAME);

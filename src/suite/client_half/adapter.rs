@@ -12,7 +12,9 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::process::{Child, ChildStdin, ChildStdout, Command};
+use tokio::process::{Child, ChildStdin, ChildStdout};
+
+use super::process;
 
 /// The longest protocol line the runner reads; an adapter flooding stdout
 /// is failed rather than allowed to exhaust memory.
@@ -89,6 +91,8 @@ impl fmt::Display for AdapterError {
 /// A running adapter.
 pub struct Adapter {
     child: Child,
+    /// The adapter's process group, ended with the adapter.
+    group: Option<u32>,
     stdin: Option<ChildStdin>,
     stdout: BufReader<ChildStdout>,
     stderr: Arc<Mutex<Vec<u8>>>,
@@ -96,21 +100,30 @@ pub struct Adapter {
 }
 
 impl Adapter {
-    /// Starts `command` through the shell with `env` added.
-    pub fn start(command: &str, env: &[(String, String)]) -> Result<Adapter, AdapterError> {
-        let mut child = Command::new("sh")
-            .arg("-c")
-            .arg(command)
-            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+    /// Starts `command` (exec'd directly, or through `sh -c` when it needs
+    /// a shell) in a process group of its own, with the protocol's `env`
+    /// and the allow-listed variables of [`process::adapter_env`] as its
+    /// whole environment (`pass` names the user's extra variables).
+    pub fn start(
+        command: &str,
+        env: &[(String, String)],
+        pass: &[String],
+    ) -> Result<Adapter, AdapterError> {
+        let mut child = process::command(command, &process::adapter_env(env, pass))
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .map_err(|err| AdapterError::Spawn {
-                command: command.to_string(),
+                command: crate::suite::report::describe_adapter(command),
                 detail: err.to_string(),
             })?;
+        // The adapter leads its own group: the group's id is its pid.
+        let group = child.id();
+        if let Some(group) = group {
+            process::track(group);
+        }
         let (Some(stdin), Some(stdout), Some(stderr)) =
             (child.stdin.take(), child.stdout.take(), child.stderr.take())
         else {
@@ -123,6 +136,7 @@ impl Adapter {
         tokio::spawn(keep_tail(stderr, tail.clone()));
         Ok(Adapter {
             child,
+            group,
             stdin: Some(stdin),
             stdout: BufReader::new(stdout),
             stderr: tail,
@@ -201,14 +215,22 @@ impl Adapter {
             .unwrap_or_default()
     }
 
-    /// Closes stdin (the adapter should exit), then makes sure it has.
+    /// Closes stdin (the adapter should exit), waits a moment for it, then
+    /// ends its whole process group: whatever it forked ends with it.
     pub async fn finish(mut self) {
         drop(self.stdin.take());
         if tokio::time::timeout(Duration::from_secs(2), self.child.wait())
             .await
             .is_err()
         {
-            let _ = self.child.kill().await;
+            let _ = self.child.start_kill();
+        }
+        self.end_group();
+    }
+
+    fn end_group(&mut self) {
+        if let Some(group) = self.group.take() {
+            process::end_group(group);
         }
     }
 
@@ -227,6 +249,14 @@ impl Adapter {
             Ok(Ok(status)) => status.to_string(),
             _ => "closed its stdout".into(),
         }
+    }
+}
+
+impl Drop for Adapter {
+    /// A case that ends early (a failure, a panic) still ends the adapter's
+    /// whole group, not only the adapter (`kill_on_drop`).
+    fn drop(&mut self) {
+        self.end_group();
     }
 }
 

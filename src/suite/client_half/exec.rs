@@ -38,8 +38,12 @@ const TIMING_SLACK: Duration = Duration::from_millis(400);
 /// How the client half is run.
 #[derive(Clone)]
 pub struct ClientRun {
-    /// The adapter command, run through `sh -c`.
+    /// The adapter command: exec'd directly, or run through `sh -c` when
+    /// it needs a shell ([`super::process::needs_shell`]).
     pub adapter: String,
+    /// Variables of the runner's environment passed on to the adapter
+    /// beside the allow-list (`--adapter-env`, e.g. proxy settings).
+    pub pass_env: Vec<String>,
     /// Serve the scripted provider over HTTPS (clients that only speak TLS).
     pub tls: bool,
     /// How long the client waits for an answer (CC_TIMEOUT_MS).
@@ -210,8 +214,8 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
     }
     env.push(("CC_BASE_URL".to_string(), base_url));
 
-    let mut adapter =
-        Adapter::start(&run.adapter, &env).map_err(|err| adapter_failure(0, "start", err, ""))?;
+    let mut adapter = Adapter::start(&run.adapter, &env, &run.pass_env)
+        .map_err(|err| adapter_failure(0, "start", err, ""))?;
     let judge = Judge {
         client_id,
         key_version: &case.key_version,

@@ -9,6 +9,7 @@
 pub mod adapter;
 pub mod case;
 pub mod exec;
+pub mod process;
 pub mod scripted;
 
 use std::process::ExitCode;
@@ -34,6 +35,9 @@ pub fn run_client(
     gate: &GateArgs,
     libtest: &libtest_mimic::Arguments,
 ) -> ExitCode {
+    if let Err(err) = settings.reports.check() {
+        return setup_error(err);
+    }
     let LoadedHalf {
         baseline,
         catalog,
@@ -59,6 +63,7 @@ pub fn run_client(
     }
     let run = exec::ClientRun {
         adapter: settings.adapter.clone(),
+        pass_env: settings.adapter_env.clone(),
         tls: settings.tls,
         client_timeout: Duration::from_millis(settings.client_timeout_ms),
         max_attempts: settings.max_attempts,
@@ -66,6 +71,9 @@ pub fn run_client(
         scratch_dir: scratch.clone(),
     };
     let handle = runtime.handle().clone();
+    // The adapters' process groups do not get the terminal's Ctrl-C: the
+    // runner ends them, then itself.
+    runtime.spawn(process::end_all_on_interrupt());
     let recorder = Recorder::default();
     let waits: Vec<bool> = cases
         .iter()
@@ -87,6 +95,8 @@ pub fn run_client(
     let started = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
     let conclusion = run_trials(trials, &waits, libtest, CLIENT_CASES_AT_ONCE);
+    // Every case ends its adapter's group; this catches any left behind.
+    process::end_all();
     let _ = std::fs::remove_dir_all(&scratch);
     let info = RunInfo {
         half: Half::Client,

@@ -12,6 +12,7 @@ pub mod gate;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod output;
 pub mod results;
 
 use std::collections::BTreeMap;
@@ -23,6 +24,7 @@ use libtest_mimic::{Arguments, Conclusion, Trial};
 use time::OffsetDateTime;
 
 use crate::spec::catalog::Catalog;
+pub(crate) use output::write_file;
 
 /// Where to write the reports; every one is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
@@ -41,6 +43,19 @@ pub struct ReportArgs {
 impl ReportArgs {
     pub fn any(&self) -> bool {
         self.junit.is_some() || self.json.is_some() || self.html.is_some()
+    }
+
+    /// Checks every report path before the run starts ([`output::check`]).
+    pub fn check(&self) -> Result<(), String> {
+        let paths: Vec<(&str, &Path)> = [
+            ("--junit", &self.junit),
+            ("--json", &self.json),
+            ("--html", &self.html),
+        ]
+        .into_iter()
+        .filter_map(|(option, path)| path.as_deref().map(|path| (option, path)))
+        .collect();
+        output::check(&paths)
     }
 }
 
@@ -323,36 +338,6 @@ impl Report {
     }
 }
 
-/// Writes a report (or the matrix's results and page), creating its
-/// folder first.
-pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), String> {
-    // CI recipes write into a reports/ folder that does not exist yet.
-    if let Some(parent) = path.parent()
-        && !parent.as_os_str().is_empty()
-    {
-        std::fs::create_dir_all(parent)
-            .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
-    }
-    std::fs::write(path, text)
-        .map_err(|err| format!("cannot write the report {}: {err}", path.display()))
-}
-
-/// An endpoint as reports show it: any `user:password@` is masked.
-pub fn describe_endpoint(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    match rest[..authority_end].rfind('@') {
-        Some(at) => format!(
-            "{scheme}://{}@{}",
-            crate::signing::mask(&rest[..at]),
-            &rest[at + 1..]
-        ),
-        None => url.to_string(),
-    }
-}
-
 /// An adapter command as reports show it. The command is the user's, and
 /// may carry a credential for the client under test (`TOKEN=... node
 /// adapter.js`, `--api-key=...`): values of environment assignments and of
@@ -534,18 +519,6 @@ pub(crate) mod tests {
         assert_eq!(
             describe_adapter("python adapters/python/adapter.py"),
             "python adapters/python/adapter.py"
-        );
-    }
-
-    #[test]
-    fn endpoints_lose_their_credentials() {
-        assert_eq!(
-            describe_endpoint("https://user:pw@host:8443/x@y"),
-            "https://***@host:8443/x@y"
-        );
-        assert_eq!(
-            describe_endpoint("http://127.0.0.1:8080"),
-            "http://127.0.0.1:8080"
         );
     }
 }

@@ -187,8 +187,7 @@ pub fn load(file: &Path) -> Result<RunResult, String> {
 
 /// Reads a JSON file into a value; the error names the file and position.
 pub fn load_value(file: &Path) -> Result<Value, String> {
-    let text = std::fs::read_to_string(file)
-        .map_err(|err| format!("cannot read {}: {err}", file.display()))?;
+    let text = crate::input_file::read_text(file).map_err(|err| err.to_string())?;
     serde_json::from_str(&text).map_err(|err| {
         format!(
             "{}:{}:{}: not JSON: {err}",

@@ -31,6 +31,9 @@ use start::prepare_target;
 /// Judges a server (`cancel-conformance run`): every server case as one
 /// trial of the harness, then the reports and the exit code.
 pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Arguments) -> ExitCode {
+    if let Err(err) = settings.reports.check() {
+        return setup_error(err);
+    }
     let LoadedHalf {
         baseline,
         catalog,
@@ -138,9 +141,7 @@ struct Shared {
 /// that never reads the system's trust store.
 fn http_client(settings: &RunSettings) -> Result<reqwest::Client, String> {
     let ca = match &settings.ca_cert {
-        Some(file) => Some(
-            std::fs::read(file).map_err(|err| format!("cannot read {}: {err}", file.display()))?,
-        ),
+        Some(file) => Some(crate::input_file::read(file).map_err(|err| err.to_string())?),
         None => None,
     };
     let plain_http = settings

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use crate::server::{self, ServerConfig};
 use crate::signing::{SigningKey, VerifyingKey, test_keys};
-use crate::suite::report;
 use crate::suite::settings::{KeySource, RunSettings};
 use crate::suite::target::{self, Target};
 
@@ -55,14 +54,8 @@ pub(super) async fn prepare_target(
         (settings.other_client_id != "none").then(|| settings.other_client_id.clone());
     let (base_url, description, running) = match &settings.endpoint {
         Some(url) => {
-            let url = url.trim_end_matches('/').to_string();
-            if !(url.starts_with("http://") || url.starts_with("https://")) {
-                return Err(format!(
-                    "the endpoint `{}` is not an http:// or https:// URL",
-                    report::describe_endpoint(&url)
-                ));
-            }
-            (url.clone(), report::describe_endpoint(&url), None)
+            let url = crate::wire::url::endpoint(url)?;
+            (url.clone(), crate::wire::url::shown(&url), None)
         }
         None => {
             let running = server::start(

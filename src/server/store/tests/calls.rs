@@ -218,6 +218,25 @@ fn seed_counts_are_bounded() {
 }
 
 #[test]
+fn the_store_s_total_of_payments_is_bounded_and_a_refused_seed_takes_nothing() {
+    let store = store_at(T0).with_max_payments(10);
+    let seed = || Seed {
+        state: PaymentState::Paid,
+        method: Method::Card,
+        age: Duration::ZERO,
+        owner: OWNER.into(),
+    };
+    assert!(store.seed_many(seed(), 8).is_ok());
+    assert_eq!(store.seed_many(seed(), 3), Err(StoreError::Full));
+    // The refused seed used up no serial number: two more still fit.
+    let (first, last) = store.seed_many(seed(), 2).expect("two more fit");
+    assert_eq!(first.payment_id, "2024030500000000000000009");
+    assert_eq!(last.payment_id, "2024030500000000000000010");
+    assert_eq!(store.seed_many(seed(), 1), Err(StoreError::Full));
+    const { assert!(MAX_STORED_PAYMENTS >= MAX_SEED_COUNT) };
+}
+
+#[test]
 fn ids_that_merely_look_alike_find_nothing() {
     let store = store_at(T0);
     let ids = seed(&store, PaymentState::Paid, Method::Card, Duration::ZERO);

@@ -501,6 +501,7 @@ mod tests {
     fn the_hold_outlasts_the_patience_of_a_client_keeping_its_timeout() {
         let run = ClientRun {
             adapter: String::new(),
+            pass_env: Vec::new(),
             tls: false,
             client_timeout: Duration::from_millis(200),
             max_attempts: 3,
