@@ -253,6 +253,7 @@ fn run_with(adapter: String, scratch: &str) -> ClientRun {
         max_attempts: 3,
         adapter_deadline: None,
         scratch_dir,
+        introductions: Default::default(),
     }
 }
 

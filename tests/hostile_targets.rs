@@ -443,6 +443,7 @@ fn client_run(adapter: &str, scratch: &str) -> ClientRun {
         max_attempts: 2,
         adapter_deadline: None,
         scratch_dir,
+        introductions: Default::default(),
     }
 }
 

@@ -103,6 +103,7 @@ fn symbol(cell: Cell) -> &'static str {
         Cell::Fail => "✗",
         Cell::Warning => "!",
         Cell::Ignored => "○",
+        Cell::NotApplicable => "–",
         Cell::ExpectedFail => "x",
         Cell::UnexpectedPass => "✓!",
     }
@@ -114,6 +115,7 @@ fn label(cell: Cell) -> &'static str {
         Cell::Fail => "fail",
         Cell::Warning => "warning (fails a SHOULD rule or an assumption only)",
         Cell::Ignored => "ignored",
+        Cell::NotApplicable => "not applicable",
         Cell::ExpectedFail => "expected failure (listed in the expectations file)",
         Cell::UnexpectedPass => "unexpected pass (listed as failing, passes)",
     }
@@ -475,6 +477,7 @@ dl.run dd { margin: 0; }
 .fail { color: var(--fail); background: var(--fail-bg); }
 .warning { color: var(--warn); background: var(--warn-bg); }
 .ignored { color: var(--ignored); background: var(--ignored-bg); }
+.not-applicable { color: #8c959f; background: #f6f8fa; }
 .expected-fail { color: var(--xfail); background: var(--xfail-bg); }
 .unexpected-pass { color: var(--xpass); background: var(--xpass-bg); }
 .not-run, .dead, .dead th { color: var(--fail); background: var(--fail-bg); }
@@ -518,6 +521,7 @@ mod tests {
             message: (cell == Cell::Fail).then(|| {
                 format!("MISMATCH in case {name}\n  rule ident.at-least-one: <expected> S")
             }),
+            capabilities: Vec::new(),
         }
     }
 
@@ -534,6 +538,7 @@ mod tests {
                     target: "adapter".into(),
                     start_time: String::new(),
                     tool_version: String::new(),
+                    implementation: None,
                     cases,
                 }),
             },

@@ -113,6 +113,7 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
         target,
         started,
         duration: clock.elapsed(),
+        client: None,
     };
     finish(
         &conclusion,
