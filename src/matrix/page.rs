@@ -85,6 +85,7 @@ pub fn render(info: &MatrixInfo, ran: &[Ran], catalog: &Catalog, gate: Option<&s
     }
     out.push_str("</header>\n<main>\n");
     totals(&mut out, ran);
+    super::capabilities::section(&mut out, ran);
     legend(&mut out);
     for half in ["client", "server"] {
         let columns: Vec<&Ran> = ran.iter().filter(|ran| ran.half == half).collect();
@@ -148,12 +149,20 @@ fn totals(out: &mut String, ran: &[Ran]) {
         let dead = matches!(ran.status, Status::CouldNotStart { .. });
         let _ = write!(
             out,
-            "<tr data-impl=\"{name}\" data-status=\"{}\"{}><th>{name}{}</th><td>{}</td>",
+            "<tr data-impl=\"{name}\" data-status=\"{}\"{}><th>{name}{}{}</th><td>{}</td>",
             if dead { "could-not-start" } else { "judged" },
             if dead { " class=\"dead\"" } else { "" },
             ran.description
                 .as_deref()
                 .map(|d| format!("<br><small>{}</small>", escape(d)))
+                .unwrap_or_default(),
+            // A split matrix whose part for it failed: the last known result.
+            ran.stale
+                .as_deref()
+                .map(|date| format!(
+                    "<br><small class=\"stale\" data-stale-since=\"{0}\">stale: not run this time; results of {0}</small>",
+                    escape(date)
+                ))
                 .unwrap_or_default(),
             ran.half
         );
@@ -478,6 +487,7 @@ dl.run dd { margin: 0; }
 .warning { color: var(--warn); background: var(--warn-bg); }
 .ignored { color: var(--ignored); background: var(--ignored-bg); }
 .not-applicable { color: #8c959f; background: #f6f8fa; }
+.stale { color: var(--warn); }
 .expected-fail { color: var(--xfail); background: var(--xfail-bg); }
 .unexpected-pass { color: var(--xpass); background: var(--xpass-bg); }
 .not-run, .dead, .dead th { color: var(--fail); background: var(--fail-bg); }
@@ -543,6 +553,7 @@ mod tests {
                 }),
             },
             duration: Duration::ZERO,
+            stale: None,
         }
     }
 
@@ -565,6 +576,7 @@ mod tests {
                     reason: "the adapter's program `./x` does not exist".into(),
                 },
                 duration: Duration::ZERO,
+                stale: None,
             },
         ];
         let info = MatrixInfo {
