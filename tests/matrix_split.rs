@@ -205,3 +205,22 @@ fn split_and_merged_equals_unsplit_and_a_missing_part_leaves_its_columns_stale()
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn the_split_recipes_are_yaml_run_every_part_then_merge_with_the_previous_result() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for recipe in [
+        "examples/ci/matrix-shards.github.yml",
+        "examples/ci/matrix-shards.gitlab-ci.yml",
+    ] {
+        let text = std::fs::read_to_string(root.join(recipe)).expect("recipe");
+        let value: Value = serde_saphyr::from_str(&text)
+            .unwrap_or_else(|err| panic!("{recipe} is not YAML: {err}"));
+        assert!(value.is_object(), "{recipe}");
+        let part = text.find("--shard").expect(recipe);
+        let merge = text.find("matrix merge parts/*.json").expect(recipe);
+        assert!(part < merge, "{recipe}: the parts run before the merge");
+        assert!(text.contains("--previous previous/matrix.json"), "{recipe}");
+        assert!(text.contains("examples/ci/matrix-split.yaml"), "{recipe}");
+    }
+}
