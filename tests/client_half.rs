@@ -404,7 +404,10 @@ async fn a_case_judging_an_undeclared_capability_is_not_applicable_and_the_rest_
     match &results[..] {
         [(_, kind, detail)] => {
             assert_eq!(kind, "NOT APPLICABLE", "{detail}");
-            assert!(detail.contains("Retry") && detail.contains("signer"), "{detail}");
+            assert!(
+                detail.contains("Retry") && detail.contains("signer"),
+                "{detail}"
+            );
         }
         other => panic!("expected one result, got {other:?}"),
     }

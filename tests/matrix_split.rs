@@ -158,7 +158,10 @@ fn split_and_merged_equals_unsplit_and_a_missing_part_leaves_its_columns_stale()
     assert_eq!(rust["capabilities"]["sign"]["declared"], true);
     assert_eq!(rust["counts"]["not-applicable"], 0);
     let page = std::fs::read_to_string(dir.join("merged.html")).expect("page");
-    assert!(page.contains("id=\"capabilities\""), "the page summarises capabilities");
+    assert!(
+        page.contains("id=\"capabilities\""),
+        "the page summarises capabilities"
+    );
 
     // Part 2 never arrives: its column keeps the last known result, stale.
     let stale = cc(
@@ -183,19 +186,35 @@ fn split_and_merged_equals_unsplit_and_a_missing_part_leaves_its_columns_stale()
     assert_eq!(stale_json["implementations"][1]["stale_since"], since);
     assert_eq!(stale_json["implementations"][0].get("stale_since"), None);
     let page = std::fs::read_to_string(dir.join("stale.html")).expect("page");
-    assert!(page.contains(&format!("data-stale-since=\"{since}\"")), "stale marked");
+    assert!(
+        page.contains(&format!("data-stale-since=\"{since}\"")),
+        "stale marked"
+    );
 
     // Without an earlier result the column is shown as not run, never dropped.
-    let lost = cc(&dir, &["matrix", "merge", "part-1.json", "--json", "lost.json"]);
+    let lost = cc(
+        &dir,
+        &["matrix", "merge", "part-1.json", "--json", "lost.json"],
+    );
     assert_eq!(lost.status.code(), Some(101));
     let lost_json = json(&dir.join("lost.json"));
-    assert_eq!(names(&lost_json), ["reference", "rust-client", "ignores-signature"]);
+    assert_eq!(
+        names(&lost_json),
+        ["reference", "rust-client", "ignores-signature"]
+    );
     assert_eq!(lost_json["implementations"][1]["status"], "could-not-start");
 
     // Parts of different splits are refused, with the reason.
     let refused = cc(
         &dir,
-        &["matrix", "merge", "part-1.json", "whole.json", "--json", "x.json"],
+        &[
+            "matrix",
+            "merge",
+            "part-1.json",
+            "whole.json",
+            "--json",
+            "x.json",
+        ],
     );
     assert_eq!(refused.status.code(), Some(2));
     assert!(

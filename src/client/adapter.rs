@@ -21,8 +21,8 @@ use serde_json::{Map, Value, json};
 use super::cancel::{CancelClient, CancelOutcome, CancelReport, NotificationEffect};
 use super::config::{ClientConfig, ClientError};
 use super::notify::NotificationError;
-use crate::domain::{Capability, Implementation, OrderStatus};
 use crate::domain::PaymentRef;
+use crate::domain::{Capability, Implementation, OrderStatus};
 use crate::signing::{SigningKey, VerifyingKey};
 
 /// The protocol version this adapter speaks.

@@ -88,7 +88,10 @@ pub fn section(out: &mut String, ran: &[Ran]) {
                 ))
             },
         );
-        let _ = write!(out, "<tr data-impl=\"{name}\"><th>{name}</th><td>{who}</td>");
+        let _ = write!(
+            out,
+            "<tr data-impl=\"{name}\"><th>{name}</th><td>{who}</td>"
+        );
         let tally = tally(result);
         for capability in Capability::ALL {
             let counts = tally.get(&capability).cloned().unwrap_or_default();
@@ -196,7 +199,12 @@ mod tests {
             stale: None,
         };
         section(&mut page, &[ran]);
-        assert!(page.contains("<td class=\"fail\" data-capability=\"verify\" data-declared=\"true\">1 fail</td>"), "{page}");
+        assert!(
+            page.contains(
+                "<td class=\"fail\" data-capability=\"verify\" data-declared=\"true\">1 fail</td>"
+            ),
+            "{page}"
+        );
         assert!(page.contains("<td class=\"not-applicable\" data-capability=\"retry\" data-declared=\"false\">1 not-applicable</td>"), "{page}");
         assert!(page.contains("sdk 1 (Python)"), "{page}");
     }

@@ -171,7 +171,10 @@ fn ran_of(entry: &Value) -> Result<Ran, String> {
         half,
         status,
         duration: Duration::from_millis(
-            entry.get("duration_ms").and_then(Value::as_u64).unwrap_or(0),
+            entry
+                .get("duration_ms")
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
         ),
         stale: text("stale_since"),
         name,

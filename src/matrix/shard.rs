@@ -59,10 +59,7 @@ mod tests {
 
     #[test]
     fn shards_parse_and_refuse_what_is_not_k_of_n() {
-        assert_eq!(
-            "2/3".parse::<Shard>(),
-            Ok(Shard { index: 2, count: 3 })
-        );
+        assert_eq!("2/3".parse::<Shard>(), Ok(Shard { index: 2, count: 3 }));
         for wrong in ["0/2", "3/2", "1", "a/b", "1/0", ""] {
             let err = wrong.parse::<Shard>().expect_err(wrong);
             assert!(err.contains("K/N"), "{err}");

@@ -167,7 +167,9 @@ fn hello_introduces_the_client_with_every_capability_valid_against_its_schema() 
     assert_eq!(answer["language"], "Rust");
     assert_eq!(
         answer["capabilities"],
-        json!(["sign", "verify", "tls", "timeout", "retry", "orders", "notify"])
+        json!([
+            "sign", "verify", "tls", "timeout", "retry", "orders", "notify"
+        ])
     );
     assert_eq!(
         crate::suite::client_half::adapter::messages::violation("hello", &answer),

@@ -592,7 +592,10 @@ pub mod messages {
             let hello = json!({"id": 1, "name": "x", "version": "1", "language": "Go",
                 "homepage": "https://example.com", "capabilities": ["sign", "verify"]});
             assert_eq!(violation("hello", &hello), None);
-            assert_eq!(violation("hello", &json!({"id": 1, "error": "unsupported"})), None);
+            assert_eq!(
+                violation("hello", &json!({"id": 1, "error": "unsupported"})),
+                None
+            );
             let mut unknown = hello.clone();
             unknown["capabilities"] = json!(["sign", "refunds"]);
             let (file, _, detail) = violation("hello", &unknown).expect("invalid");

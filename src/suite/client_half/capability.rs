@@ -13,8 +13,8 @@
 use std::collections::BTreeSet;
 
 use super::case::{AnswerSignature, Certificate, ClientCase, ClientStep, HeaderStyle};
-pub use crate::domain::Capability;
 use crate::domain::CancelConclusion;
+pub use crate::domain::Capability;
 
 /// The capabilities `case` judges.
 ///
@@ -83,10 +83,7 @@ pub fn judged_by(case: &ClientCase) -> BTreeSet<Capability> {
 }
 
 /// What a case needs that the client does not declare, in report order.
-pub fn missing(
-    needed: &BTreeSet<Capability>,
-    declared: &BTreeSet<Capability>,
-) -> Vec<Capability> {
+pub fn missing(needed: &BTreeSet<Capability>, declared: &BTreeSet<Capability>) -> Vec<Capability> {
     needed.difference(declared).copied().collect()
 }
 
@@ -130,9 +127,7 @@ mod tests {
             ["sign", "verify"]
         );
         assert_eq!(
-            names(&judged_by(&case(
-                "client/tls/wrong-host-name-is-refused"
-            ))),
+            names(&judged_by(&case("client/tls/wrong-host-name-is-refused"))),
             ["sign", "tls"]
         );
         assert_eq!(
@@ -153,7 +148,11 @@ mod tests {
     fn every_client_case_judges_something_and_names_round_trip() {
         for loaded in all() {
             let case = loaded.case.expect("well formed");
-            assert!(!judged_by(&case).is_empty(), "{} judges nothing", loaded.name);
+            assert!(
+                !judged_by(&case).is_empty(),
+                "{} judges nothing",
+                loaded.name
+            );
         }
         for capability in Capability::ALL {
             assert_eq!(Capability::parse(capability.as_str()), Some(capability));

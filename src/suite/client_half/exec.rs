@@ -11,11 +11,11 @@ use libtest_mimic::Completion;
 use serde_json::{Value, json};
 
 use super::adapter::{Adapter, AdapterError};
-use super::hello::{Introductions, greet, not_applicable};
 use super::case::{
     AnswerSignature, Certificate, ClientCase, ClientExpect, ClientStep, GivenIds, HeaderStyle,
     Identity, Notification,
 };
+use super::hello::{Introductions, greet, not_applicable};
 use super::scripted::{Arrival, Script, Scripted, Signer, serve};
 use crate::server::{DEFAULT_CLIENT_ID, SANDBOX_CLIENT_ID};
 use crate::signing::{SignatureHeader, SignedContent, SigningKey, VerifyingKey, test_keys};

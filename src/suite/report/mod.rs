@@ -218,8 +218,7 @@ pub struct ClientFacts {
     /// (or a run in which no adapter answered).
     pub implementation: Option<crate::suite::client_half::adapter::messages::Implementation>,
     /// Per case name, the capabilities the case judges.
-    pub capabilities:
-        BTreeMap<String, Vec<crate::suite::client_half::capability::Capability>>,
+    pub capabilities: BTreeMap<String, Vec<crate::suite::client_half::capability::Capability>>,
 }
 
 /// The run's tally, in libtest's terms: `passed` includes the expected
