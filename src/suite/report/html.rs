@@ -77,6 +77,28 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
     ] {
         let _ = writeln!(out, "<dt>{label}</dt><dd id=\"{id}\">{value}</dd>");
     }
+    if let Some(facts) = &info.client {
+        // Protocol 3: who the client says it is and what it is judged on.
+        let said = facts.implementation.as_ref().map_or_else(
+            || "a protocol 2 adapter (no hello): judged on every capability".to_string(),
+            |found| {
+                let capabilities: Vec<&str> =
+                    found.capabilities.iter().map(|c| c.as_str()).collect();
+                format!(
+                    "{} {} ({}); declares {}",
+                    found.name,
+                    found.version,
+                    found.language,
+                    capabilities.join(", ")
+                )
+            },
+        );
+        let _ = writeln!(
+            out,
+            "<dt>Client</dt><dd id=\"implementation\">{}</dd>",
+            escape(&said)
+        );
+    }
     out.push_str("</dl>\n</header>\n<main>\n");
 
     out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<ul class=\"counts\">\n");
