@@ -163,6 +163,23 @@ fn split_and_merged_equals_unsplit_and_a_missing_part_leaves_its_columns_stale()
         "the page summarises capabilities"
     );
 
+    // The joined result is gated like an unsplit one: against itself,
+    // nothing regressed.
+    let gated = cc(
+        &dir,
+        &[
+            "matrix",
+            "merge",
+            "part-1.json",
+            "part-2.json",
+            "--baseline",
+            "whole.json",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&gated.stdout);
+    assert_eq!(gated.status.code(), Some(0), "{stdout}");
+    assert!(stdout.contains("matrix gate: PASSED"), "{stdout}");
+
     // Part 2 never arrives: its column keeps the last known result, stale.
     let stale = cc(
         &dir,
