@@ -14,6 +14,7 @@ pub fn generate(dialect: Dialect) -> Documents {
     add_root::<crate::matrix::file::MatrixFile>(&mut docs, dialect, "matrix");
     use crate::suite::client_half::adapter::messages as adapter;
     add_root::<adapter::Operation>(&mut docs, dialect, "adapter-operation");
+    add_root::<adapter::HelloAnswer>(&mut docs, dialect, "adapter-hello-answer");
     add_root::<adapter::CancelAnswer>(&mut docs, dialect, "adapter-cancel-answer");
     add_root::<adapter::NotifyAnswer>(&mut docs, dialect, "adapter-notify-answer");
     add_root::<adapter::StatusAnswer>(&mut docs, dialect, "adapter-status-answer");

@@ -3,8 +3,9 @@
 //! and over TLS; each deliberately broken client in
 //! `testkit/src/bin/broken_adapter.rs` is failed by the case named for it, as a
 //! MISMATCH, for the stated reason; a run allowing fewer attempts than a
-//! case needs ignores that case; and an adapter line that breaks its
-//! schema is a TRANSPORT FAILURE naming the schema.
+//! case needs ignores that case; an adapter line that breaks its
+//! schema is a TRANSPORT FAILURE naming the schema; and a case judging a
+//! capability the adapter's `hello` does not declare is not applicable.
 
 use std::path::Path;
 use std::time::Duration;
@@ -254,6 +255,7 @@ fn run_with(adapter: String, scratch: &str) -> ClientRun {
         max_attempts: 3,
         adapter_deadline: None,
         scratch_dir,
+        introductions: Default::default(),
     }
 }
 
@@ -374,7 +376,9 @@ async fn a_case_needing_more_attempts_than_allowed_is_ignored_not_failed() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_answer_that_breaks_its_schema_is_a_transport_failure_naming_the_schema() {
-    let adapter = r#"while read -r line; do echo '{"id":1,"outcome":"CANCELLED"}'; done"#;
+    // A protocol 2 adapter (`hello` unknown), then a cancel answer in the
+    // wrong letter case.
+    let adapter = r#"read -r line; echo '{"id":1,"error":"unsupported"}'; while read -r line; do echo '{"id":2,"outcome":"CANCELLED"}'; done"#;
     let run = run_with(adapter.to_string(), "bad-line");
     let results = outcomes(&run, Some("success/cancel-by-payment-id-is-cancelled")).await;
     match &results[..] {
@@ -388,4 +392,33 @@ async fn an_answer_that_breaks_its_schema_is_a_transport_failure_naming_the_sche
         }
         other => panic!("expected a transport failure, got {other:?}"),
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_case_judging_an_undeclared_capability_is_not_applicable_and_the_rest_is_judged() {
+    // Declares `sign` only, then cannot cancel anything: a case judging
+    // retries is not applicable to it (never a pass), and a case within
+    // what it declares is judged, and fails.
+    let adapter = r#"read -r line; echo '{"id":1,"name":"signer","version":"0.1","language":"sh","homepage":"https://example.com","capabilities":["sign"]}'; while read -r line; do echo '{"id":2,"error":"unsupported"}'; done"#;
+    let run = run_with(adapter.to_string(), "sign-only");
+    let results = outcomes(&run, Some("retry/u-then-success-retries-with-the-same-id")).await;
+    match &results[..] {
+        [(_, kind, detail)] => {
+            assert_eq!(kind, "NOT APPLICABLE", "{detail}");
+            assert!(
+                detail.contains("Retry") && detail.contains("signer"),
+                "{detail}"
+            );
+        }
+        other => panic!("expected one result, got {other:?}"),
+    }
+    let results = outcomes(&run, Some("success/cancel-by-payment-id-is-cancelled")).await;
+    assert!(
+        matches!(&results[..], [(_, kind, _)] if kind == "MISMATCH"),
+        "{results:?}"
+    );
+    assert_eq!(
+        run.introductions.first().map(|found| found.name),
+        Some("signer".to_string())
+    );
 }

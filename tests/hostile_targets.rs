@@ -444,6 +444,7 @@ fn client_run(adapter: &str, scratch: &str) -> ClientRun {
         max_attempts: 2,
         adapter_deadline: None,
         scratch_dir,
+        introductions: Default::default(),
     }
 }
 
@@ -531,7 +532,8 @@ fn the_adapter_deadline_can_be_set_on_the_command_line() {
     assert_eq!(output.status.code(), Some(101), "{stdout}");
     assert!(stdout.contains("TRANSPORT FAILURE"), "{stdout}");
     assert!(
-        stdout.contains("the adapter did not answer `cancel` within 500 ms"),
+        // Protocol 3: `hello` is the first operation.
+        stdout.contains("the adapter did not answer `hello` within 500 ms"),
         "{stdout}"
     );
     assert!(!stdout.contains(" ok\n"), "no case passes: {stdout}");

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Conformance adapter (protocol version 2) around the official Python SDK.
+"""Conformance adapter (protocol version 3) around the official Python SDK.
 
 `cancel-conformance client --tls --adapter "python adapters/python/adapter.py"`
 starts this program once per client case and talks to it in JSON lines
@@ -9,6 +9,8 @@ configures the SDK and calls it: it never retries, signs or verifies anything
 itself. See README.md beside this file.
 
 Operations:
+  hello   who the client is: the SDK's name and installed version, and the
+          capabilities the SDK itself implements (see CAPABILITIES).
   cancel  ONE call of DefaultAlipayClient.execute(AlipayPayCancelRequest).
           The SDK has no retry policy, so one cancel is one request.
   notify  the SDK's own notification check,
@@ -338,7 +340,41 @@ def do_status(_sdk, _message):
     return {"error": "unsupported: the SDK keeps no order records"}
 
 
-OPERATIONS = {"cancel": do_cancel, "notify": do_notify, "status": do_status}
+# What the SDK itself does, read from its source (1.7.1; the same layout
+# in every release the matrix judges), never what this adapter could add:
+#   sign     DefaultAlipayClient.execute signs every request
+#            (tools/signature_tool.sign, keyVersion from the request).
+#   verify   execute checks the answer's signature, response-time and
+#            client-id headers before returning its body
+#            (signature_tool.verify); it raises otherwise.
+#   tls      net/default_http_rpc.__get_http_connection opens every
+#            connection with HTTPSConnection(context=
+#            ssl.create_default_context()): TLS is the SDK's.
+#   timeout  the same call passes timeout=DEFAULT_TIMEOUT (15 s) to the
+#            connection: the SDK keeps a timeout (the port seam only
+#            shortens it to CC_TIMEOUT_MS).
+#   notify   tools/webhook_tool.check_signature verifies a notification.
+# Not declared:
+#   retry    execute sends exactly one request and raises on U, timeouts
+#            and broken connections; no module of the SDK retries.
+#   orders   the SDK keeps no record of a payment (`status` is unsupported).
+CAPABILITIES = ["sign", "verify", "tls", "timeout", "notify"]
+SDK_NAME = "global-open-sdk-python"
+SDK_HOMEPAGE = "https://github.com/alipay/global-open-sdk-python"
+
+
+def do_hello(_sdk, _message):
+    installed = sdk_version()
+    return {
+        "name": SDK_NAME,
+        "version": ".".join(str(part) for part in installed) if installed else "unknown",
+        "language": "Python",
+        "homepage": SDK_HOMEPAGE,
+        "capabilities": CAPABILITIES,
+    }
+
+
+OPERATIONS = {"hello": do_hello, "cancel": do_cancel, "notify": do_notify, "status": do_status}
 
 
 def main():
@@ -366,7 +402,7 @@ def main():
         handler = OPERATIONS.get(op)
         if handler is None:
             answer = {"error": "unsupported operation: " + str(op)}
-        elif setup_error is not None:
+        elif setup_error is not None and op != "hello":
             answer = {"error": "adapter setup failed: " + setup_error}
         else:
             try:

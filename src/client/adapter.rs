@@ -1,6 +1,8 @@
-//! The adapter of protocol version 2 (INTERPRETING.md §8): JSON lines on
+//! The adapter of protocol version 3 (INTERPRETING.md §8): JSON lines on
 //! stdin and stdout around a client, configured from `CC_*` environment
-//! variables.
+//! variables. It answers `hello` with the client's name and every
+//! capability: the project's client signs, verifies, keeps its timeout,
+//! retries and keeps an order book (a protocol 2 runner never asks).
 //!
 //! The adapter itself never signs, verifies or retries: it hands each
 //! operation to the client and reports the client's conclusion, so that what
@@ -19,12 +21,14 @@ use serde_json::{Map, Value, json};
 use super::cancel::{CancelClient, CancelOutcome, CancelReport, NotificationEffect};
 use super::config::{ClientConfig, ClientError};
 use super::notify::NotificationError;
-use crate::domain::OrderStatus;
 use crate::domain::PaymentRef;
+use crate::domain::{Capability, Implementation, OrderStatus};
 use crate::signing::{SigningKey, VerifyingKey};
 
 /// The protocol version this adapter speaks.
-pub const PROTOCOL_VERSION: &str = "2";
+pub const PROTOCOL_VERSION: &str = "3";
+/// The earlier version it also serves: version 3 only added `hello`.
+pub const PROTOCOL_VERSION_BEFORE: &str = "2";
 /// `CC_MAX_ATTEMPTS` when unset.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 /// `CC_TIMEOUT_MS` when unset (the runner always sets it).
@@ -45,6 +49,11 @@ pub trait AdapterClient {
     ) -> Result<NotificationEffect, NotificationError>;
     /// The client's own record of a payment.
     fn status(&self, payment: &PaymentRef) -> OrderStatus;
+    /// What `hello` says the client implements: by default everything, as
+    /// the project's client does.
+    fn capabilities(&self) -> Vec<Capability> {
+        Capability::ALL.to_vec()
+    }
 }
 
 impl AdapterClient for CancelClient {
@@ -143,7 +152,7 @@ impl fmt::Display for EnvError {
             EnvError::Invalid { name, reason } => write!(f, "{name} {reason}"),
             EnvError::Protocol { found } => write!(
                 f,
-                "CC_PROTOCOL is `{found}`, but this adapter speaks protocol {PROTOCOL_VERSION} only"
+                "CC_PROTOCOL is `{found}`, but this adapter speaks protocols {PROTOCOL_VERSION_BEFORE} and {PROTOCOL_VERSION} only"
             ),
         }
     }
@@ -162,7 +171,7 @@ pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientConf
     let get = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
     let required = |name: &'static str| get(name).ok_or(EnvError::Missing { name });
     if let Some(found) = get("CC_PROTOCOL")
-        && found.trim() != PROTOCOL_VERSION
+        && ![PROTOCOL_VERSION, PROTOCOL_VERSION_BEFORE].contains(&found.trim())
     {
         return Err(EnvError::Protocol { found });
     }
@@ -229,6 +238,8 @@ fn positive(name: &'static str, text: &str) -> Result<u64, EnvError> {
 /// One operation of the protocol.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Op {
+    /// Protocol 3: who the client is.
+    Hello,
     Cancel(PaymentRef),
     Notify {
         path: String,
@@ -278,6 +289,7 @@ pub fn parse_line(line: &str) -> Result<Message, Malformed> {
         None => return Err(malformed("no `op`".to_string())),
     };
     let op = match op {
+        "hello" => Op::Hello,
         "cancel" => Op::Cancel(payment_ref(&object).map_err(malformed)?),
         "status" => Op::Status(payment_ref(&object).map_err(malformed)?),
         "notify" => {
@@ -329,6 +341,7 @@ fn payment_ref(object: &Map<String, Value>) -> Result<PaymentRef, String> {
 pub async fn answer<C: AdapterClient>(client: &C, message: Message, log: &mut dyn Write) -> Value {
     let Message { id, op } = message;
     match op {
+        Op::Hello => hello_answer(id, client.capabilities()),
         Op::Cancel(payment) => {
             let report = client.cancel(&payment).await;
             for (number, note) in report.attempts.iter().enumerate() {
@@ -373,6 +386,21 @@ pub async fn answer<C: AdapterClient>(client: &C, message: Message, log: &mut dy
             json!({"id": id, "error": "unsupported"})
         }
     }
+}
+
+/// The answer to `hello`: the project's client, with `capabilities`.
+pub fn hello_answer(id: Value, capabilities: Vec<Capability>) -> Value {
+    let implementation = Implementation {
+        name: concat!(env!("CARGO_PKG_NAME"), " client").to_string(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        language: "Rust".to_string(),
+        // The crate is not published: its documentation is the README.
+        homepage: "README.md".to_string(),
+        capabilities,
+    };
+    let mut answer = serde_json::to_value(implementation).unwrap_or_else(|_| json!({}));
+    answer["id"] = id;
+    answer
 }
 
 /// The answer to a cancel, as the protocol spells the outcome.

@@ -10,17 +10,21 @@
 //!   ids a request gives, either of which may be absent).
 //! - [`client`]: what a merchant's client concludes ([`CancelConclusion`])
 //!   and records ([`OrderStatus`]).
+//! - [`capability`]: what a client under test is ([`Implementation`]) and
+//!   which layers of a client's job it implements ([`Capability`]).
 //!
 //! The wire shapes of results (`resultStatus`, `paymentStatus`) stay with
 //! the API's schema types in [`crate::spec::api`], re-exported here so that
 //! the model reads as one list.
 
+pub mod capability;
 pub mod client;
 pub mod events;
 pub mod ids;
 pub mod payment;
 
 pub use crate::spec::api::{PaymentStatus, ResultStatus};
+pub use capability::{Capability, Implementation};
 pub use client::{CancelConclusion, OrderStatus};
 pub use events::{Event, FaultKind};
 pub use ids::{PaymentIds, PaymentRef};

@@ -5,10 +5,13 @@
 //! [`crate::suite::report::gate`] judges each implementation against its
 //! column of an earlier matrix.
 
+pub mod capabilities;
 pub mod file;
+pub mod merge;
 pub mod page;
 pub mod report;
 pub mod run;
+pub mod shard;
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
@@ -27,11 +30,14 @@ use run::{Ran, Runner, Status};
 
 /// Arguments of `cancel-conformance matrix`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 pub struct MatrixArgs {
+    #[command(subcommand)]
+    pub command: Option<MatrixCommand>,
     /// The matrix file (YAML, schema spec/matrix.schema.json): the
     /// implementations to judge.
-    #[arg(value_name = "FILE")]
-    pub file: PathBuf,
+    #[arg(value_name = "FILE", required = true)]
+    pub file: Option<PathBuf>,
     /// Only the cases whose name contains FILTER, in every implementation.
     #[arg(value_name = "FILTER")]
     pub filter: Option<String>,
@@ -46,8 +52,21 @@ pub struct MatrixArgs {
     /// the other.
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
+    /// Run only part K of N (one CI job of N): a deterministic share of the
+    /// implementations, each with all its cases; join the parts' --json
+    /// files with `matrix merge`.
+    #[arg(long, value_name = "K/N")]
+    pub shard: Option<shard::Shard>,
     #[command(flatten)]
     pub gate: GateArgs,
+}
+
+/// `matrix merge`.
+#[derive(Debug, clap::Subcommand)]
+pub enum MatrixCommand {
+    /// Join the parts of a split matrix (`--shard K/N --json PART`) into one
+    /// JSON and one page, as one unsplit run writes them.
+    Merge(merge::MergeArgs),
 }
 
 /// Shown after `matrix --help`.
@@ -73,6 +92,10 @@ matrix file, whose directory the implementations run in:
 Examples:
   cancel-conformance matrix matrix/matrix.yaml --json matrix.json --html matrix.html
   cancel-conformance matrix matrix/matrix.yaml --baseline last-release.json
+  cancel-conformance matrix matrix/matrix.yaml --shard 1/2 --json part-1.json
+  cancel-conformance matrix matrix/matrix.yaml --shard 2/2 --json part-2.json
+  cancel-conformance matrix merge part-1.json part-2.json --previous last.json \\
+      --json matrix.json --html matrix.html
 
 Exit status: 0 every implementation passed (with --baseline: no regression
 against its column of the baseline), 101 some implementation failed a case
@@ -81,24 +104,37 @@ or a report could not be written.";
 
 /// `cancel-conformance matrix`.
 pub fn matrix(args: MatrixArgs) -> ExitCode {
-    let reports: Vec<(&str, &std::path::Path)> = [("--json", &args.json), ("--html", &args.html)]
-        .into_iter()
-        .filter_map(|(option, path)| path.as_deref().map(|path| (option, path)))
-        .collect();
-    if let Err(err) = crate::suite::report::output::check(&reports) {
+    if let Some(MatrixCommand::Merge(merge)) = args.command {
+        return merge_parts(merge);
+    }
+    if let Err(err) = check_report_paths(args.json.as_deref(), args.html.as_deref()) {
         return setup_error(err);
     }
-    let matrix = match file::load(&args.file) {
+    let Some(path) = &args.file else {
+        return setup_error("give a matrix FILE (or `matrix merge PART...`)".to_string());
+    };
+    let mut matrix = match file::load(path) {
         Ok(matrix) => matrix,
         Err(err) => return setup_error(err.to_string()),
     };
-    let baseline = match &args.gate.baseline {
-        Some(path) => match report::load(path) {
-            Ok(baseline) => Some((path.clone(), baseline)),
-            Err(err) => return setup_error(format!("the baseline {err}")),
-        },
-        None => None,
+    let baseline = match load_baseline(&args.gate) {
+        Ok(baseline) => baseline,
+        Err(err) => return setup_error(err),
     };
+    // Every column of the file, so that a merge knows the columns of a
+    // part that never arrives.
+    let columns: Vec<serde_json::Value> = matrix
+        .entries
+        .iter()
+        .map(|entry| serde_json::json!({"name": entry.name, "half": entry.judged.half()}))
+        .collect();
+    if let Some(shard) = args.shard {
+        let chosen = shard::select(&matrix.entries, shard);
+        matrix.entries = chosen
+            .into_iter()
+            .map(|index| matrix.entries[index].clone())
+            .collect();
+    }
     let exe = match std::env::current_exe() {
         Ok(exe) => exe,
         Err(err) => return setup_error(format!("cannot find this program's own path: {err}")),
@@ -123,9 +159,12 @@ pub fn matrix(args: MatrixArgs) -> ExitCode {
     };
     let total = matrix.entries.len();
     println!(
-        "matrix: {total} implementations from {}, up to {} at a time",
-        args.file.display(),
-        jobs.min(total)
+        "matrix: {total} implementations from {}{}, up to {} at a time",
+        path.display(),
+        args.shard
+            .map(|shard| format!(" (part {shard})"))
+            .unwrap_or_default(),
+        jobs.min(total).max(1)
     );
     let started = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
@@ -140,27 +179,113 @@ pub fn matrix(args: MatrixArgs) -> ExitCode {
     });
     let _ = std::fs::remove_dir_all(&scratch);
     let info = report::MatrixInfo {
-        file: args.file.display().to_string(),
+        file: path.display().to_string(),
         started,
         duration: clock.elapsed(),
     };
-    let gate = baseline
-        .as_ref()
-        .map(|(path, baseline)| judge_against(&ran, baseline, path));
-    if let Some(path) = &args.json
-        && let Err(err) = write_file(path, &report::render(&info, &ran))
-    {
+    let shard = args.shard.map(|shard| {
+        serde_json::json!({"index": shard.index, "count": shard.count, "implementations": columns})
+    });
+    publish(
+        &info,
+        &ran,
+        (args.json.as_deref(), args.html.as_deref()),
+        baseline.as_ref(),
+        shard,
+    )
+}
+
+type LoadedBaseline = Option<(PathBuf, report::Implementations)>;
+
+fn load_baseline(gate: &GateArgs) -> Result<LoadedBaseline, String> {
+    match &gate.baseline {
+        Some(path) => match report::load(path) {
+            Ok(baseline) => Ok(Some((path.clone(), baseline))),
+            Err(err) => Err(format!("the baseline {err}")),
+        },
+        None => Ok(None),
+    }
+}
+
+/// `matrix merge`: the parts joined, then written and gated as one run.
+fn merge_parts(args: merge::MergeArgs) -> ExitCode {
+    if let Err(err) = check_report_paths(args.json.as_deref(), args.html.as_deref()) {
         return setup_error(err);
     }
-    if let Some(path) = &args.html {
+    let parts = match args
+        .parts
+        .iter()
+        .map(|part| merge::read(part))
+        .collect::<Result<Vec<_>, _>>()
+    {
+        Ok(parts) => parts,
+        Err(err) => return setup_error(err),
+    };
+    let previous = match args.previous.as_deref().map(merge::read).transpose() {
+        Ok(previous) => previous,
+        Err(err) => return setup_error(format!("the previous results {err}")),
+    };
+    let baseline = match load_baseline(&args.gate) {
+        Ok(baseline) => baseline,
+        Err(err) => return setup_error(err),
+    };
+    let merged = match merge::merge(&parts, previous.as_ref()) {
+        Ok(merged) => merged,
+        Err(err) => return setup_error(err),
+    };
+    for note in &merged.notes {
+        println!("{note}");
+    }
+    publish(
+        &merged.info,
+        &merged.ran,
+        (args.json.as_deref(), args.html.as_deref()),
+        baseline.as_ref(),
+        None,
+    )
+}
+
+/// The report paths, checked before anything runs (a link, a directory or
+/// one path for both reports is refused).
+fn check_report_paths(json: Option<&Path>, html: Option<&Path>) -> Result<(), String> {
+    let reports: Vec<(&str, &Path)> = [("--json", json), ("--html", html)]
+        .into_iter()
+        .filter_map(|(option, path)| path.map(|path| (option, path)))
+        .collect();
+    crate::suite::report::output::check(&reports)
+}
+
+/// Writes the JSON (with `shard`, for a part) and the page, gates against
+/// the baseline, and says how the matrix ended.
+fn publish(
+    info: &report::MatrixInfo,
+    ran: &[Ran],
+    (json, html): (Option<&Path>, Option<&Path>),
+    baseline: Option<&(PathBuf, report::Implementations)>,
+    shard: Option<serde_json::Value>,
+) -> ExitCode {
+    let total = ran.len();
+    let gate = baseline.map(|(path, baseline)| judge_against(ran, baseline, path));
+    if let Some(path) = json {
+        let mut value = report::to_value(info, ran);
+        if let Some(shard) = shard {
+            value["shard"] = shard;
+        }
+        let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        text.push('\n');
+        if let Err(err) = write_file(path, &text) {
+            return setup_error(err);
+        }
+    }
+    if let Some(path) = html {
         // Only the page names the rules behind its cells.
         let catalog = match Catalog::embedded() {
             Ok(catalog) => catalog,
             Err(err) => return setup_error(err.to_string()),
         };
         let page = page::render(
-            &info,
-            &ran,
+            info,
+            ran,
             &catalog,
             gate.as_ref().map(|(text, _)| text.as_str()),
         );

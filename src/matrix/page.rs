@@ -85,6 +85,7 @@ pub fn render(info: &MatrixInfo, ran: &[Ran], catalog: &Catalog, gate: Option<&s
     }
     out.push_str("</header>\n<main>\n");
     totals(&mut out, ran);
+    super::capabilities::section(&mut out, ran);
     legend(&mut out);
     for half in ["client", "server"] {
         let columns: Vec<&Ran> = ran.iter().filter(|ran| ran.half == half).collect();
@@ -103,6 +104,7 @@ fn symbol(cell: Cell) -> &'static str {
         Cell::Fail => "✗",
         Cell::Warning => "!",
         Cell::Ignored => "○",
+        Cell::NotApplicable => "–",
         Cell::ExpectedFail => "x",
         Cell::UnexpectedPass => "✓!",
     }
@@ -114,6 +116,7 @@ fn label(cell: Cell) -> &'static str {
         Cell::Fail => "fail",
         Cell::Warning => "warning (fails a SHOULD rule or an assumption only)",
         Cell::Ignored => "ignored",
+        Cell::NotApplicable => "not applicable",
         Cell::ExpectedFail => "expected failure (listed in the expectations file)",
         Cell::UnexpectedPass => "unexpected pass (listed as failing, passes)",
     }
@@ -146,12 +149,20 @@ fn totals(out: &mut String, ran: &[Ran]) {
         let dead = matches!(ran.status, Status::CouldNotStart { .. });
         let _ = write!(
             out,
-            "<tr data-impl=\"{name}\" data-status=\"{}\"{}><th>{name}{}</th><td>{}</td>",
+            "<tr data-impl=\"{name}\" data-status=\"{}\"{}><th>{name}{}{}</th><td>{}</td>",
             if dead { "could-not-start" } else { "judged" },
             if dead { " class=\"dead\"" } else { "" },
             ran.description
                 .as_deref()
                 .map(|d| format!("<br><small>{}</small>", escape(d)))
+                .unwrap_or_default(),
+            // A split matrix whose part for it failed: the last known result.
+            ran.stale
+                .as_deref()
+                .map(|date| format!(
+                    "<br><small class=\"stale\" data-stale-since=\"{0}\">stale: not run this time; results of {0}</small>",
+                    escape(date)
+                ))
                 .unwrap_or_default(),
             ran.half
         );
@@ -475,6 +486,8 @@ dl.run dd { margin: 0; }
 .fail { color: var(--fail); background: var(--fail-bg); }
 .warning { color: var(--warn); background: var(--warn-bg); }
 .ignored { color: var(--ignored); background: var(--ignored-bg); }
+.not-applicable { color: #8c959f; background: #f6f8fa; }
+.stale { color: var(--warn); }
 .expected-fail { color: var(--xfail); background: var(--xfail-bg); }
 .unexpected-pass { color: var(--xpass); background: var(--xpass-bg); }
 .not-run, .dead, .dead th { color: var(--fail); background: var(--fail-bg); }
@@ -518,6 +531,7 @@ mod tests {
             message: (cell == Cell::Fail).then(|| {
                 format!("MISMATCH in case {name}\n  rule ident.at-least-one: <expected> S")
             }),
+            capabilities: Vec::new(),
         }
     }
 
@@ -534,10 +548,12 @@ mod tests {
                     target: "adapter".into(),
                     start_time: String::new(),
                     tool_version: String::new(),
+                    implementation: None,
                     cases,
                 }),
             },
             duration: Duration::ZERO,
+            stale: None,
         }
     }
 
@@ -560,6 +576,7 @@ mod tests {
                     reason: "the adapter's program `./x` does not exist".into(),
                 },
                 duration: Duration::ZERO,
+                stale: None,
             },
         ];
         let info = MatrixInfo {

@@ -53,7 +53,7 @@ pub fn to_value(info: &MatrixInfo, ran: &[Ran]) -> Value {
                     ("could-not-start", Some(reason.clone()), None, Value::Null)
                 }
             };
-            json!({
+            let mut value = json!({
                 "name": ran.name,
                 "description": ran.description,
                 "half": ran.half,
@@ -63,7 +63,19 @@ pub fn to_value(info: &MatrixInfo, ran: &[Ran]) -> Value {
                 "duration_ms": millis(ran.duration),
                 "counts": counts(ran.result()),
                 "result": written,
-            })
+            });
+            if let Some(result) = ran.result() {
+                // Protocol 3: who the client said it is, and how each
+                // capability fared.
+                if result.half == "client" {
+                    value["implementation"] = json!(result.implementation);
+                    value["capabilities"] = super::capabilities::to_value(result);
+                }
+            }
+            if let Some(date) = &ran.stale {
+                value["stale_since"] = json!(date);
+            }
+            value
         })
         .collect();
     json!({

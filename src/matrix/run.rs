@@ -35,6 +35,9 @@ pub struct Ran {
     pub half: &'static str,
     pub status: Status,
     pub duration: Duration,
+    /// `Some(date)`: not run this time (its part of a split matrix failed);
+    /// the result is the last known one, from the run of that date.
+    pub stale: Option<String>,
 }
 
 /// Whether an implementation was judged.
@@ -162,7 +165,7 @@ pub fn run_all(matrix: &Matrix, runner: &Runner, progress: &(dyn Fn(&Ran) + Sync
 /// entries of one group share a target and run in order. A client has its
 /// own scripted provider and an embedded server is started for its entry
 /// alone: each is a group of its own. Groups keep the file's order.
-fn groups(entries: &[Entry]) -> Vec<Vec<usize>> {
+pub(super) fn groups(entries: &[Entry]) -> Vec<Vec<usize>> {
     let mut by_target: BTreeMap<String, usize> = BTreeMap::new();
     let mut groups: Vec<Vec<usize>> = Vec::new();
     for (index, entry) in entries.iter().enumerate() {
@@ -226,6 +229,7 @@ fn run_one(matrix: &Matrix, entry: &Entry, index: usize, runner: &Runner) -> Ran
         half: entry.judged.half(),
         status,
         duration: clock.elapsed(),
+        stale: None,
     }
 }
 

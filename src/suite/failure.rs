@@ -2,6 +2,8 @@
 //! rendered for a person. Three kinds, never mixed: the target answered
 //! wrongly (mismatch), no usable answer arrived (transport), or the case
 //! itself is wrong (bug in case). Signatures and keys are always masked.
+//! Beside them, a case that judges a capability the client does not
+//! declare is not applicable: not a failure of anyone, never a pass.
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
@@ -115,6 +117,13 @@ pub enum Failure {
     },
     /// The case file is wrong; the target was not judged.
     CaseBug(YamlError),
+    /// The case judges capabilities the client does not declare in
+    /// `hello` (protocol 3): the client was not judged.
+    NotApplicable {
+        /// The client's name, as it introduced itself.
+        name: String,
+        missing: Vec<crate::suite::client_half::capability::Capability>,
+    },
 }
 
 impl Failure {
@@ -124,7 +133,20 @@ impl Failure {
             Failure::Mismatch { .. } => "MISMATCH",
             Failure::Transport { .. } => "TRANSPORT FAILURE",
             Failure::CaseBug(_) => "BUG IN CASE",
+            Failure::NotApplicable { .. } => "NOT APPLICABLE",
         }
+    }
+
+    /// Why a case is not applicable, in one line: the reports' message.
+    pub fn not_applicable_reason(&self) -> Option<String> {
+        let Failure::NotApplicable { name, missing } = self else {
+            return None;
+        };
+        let missing: Vec<&str> = missing.iter().map(|c| c.as_str()).collect();
+        Some(format!(
+            "not applicable: the case judges {}, which {name} does not declare in `hello`",
+            missing.join(", ")
+        ))
     }
 }
 
@@ -142,6 +164,10 @@ pub struct CaseContext {
 pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{} in case {}", failure.kind(), context.name);
+    if let Some(reason) = failure.not_applicable_reason() {
+        let _ = writeln!(out, "  --> {}\n  {reason}", context.file.display());
+        return out;
+    }
     if let Failure::CaseBug(error) = failure {
         let _ = writeln!(
             out,
@@ -209,7 +235,7 @@ pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> St
             }
             let _ = writeln!(out, "    {}", clip(&error.to_string(), SHOWN_CHARS));
         }
-        Failure::CaseBug(_) => {}
+        Failure::CaseBug(_) | Failure::NotApplicable { .. } => {}
     }
     out
 }

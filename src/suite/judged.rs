@@ -28,7 +28,9 @@ impl Judged {
     pub(super) fn verdict(&self) -> Result<Completion, Failed> {
         match self.outcome {
             Outcome::Pass | Outcome::Warning | Outcome::ExpectedFail => Ok(Completion::Completed),
-            Outcome::Ignored => Ok(Completion::Ignored {
+            // libtest has no "not applicable": it is ignored there, with
+            // its reason, and reported apart everywhere else.
+            Outcome::Ignored | Outcome::NotApplicable => Ok(Completion::Ignored {
                 reason: self.message.clone(),
             }),
             Outcome::Fail | Outcome::UnexpectedPass => {
@@ -66,6 +68,17 @@ pub(super) fn judge(
     context: &CaseContext,
     catalog: &Catalog,
 ) -> Judged {
+    if let Err(failure) = &outcome
+        && let Some(reason) = failure.not_applicable_reason()
+    {
+        // Not judged, so an expectations entry says nothing about it.
+        return Judged {
+            outcome: Outcome::NotApplicable,
+            kind: None,
+            message: Some(reason),
+            deviations: Vec::new(),
+        };
+    }
     match (outcome, expected_failure) {
         (Ok(Completion::Completed), None) => Judged {
             outcome: Outcome::Pass,

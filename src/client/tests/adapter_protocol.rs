@@ -149,8 +149,30 @@ fn the_environment_makes_the_configuration() {
         env(&[("CC_PROTOCOL", "1")]),
         Err(EnvError::Protocol { .. })
     ));
+    assert!(env(&[("CC_PROTOCOL", "3")]).is_ok());
     let error = env(&[("CC_MERCHANT_PRIVATE_KEY", "bm90IGEga2V5")])
         .map(|_| ())
         .expect_err("not a key");
     assert!(!error.to_string().contains("bm90IGEga2V5"), "{error}");
+}
+
+#[test]
+fn hello_introduces_the_client_with_every_capability_valid_against_its_schema() {
+    assert_eq!(
+        adapter::parse_line(r#"{"id": 1, "op": "hello", "protocol": 3}"#).map(|m| m.op),
+        Ok(Op::Hello)
+    );
+    let answer = adapter::hello_answer(json!(1), crate::domain::Capability::ALL.to_vec());
+    assert_eq!(answer["id"], json!(1));
+    assert_eq!(answer["language"], "Rust");
+    assert_eq!(
+        answer["capabilities"],
+        json!([
+            "sign", "verify", "tls", "timeout", "retry", "orders", "notify"
+        ])
+    );
+    assert_eq!(
+        crate::suite::client_half::adapter::messages::violation("hello", &answer),
+        None
+    );
 }

@@ -333,6 +333,13 @@ pub mod messages {
     #[serde(tag = "op", rename_all = "lowercase")]
     #[schemars(title = "AdapterOperation")]
     pub enum Operation {
+        /// Protocol 3: the first operation. Say who you are and what you
+        /// implement. A protocol 2 adapter answers it with an error.
+        Hello {
+            id: u64,
+            /// The protocol the runner speaks (`3`).
+            protocol: u32,
+        },
         /// Cancel a payment, retries included, and report the conclusion.
         Cancel {
             /// Echoed in the answer.
@@ -412,6 +419,22 @@ pub mod messages {
         Error(ErrorAnswer),
     }
 
+    /// The answer to `hello`: who the client under test is and which
+    /// capabilities it implements.
+    #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
+    #[schemars(title = "AdapterHelloAnswer")]
+    #[serde(untagged)]
+    pub enum HelloAnswer {
+        Introduced {
+            id: u64,
+            #[serde(flatten)]
+            implementation: Implementation,
+        },
+        Error(ErrorAnswer),
+    }
+
+    pub use crate::domain::{Capability, Implementation};
+
     /// An operation the adapter could not carry out.
     #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
     pub struct ErrorAnswer {
@@ -473,6 +496,7 @@ pub mod messages {
             "cancel" => Some("adapter-cancel-answer"),
             "notify" => Some("adapter-notify-answer"),
             "status" => Some("adapter-status-answer"),
+            "hello" => Some("adapter-hello-answer"),
             _ => None,
         }
     }
@@ -481,6 +505,7 @@ pub mod messages {
         cancel: jsonschema::Validator,
         notify: jsonschema::Validator,
         status: jsonschema::Validator,
+        hello: jsonschema::Validator,
     }
 
     fn compile(schema: &Value) -> jsonschema::Validator {
@@ -503,11 +528,13 @@ pub mod messages {
             cancel: compile(&schema_of::<CancelAnswer>("adapter-cancel-answer")),
             notify: compile(&schema_of::<NotifyAnswer>("adapter-notify-answer")),
             status: compile(&schema_of::<StatusAnswer>("adapter-status-answer")),
+            hello: compile(&schema_of::<HelloAnswer>("adapter-hello-answer")),
         });
         let validator = match op {
             "cancel" => &all.cancel,
             "notify" => &all.notify,
             "status" => &all.status,
+            "hello" => &all.hello,
             _ => return None,
         };
         let name = schema_name(op)?;
@@ -543,6 +570,7 @@ pub mod messages {
         let schema = match op {
             "cancel" => schema_of::<CancelAnswer>("adapter-cancel-answer"),
             "notify" => schema_of::<NotifyAnswer>("adapter-notify-answer"),
+            "hello" => schema_of::<HelloAnswer>("adapter-hello-answer"),
             _ => schema_of::<StatusAnswer>("adapter-status-answer"),
         };
         let mut branch = schema
@@ -587,6 +615,25 @@ pub mod messages {
                 ),
                 None
             );
+        }
+
+        #[test]
+        fn hello_answers_are_judged_against_their_schema() {
+            let hello = json!({"id": 1, "name": "x", "version": "1", "language": "Go",
+                "homepage": "https://example.com", "capabilities": ["sign", "verify"]});
+            assert_eq!(violation("hello", &hello), None);
+            assert_eq!(
+                violation("hello", &json!({"id": 1, "error": "unsupported"})),
+                None
+            );
+            let mut unknown = hello.clone();
+            unknown["capabilities"] = json!(["sign", "refunds"]);
+            let (file, _, detail) = violation("hello", &unknown).expect("invalid");
+            assert_eq!(file, "spec/adapter-hello-answer.schema.json");
+            assert!(detail.contains("capabilities"), "{detail}");
+            let mut nameless = hello;
+            nameless.as_object_mut().map(|o| o.remove("name"));
+            assert!(violation("hello", &nameless).is_some());
         }
     }
 }

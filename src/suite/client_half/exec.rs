@@ -15,6 +15,7 @@ use super::case::{
     AnswerSignature, Certificate, ClientCase, ClientExpect, ClientStep, GivenIds, HeaderStyle,
     Identity, Notification,
 };
+use super::hello::{Introductions, greet, not_applicable};
 use super::scripted::{Arrival, Script, Scripted, Signer, serve};
 use crate::server::{DEFAULT_CLIENT_ID, SANDBOX_CLIENT_ID};
 use crate::signing::{SignatureHeader, SignedContent, SigningKey, VerifyingKey, test_keys};
@@ -27,8 +28,7 @@ use crate::wire::message::SentRequest;
 mod judge;
 use judge::Judge;
 
-/// The adapter protocol version this runner speaks (INTERPRETING.md §8).
-pub const PROTOCOL_VERSION: &str = "2";
+pub use super::hello::PROTOCOL_VERSION;
 
 /// Slack on top of what a client that keeps its timeout may take
 /// (`CC_TIMEOUT_MS` waiting, at most `CC_TIMEOUT_MS` pausing): process
@@ -56,6 +56,8 @@ pub struct ClientRun {
     pub adapter_deadline: Option<Duration>,
     /// Where to write the CA certificate for TLS runs.
     pub scratch_dir: std::path::PathBuf,
+    /// The first `hello` answer of the run, for the reports.
+    pub introductions: Introductions,
 }
 
 impl ClientRun {
@@ -216,6 +218,20 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
 
     let mut adapter = Adapter::start(&run.adapter, &env, &run.pass_env)
         .map_err(|err| adapter_failure(0, "start", err, ""))?;
+    let deadline = run.operation_deadline();
+    // Protocol 3: who the client is decides which cases apply to it.
+    let greeting = match greet(&mut adapter, deadline, &run.introductions).await {
+        Ok(greeting) => greeting,
+        Err(err) => {
+            let failure = adapter_failure(0, "hello", err, &adapter.stderr_tail());
+            adapter.finish().await;
+            return Err(failure);
+        }
+    };
+    if let Some(failure) = not_applicable(case, &greeting) {
+        adapter.finish().await;
+        return Err(failure);
+    }
     let judge = Judge {
         client_id,
         key_version: &case.key_version,
@@ -226,7 +242,6 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
         max_attempts,
         run,
     };
-    let deadline = run.operation_deadline();
     let mut result = Ok(Completion::Completed);
     // Requests judged so far, and when the last cancel was concluded.
     let mut judged = 0usize;

@@ -7,8 +7,10 @@
 //! expectations (`suite::judged`).
 
 pub mod adapter;
+pub mod capability;
 pub mod case;
 pub mod exec;
+pub mod hello;
 pub mod process;
 pub mod scripted;
 
@@ -69,12 +71,22 @@ pub fn run_client(
         max_attempts: settings.max_attempts,
         adapter_deadline: settings.adapter_deadline_ms.map(Duration::from_millis),
         scratch_dir: scratch.clone(),
+        introductions: hello::Introductions::default(),
     };
     let handle = runtime.handle().clone();
     // The adapters' process groups do not get the terminal's Ctrl-C: the
     // runner ends them, then itself.
     runtime.spawn(process::end_all_on_interrupt());
     let recorder = Recorder::default();
+    let capabilities = cases
+        .iter()
+        .filter_map(|loaded| {
+            let case = loaded.case.as_ref().ok()?;
+            let judged = capability::judged_by(case).into_iter().collect();
+            Some((loaded.name.clone(), judged))
+        })
+        .collect();
+    let introductions = run.introductions.clone();
     let waits: Vec<bool> = cases
         .iter()
         .map(|loaded| loaded.case.as_ref().is_ok_and(exec::waits))
@@ -107,6 +119,10 @@ pub fn run_client(
         ),
         started,
         duration: clock.elapsed(),
+        client: Some(report::ClientFacts {
+            implementation: introductions.first(),
+            capabilities,
+        }),
     };
     finish(
         &conclusion,

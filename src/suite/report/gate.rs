@@ -255,6 +255,7 @@ mod tests {
             target: String::new(),
             start_time: String::new(),
             tool_version: String::new(),
+            implementation: None,
             cases: cases
                 .iter()
                 .map(|(name, cell)| CaseResult {
@@ -265,6 +266,7 @@ mod tests {
                     message: cell
                         .fails_the_run()
                         .then(|| format!("MISMATCH in case {name}\n  detail")),
+                    capabilities: Vec::new(),
                 })
                 .collect(),
         }

@@ -5,9 +5,9 @@
 //!
 //! Tools and tests read it through stable hooks: `id="count-passed"`,
 //! `count-failed`, `count-ignored`, `count-expected-fail`,
-//! `count-unexpected-pass`, `count-warning`, `count-total` hold the tally
-//! (in libtest's terms: expected failures and warnings are among the
-//! passed); the warnings have a section of their own, `#warnings`, one
+//! `count-unexpected-pass`, `count-warning`, `count-not-applicable`,
+//! `count-total` hold the tally (in libtest's terms: expected failures and
+//! warnings are among the passed, not-applicable cases among the ignored); the warnings have a section of their own, `#warnings`, one
 //! `li.warning` per case with `data-case`; every matrix cell where
 //! a case cites a rule is a `td.cell` with `data-outcome`, `data-rule` and
 //! `data-case`; every case is a `tr.case` in `#cases` and a
@@ -77,6 +77,28 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
     ] {
         let _ = writeln!(out, "<dt>{label}</dt><dd id=\"{id}\">{value}</dd>");
     }
+    if let Some(facts) = &info.client {
+        // Protocol 3: who the client says it is and what it is judged on.
+        let said = facts.implementation.as_ref().map_or_else(
+            || "a protocol 2 adapter (no hello): judged on every capability".to_string(),
+            |found| {
+                let capabilities: Vec<&str> =
+                    found.capabilities.iter().map(|c| c.as_str()).collect();
+                format!(
+                    "{} {} ({}); declares {}",
+                    found.name,
+                    found.version,
+                    found.language,
+                    capabilities.join(", ")
+                )
+            },
+        );
+        let _ = writeln!(
+            out,
+            "<dt>Client</dt><dd id=\"implementation\">{}</dd>",
+            escape(&said)
+        );
+    }
     out.push_str("</dl>\n</header>\n<main>\n");
 
     out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<ul class=\"counts\">\n");
@@ -92,6 +114,13 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
             "counted as passed",
         ),
         ("ignored", "ignored", "count-ignored", counts.ignored, ""),
+        (
+            "not-applicable",
+            "not applicable",
+            "count-not-applicable",
+            counts.not_applicable,
+            "counted as ignored: a capability the client does not declare",
+        ),
         (
             "expected-fail",
             "expected failures",
@@ -142,6 +171,7 @@ fn symbol(outcome: Outcome) -> &'static str {
         Outcome::Warning => "⚠",
         Outcome::Fail => "✗",
         Outcome::Ignored => "○",
+        Outcome::NotApplicable => "–",
         Outcome::ExpectedFail => "◐",
         Outcome::UnexpectedPass => "!",
     }
@@ -153,6 +183,7 @@ fn label(outcome: Outcome) -> &'static str {
         Outcome::Warning => "warning",
         Outcome::Fail => "fail",
         Outcome::Ignored => "ignored",
+        Outcome::NotApplicable => "not applicable",
         Outcome::ExpectedFail => "expected failure",
         Outcome::UnexpectedPass => "unexpected pass",
     }
@@ -352,7 +383,10 @@ fn warnings(out: &mut String, report: &Report, catalog: &Catalog) {
 fn case_details(out: &mut String, report: &Report, catalog: &Catalog) {
     out.push_str("<section id=\"case-details\">\n<h2>Case by case</h2>\n");
     for (index, case) in report.cases.iter().enumerate() {
-        let failed = !matches!(case.outcome, Outcome::Pass | Outcome::Ignored);
+        let failed = !matches!(
+            case.outcome,
+            Outcome::Pass | Outcome::Ignored | Outcome::NotApplicable
+        );
         let _ = writeln!(
             out,
             "<details class=\"case-detail\" id=\"case-{1}\" data-outcome=\"{0}\" data-case=\"{2}\"{3}>\n<summary><span class=\"badge {0}\">{4} {5}</span> {1}. {2}</summary>",
@@ -468,6 +502,7 @@ ul.counts strong { font-size: 18px; margin-left: 4px; }
 .pass { color: var(--pass); background: var(--pass-bg); }
 .fail { color: var(--fail); background: var(--fail-bg); }
 .ignored { color: var(--ignored); background: var(--ignored-bg); }
+.not-applicable { color: var(--ignored); background: var(--ignored-bg); font-style: italic; }
 .expected-fail { color: var(--xfail); background: var(--xfail-bg); }
 .warning { color: var(--warn); background: var(--warn-bg); }
 ul.warnings li.warning { background: none; margin-bottom: 4px; }

@@ -14,11 +14,12 @@ pub const FORMAT_VERSION: u32 = 1;
 pub fn to_value(report: &Report) -> Value {
     let counts = report.counts();
     let info = &report.info;
+    let client = info.client.as_ref();
     let cases: Vec<Value> = report
         .cases
         .iter()
         .map(|case| {
-            json!({
+            let mut value = json!({
                 "name": case.name,
                 "file": case.file.display().to_string(),
                 "rules": case.rules,
@@ -34,10 +35,14 @@ pub fn to_value(report: &Report) -> Value {
                     "reason": deviation.reason,
                 })).collect::<Vec<_>>(),
                 "duration_ms": duration_ms(case.duration),
-            })
+            });
+            if let Some(judged) = client.and_then(|facts| facts.capabilities.get(&case.name)) {
+                value["capabilities"] = json!(judged);
+            }
+            value
         })
         .collect();
-    json!({
+    let mut value = json!({
         "format_version": FORMAT_VERSION,
         "tool": {"name": env!("CARGO_PKG_NAME"), "version": env!("CARGO_PKG_VERSION")},
         "half": info.half.as_str(),
@@ -53,10 +58,17 @@ pub fn to_value(report: &Report) -> Value {
             "expected_failures": counts.expected_failures,
             "unexpected_passes": counts.unexpected_passes,
             "warnings": counts.warnings,
+            "not_applicable": counts.not_applicable,
             "filtered_out": counts.filtered_out,
         },
         "cases": cases,
-    })
+    });
+    if let Some(facts) = client {
+        // Protocol 3: who the client said it is (`null`: a protocol 2
+        // adapter, judged on everything).
+        value["implementation"] = json!(facts.implementation);
+    }
+    value
 }
 
 /// The report as pretty-printed JSON text.
@@ -68,7 +80,8 @@ pub fn render(report: &Report) -> String {
 
 /// What a case's outcome means for the run: `pass` (it passes, an expected
 /// failure too), `warning` (it passes, but deviates from assumptions),
-/// `fail`, or `ignored`.
+/// `fail`, `ignored`, or `not-applicable` (a capability the client does
+/// not declare).
 fn verdict(case: &super::CaseRecord) -> &'static str {
     use super::Outcome;
     match case.outcome {
@@ -76,6 +89,7 @@ fn verdict(case: &super::CaseRecord) -> &'static str {
         Outcome::Warning => "warning",
         Outcome::Fail | Outcome::UnexpectedPass => "fail",
         Outcome::Ignored => "ignored",
+        Outcome::NotApplicable => "not-applicable",
     }
 }
 
@@ -99,7 +113,7 @@ mod tests {
             value["counts"],
             json!({"total": 5, "passed": 2, "failed": 2, "ignored": 1,
                    "expected_failures": 1, "unexpected_passes": 1, "warnings": 0,
-                   "filtered_out": 3})
+                   "not_applicable": 0, "filtered_out": 3})
         );
         let cases = value["cases"].as_array().expect("cases");
         assert_eq!(cases.len(), 5);

@@ -97,7 +97,7 @@ pub fn render(report: &Report) -> String {
                     escape(message),
                 );
             }
-            Outcome::Ignored => {
+            Outcome::Ignored | Outcome::NotApplicable => {
                 let _ = writeln!(
                     out,
                     ">\n      <skipped message=\"{}\"/>\n    </testcase>",

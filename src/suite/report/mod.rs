@@ -88,23 +88,27 @@ impl Half {
 /// failed and ignored: an expected failure is one of its passes, an
 /// unexpected pass one of its failures, and a warning (a case that only
 /// deviates from assumptions, in a run that is not strict) one of its
-/// passes.
+/// passes. A case judging a capability the client does not declare
+/// (protocol 3) is not applicable: one of libtest's ignored cases, counted
+/// apart in every report, never a pass.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Outcome {
     Pass,
     Warning,
     ExpectedFail,
     Ignored,
+    NotApplicable,
     UnexpectedPass,
     Fail,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::Pass,
         Outcome::Warning,
         Outcome::Fail,
         Outcome::Ignored,
+        Outcome::NotApplicable,
         Outcome::ExpectedFail,
         Outcome::UnexpectedPass,
     ];
@@ -116,6 +120,7 @@ impl Outcome {
             Outcome::Warning => "warning",
             Outcome::Fail => "fail",
             Outcome::Ignored => "ignored",
+            Outcome::NotApplicable => "not-applicable",
             Outcome::ExpectedFail => "expected-fail",
             Outcome::UnexpectedPass => "unexpected-pass",
         }
@@ -217,6 +222,18 @@ pub struct RunInfo {
     pub target: String,
     pub started: OffsetDateTime,
     pub duration: Duration,
+    /// The client half's: who the client is and what each case judges.
+    pub client: Option<ClientFacts>,
+}
+
+/// What the client half knows of the client and its cases (protocol 3).
+#[derive(Debug, Clone, Default)]
+pub struct ClientFacts {
+    /// What the adapter said to `hello`; `None` for a protocol 2 adapter
+    /// (or a run in which no adapter answered).
+    pub implementation: Option<crate::suite::client_half::adapter::messages::Implementation>,
+    /// Per case name, the capabilities the case judges.
+    pub capabilities: BTreeMap<String, Vec<crate::suite::client_half::capability::Capability>>,
 }
 
 /// The run's tally, in libtest's terms: `passed` includes the expected
@@ -231,6 +248,9 @@ pub struct Counts {
     pub unexpected_passes: u64,
     /// Cases that only deviate from assumptions; counted in `passed`.
     pub warnings: u64,
+    /// Cases judging a capability the client does not declare; counted
+    /// in `ignored` (as libtest counts them), shown apart.
+    pub not_applicable: u64,
     pub filtered_out: u64,
 }
 
@@ -318,6 +338,10 @@ impl Report {
                     counts.unexpected_passes += 1;
                 }
                 Outcome::Ignored => counts.ignored += 1,
+                Outcome::NotApplicable => {
+                    counts.ignored += 1;
+                    counts.not_applicable += 1;
+                }
             }
         }
         counts
@@ -384,7 +408,10 @@ pub(crate) mod tests {
     use super::*;
 
     pub(crate) fn record(name: &str, outcome: Outcome, rules: &[&str]) -> CaseRecord {
-        let failed = !matches!(outcome, Outcome::Pass | Outcome::Ignored);
+        let failed = !matches!(
+            outcome,
+            Outcome::Pass | Outcome::Ignored | Outcome::NotApplicable
+        );
         CaseRecord {
             name: name.to_string(),
             file: PathBuf::from(format!("cases/{name}.yaml")),
@@ -420,6 +447,7 @@ pub(crate) mod tests {
                 target: "https://***@sandbox.example".to_string(),
                 started: OffsetDateTime::UNIX_EPOCH,
                 duration: Duration::from_millis(1500),
+                client: None,
             },
             cases: vec![
                 record(
@@ -461,6 +489,7 @@ pub(crate) mod tests {
                 expected_failures: 1,
                 unexpected_passes: 1,
                 warnings: 0,
+                not_applicable: 0,
                 filtered_out: 3,
             }
         );

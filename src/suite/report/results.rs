@@ -10,6 +10,8 @@ use std::path::Path;
 use serde_json::Value;
 
 use super::json::FORMAT_VERSION;
+use crate::suite::client_half::adapter::messages::Implementation;
+use crate::suite::client_half::capability::Capability;
 
 /// How one case ended, as the results file names it. `Warning` is a failure
 /// that rests only on SHOULD rules or on the project's assumptions: it is
@@ -21,17 +23,20 @@ pub enum Cell {
     Fail,
     Warning,
     Ignored,
+    /// The case judges a capability the client does not declare.
+    NotApplicable,
     ExpectedFail,
     UnexpectedPass,
 }
 
 impl Cell {
     /// Every cell kind, in the order pages and totals show them.
-    pub const ALL: [Cell; 6] = [
+    pub const ALL: [Cell; 7] = [
         Cell::Pass,
         Cell::Fail,
         Cell::Warning,
         Cell::Ignored,
+        Cell::NotApplicable,
         Cell::ExpectedFail,
         Cell::UnexpectedPass,
     ];
@@ -47,6 +52,7 @@ impl Cell {
             Cell::Fail => "fail",
             Cell::Warning => "warning",
             Cell::Ignored => "ignored",
+            Cell::NotApplicable => "not-applicable",
             Cell::ExpectedFail => "expected-fail",
             Cell::UnexpectedPass => "unexpected-pass",
         }
@@ -60,7 +66,7 @@ impl Cell {
             Cell::Pass | Cell::UnexpectedPass => Behaviour::Passed,
             Cell::Warning => Behaviour::Warned,
             Cell::Fail | Cell::ExpectedFail => Behaviour::Failed,
-            Cell::Ignored => Behaviour::NotJudged,
+            Cell::Ignored | Cell::NotApplicable => Behaviour::NotJudged,
         }
     }
 
@@ -89,6 +95,9 @@ pub struct CaseResult {
     pub kind: Option<String>,
     /// The rendered (masked) failure, or why the case was ignored.
     pub message: Option<String>,
+    /// A client case's capabilities (protocol 3); empty for server cases
+    /// and older files. Names this version does not know are left out.
+    pub capabilities: Vec<Capability>,
 }
 
 impl CaseResult {
@@ -153,6 +162,8 @@ pub struct RunResult {
     pub target: String,
     pub start_time: String,
     pub tool_version: String,
+    /// Who the client said it is (protocol 3 `hello`).
+    pub implementation: Option<Implementation>,
     pub cases: Vec<CaseResult>,
 }
 
@@ -165,6 +176,7 @@ impl RunResult {
             target: self.target.clone(),
             start_time: self.start_time.clone(),
             tool_version: self.tool_version.clone(),
+            implementation: self.implementation.clone(),
             cases: Vec::new(),
         }
     }
@@ -238,12 +250,24 @@ pub fn from_value(value: &Value) -> Result<RunResult, String> {
                         .collect()
                 })
                 .unwrap_or_default();
+            let capabilities = case
+                .get("capabilities")
+                .and_then(Value::as_array)
+                .map(|names| {
+                    names
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .filter_map(Capability::parse)
+                        .collect()
+                })
+                .unwrap_or_default();
             Ok(CaseResult {
                 name,
                 rules,
                 cell,
                 kind: text(case, "kind"),
                 message: text(case, "message"),
+                capabilities,
             })
         })
         .collect::<Result<Vec<_>, String>>()?;
@@ -255,6 +279,11 @@ pub fn from_value(value: &Value) -> Result<RunResult, String> {
             .get("tool")
             .and_then(|tool| text(tool, "version"))
             .unwrap_or_default(),
+        // Written by this tool; one it cannot read is left out rather
+        // than failing a file whose cases are sound.
+        implementation: value
+            .get("implementation")
+            .and_then(|found| serde_json::from_value(found.clone()).ok()),
         cases,
     })
 }
@@ -287,6 +316,7 @@ mod tests {
             cell: Cell::Fail,
             kind: Some("MISMATCH".into()),
             message: Some(message.into()),
+            capabilities: Vec::new(),
         };
         let mismatch = case(
             "MISMATCH in case server/a/b\n  --> cases/server/a/b.yaml\n  rule x.y (MUST): long statement\n  step 2: cancel\n    request:\n      POST /x\n    expected vs actual:\n      result.resultStatus  expected S\n                           actual   F\n",

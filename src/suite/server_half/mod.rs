@@ -116,6 +116,7 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
         target,
         started,
         duration: clock.elapsed(),
+        client: None,
     };
     finish(
         &conclusion,

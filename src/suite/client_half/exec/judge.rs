@@ -507,6 +507,7 @@ mod tests {
             max_attempts: 3,
             adapter_deadline: None,
             scratch_dir: std::env::temp_dir(),
+            introductions: Default::default(),
         };
         assert_eq!(run.patience(), Duration::from_millis(800));
         assert!(run.hold() > run.patience());
