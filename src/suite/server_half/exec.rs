@@ -190,6 +190,13 @@ pub async fn run_case(
                         .clock_offset
                         .saturating_add(time::Duration::milliseconds(by));
                 }
+                // Time alone moves an unpaid payment: 14 minutes after its
+                // creation it closes as failed (state.unpaid-closes-after-
+                // 14-minutes), so the runner learns its state again.
+                if let Some(index) = run.known.iter().position(|k| k.which == Which::Fixture) {
+                    let (state, _) = run.inspect(number, index).await?;
+                    run.known[index].state = state;
+                }
             }
         }
     }
