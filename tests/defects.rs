@@ -334,7 +334,7 @@ const DEFECTS: &[(Defect, &str, &str)] = &[
     ),
     (
         Defect::CancelTimeFromRealClock,
-        "server/window/card-window-starts-at-payment-success",
+        "server/window/card-paid-by-event-window-starts-at-payment",
         "rule result.cancel-time-true",
     ),
     (
