@@ -441,7 +441,7 @@ impl Run<'_> {
             .to_string()
             .into_bytes();
         let path = path_for_client(&self.target.client_id, INQUIRY_PATH);
-        let request_time = now_rfc3339();
+        let request_time = now_request_time();
         let signature = SignedContent::post(&path, &self.target.client_id, &request_time, &body)
             .sign(&self.target.merchant_key, &self.target.key_version)
             .ok()?;
