@@ -389,6 +389,10 @@ pub struct InquiryStep {
     /// Sends this `paymentRequestId` instead of the payment's.
     #[serde(default)]
     pub payment_request_id: Option<String>,
+    /// Sends to this path instead of the client's inquiry path (the
+    /// sandbox inquiry path, for a production client id), signed over it.
+    #[serde(default)]
+    pub path: Option<String>,
     /// What the answer must show.
     pub expect: Expect,
 }

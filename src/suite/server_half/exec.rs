@@ -138,6 +138,7 @@ pub async fn run_case(
                 let shape = RequestShape {
                     bytes: Value::Object(body).to_string().into_bytes(),
                     subject: inquiry.of,
+                    path: inquiry.path.clone(),
                     ..RequestShape::default()
                 };
                 run.exchange(
