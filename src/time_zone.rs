@@ -124,7 +124,15 @@ mod tests {
             let zone: TimeZone = text.parse().expect(text);
             assert_eq!(zone.to_string(), shown, "{text}");
         }
-        for bad in ["8", "+8:0x", "+15:00", "+08:60", "UTC+", "Asia/Shanghai", "+123"] {
+        for bad in [
+            "8",
+            "+8:0x",
+            "+15:00",
+            "+08:60",
+            "UTC+",
+            "Asia/Shanghai",
+            "+123",
+        ] {
             assert!(bad.parse::<TimeZone>().is_err(), "{bad}");
         }
     }
@@ -135,6 +143,9 @@ mod tests {
         assert_eq!(reason_to_skip(None, other), None);
         assert_eq!(reason_to_skip(Some(other), other), None);
         let reason = reason_to_skip(Some(other), TimeZone::DEFAULT).expect("skipped");
-        assert!(reason.contains("`-05:00`") && reason.contains("`+08:00`"), "{reason}");
+        assert!(
+            reason.contains("`-05:00`") && reason.contains("`+08:00`"),
+            "{reason}"
+        );
     }
 }

@@ -1175,7 +1175,10 @@ impl Proxy {
             }
             Defect::FailedCancelReadsCancelled => {
                 let mut memory = lock(&self.memory);
-                let id = json.get("paymentId").and_then(Value::as_str).map(str::to_string);
+                let id = json
+                    .get("paymentId")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
                 if let Some(id) = id {
                     if letter == "S" && is_cancel {
                         memory.cancelled.insert(id);
@@ -1205,7 +1208,9 @@ impl Proxy {
             }
             Defect::StaleInquiry if !is_cancel => {
                 if let (Some(id), Some(status)) = (
-                    json.get("paymentId").and_then(Value::as_str).map(str::to_string),
+                    json.get("paymentId")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
                     json.get("paymentStatus").cloned(),
                 ) {
                     let first = lock(&self.memory)
@@ -1216,10 +1221,15 @@ impl Proxy {
                     json["paymentStatus"] = first;
                 }
             }
-            Defect::CancelTimeFromUnknownAttempt if is_cancel && (letter == "U" || letter == "S") => {
+            Defect::CancelTimeFromUnknownAttempt
+                if is_cancel && (letter == "U" || letter == "S") =>
+            {
                 if let Some(id) = &named {
                     if letter == "U" {
-                        let now = self.view(id).await.and_then(|view| view.get("now").cloned());
+                        let now = self
+                            .view(id)
+                            .await
+                            .and_then(|view| view.get("now").cloned());
                         if let Some(now) = now {
                             lock(&self.memory).unknown_at.insert(id.clone(), now);
                         }
@@ -1339,8 +1349,8 @@ impl Proxy {
                 "application/json; charset=UTF-8".into(),
             )),
         }
-        let unsigned_error = self.defect == Defect::UnsignedErrorAnswers
-            && matches!(letter.as_str(), "F" | "U");
+        let unsigned_error =
+            self.defect == Defect::UnsignedErrorAnswers && matches!(letter.as_str(), "F" | "U");
         if self.defect != Defect::UnsignedAnswers && !unsigned_error {
             let names = if self.defect == Defect::TitleCaseAnswerHeaders {
                 ["Signature", "Response-Time", "Client-Id"]

@@ -233,8 +233,7 @@ async fn a_server_playing_apo_fails_the_antom_cases_that_differ() {
             "{name}:\n{message}"
         );
     }
-    let window =
-        &failures["server/window/order-placement-card-paid-10-minutes-after-order-is-window-exceeded"];
+    let window = &failures["server/window/order-placement-card-paid-10-minutes-after-order-is-window-exceeded"];
     assert!(
         window.contains("expected CANCEL_WINDOW_EXCEED") && window.contains("actual   SUCCESS"),
         "{window}"

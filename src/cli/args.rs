@@ -249,14 +249,19 @@ pub struct ServeArgs {
     #[arg(long)]
     pub unsigned_answers: bool,
     /// The acquirer whose behaviour to play where the sources disagree
-    /// (INTERPRETING.md §9): apo (the seed: a buyer can still pay after an
-    /// unpaid cancel; windows count from payment) or antom (an unpaid cancel
-    /// stops the payment; windows count from the order placement).
+    /// (INTERPRETING.md §9): apo (the seed: windows count from payment) or
+    /// antom (windows count from the order placement; methods never
+    /// cancellable, or only before payment).
     #[arg(long, value_enum, value_name = "NAME", default_value_t = crate::profile::Profile::Apo)]
     pub profile: crate::profile::Profile,
     /// The contract's time zone, in which the next-day cut-off (00:15 of
     /// the day after payment) is counted (rule window.contract-time-zone).
-    #[arg(long, value_name = "OFFSET", default_value = "+08:00", allow_hyphen_values = true)]
+    #[arg(
+        long,
+        value_name = "OFFSET",
+        default_value = "+08:00",
+        allow_hyphen_values = true
+    )]
     pub time_zone: crate::time_zone::TimeZone,
 }
 

@@ -150,7 +150,8 @@ impl Lifecycle {
             .created_at
             .zip(time::Duration::try_from(lifetime).ok())
             .and_then(|(created, lifetime)| created.checked_add(lifetime));
-        let closed = self.state == PaymentState::AwaitingBuyer && closes.is_some_and(|at| now >= at);
+        let closed =
+            self.state == PaymentState::AwaitingBuyer && closes.is_some_and(|at| now >= at);
         if closed {
             self.state = PaymentState::Failed;
         }

@@ -126,11 +126,15 @@ mod tests {
         };
         let now = datetime!(2024-03-07 00:10 +08:00);
         assert!(matches!(
-            late_order.clone().cancel_as(now, &Windows::default(), Profile::Antom),
+            late_order
+                .clone()
+                .cancel_as(now, &Windows::default(), Profile::Antom),
             super::super::CancelEffect::Refused(super::super::Refusal::WindowExceeded { .. })
         ));
         assert!(matches!(
-            late_order.clone().cancel_as(now, &Windows::default(), Profile::Apo),
+            late_order
+                .clone()
+                .cancel_as(now, &Windows::default(), Profile::Apo),
             super::super::CancelEffect::Cancelled { .. }
         ));
     }

@@ -171,7 +171,8 @@ pub(super) fn check_signature(
         // A gateway's own F or U error comes unsigned (the SDKs accept
         // exactly that: sign.error-response-signed, a SHOULD); an unsigned
         // S, or one signing header without the other, is never acceptable.
-        let neither = received.header(SIGNATURE).is_none() && received.header(RESPONSE_TIME).is_none();
+        let neither =
+            received.header(SIGNATURE).is_none() && received.header(RESPONSE_TIME).is_none();
         if neither && matches!(result_status(&received.body).as_deref(), Some("F" | "U")) {
             diffs.push(Diff::ruled(
                 &["sign.error-response-signed"],
