@@ -27,6 +27,7 @@ use cancel_conformance::spec::Catalog;
 use cancel_conformance::suite::load::load_cases;
 use cancel_conformance::suite::target::Target;
 use cancel_conformance::suite::{run_all, verdict};
+use cancel_conformance::time_zone::TimeZone;
 use cancel_conformance::wire::http;
 
 /// Appended to a failure that would only be a warning in a run that is not
@@ -1561,13 +1562,15 @@ async fn failing_cases_of(defect: Defect, only: Option<&[&str]>) -> Vec<(String,
     .expect("cases load");
     // "Nothing fails" must not hold because nothing ran.
     assert!(cases.len() >= 100, "only {} server cases load", cases.len());
-    // The proxy forwards to a server of the default profile: the cases of
-    // the other profiles are not its to pass (tests/profiles.rs runs them).
+    // The proxy forwards to a server of the default profile and time zone:
+    // the cases of the others are not its to pass (tests/profiles.rs runs
+    // them).
     let cases: Vec<_> = cases
         .into_iter()
         .filter(|loaded| {
             loaded.case.as_ref().map_or(true, |case| {
                 case.profile.is_none_or(|p| p == Profile::default())
+                    && case.time_zone.is_none_or(|zone| zone == TimeZone::DEFAULT)
             })
         })
         .collect();

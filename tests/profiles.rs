@@ -20,6 +20,7 @@ use cancel_conformance::suite::failure::{CaseContext, Failure, render};
 use cancel_conformance::suite::load::{LoadedCase, load_cases};
 use cancel_conformance::suite::run_all;
 use cancel_conformance::suite::target::Target;
+use cancel_conformance::time_zone::TimeZone;
 use cancel_conformance::wire::http;
 use libtest_mimic::Completion;
 
@@ -158,6 +159,9 @@ async fn each_profile_passes_its_own_cases_and_ignores_the_others_with_the_reaso
             match (profile_of(loaded), outcome) {
                 (Some(own), Ok(Completion::Completed)) if own == profile => ran_own += 1,
                 (None, Ok(Completion::Completed)) => {}
+                // A case of another contract time zone: its own test below.
+                (None, Ok(Completion::Ignored { reason }))
+                    if reason.as_deref().is_some_and(|r| r.contains("time zone")) => {}
                 (Some(other), Ok(Completion::Ignored { reason })) if other != profile => {
                     let reason = reason.as_deref().unwrap_or_default();
                     assert!(
@@ -265,6 +269,85 @@ async fn a_server_playing_antom_fails_the_apo_cases_that_differ() {
     );
 }
 
+/// The contract time zone, proven both ways: a run declaring UTC-5 against
+/// a server counting in UTC-5 passes the UTC-5 cases and ignores the UTC+8
+/// ones with the reason; the same run against a server counting in UTC+8
+/// fails the case whose cut-off the zone moves.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_of_another_time_zone_judges_that_zone_s_cut_off() {
+    let catalog = Catalog::embedded().expect("catalog");
+    let zone: TimeZone = "-05:00".parse().expect("zone");
+    let cases: Vec<LoadedCase> = cases(&catalog)
+        .into_iter()
+        .filter(|loaded| {
+            loaded
+                .case
+                .as_ref()
+                .is_ok_and(|case| case.time_zone.is_some() && case.profile.is_none())
+        })
+        .collect();
+    let in_zone =
+        |loaded: &LoadedCase| loaded.case.as_ref().expect("case parses").time_zone == Some(zone);
+    assert_eq!(cases.iter().filter(|loaded| in_zone(loaded)).count(), 2);
+    for (served, must_fail) in [
+        (zone, None),
+        (
+            TimeZone::DEFAULT,
+            Some(
+                "server/window/wallet-contract-at-utc-minus-5-10-seconds-after-cut-off-is-cancel-window-exceed",
+            ),
+        ),
+    ] {
+        let server = server::start(
+            ServerConfig {
+                windows: server::Windows {
+                    wallet_offset: served.0,
+                    ..server::Windows::default()
+                },
+                ..ServerConfig::test_default()
+            },
+            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+            None,
+        )
+        .await
+        .expect("reference server starts");
+        let mut target =
+            Target::with_test_identity(&server.base_url, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID);
+        target.time_zone = zone;
+        let results: BTreeMap<String, Result<Completion, Failure>> = run_all(
+            &cases,
+            Arc::new(target),
+            http::client(None).expect("http client"),
+        )
+        .await
+        .into_iter()
+        .collect();
+        drop(server);
+        for loaded in &cases {
+            let outcome = &results[&loaded.name];
+            match outcome {
+                Ok(Completion::Ignored { reason }) => {
+                    assert!(!in_zone(loaded), "{} ignored", loaded.name);
+                    let reason = reason.as_deref().unwrap_or_default();
+                    assert!(
+                        reason.contains("time zone `+08:00`") && reason.contains("`-05:00`"),
+                        "{}: {reason}",
+                        loaded.name
+                    );
+                }
+                Ok(Completion::Completed) => {
+                    assert!(in_zone(loaded) && must_fail != Some(loaded.name.as_str()));
+                }
+                Err(failure) => {
+                    assert_eq!(must_fail, Some(loaded.name.as_str()), "{failure:?}");
+                    assert_eq!(failure.kind(), "MISMATCH");
+                    assert!(format!("{failure:?}").contains("CANCEL_WINDOW_EXCEED"));
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn both_helps_list_the_profiles_and_an_unknown_profile_is_refused() {
     for command in ["serve", "run"] {
@@ -309,7 +392,7 @@ fn the_configuration_file_picks_the_profile_and_the_embedded_server_plays_it() {
             .arg("--cases")
             .arg(&cases)
             .args(extra)
-            .args(["unpaid-cancel", "--test-threads", "1"])
+            .args(["paid-by-event", "--test-threads", "1"])
             .output()
             .expect("runs");
         (
@@ -321,7 +404,8 @@ fn the_configuration_file_picks_the_profile_and_the_embedded_server_plays_it() {
     let (code, out) = run(&[]);
     assert_eq!(code, Some(0), "{out}");
     assert!(
-        out.contains("server/state/unpaid-cancel-blocks-payment ") && !out.contains("FAILED"),
+        out.contains("server/window/order-placement-card-paid-by-event-is-window-exceeded ")
+            && !out.contains("FAILED"),
         "{out}"
     );
     assert!(
@@ -385,12 +469,13 @@ fn serve_plays_the_profile_it_is_given_and_says_so() {
             .to_string();
         let run = |checked: &str| {
             let out = isolated_command(root())
-                // Strict, as the project judges itself: apo's unpaid-cancel
-                // case rests on an assumption, which alone only warns.
+                // Strict, as the project judges itself: where a window
+                // starts rests on an assumption under both profiles, which
+                // alone only warns.
                 .args(["run", "--strict", "--endpoint", &url, "--profile", checked])
                 .arg("--cases")
                 .arg(root().join("cases"))
-                .args(["unpaid-cancel", "--test-threads", "1"])
+                .args(["paid-by-event", "--test-threads", "1"])
                 .output()
                 .expect("runs");
             (
@@ -398,14 +483,14 @@ fn serve_plays_the_profile_it_is_given_and_says_so() {
                 String::from_utf8_lossy(&out.stdout).into_owned(),
             )
         };
-        // Judged as its own profile it passes; as the other, the unpaid
-        // cancel case of that profile fails.
+        // Judged as its own profile it passes; as the other, the case of
+        // that profile whose window starts elsewhere fails.
         let (code, out) = run(profile);
         assert_eq!(code, Some(0), "{out}");
         let (code, out) = run(other);
         assert_eq!(code, Some(101), "{out}");
         assert!(
-            out.contains("MISMATCH in case server/state/unpaid-cancel-"),
+            out.contains("MISMATCH in case server/window/") && out.contains("paid-by-event"),
             "{out}"
         );
     }
