@@ -39,6 +39,8 @@ pub struct ConfigFile {
     pub strict: Option<bool>,
     /// The acquirer profile the run checks (`apo`, `antom`).
     pub profile: Option<crate::profile::Profile>,
+    /// The target's contract time zone (`+08:00`), for `run`.
+    pub time_zone: Option<crate::time_zone::TimeZone>,
     /// The cases directory (holding `server/` and `client/`), for both halves.
     pub cases: Option<PathBuf>,
     pub reports: Option<ReportsSection>,

@@ -39,4 +39,5 @@ pub mod server;
 pub mod signing;
 pub mod spec;
 pub mod suite;
+pub mod time_zone;
 pub mod wire;

@@ -2,8 +2,10 @@
 //!
 //! The seed (the vendor's APO cancel guide) and the vendor's Antom guides
 //! describe two acquirers that answer a cancel differently in a few places:
-//! whether a buyer can still pay after an unpaid payment was cancelled, and
-//! where the cancellable period starts. Neither is wrong for its acquirer, so
+//! where the cancellable period starts, and which kinds of method exist.
+//! (Whether a buyer can still submit a payment cancelled unpaid differs too,
+//! but outside the API: the completed payment is refunded and reads
+//! CANCELLED under both, per the vendor's payment-status pages.) Neither is wrong for its acquirer, so
 //! the project keeps both: a rule or a case that holds for only one of them
 //! names it (`profiles:` / `profile:`), the reference server plays one
 //! (`serve --profile`), and a run checks one (`run --profile`), ignoring the
@@ -29,14 +31,12 @@ use serde::{Deserialize, Serialize};
 )]
 #[serde(rename_all = "lowercase")]
 pub enum Profile {
-    /// The seed's acquirer (APO): a buyer can still pay after an unpaid
-    /// payment is cancelled; windows count from payment; an unpaid payment
-    /// has none.
+    /// The seed's acquirer (APO): windows count from payment; card and
+    /// wallet methods only.
     #[default]
     Apo,
-    /// The Antom guides: a cancel before payment stops the buyer from
-    /// paying (a late payment is refunded in full, the status stays
-    /// CANCELLED); windows count from the order placement, unpaid or not.
+    /// The Antom guides: windows count from the order placement; methods
+    /// never cancellable, or cancellable only before payment, exist too.
     Antom,
 }
 

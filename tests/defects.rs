@@ -27,6 +27,7 @@ use cancel_conformance::spec::Catalog;
 use cancel_conformance::suite::load::load_cases;
 use cancel_conformance::suite::target::Target;
 use cancel_conformance::suite::{run_all, verdict};
+use cancel_conformance::time_zone::TimeZone;
 use cancel_conformance::wire::http;
 
 /// Appended to a failure that would only be a warning in a run that is not
@@ -172,6 +173,33 @@ enum Defect {
     VerifiesOverProductionPath,
     /// Accepts a signature made over either path.
     AcceptsSignatureOverEitherPath,
+    // ----- the vendor's payment-status pages
+    /// Refuses to cancel a failed payment (F ORDER_STATUS_INVALID), as the
+    /// suite itself once required.
+    FailedCancelRefused,
+    /// After an S on a failed payment, inquiries read CANCELLED, not FAIL.
+    FailedCancelReadsCancelled,
+    /// An unpaid payment never closes: a FAIL it reached by time alone
+    /// reads PROCESSING.
+    UnpaidNeverCloses,
+    /// A repeat cancel after an event on the cancelled payment fails.
+    RepeatFailsAfterEvent,
+    /// Inquiries keep reporting the first status they reported.
+    StaleInquiry,
+    /// Counts an id's length in UTF-8 bytes, not characters.
+    CountsIdLengthInBytes,
+    /// Counts an id's length in UTF-16 units, not characters.
+    CountsIdLengthInUtf16Units,
+    /// Has no sandbox inquiry path (NO_INTERFACE_DEF).
+    NoSandboxInquiry,
+    /// The S after a U reports the time of the U, not its own.
+    CancelTimeFromUnknownAttempt,
+    /// Refuses a Request-Time that is not epoch milliseconds.
+    RefusesIsoRequestTime,
+    /// Refuses a Request-Time in epoch milliseconds.
+    RefusesEpochRequestTime,
+    /// Leaves F and U answers unsigned, as a gateway does (a warning).
+    UnsignedErrorAnswers,
 }
 
 /// Each defect, and the proof that it is caught for its reason: a case
@@ -334,7 +362,7 @@ const DEFECTS: &[(Defect, &str, &str)] = &[
     ),
     (
         Defect::CancelTimeFromRealClock,
-        "server/window/card-window-starts-at-payment-success",
+        "server/window/card-paid-by-event-window-starts-at-payment",
         "rule result.cancel-time-true",
     ),
     (
@@ -477,11 +505,79 @@ const DEFECTS: &[(Defect, &str, &str)] = &[
         "server/http/production-path-signed-over-sandbox-path-is-invalid-signature",
         "expected: \"INVALID_SIGNATURE\"",
     ),
+    (
+        Defect::FailedCancelRefused,
+        "server/state/failed-cancel-is-success-and-stays-failed",
+        "ORDER_STATUS_INVALID",
+    ),
+    (
+        Defect::FailedCancelReadsCancelled,
+        "server/state/failed-cancel-is-success-and-stays-failed",
+        "CANCELLED",
+    ),
+    (
+        Defect::UnpaidNeverCloses,
+        "server/state/unpaid-15-minutes-is-closed-as-fail",
+        "PROCESSING",
+    ),
+    (
+        Defect::RepeatFailsAfterEvent,
+        "server/repeat/repeat-after-captured-event-is-success",
+        "PROCESS_FAIL",
+    ),
+    (
+        Defect::StaleInquiry,
+        "server/state/inquiry-before-and-after-payment-success",
+        "PROCESSING",
+    ),
+    (
+        Defect::CountsIdLengthInBytes,
+        "server/fields/payment-id-64-non-ascii-chars-is-within-limit",
+        "PARAM_ILLEGAL",
+    ),
+    (
+        Defect::CountsIdLengthInUtf16Units,
+        "server/fields/payment-request-id-64-astral-chars-is-within-limit",
+        "PARAM_ILLEGAL",
+    ),
+    (
+        Defect::NoSandboxInquiry,
+        "server/http/sandbox-inquiry-path-is-served",
+        "NO_INTERFACE_DEF",
+    ),
+    (
+        Defect::CancelTimeFromUnknownAttempt,
+        "server/retry/clock-moved-between-u-and-retry-reports-the-retry-time",
+        "rule result.cancel-time-true",
+    ),
+    (
+        Defect::RefusesIsoRequestTime,
+        "server/auth/iso-8601-request-time-verifies",
+        "PARAM_ILLEGAL",
+    ),
+    (
+        Defect::RefusesEpochRequestTime,
+        "server/auth/epoch-millisecond-request-time-verifies",
+        "PARAM_ILLEGAL",
+    ),
+    (
+        Defect::UnsignedErrorAnswers,
+        "server/refund/fully-refunded-is-process-fail",
+        "sign.error-response-signed",
+    ),
 ];
 
 /// What the proxy remembers across requests.
 #[derive(Default)]
 struct Memory {
+    /// Payment ids that were seeded unpaid.
+    seeded_unpaid: HashSet<String>,
+    /// Payment ids that received an event while cancelled.
+    evented_after_cancel: HashSet<String>,
+    /// paymentId → the first paymentStatus an inquiry reported.
+    first_status: HashMap<String, Value>,
+    /// paymentId → the payment's clock when a cancel of it was answered U.
+    unknown_at: HashMap<String, Value>,
     /// Payment ids (either kind) that have been answered U.
     answered_unknown: HashSet<String>,
     /// Payment ids that received a late payment-success event.
@@ -707,6 +803,17 @@ impl Proxy {
         {
             lock(&self.memory).notified.insert(id.to_string());
         }
+        if path.ends_with("/events")
+            && let Some(id) = path.split('/').nth(4)
+            && self
+                .view(id)
+                .await
+                .is_some_and(|view| view.get("state") == Some(&json!("cancelled")))
+        {
+            lock(&self.memory)
+                .evented_after_cancel
+                .insert(id.to_string());
+        }
         let Some((status, headers, answer)) = self
             .upstream(
                 &request.method,
@@ -742,6 +849,9 @@ impl Proxy {
                         now.map(|now| now - Duration::milliseconds(age))
                     });
                 let mut memory = lock(&self.memory);
+                if body.get("state") == Some(&json!("awaiting-buyer")) {
+                    memory.seeded_unpaid.insert(id.to_string());
+                }
                 memory
                     .payment_ids
                     .insert(request_id.to_string(), id.to_string());
@@ -890,6 +1000,43 @@ impl Proxy {
             Defect::InquiryCancels if !is_cancel => {
                 self.cancel_behind(&client, &request.body).await;
             }
+            Defect::CountsIdLengthInBytes | Defect::CountsIdLengthInUtf16Units => {
+                let too_long = ["paymentId", "paymentRequestId"].iter().any(|key| {
+                    request_json
+                        .get(*key)
+                        .and_then(Value::as_str)
+                        .is_some_and(|id| {
+                            let units = if self.defect == Defect::CountsIdLengthInBytes {
+                                id.len()
+                            } else {
+                                id.encode_utf16().count()
+                            };
+                            units > 64
+                        })
+                });
+                if too_long {
+                    return self.answer(&path, &client, result_json("PARAM_ILLEGAL", "F"));
+                }
+            }
+            Defect::NoSandboxInquiry if path == "/ams/sandbox/api/v1/payments/inquiryPayment" => {
+                return self.answer(&path, &client, result_json("NO_INTERFACE_DEF", "F"));
+            }
+            Defect::RefusesIsoRequestTime | Defect::RefusesEpochRequestTime => {
+                let epoch = !time.is_empty() && time.bytes().all(|b| b.is_ascii_digit());
+                if epoch == (self.defect == Defect::RefusesEpochRequestTime) {
+                    return self.answer(&path, &client, result_json("PARAM_ILLEGAL", "F"));
+                }
+            }
+            Defect::FailedCancelRefused if is_cancel => {
+                if let Some(id) = &named
+                    && self
+                        .view(id)
+                        .await
+                        .is_some_and(|view| view.get("state") == Some(&json!("failed")))
+                {
+                    return self.answer(&path, &client, result_json("ORDER_STATUS_INVALID", "F"));
+                }
+            }
             _ => {}
         }
         if let Some(id) = &named
@@ -1027,6 +1174,71 @@ impl Proxy {
             Defect::InquiryHidesFailure if json.get("paymentStatus") == Some(&json!("FAIL")) => {
                 json["paymentStatus"] = json!("PROCESSING")
             }
+            Defect::FailedCancelReadsCancelled => {
+                let mut memory = lock(&self.memory);
+                let id = json
+                    .get("paymentId")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+                if let Some(id) = id {
+                    if letter == "S" && is_cancel {
+                        memory.cancelled.insert(id);
+                    } else if json.get("paymentStatus") == Some(&json!("FAIL"))
+                        && memory.cancelled.contains(&id)
+                    {
+                        json["paymentStatus"] = json!("CANCELLED");
+                    }
+                }
+            }
+            Defect::UnpaidNeverCloses if json.get("paymentStatus") == Some(&json!("FAIL")) => {
+                let seeded_unpaid = json
+                    .get("paymentId")
+                    .and_then(Value::as_str)
+                    .is_some_and(|id| lock(&self.memory).seeded_unpaid.contains(id));
+                if seeded_unpaid {
+                    json["paymentStatus"] = json!("PROCESSING");
+                }
+            }
+            Defect::RepeatFailsAfterEvent if letter == "S" && is_cancel => {
+                let evented = named
+                    .as_ref()
+                    .is_some_and(|id| lock(&self.memory).evented_after_cancel.contains(id));
+                if evented {
+                    json = result_json("PROCESS_FAIL", "F");
+                }
+            }
+            Defect::StaleInquiry if !is_cancel => {
+                if let (Some(id), Some(status)) = (
+                    json.get("paymentId")
+                        .and_then(Value::as_str)
+                        .map(str::to_string),
+                    json.get("paymentStatus").cloned(),
+                ) {
+                    let first = lock(&self.memory)
+                        .first_status
+                        .entry(id)
+                        .or_insert(status)
+                        .clone();
+                    json["paymentStatus"] = first;
+                }
+            }
+            Defect::CancelTimeFromUnknownAttempt
+                if is_cancel && (letter == "U" || letter == "S") =>
+            {
+                if let Some(id) = &named {
+                    if letter == "U" {
+                        let now = self
+                            .view(id)
+                            .await
+                            .and_then(|view| view.get("now").cloned());
+                        if let Some(now) = now {
+                            lock(&self.memory).unknown_at.insert(id.clone(), now);
+                        }
+                    } else if let Some(then) = lock(&self.memory).unknown_at.get(id).cloned() {
+                        json["cancelTime"] = then;
+                    }
+                }
+            }
             Defect::AccessDeniedButCancels if code == "ACCESS_DENIED" => {
                 let owner = if client == DEFAULT_CLIENT_ID {
                     OTHER_CLIENT_ID
@@ -1138,7 +1350,9 @@ impl Proxy {
                 "application/json; charset=UTF-8".into(),
             )),
         }
-        if self.defect != Defect::UnsignedAnswers {
+        let unsigned_error =
+            self.defect == Defect::UnsignedErrorAnswers && matches!(letter.as_str(), "F" | "U");
+        if self.defect != Defect::UnsignedAnswers && !unsigned_error {
             let names = if self.defect == Defect::TitleCaseAnswerHeaders {
                 ["Signature", "Response-Time", "Client-Id"]
             } else {
@@ -1348,13 +1562,15 @@ async fn failing_cases_of(defect: Defect, only: Option<&[&str]>) -> Vec<(String,
     .expect("cases load");
     // "Nothing fails" must not hold because nothing ran.
     assert!(cases.len() >= 100, "only {} server cases load", cases.len());
-    // The proxy forwards to a server of the default profile: the cases of
-    // the other profiles are not its to pass (tests/profiles.rs runs them).
+    // The proxy forwards to a server of the default profile and time zone:
+    // the cases of the others are not its to pass (tests/profiles.rs runs
+    // them).
     let cases: Vec<_> = cases
         .into_iter()
         .filter(|loaded| {
             loaded.case.as_ref().map_or(true, |case| {
                 case.profile.is_none_or(|p| p == Profile::default())
+                    && case.time_zone.is_none_or(|zone| zone == TimeZone::DEFAULT)
             })
         })
         .collect();

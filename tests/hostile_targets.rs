@@ -71,7 +71,7 @@ fn catalog() -> &'static Catalog {
     CATALOG.get_or_init(|| Catalog::embedded().expect("catalog"))
 }
 
-/// The server cases a run of the default profile runs: the others are
+/// The server cases a run of the default profile and time zone runs: the others are
 /// ignored before any exchange, so a hostile target says nothing to them.
 fn server_cases() -> Vec<LoadedCase> {
     let cases: Vec<LoadedCase> = load_cases(&root().join("cases"), "server", catalog())
@@ -81,6 +81,9 @@ fn server_cases() -> Vec<LoadedCase> {
             loaded.case.as_ref().map_or(true, |case| {
                 case.profile
                     .is_none_or(|profile| profile == Profile::default())
+                    && case
+                        .time_zone
+                        .is_none_or(|zone| zone == cancel_conformance::time_zone::TimeZone::DEFAULT)
             })
         })
         .collect();

@@ -169,10 +169,15 @@ fn cases_of_other_profiles() -> u64 {
         cancel_conformance::suite::load::load_cases(&root().join("cases"), "server", &catalog)
             .expect("cases load");
     let default = cancel_conformance::profile::Profile::default();
+    let zone = cancel_conformance::time_zone::TimeZone::DEFAULT;
+    // A case of another profile or of another contract time zone.
     let other = cases
         .iter()
-        .filter_map(|loaded| loaded.case.as_ref().ok()?.profile)
-        .filter(|profile| *profile != default)
+        .filter_map(|loaded| loaded.case.as_ref().ok())
+        .filter(|case| {
+            case.profile.is_some_and(|profile| profile != default)
+                || case.time_zone.is_some_and(|other| other != zone)
+        })
         .count();
     assert!(other > 0, "some case belongs to another profile");
     other as u64
@@ -193,7 +198,7 @@ fn the_json_and_junit_reports_count_what_libtest_counts() {
     assert_eq!(
         s.ignored,
         2 + cases_of_other_profiles(),
-        "the two cases that need another client id, and those of the profiles the run does not check"
+        "the two cases that need another client id, and those of the profiles and time zones the run does not check"
     );
 
     let counts = &run.json["counts"];

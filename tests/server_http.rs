@@ -206,7 +206,6 @@ async fn business_refusals_have_their_codes() {
             json!({"state": "captured", "method": "card"}),
             "ORDER_STATUS_INVALID",
         ),
-        (json!({"state": "failed"}), "ORDER_STATUS_INVALID"),
         (
             json!({"state": "paid", "method": "card", "ageMs": 8 * DAY_MS}),
             "CANCEL_WINDOW_EXCEED",
@@ -227,10 +226,20 @@ async fn business_refusals_have_their_codes() {
             "{seed}: F changes nothing"
         );
     }
+    // An unpaid payment 400 days old closed as failed 14 minutes after its
+    // creation; a failed payment's cancel answers S and it stays failed
+    // (state.failed-cancel-success).
     let (old_unpaid, _) = h
         .seed(json!({"state": "awaiting-buyer", "ageMs": 400 * DAY_MS}))
         .await;
     assert_eq!(h.cancel_by_id(&old_unpaid).await.code(), "SUCCESS");
+    let (failed, _) = h.seed(json!({"state": "failed"})).await;
+    let answer = h.cancel_by_id(&failed).await;
+    assert_eq!((answer.status_letter(), answer.code()), ("S", "SUCCESS"));
+    assert_valid_cancel_answer(&answer);
+    for id in [&old_unpaid, &failed] {
+        assert_eq!(h.state_of(id).await, "failed");
+    }
 }
 
 #[tokio::test]

@@ -139,6 +139,12 @@ pub struct RunArgs {
     /// this one [config: profile] [default: apo].
     #[arg(long, value_enum, value_name = "NAME")]
     pub profile: Option<crate::profile::Profile>,
+    /// The target's contract time zone, in which the next-day cut-off is
+    /// counted: cases that name another zone are ignored, and the embedded
+    /// reference server counts in this one [config: time_zone] [default:
+    /// +08:00].
+    #[arg(long, value_name = "OFFSET", allow_hyphen_values = true)]
+    pub time_zone: Option<crate::time_zone::TimeZone>,
     #[command(flatten)]
     pub reports: ReportArgs,
     #[command(flatten)]
@@ -252,11 +258,20 @@ pub struct ServeArgs {
     #[arg(long)]
     pub unsigned_answers: bool,
     /// The acquirer whose behaviour to play where the sources disagree
-    /// (INTERPRETING.md §9): apo (the seed: a buyer can still pay after an
-    /// unpaid cancel; windows count from payment) or antom (an unpaid cancel
-    /// stops the payment; windows count from the order placement).
+    /// (INTERPRETING.md §9): apo (the seed: windows count from payment) or
+    /// antom (windows count from the order placement; methods never
+    /// cancellable, or only before payment).
     #[arg(long, value_enum, value_name = "NAME", default_value_t = crate::profile::Profile::Apo)]
     pub profile: crate::profile::Profile,
+    /// The contract's time zone, in which the next-day cut-off (00:15 of
+    /// the day after payment) is counted (rule window.contract-time-zone).
+    #[arg(
+        long,
+        value_name = "OFFSET",
+        default_value = "+08:00",
+        allow_hyphen_values = true
+    )]
+    pub time_zone: crate::time_zone::TimeZone,
 }
 
 /// Arguments of `cancel-conformance fixtures`.
@@ -301,6 +316,7 @@ A configuration file (every key optional; relative paths are relative to it):
   expectations: sandbox-expectations.yaml
   timeout_ms: 15000
   profile: antom                       # the acquirer profile (INTERPRETING.md §9); default apo
+  time_zone: \"+08:00\"                  # the contract's time zone of the next-day cut-off; default +08:00
   reports:
     junit: reports/conformance.xml
     json: reports/conformance.json

@@ -235,6 +235,7 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
             .unwrap_or(defaults::TIMEOUT_MS),
         strict: args.strict || file.strict.unwrap_or(false),
         profile: args.profile.or(file.profile).unwrap_or_default(),
+        time_zone: args.time_zone.or(file.time_zone).unwrap_or_default(),
         reports: reports(&args.reports, file.reports.as_ref()),
     }
 }

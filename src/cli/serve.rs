@@ -38,6 +38,7 @@ pub fn serve(args: ServeArgs) -> ExitCode {
     }
     config.sign_responses = !args.unsigned_answers;
     config.profile = args.profile;
+    config.windows.wallet_offset = args.time_zone.0;
     for client in &args.clients {
         let Some((id, file)) = client.split_once('=') else {
             eprintln!("error: --client `{client}` is not ID=FILE");

@@ -470,6 +470,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
                 timeout_ms,
                 strict,
                 profile,
+                time_zone,
                 cases,
                 reports: _,
                 client: _,
@@ -491,6 +492,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
             flag("expectations", path(expectations));
             flag("timeout-ms", timeout_ms.map(|v| v.to_string()));
             flag("profile", profile.map(|v| v.to_string()));
+            flag("time-zone", time_zone.map(|v| v.to_string()));
             flag("cases", path(&cases.clone().or(matrix_cases)));
             if *strict == Some(true) {
                 command.arg("--strict");

@@ -151,9 +151,9 @@ impl Verdict {
             Verdict::Unknown(code) => Code::Unknown(*code),
             Verdict::Cancelled { .. } | Verdict::Inquired { .. } => Code::Success,
             Verdict::CancelRefused(Refusal::Refunded) => Code::ProcessFail,
-            Verdict::CancelRefused(
-                Refusal::CaptureInProgress | Refusal::Captured | Refusal::Failed,
-            ) => Code::OrderStatusInvalid,
+            Verdict::CancelRefused(Refusal::CaptureInProgress | Refusal::Captured) => {
+                Code::OrderStatusInvalid
+            }
             Verdict::CancelRefused(Refusal::WindowExceeded { .. } | Refusal::NotCancellable) => {
                 Code::CancelWindowExceed
             }
@@ -211,9 +211,6 @@ impl Verdict {
             }
             Verdict::CancelRefused(Refusal::Captured) => {
                 "The payment has been captured; refund it instead.".to_string()
-            }
-            Verdict::CancelRefused(Refusal::Failed) => {
-                "The payment failed; there is nothing to cancel.".to_string()
             }
             Verdict::CancelRefused(Refusal::WindowExceeded { deadline }) => format!(
                 "The cancellable period ended at {}; refund the payment instead.",

@@ -99,16 +99,28 @@ pub struct Windows {
     /// Every other method: until this wall-clock time, in `wallet_offset`,
     /// on the calendar day (in `wallet_offset`) after the payment.
     pub wallet_until: Time,
-    /// The time zone in which the wallet deadline's day and time are counted.
+    /// The contract's time zone, in which the wallet deadline's day and time
+    /// are counted (`window.contract-time-zone`; UTC+8 unless configured).
     pub wallet_offset: UtcOffset,
+    /// How long an unpaid payment lives before the provider closes it as
+    /// FAIL (`state.unpaid-closes-after-14-minutes`), counted from its
+    /// creation on its own clock.
+    pub unpaid_lifetime: Duration,
 }
+
+/// The status pages' unpaid lifetime: 14 minutes after the pay call.
+pub const UNPAID_LIFETIME: Duration = Duration::from_secs(14 * 60);
+
+/// The contract's default time zone, the one the vendor's guides name.
+pub const DEFAULT_CONTRACT_OFFSET: UtcOffset = time::macros::offset!(+8);
 
 impl Default for Windows {
     fn default() -> Self {
         Self {
             card: Duration::from_secs(7 * 24 * 60 * 60),
             wallet_until: time::macros::time!(00:15),
-            wallet_offset: time::macros::offset!(+8),
+            wallet_offset: DEFAULT_CONTRACT_OFFSET,
+            unpaid_lifetime: UNPAID_LIFETIME,
         }
     }
 }

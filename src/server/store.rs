@@ -531,6 +531,9 @@ impl Store {
             };
             let now = slot.now(real_now);
             let mut life = slot.lifecycle();
+            if life.expire(now, windows.unpaid_lifetime) {
+                slot.set_lifecycle(life);
+            }
             let result = match operation {
                 Operation::Cancel => {
                     let outcome = life.cancel_as(now, windows, profile);
@@ -553,9 +556,13 @@ impl Store {
     pub fn view(&self, payment_id: &str) -> Option<PaymentView> {
         let real_now = self.clock.now();
         let key = Key::of_payment_id(payment_id)?;
+        let unpaid_lifetime = self.windows.unpaid_lifetime;
         self.with_slot(key, |slot| {
             let ids = key.ids();
-            let life = slot.lifecycle();
+            let mut life = slot.lifecycle();
+            if life.expire(slot.now(real_now), unpaid_lifetime) {
+                slot.set_lifecycle(life);
+            }
             PaymentView {
                 payment: Payment {
                     payment_id: ids.payment_id,
@@ -578,11 +585,12 @@ impl Store {
 
     pub fn apply_event(&self, payment_id: &str, event: Event) -> Result<EventOutcome, StoreError> {
         let real_now = self.clock.now();
-        let profile = self.profile;
+        let unpaid_lifetime = self.windows.unpaid_lifetime;
         self.with_payment(payment_id, |slot| {
             let now = slot.now(real_now);
             let mut life = slot.lifecycle();
-            let applied = life.apply_as(event, now, profile);
+            life.expire(now, unpaid_lifetime);
+            let applied = life.apply(event, now);
             slot.set_lifecycle(life);
             EventOutcome {
                 applied,

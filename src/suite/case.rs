@@ -45,6 +45,12 @@ pub struct Case {
     /// another profile ignores the case and says why.
     #[serde(default)]
     pub profile: Option<crate::profile::Profile>,
+    /// The contract time zone the case's outcome depends on (a next-day
+    /// cut-off read on a calendar), e.g. `+08:00`; absent when it holds in
+    /// every zone. A run declaring another zone ignores the case and says
+    /// why.
+    #[serde(default)]
+    pub time_zone: Option<crate::time_zone::TimeZone>,
 }
 
 impl Case {
@@ -383,6 +389,10 @@ pub struct InquiryStep {
     /// Sends this `paymentRequestId` instead of the payment's.
     #[serde(default)]
     pub payment_request_id: Option<String>,
+    /// Sends to this path instead of the client's inquiry path (the
+    /// sandbox inquiry path, for a production client id), signed over it.
+    #[serde(default)]
+    pub path: Option<String>,
     /// What the answer must show.
     pub expect: Expect,
 }

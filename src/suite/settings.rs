@@ -72,6 +72,9 @@ pub struct RunSettings {
     pub strict: bool,
     /// The acquirer profile checked; the embedded server plays it too.
     pub profile: crate::profile::Profile,
+    /// The target's contract time zone; the embedded server counts its
+    /// next-day cut-off in it too.
+    pub time_zone: crate::time_zone::TimeZone,
     pub reports: ReportArgs,
 }
 

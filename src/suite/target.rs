@@ -61,6 +61,9 @@ pub struct Target {
     /// The acquirer profile the run checks: a case of another profile is
     /// ignored with the reason.
     pub profile: crate::profile::Profile,
+    /// The contract time zone the run declares for the target: a case that
+    /// names another zone is ignored with the reason.
+    pub time_zone: crate::time_zone::TimeZone,
 }
 
 /// A control-plane call that did not do what INTERPRETING.md says.
@@ -91,6 +94,7 @@ impl Target {
             timeout: Duration::from_secs(10),
             control_token: None,
             profile: crate::profile::Profile::default(),
+            time_zone: crate::time_zone::TimeZone::DEFAULT,
         }
     }
 

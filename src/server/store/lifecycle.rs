@@ -24,7 +24,9 @@ pub struct Payment {
     pub state: PaymentState,
     /// When the buyer paid; the cancellable window is counted from here.
     pub paid_at: Option<OffsetDateTime>,
-    /// When the payment was cancelled; set exactly when `state` is cancelled.
+    /// When the payment was cancelled: set when `state` is cancelled, and
+    /// on a failed payment once a cancel was answered S (its state stays
+    /// failed, `state.failed-cancel-success`).
     pub cancel_time: Option<OffsetDateTime>,
 }
 
@@ -51,8 +53,6 @@ pub enum Refusal {
     CaptureInProgress,
     /// Captured: ORDER_STATUS_INVALID.
     Captured,
-    /// The payment failed: ORDER_STATUS_INVALID.
-    Failed,
     /// Paid, but the window closed at `deadline`: CANCEL_WINDOW_EXCEED.
     WindowExceeded { deadline: OffsetDateTime },
     /// A method that is never cancellable: CANCEL_WINDOW_EXCEED.
@@ -77,12 +77,6 @@ impl Lifecycle {
     #[cfg(test)]
     pub(super) fn cancel(&mut self, now: OffsetDateTime, windows: &Windows) -> CancelEffect {
         self.cancel_as(now, windows, Profile::default())
-    }
-
-    /// [`Lifecycle::apply_as`] under the default profile.
-    #[cfg(test)]
-    pub(super) fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
-        self.apply_as(event, now, Profile::default())
     }
 
     /// Cancels the payment if its state and window allow it.
@@ -113,7 +107,17 @@ impl Lifecycle {
             }
             PaymentState::Capturing => return CancelEffect::Refused(Refusal::CaptureInProgress),
             PaymentState::Captured => return CancelEffect::Refused(Refusal::Captured),
-            PaymentState::Failed => return CancelEffect::Refused(Refusal::Failed),
+            // The status pages: cancelling a failed payment answers S, and
+            // the status stays FAIL (state.failed-cancel-success). The first
+            // such cancel's time is kept so that a repeat reports it.
+            PaymentState::Failed => {
+                let repeat = self.cancel_time.is_some();
+                let cancel_time = *self.cancel_time.get_or_insert(now);
+                return CancelEffect::Cancelled {
+                    cancel_time,
+                    repeat,
+                };
+            }
             // Where the window starts is the profile's: at payment, so
             // none before it (window.unpaid-always-cancellable), or at the
             // order placement, paid or not (window.counts-from-order).
@@ -135,6 +139,23 @@ impl Lifecycle {
             cancel_time: now,
             repeat: false,
         }
+    }
+
+    /// Closes an unpaid payment whose life has run out: the provider closes
+    /// it `lifetime` after the pay call and its status becomes FAIL
+    /// (`state.unpaid-closes-after-14-minutes`). A payment whose order time
+    /// is unknown never closes. Returns whether it closed now.
+    pub(super) fn expire(&mut self, now: OffsetDateTime, lifetime: std::time::Duration) -> bool {
+        let closes = self
+            .created_at
+            .zip(time::Duration::try_from(lifetime).ok())
+            .and_then(|(created, lifetime)| created.checked_add(lifetime));
+        let closed =
+            self.state == PaymentState::AwaitingBuyer && closes.is_some_and(|at| now >= at);
+        if closed {
+            self.state = PaymentState::Failed;
+        }
+        closed
     }
 
     /// The last instant a cancel of this payment is still in time; `None`
@@ -166,14 +187,13 @@ impl Lifecycle {
 
     /// Applies an outside event if the current state allows it; returns
     /// whether it was accepted. A refused event changes nothing.
-    pub(super) fn apply_as(&mut self, event: Event, now: OffsetDateTime, profile: Profile) -> bool {
+    pub(super) fn apply(&mut self, event: Event, now: OffsetDateTime) -> bool {
         use PaymentState as S;
         let next = match (event, self.state) {
-            // What a payment after the cancel does is the profile's.
-            (Event::PaymentSuccess, S::Cancelled) => {
-                profile::payment_after_cancel(self, now, profile);
-                return true;
-            }
+            // A payment the buyer completes after the cancel, before or after
+            // paying, is refunded in full and stays CANCELLED under every
+            // profile (state.late-payment-refunded): accepted, nothing moves.
+            (Event::PaymentSuccess, S::Cancelled) => return true,
             (Event::PaymentSuccess, S::AwaitingBuyer) => {
                 self.paid_at = Some(now);
                 S::Paid

@@ -1,12 +1,13 @@
 //! The payment rules that differ by acquirer profile (INTERPRETING.md §9):
-//! where a cancellable period starts, and what a payment the buyer completes
-//! after an unpaid cancel does. Everything else in the lifecycle is the same
-//! under every profile.
+//! where a cancellable period starts, and which method kinds exist.
+//! Everything else in the lifecycle is the same under every profile: a
+//! payment completed after an unpaid cancel is refunded and stays CANCELLED
+//! under both (the vendor's status pages, APO and Antom editions alike).
 
 use time::OffsetDateTime;
 
 use super::{Lifecycle, Refusal};
-use crate::domain::{Method, PaymentState};
+use crate::domain::Method;
 use crate::profile::Profile;
 
 /// Where the payment's cancellable period starts, or `None` when it has
@@ -47,27 +48,10 @@ pub fn has_method(profile: Profile, method: Method) -> bool {
     }
 }
 
-/// The buyer completes a payment that is already cancelled.
-///
-/// Cancelled after payment, it is a late notification of a payment already
-/// counted, absorbed under every profile (`state.cancelled-is-final`).
-/// Cancelled before payment: apo lets the buyer complete it, so it is paid
-/// now and no longer cancelled (`state.unpaid-cancel-buyer-may-pay`); antom
-/// refunds it in full and it stays CANCELLED (`state.late-payment-refunded`),
-/// which leaves nothing to record here.
-pub(super) fn payment_after_cancel(life: &mut Lifecycle, now: OffsetDateTime, profile: Profile) {
-    let cancelled_unpaid = life.paid_at.is_none();
-    if profile == Profile::Apo && cancelled_unpaid {
-        life.state = PaymentState::Paid;
-        life.paid_at = Some(now);
-        life.cancel_time = None;
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::Event;
+    use crate::domain::{Event, PaymentState};
     use crate::server::config::Windows;
     use time::macros::datetime;
 
@@ -84,26 +68,15 @@ mod tests {
     }
 
     #[test]
-    fn under_apo_a_buyer_pays_after_an_unpaid_cancel_and_the_payment_is_paid() {
-        let mut life = unpaid(Method::Wallet);
-        let later = ORDERED + time::Duration::minutes(5);
-        assert!(matches!(
-            life.cancel_as(ORDERED, &Windows::default(), Profile::Apo),
-            super::super::CancelEffect::Cancelled { .. }
-        ));
-        assert!(life.apply_as(Event::PaymentSuccess, later, Profile::Apo));
-        assert_eq!(life.state, PaymentState::Paid);
-        assert_eq!(life.paid_at, Some(later));
-        assert_eq!(life.cancel_time, None);
-    }
-
-    #[test]
-    fn under_antom_a_payment_after_an_unpaid_cancel_leaves_it_cancelled() {
-        let mut life = unpaid(Method::Wallet);
-        life.cancel_as(ORDERED, &Windows::default(), Profile::Antom);
-        let before = life;
-        assert!(life.apply_as(Event::PaymentSuccess, ORDERED, Profile::Antom));
-        assert_eq!(life, before);
+    fn a_payment_after_an_unpaid_cancel_leaves_it_cancelled_under_every_profile() {
+        for profile in Profile::ALL {
+            let mut life = unpaid(Method::Wallet);
+            life.cancel_as(ORDERED, &Windows::default(), profile);
+            let before = life;
+            let later = ORDERED + time::Duration::minutes(5);
+            assert!(life.apply(Event::PaymentSuccess, later), "{profile}");
+            assert_eq!(life, before, "{profile}");
+        }
     }
 
     #[test]
@@ -116,7 +89,7 @@ mod tests {
             };
             life.cancel_as(ORDERED, &Windows::default(), profile);
             let before = life;
-            assert!(life.apply_as(Event::PaymentSuccess, ORDERED, profile));
+            assert!(life.apply(Event::PaymentSuccess, ORDERED));
             assert_eq!(life, before, "{profile}");
         }
     }
@@ -142,16 +115,26 @@ mod tests {
             apo.cancel_as(now, &Windows::default(), Profile::Apo),
             super::super::CancelEffect::Cancelled { .. }
         ));
-        // Unpaid: antom's period runs out, apo has none.
-        let late = datetime!(2024-04-05 10:00 +08:00);
-        let mut antom = unpaid(Method::Card);
+        // An order placed at 23:55 and paid ten minutes later, the next
+        // day (an unpaid payment lives 14 minutes): the periods differ by
+        // a day.
+        let late_order = Lifecycle {
+            state: PaymentState::Paid,
+            paid_at: Some(datetime!(2024-03-06 00:05 +08:00)),
+            created_at: Some(datetime!(2024-03-05 23:55 +08:00)),
+            ..unpaid(Method::Wallet)
+        };
+        let now = datetime!(2024-03-07 00:10 +08:00);
         assert!(matches!(
-            antom.cancel_as(late, &Windows::default(), Profile::Antom),
+            late_order
+                .clone()
+                .cancel_as(now, &Windows::default(), Profile::Antom),
             super::super::CancelEffect::Refused(super::super::Refusal::WindowExceeded { .. })
         ));
-        let mut apo = unpaid(Method::Card);
         assert!(matches!(
-            apo.cancel_as(late, &Windows::default(), Profile::Apo),
+            late_order
+                .clone()
+                .cancel_as(now, &Windows::default(), Profile::Apo),
             super::super::CancelEffect::Cancelled { .. }
         ));
     }

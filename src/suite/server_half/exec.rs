@@ -37,6 +37,9 @@ pub fn reason_to_ignore(case: &Case, target: &Target) -> Option<String> {
     if let Some(reason) = crate::profile::reason_to_skip(case.profile, target.profile) {
         return Some(reason);
     }
+    if let Some(reason) = crate::time_zone::reason_to_skip(case.time_zone, target.time_zone) {
+        return Some(reason);
+    }
     for fixture in case.fixture.iter().chain(&case.other_fixture) {
         if let Some(reason) = target.cannot_provide(&fixture.value) {
             return Some(reason);
@@ -135,6 +138,7 @@ pub async fn run_case(
                 let shape = RequestShape {
                     bytes: Value::Object(body).to_string().into_bytes(),
                     subject: inquiry.of,
+                    path: inquiry.path.clone(),
                     ..RequestShape::default()
                 };
                 run.exchange(
@@ -189,6 +193,13 @@ pub async fn run_case(
                     known.clock_offset = known
                         .clock_offset
                         .saturating_add(time::Duration::milliseconds(by));
+                }
+                // Time alone moves an unpaid payment: 14 minutes after its
+                // creation it closes as failed (state.unpaid-closes-after-
+                // 14-minutes), so the runner learns its state again.
+                if let Some(index) = run.known.iter().position(|k| k.which == Which::Fixture) {
+                    let (state, _) = run.inspect(number, index).await?;
+                    run.known[index].state = state;
                 }
             }
         }
@@ -395,7 +406,7 @@ impl Run<'_> {
             )
         });
         let method = shape.method.clone().unwrap_or_else(|| "POST".into());
-        let request_time = shape.request_time.clone().unwrap_or_else(now_rfc3339);
+        let request_time = shape.request_time.clone().unwrap_or_else(now_request_time);
         let mut headers = Vec::new();
         if !shape.omit_content_type {
             let content_type = shape
@@ -583,8 +594,11 @@ fn respell(value: &str, spelling: SignatureSpelling) -> String {
     out
 }
 
-fn now_rfc3339() -> String {
-    time::OffsetDateTime::now_utc()
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap_or_default()
+/// The suite's own Request-Time: epoch milliseconds, the form the vendor's
+/// change history has documented since June 2023 (rule
+/// `sign.request-time-both-forms`; a case sends the older ISO 8601 form
+/// through `request_time`).
+fn now_request_time() -> String {
+    let now = time::OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1_000_000).to_string()
 }

@@ -61,6 +61,10 @@ pub(super) async fn prepare_target(
             let running = server::start(
                 ServerConfig {
                     profile: settings.profile,
+                    windows: crate::server::Windows {
+                        wallet_offset: settings.time_zone.0,
+                        ..crate::server::Windows::default()
+                    },
                     ..ServerConfig::test_default()
                 },
                 std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -85,6 +89,7 @@ pub(super) async fn prepare_target(
             timeout: Duration::from_millis(settings.timeout_ms),
             control_token: settings.control_token.clone()?,
             profile: settings.profile,
+            time_zone: settings.time_zone,
         },
         running,
     ))

@@ -75,13 +75,83 @@ fn capture_in_progress_and_captured_are_status_invalid() {
 }
 
 #[test]
-fn failed_payment_is_status_invalid() {
+fn failed_payment_is_success_and_stays_failed_with_its_first_cancel_time() {
     let mut p = payment(PaymentState::Failed, Method::Card);
     assert_eq!(
         p.cancel(T0, &Windows::default()),
-        CancelEffect::Refused(Refusal::Failed)
+        CancelEffect::Cancelled {
+            cancel_time: T0,
+            repeat: false
+        }
     );
     assert_eq!(p.state, PaymentState::Failed);
+    assert_eq!(p.status(), PaymentStatus::Fail);
+    let later = T0 + time::Duration::hours(2);
+    assert_eq!(
+        p.cancel(later, &Windows::default()),
+        CancelEffect::Cancelled {
+            cancel_time: T0,
+            repeat: true
+        }
+    );
+    assert_eq!(p.state, PaymentState::Failed);
+}
+
+#[test]
+fn an_unpaid_payment_closes_as_failed_14_minutes_after_its_creation() {
+    let lifetime = Windows::default().unpaid_lifetime;
+    let mut p = Lifecycle {
+        created_at: Some(T0),
+        ..payment(PaymentState::AwaitingBuyer, Method::Wallet)
+    };
+    let closes = T0 + time::Duration::minutes(14);
+    assert!(!p.expire(closes - time::Duration::MILLISECOND, lifetime));
+    assert_eq!(p.state, PaymentState::AwaitingBuyer);
+    assert!(p.expire(closes, lifetime));
+    assert_eq!(p.state, PaymentState::Failed);
+    assert_eq!(p.status(), PaymentStatus::Fail);
+    // Paid before its end, a payment never closes.
+    let mut paid = Lifecycle {
+        created_at: Some(T0),
+        paid_at: Some(T0),
+        ..payment(PaymentState::Paid, Method::Wallet)
+    };
+    assert!(!paid.expire(closes + time::Duration::days(1), lifetime));
+    assert_eq!(paid.state, PaymentState::Paid);
+}
+
+#[test]
+fn an_unpaid_payment_closes_on_its_own_clock_in_the_store() {
+    let store = store_at(T0);
+    let ids = seed(
+        &store,
+        PaymentState::AwaitingBuyer,
+        Method::Wallet,
+        Duration::from_secs(13 * 60),
+    );
+    let status = |store: &Store| match store.call(
+        OWNER,
+        Lookup::PaymentId(&ids.payment_id),
+        Operation::Inquiry,
+    ) {
+        CallOutcome::Done {
+            result: CallResult::Inquiry { status, .. },
+            ..
+        } => status,
+        other => panic!("inquiry: {other:?}"),
+    };
+    assert_eq!(status(&store), PaymentStatus::Processing);
+    store
+        .advance(&ids.payment_id, Duration::from_secs(60))
+        .unwrap();
+    assert_eq!(status(&store), PaymentStatus::Fail);
+    // Closed, it cannot be paid any more; a cancel answers S and it stays FAIL.
+    let outcome = store
+        .apply_event(&ids.payment_id, Event::PaymentSuccess)
+        .unwrap();
+    assert!(!outcome.applied);
+    assert!(is_cancelled(cancel_outcome(&store, &ids)));
+    assert_eq!(status(&store), PaymentStatus::Fail);
 }
 
 #[test]
@@ -117,6 +187,8 @@ fn paid_payment_in_window_is_cancelled_now() {
 
 #[test]
 fn awaiting_buyer_has_no_window() {
+    // The rule alone: in the store an unpaid payment closes after 14
+    // minutes (`expire`), well before any window could end.
     for method in [Method::Card, Method::Wallet] {
         let mut p = payment(PaymentState::AwaitingBuyer, method);
         let much_later = T0 + time::Duration::days(3650);
@@ -241,7 +313,9 @@ fn payment_success_starts_the_window_at_the_payments_clock() {
         Method::Card,
         Duration::ZERO,
     );
-    store.advance(&ids.payment_id, 30 * DAY).unwrap();
+    // Paid 13 minutes after creation, inside its unpaid life.
+    let thirteen_minutes = Duration::from_secs(13 * 60);
+    store.advance(&ids.payment_id, thirteen_minutes).unwrap();
     let outcome = store
         .apply_event(&ids.payment_id, Event::PaymentSuccess)
         .unwrap();
@@ -254,7 +328,7 @@ fn payment_success_starts_the_window_at_the_payments_clock() {
     );
     assert_eq!(
         store.view(&ids.payment_id).unwrap().payment.paid_at,
-        Some(T0 + time::Duration::days(30))
+        Some(T0 + time::Duration::minutes(13))
     );
     store.advance(&ids.payment_id, 7 * DAY + MS).unwrap();
     assert!(!is_cancelled(cancel_outcome(&store, &ids)));
@@ -376,8 +450,9 @@ fn every_event_in_every_state() {
                 let expected = match (event, state) {
                     (E::PaymentSuccess, S::AwaitingBuyer) => Some(S::Paid),
                     // Cancelled before it was paid (as `payment` builds it):
-                    // under the default profile, apo, the buyer still pays.
-                    (E::PaymentSuccess, S::Cancelled) => Some(S::Paid),
+                    // the late payment is accepted, refunded, and the
+                    // payment stays cancelled under every profile.
+                    (E::PaymentSuccess, S::Cancelled) => Some(S::Cancelled),
                     (E::CaptureStarted, S::Paid) if method == Method::Card => Some(S::Capturing),
                     (E::Captured, S::Paid | S::Capturing) => Some(S::Captured),
                     (E::PartlyRefunded, S::Paid | S::Captured | S::PartlyRefunded) => {
@@ -413,8 +488,8 @@ fn nothing_moves_a_cancelled_payment() {
         Event::PartlyRefunded,
         Event::FullyRefunded,
     ] {
-        // Cancelled after it was paid; one cancelled before is the
-        // profile's (store/profile.rs).
+        // Cancelled after it was paid; one cancelled before behaves the
+        // same (store/profile.rs).
         let mut p = Lifecycle {
             paid_at: Some(T0),
             ..payment(PaymentState::Cancelled, Method::Card)

@@ -61,6 +61,33 @@ pub(super) fn status_of_state(state: &str) -> Option<&'static str> {
     })
 }
 
+/// How long an unpaid payment lives before the provider closes it as FAIL
+/// (rule `state.unpaid-closes-after-14-minutes`).
+pub(super) const UNPAID_LIFETIME: time::Duration = time::Duration::minutes(14);
+
+/// The state a fixture's payment is in once seeded: an unpaid one created
+/// 14 minutes or more before its clock has already closed as failed.
+pub(super) fn seeded_state(fixture: &Fixture) -> &'static str {
+    if fixture.state != crate::domain::PaymentState::AwaitingBuyer {
+        return fixture.state.as_str();
+    }
+    let age = match (&fixture.created_at, &fixture.clock) {
+        (Some(created), Some(clock)) => parse_time(clock)
+            .zip(parse_time(created))
+            .map(|(clock, created)| clock - created),
+        _ => fixture
+            .age
+            .as_deref()
+            .and_then(crate::suite::case::parse_duration)
+            .and_then(|age| time::Duration::try_from(age).ok()),
+    };
+    if age.is_some_and(|age| age >= UNPAID_LIFETIME) {
+        "failed"
+    } else {
+        fixture.state.as_str()
+    }
+}
+
 impl Run<'_> {
     pub(super) fn remember(
         &mut self,
@@ -77,7 +104,7 @@ impl Run<'_> {
         self.known.push(Known {
             which,
             ids: ids.clone(),
-            state: fixture.state.as_str().to_string(),
+            state: seeded_state(fixture).to_string(),
             cancel_time: None,
             clock_offset,
         });
@@ -294,18 +321,26 @@ impl Run<'_> {
                     Which::OtherFixture => "the other fixture's payment",
                 };
                 if cancelled == Some(index) {
-                    if state != "cancelled" {
+                    // A failed payment's cancel answers S and it stays
+                    // failed (the vendor's status pages); any other S
+                    // leaves the payment cancelled.
+                    let (want, rule) = if known.state == "failed" {
+                        ("failed", "state.failed-cancel-success")
+                    } else {
+                        ("cancelled", "result.status-meaning")
+                    };
+                    if state != want {
                         diffs.push(rule_diff(
-                            "result.status-meaning",
+                            rule,
                             format!("state of {label} after the S answer"),
-                            "cancelled",
+                            want,
                             state.clone(),
                         ));
                     }
                     if let (Some(answered), Some(recorded)) = (answered_time, cancel_time)
                         && (answered - recorded).abs() >= time::Duration::SECOND
                     {
-                        let rule = if known.state == "cancelled" {
+                        let rule = if known.state == "cancelled" || known.cancel_time.is_some() {
                             "repeat.already-cancelled-success"
                         } else {
                             "result.status-meaning"
@@ -365,7 +400,8 @@ impl Run<'_> {
             && is_cancel
             && matches!(status, Some("S" | "F"))
         {
-            let want = if status == Some("S") {
+            let failed = self.known[index].state == "failed";
+            let want = if status == Some("S") && !failed {
                 Some("CANCELLED")
             } else {
                 status_of_state(&self.known[index].state)
@@ -387,7 +423,9 @@ impl Run<'_> {
             }
             if status == Some("S") {
                 let known = &mut self.known[index];
-                known.state = "cancelled".into();
+                if !failed {
+                    known.state = "cancelled".into();
+                }
                 known.cancel_time = known.cancel_time.or(answered_time);
             }
         }
@@ -403,7 +441,7 @@ impl Run<'_> {
             .to_string()
             .into_bytes();
         let path = path_for_client(&self.target.client_id, INQUIRY_PATH);
-        let request_time = now_rfc3339();
+        let request_time = now_request_time();
         let signature = SignedContent::post(&path, &self.target.client_id, &request_time, &body)
             .sign(&self.target.merchant_key, &self.target.key_version)
             .ok()?;

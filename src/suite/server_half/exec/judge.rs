@@ -168,6 +168,20 @@ pub(super) fn check_signature(
 ) {
     let (Some(header), Some(time)) = (received.header(SIGNATURE), received.header(RESPONSE_TIME))
     else {
+        // A gateway's own F or U error comes unsigned (the SDKs accept
+        // exactly that: sign.error-response-signed, a SHOULD); an unsigned
+        // S, or one signing header without the other, is never acceptable.
+        let neither =
+            received.header(SIGNATURE).is_none() && received.header(RESPONSE_TIME).is_none();
+        if neither && matches!(result_status(&received.body).as_deref(), Some("F" | "U")) {
+            diffs.push(Diff::ruled(
+                &["sign.error-response-signed"],
+                "headers signature, response-time",
+                "present: F and U answers are signed too",
+                "both absent (an unsigned gateway error)",
+            ));
+            return;
+        }
         diffs.push(Diff::ruled(
             &["sign.response-signed"],
             "headers signature, response-time",
@@ -222,6 +236,12 @@ pub(super) fn check_signature(
             format!("does not verify: {err}"),
         ));
     }
+}
+
+/// The answer's `result.resultStatus`, if its body is JSON that has one.
+fn result_status(body: &[u8]) -> Option<String> {
+    let json: Value = serde_json::from_slice(body).ok()?;
+    Some(json.pointer("/result/resultStatus")?.as_str()?.to_string())
 }
 
 /// What every answer's head must show beyond its signature: the signing
