@@ -103,6 +103,7 @@ fn symbol(cell: Cell) -> &'static str {
         Cell::Fail => "✗",
         Cell::Warning => "!",
         Cell::Ignored => "○",
+        Cell::Pending => "◇",
         Cell::ExpectedFail => "x",
         Cell::UnexpectedPass => "✓!",
     }
@@ -114,6 +115,7 @@ fn label(cell: Cell) -> &'static str {
         Cell::Fail => "fail",
         Cell::Warning => "warning (fails a SHOULD rule or an assumption only)",
         Cell::Ignored => "ignored",
+        Cell::Pending => "pending",
         Cell::ExpectedFail => "expected failure (listed in the expectations file)",
         Cell::UnexpectedPass => "unexpected pass (listed as failing, passes)",
     }

@@ -10,7 +10,8 @@ use std::sync::Arc;
 use libtest_mimic::Conclusion;
 
 use super::expectations::Expectations;
-use super::load::{Loaded, cases_dir};
+use super::load::{CaseSource, Loaded};
+use super::pending::Pending;
 use super::report::gate::{self, Baseline, GateArgs};
 use super::report::{Half, Planned, Recorder, Report, ReportArgs, RunInfo};
 use super::verdict;
@@ -38,6 +39,10 @@ pub(super) struct LoadedHalf<T> {
     pub(super) cases: Vec<Loaded<T>>,
     /// Checked against the cases' names.
     pub(super) expectations: Expectations,
+    /// Where the cases came from, for the reports.
+    pub(super) source: CaseSource,
+    /// Which cases are pending: newer than the pin or the baseline.
+    pub(super) pending: Pending,
 }
 
 /// Loads what a run of `half` needs before any case runs: the baseline
@@ -48,15 +53,21 @@ pub(super) fn load_half<T>(
     half: Half,
     cases: Option<&Path>,
     expectations: Option<&Path>,
-    load: impl FnOnce(&Path, &Catalog) -> Result<Vec<Loaded<T>>, String>,
+    load: impl FnOnce(&CaseSource, &Catalog) -> Result<Vec<Loaded<T>>, String>,
 ) -> Result<LoadedHalf<T>, String> {
     let baseline = gate
         .baseline
         .as_deref()
         .map(|file| Baseline::load(file, half.as_str()))
         .transpose()?;
+    let mut pending = Pending::new(gate.suite_version.as_deref())?;
+    if let Some(baseline) = &baseline {
+        let names = baseline.result.cases.iter().map(|case| case.name.clone());
+        pending = pending.with_baseline(baseline.file.display().to_string(), names.collect());
+    }
     let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
-    let cases = load(&cases_dir(cases, half.as_str())?, &catalog)?;
+    let source = CaseSource::of(cases);
+    let cases = load(&source, &catalog)?;
     let names: Vec<String> = cases.iter().map(|case| case.name.clone()).collect();
     let expectations =
         Expectations::for_cases(expectations, &names).map_err(|err| err.to_string())?;
@@ -65,6 +76,8 @@ pub(super) fn load_half<T>(
         catalog: Arc::new(catalog),
         cases,
         expectations,
+        source,
+        pending,
     })
 }
 
@@ -90,10 +103,11 @@ pub(super) fn finish(
     // After libtest's summary: the cases that passed only as warnings (on
     // stderr when stdout is libtest's JSON, which a tool parses).
     let warnings = verdict::summary(&report.cases, catalog);
+    let suite = format!("suite: {}\n", report.info.suite);
     if libtest.format == Some(libtest_mimic::FormatSetting::Json) {
-        eprint!("{warnings}");
+        eprint!("{warnings}{suite}");
     } else {
-        print!("{warnings}");
+        print!("{warnings}{suite}");
     }
     if !paths.any() && baseline.is_none() {
         return conclusion.exit_code();

@@ -22,6 +22,12 @@ pub struct GateArgs {
     /// cases that pass now and did not then.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// The suite version the run is pinned to (e.g. 0.1.0): cases added
+    /// after it are pending — run and shown, counted apart, never failing
+    /// the run — until the pin moves [config: suite_version] [default: the
+    /// binary's suite, every case judged].
+    #[arg(long, value_name = "V")]
+    pub suite_version: Option<String>,
 }
 
 /// A baseline as read, with where it came from.

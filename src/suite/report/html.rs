@@ -72,7 +72,7 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
         (
             "tool",
             "Suite",
-            format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            format!("{} {}", env!("CARGO_PKG_NAME"), escape(&info.suite)),
         ),
     ] {
         let _ = writeln!(out, "<dt>{label}</dt><dd id=\"{id}\">{value}</dd>");
@@ -144,6 +144,7 @@ fn symbol(outcome: Outcome) -> &'static str {
         Outcome::Ignored => "○",
         Outcome::ExpectedFail => "◐",
         Outcome::UnexpectedPass => "!",
+        Outcome::Pending => "◇",
     }
 }
 
@@ -155,6 +156,7 @@ fn label(outcome: Outcome) -> &'static str {
         Outcome::Ignored => "ignored",
         Outcome::ExpectedFail => "expected failure",
         Outcome::UnexpectedPass => "unexpected pass",
+        Outcome::Pending => "pending",
     }
 }
 

@@ -43,6 +43,7 @@ pub fn to_value(report: &Report) -> Value {
         "half": info.half.as_str(),
         "command": info.half.command(),
         "target": info.target,
+        "suite": info.suite,
         "start_time": rfc3339(info.started),
         "duration_ms": duration_ms(info.duration),
         "counts": {
@@ -53,6 +54,7 @@ pub fn to_value(report: &Report) -> Value {
             "expected_failures": counts.expected_failures,
             "unexpected_passes": counts.unexpected_passes,
             "warnings": counts.warnings,
+            "pending": counts.pending,
             "filtered_out": counts.filtered_out,
         },
         "cases": cases,
@@ -76,6 +78,7 @@ fn verdict(case: &super::CaseRecord) -> &'static str {
         Outcome::Warning => "warning",
         Outcome::Fail | Outcome::UnexpectedPass => "fail",
         Outcome::Ignored => "ignored",
+        Outcome::Pending => "pending",
     }
 }
 
@@ -95,11 +98,12 @@ mod tests {
         assert_eq!(value["half"], "server");
         assert_eq!(value["start_time"], "1970-01-01T00:00:00Z");
         assert_eq!(value["duration_ms"], 1500);
+        assert_eq!(value["suite"], "0.2.0 (embedded)");
         assert_eq!(
             value["counts"],
             json!({"total": 5, "passed": 2, "failed": 2, "ignored": 1,
                    "expected_failures": 1, "unexpected_passes": 1, "warnings": 0,
-                   "filtered_out": 3})
+                   "pending": 0, "filtered_out": 3})
         );
         let cases = value["cases"].as_array().expect("cases");
         assert_eq!(cases.len(), 5);

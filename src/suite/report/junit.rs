@@ -45,10 +45,12 @@ pub fn render(report: &Report) -> String {
     for (name, value) in [
         ("command", info.half.command().to_string()),
         ("target", info.target.clone()),
+        ("suite", info.suite.clone()),
         ("start_time", rfc3339(info.started)),
         ("expected_failures", counts.expected_failures.to_string()),
         ("unexpected_passes", counts.unexpected_passes.to_string()),
         ("warnings", counts.warnings.to_string()),
+        ("pending", counts.pending.to_string()),
         ("filtered_out", counts.filtered_out.to_string()),
     ] {
         let _ = writeln!(
@@ -97,7 +99,8 @@ pub fn render(report: &Report) -> String {
                     escape(message),
                 );
             }
-            Outcome::Ignored => {
+            // A pending case is not judged: skipped, with what it found.
+            Outcome::Ignored | Outcome::Pending => {
                 let _ = writeln!(
                     out,
                     ">\n      <skipped message=\"{}\"/>\n    </testcase>",

@@ -82,16 +82,20 @@ pub enum Outcome {
     Ignored,
     UnexpectedPass,
     Fail,
+    /// Newer than the user's pin (`--suite-version`) or absent from the
+    /// baseline: run and shown, counted apart, never failing the run.
+    Pending,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::Pass,
         Outcome::Warning,
         Outcome::Fail,
         Outcome::Ignored,
         Outcome::ExpectedFail,
         Outcome::UnexpectedPass,
+        Outcome::Pending,
     ];
 
     /// The name in every report (JSON `outcome`, HTML `data-outcome`).
@@ -103,6 +107,7 @@ impl Outcome {
             Outcome::Ignored => "ignored",
             Outcome::ExpectedFail => "expected-fail",
             Outcome::UnexpectedPass => "unexpected-pass",
+            Outcome::Pending => "pending",
         }
     }
 }
@@ -202,6 +207,9 @@ pub struct RunInfo {
     pub target: String,
     pub started: OffsetDateTime,
     pub duration: Duration,
+    /// The suite judged: its version and where its cases came from
+    /// (`CaseSource::describe`), printed in every report.
+    pub suite: String,
 }
 
 /// The run's tally, in libtest's terms: `passed` includes the expected
@@ -216,6 +224,9 @@ pub struct Counts {
     pub unexpected_passes: u64,
     /// Cases that only deviate from assumptions; counted in `passed`.
     pub warnings: u64,
+    /// Cases newer than the pin or the baseline: neither passed, failed
+    /// nor ignored (`total` counts them).
+    pub pending: u64,
     pub filtered_out: u64,
 }
 
@@ -303,6 +314,7 @@ impl Report {
                     counts.unexpected_passes += 1;
                 }
                 Outcome::Ignored => counts.ignored += 1,
+                Outcome::Pending => counts.pending += 1,
             }
         }
         counts
@@ -435,6 +447,7 @@ pub(crate) mod tests {
                 target: "https://***@sandbox.example".to_string(),
                 started: OffsetDateTime::UNIX_EPOCH,
                 duration: Duration::from_millis(1500),
+                suite: "0.2.0 (embedded)".to_string(),
             },
             cases: vec![
                 record(
@@ -476,6 +489,7 @@ pub(crate) mod tests {
                 expected_failures: 1,
                 unexpected_passes: 1,
                 warnings: 0,
+                pending: 0,
                 filtered_out: 3,
             }
         );

@@ -23,17 +23,20 @@ pub enum Cell {
     Ignored,
     ExpectedFail,
     UnexpectedPass,
+    /// Newer than the pin or the baseline: shown, never failing.
+    Pending,
 }
 
 impl Cell {
     /// Every cell kind, in the order pages and totals show them.
-    pub const ALL: [Cell; 6] = [
+    pub const ALL: [Cell; 7] = [
         Cell::Pass,
         Cell::Fail,
         Cell::Warning,
         Cell::Ignored,
         Cell::ExpectedFail,
         Cell::UnexpectedPass,
+        Cell::Pending,
     ];
 
     pub fn parse(text: &str) -> Option<Cell> {
@@ -49,6 +52,7 @@ impl Cell {
             Cell::Ignored => "ignored",
             Cell::ExpectedFail => "expected-fail",
             Cell::UnexpectedPass => "unexpected-pass",
+            Cell::Pending => "pending",
         }
     }
 
@@ -60,7 +64,7 @@ impl Cell {
             Cell::Pass | Cell::UnexpectedPass => Behaviour::Passed,
             Cell::Warning => Behaviour::Warned,
             Cell::Fail | Cell::ExpectedFail => Behaviour::Failed,
-            Cell::Ignored => Behaviour::NotJudged,
+            Cell::Ignored | Cell::Pending => Behaviour::NotJudged,
         }
     }
 
