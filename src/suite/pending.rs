@@ -19,7 +19,7 @@ impl Version {
         let mut parts = text.split('.').map(|part| {
             // `01` is refused: one version has one spelling.
             (!part.is_empty() && part.bytes().all(|b| b.is_ascii_digit()))
-                .then(|| part)
+                .then_some(part)
                 .filter(|part| part.len() == 1 || !part.starts_with('0'))
                 .and_then(|part| part.parse::<u64>().ok())
         });
