@@ -13,7 +13,9 @@ use super::expectations::Expectations;
 use super::load::{CaseSource, Loaded};
 use super::pending::Pending;
 use super::report::gate::{self, Baseline, GateArgs};
-use super::report::{Half, Planned, Recorder, Report, ReportArgs, RunInfo};
+use super::report::{
+    Half, Planned, Recorder, Report, ReportArgs, RunInfo, json, results, summary, write_file,
+};
 use super::verdict;
 use crate::spec::catalog::Catalog;
 
@@ -109,14 +111,40 @@ pub(super) fn finish(
     } else {
         print!("{warnings}{suite}");
     }
-    if !paths.any() && baseline.is_none() {
+    let on_github = std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true");
+    if !paths.any() && baseline.is_none() && !on_github {
         return conclusion.exit_code();
     }
     if let Err(err) = report.write(paths, catalog) {
         return setup_error(err);
     }
+    // The run read back as a results file: each failure's first
+    // difference for the summary and the annotations, and the gate's input.
+    let results = match results::from_value(&json::to_value(&report)) {
+        Ok(results) => results,
+        Err(err) => {
+            return setup_error(format!(
+                "the run's own results could not be read back: {err}"
+            ));
+        }
+    };
+    if on_github && libtest.format != Some(libtest_mimic::FormatSetting::Json) {
+        print!("{}", summary::annotations(&report, &results));
+    }
+    if let Some(path) = &paths.summary {
+        let comparison = baseline.map(|baseline| gate::compare(&baseline.result, &results));
+        let text = summary::render(
+            &report,
+            &results,
+            comparison.as_ref(),
+            paths.html.as_deref(),
+        );
+        if let Err(err) = write_file(path, &text) {
+            return setup_error(err);
+        }
+    }
     match baseline {
-        Some(baseline) => gate::judge(&report, baseline),
+        Some(baseline) => gate::judge(&report, &results, baseline),
         None => conclusion.exit_code(),
     }
 }

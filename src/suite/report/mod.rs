@@ -13,6 +13,7 @@ pub mod html;
 pub mod json;
 pub mod junit;
 pub mod results;
+pub mod summary;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -36,11 +37,16 @@ pub struct ReportArgs {
     /// Write a self-contained HTML conformance page here (rules × cases).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Write a Markdown job summary here (counts, regressions, each
+    /// failure's first difference, links into the --html report); on
+    /// GitHub Actions give "$GITHUB_STEP_SUMMARY".
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
 }
 
 impl ReportArgs {
     pub fn any(&self) -> bool {
-        self.junit.is_some() || self.json.is_some() || self.html.is_some()
+        self.junit.is_some() || self.json.is_some() || self.html.is_some() || self.summary.is_some()
     }
 }
 
