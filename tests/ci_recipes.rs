@@ -39,6 +39,9 @@ const SET_UP: [&str; 6] = [
 /// project's own client.
 const ADAPTER_VARIABLES: [&str; 3] = ["ADAPTER", "RELEASE_ADAPTER", "CANDIDATE_ADAPTER"];
 
+/// A job: its name, its environment, its steps.
+type Job = (String, Vec<(String, String)>, Vec<Step>);
+
 /// One shell step of a recipe.
 struct Step {
     what: String,
@@ -257,7 +260,7 @@ impl World {
 
 /// The jobs of a GitHub workflow: each `run:` step, with the workflow's,
 /// the job's and the step's `env:`.
-fn github_jobs(workflow: &Value) -> Vec<(String, Vec<(String, String)>, Vec<Step>)> {
+fn github_jobs(workflow: &Value) -> Vec<Job> {
     let top = env_of(&workflow["env"]);
     let Some(jobs) = workflow["jobs"].as_object() else {
         return Vec::new();
@@ -286,7 +289,7 @@ fn github_jobs(workflow: &Value) -> Vec<(String, Vec<(String, String)>, Vec<Step
 /// The jobs of a GitLab file: `before_script` and `script` as one shell
 /// session (as GitLab runs them), with the file's and the job's
 /// `variables:`.
-fn gitlab_jobs(pipeline: &Value) -> Vec<(String, Vec<(String, String)>, Vec<Step>)> {
+fn gitlab_jobs(pipeline: &Value) -> Vec<Job> {
     let top = env_of(&pipeline["variables"]);
     let Some(keys) = pipeline.as_object() else {
         return Vec::new();
