@@ -12,6 +12,8 @@ pub mod gate;
 pub mod html;
 pub mod json;
 pub mod junit;
+#[cfg(test)]
+mod junit_schema;
 pub mod results;
 pub mod summary;
 
