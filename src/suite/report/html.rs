@@ -5,7 +5,7 @@
 //!
 //! Tools and tests read it through stable hooks: `id="count-passed"`,
 //! `count-failed`, `count-ignored`, `count-expected-fail`,
-//! `count-unexpected-pass`, `count-warning`, `count-total` hold the tally
+//! `count-unexpected-pass`, `count-warning`, `count-pending`, `count-total` hold the tally
 //! (in libtest's terms: expected failures and warnings are among the
 //! passed); the warnings have a section of their own, `#warnings`, one
 //! `li.warning` per case with `data-case`; every matrix cell where
@@ -92,6 +92,13 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
             "counted as passed",
         ),
         ("ignored", "ignored", "count-ignored", counts.ignored, ""),
+        (
+            "pending",
+            "pending",
+            "count-pending",
+            counts.pending,
+            "newer than the pinned suite or the baseline; never failing",
+        ),
         (
             "expected-fail",
             "expected failures",
@@ -470,6 +477,7 @@ ul.counts strong { font-size: 18px; margin-left: 4px; }
 .pass { color: var(--pass); background: var(--pass-bg); }
 .fail { color: var(--fail); background: var(--fail-bg); }
 .ignored { color: var(--ignored); background: var(--ignored-bg); }
+.pending { color: var(--ignored); background: var(--ignored-bg); font-style: italic; }
 .expected-fail { color: var(--xfail); background: var(--xfail-bg); }
 .warning { color: var(--warn); background: var(--warn-bg); }
 ul.warnings li.warning { background: none; margin-bottom: 4px; }
