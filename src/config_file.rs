@@ -43,6 +43,9 @@ pub struct ConfigFile {
     pub time_zone: Option<crate::time_zone::TimeZone>,
     /// The cases directory (holding `server/` and `client/`), for both halves.
     pub cases: Option<PathBuf>,
+    /// The suite version the runs are pinned to (`--suite-version`): cases
+    /// added after it are pending, never failing, in both halves.
+    pub suite_version: Option<String>,
     pub reports: Option<ReportsSection>,
     pub client: Option<ClientSection>,
 }

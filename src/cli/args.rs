@@ -54,6 +54,10 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "2020-12")]
         draft: Dialect,
     },
+    /// The suite embedded in this binary: `cases export DIR` writes it out
+    /// for editing (then run with `--cases DIR`).
+    #[command(subcommand)]
+    Cases(CasesCommand),
     /// Check one captured request or response (JSON file, or - for stdin) against the spec.
     Validate {
         /// Which message the file holds.
@@ -61,6 +65,17 @@ pub enum Command {
         message: Message,
         /// The JSON file.
         file: PathBuf,
+    },
+}
+
+/// `cancel-conformance cases ...`.
+#[derive(Debug, clap::Subcommand)]
+pub enum CasesCommand {
+    /// Write every embedded case file below DIR (a new or empty directory),
+    /// as the source tree's `cases/` holds them.
+    Export {
+        /// Directory to write into (created if missing; must be empty).
+        dir: PathBuf,
     },
 }
 
@@ -112,8 +127,8 @@ pub struct RunArgs {
     /// expectations].
     #[arg(long, value_name = "FILE")]
     pub expectations: Option<PathBuf>,
-    /// The cases directory, holding server/ [config: cases] [default:
-    /// ./cases, else the one this binary was built from].
+    /// The cases directory, holding server/ [config: cases] [default: the
+    /// suite embedded in this binary; `cases export DIR` writes it out].
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
     /// PEM certificate to trust for an https endpoint with a self-signed
@@ -197,8 +212,8 @@ pub struct ClientArgs {
     /// client.expectations].
     #[arg(long, value_name = "FILE")]
     pub expectations: Option<PathBuf>,
-    /// The cases directory, holding client/ [config: cases] [default:
-    /// ./cases, else the one this binary was built from].
+    /// The cases directory, holding client/ [config: cases] [default: the
+    /// suite embedded in this binary; `cases export DIR` writes it out].
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
     /// Fail the cases that only deviate from assumptions (or SHOULD rules),
@@ -280,8 +295,8 @@ pub struct FixturesArgs {
     /// Print a fixtures file skeleton for the selected server cases.
     #[arg(long)]
     pub template: bool,
-    /// The cases directory, holding server/ [default: ./cases, else the
-    /// one this binary was built from].
+    /// The cases directory, holding server/ [default: the suite embedded
+    /// in this binary].
     #[arg(long, value_name = "DIR")]
     pub cases: Option<PathBuf>,
     /// Only the cases whose name contains FILTER.

@@ -183,6 +183,7 @@ fn reports(flags: &ReportArgs, file: Option<&ReportsSection>) -> ReportArgs {
         junit: flags.junit.clone().or(file.junit),
         json: flags.json.clone().or(file.json),
         html: flags.html.clone().or(file.html),
+        summary: flags.summary.clone(),
     }
 }
 

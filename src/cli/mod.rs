@@ -50,6 +50,23 @@ pub fn main() -> ExitCode {
         Command::Serve(args) => serve(args),
         Command::Schema { out, draft } => schema(&out, draft),
         Command::Validate { message, file } => validate(message, &file),
+        Command::Cases(args::CasesCommand::Export { dir }) => export_cases(&dir),
+    }
+}
+
+/// `cancel-conformance cases export DIR`: the embedded suite written out.
+fn export_cases(dir: &Path) -> ExitCode {
+    match crate::suite::embedded::export(dir) {
+        Ok(count) => {
+            println!(
+                "wrote {count} case files of suite {} to {}; run them with --cases {}",
+                crate::suite::embedded::SUITE_VERSION,
+                dir.display(),
+                dir.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(err) => crate::suite::setup_error(err),
     }
 }
 

@@ -10,7 +10,8 @@ use super::args::{ClientArgs, FixturesArgs, RunArgs};
 use super::config::{self, Config};
 use crate::spec::catalog::Catalog;
 use crate::suite;
-use crate::suite::load::{LoadedCase, load_cases};
+use crate::suite::load::{CaseSource, LoadedCase, load_cases_from};
+use crate::suite::report::gate::GateArgs;
 use crate::suite::server_half::sandbox;
 use crate::suite::setup_error;
 
@@ -24,18 +25,31 @@ pub fn run(args: RunArgs) -> ExitCode {
         Err(err) => return setup_error(err),
     };
     let settings = config::run_settings(&args, &config::process_env, config.as_ref());
-    suite::run(settings, &args.gate, &args.libtest)
+    suite::run(settings, &gate(&args.gate, config.as_ref()), &args.libtest)
 }
 
 /// `cancel-conformance client`, with the configuration file as for [`run`].
 pub fn client(args: ClientArgs) -> ExitCode {
-    let settings = match read_config(args.config.as_deref())
-        .and_then(|config| config::client_settings(&args, config.as_ref()))
-    {
-        Ok(settings) => settings,
+    let (settings, gate) = match read_config(args.config.as_deref()).and_then(|config| {
+        let settings = config::client_settings(&args, config.as_ref())?;
+        Ok((settings, gate(&args.gate, config.as_ref())))
+    }) {
+        Ok(both) => both,
         Err(err) => return setup_error(err),
     };
-    suite::run_client(settings, &args.gate, &args.libtest)
+    suite::run_client(settings, &gate, &args.libtest)
+}
+
+/// The gate's settings: the flags, else the configuration file's
+/// `suite_version:` (the baseline is a flag only: it changes per release).
+fn gate(flags: &GateArgs, config: Option<&Config>) -> GateArgs {
+    GateArgs {
+        suite_version: flags
+            .suite_version
+            .clone()
+            .or_else(|| config.and_then(|config| config.values.suite_version.clone())),
+        ..flags.clone()
+    }
 }
 
 /// The configuration file `--config` or CANCEL_CONFORMANCE_CONFIG names,
@@ -59,8 +73,7 @@ pub fn fixtures(args: FixturesArgs) -> ExitCode {
     let cases = match Catalog::embedded()
         .map_err(|err| err.to_string())
         .and_then(|catalog| {
-            let dir = suite::cases_dir(args.cases.as_deref(), "server")?;
-            load_cases(&dir, "server", &catalog)
+            load_cases_from(&CaseSource::of(args.cases.as_deref()), "server", &catalog)
         }) {
         Ok(cases) => cases,
         Err(err) => return setup_error(err),

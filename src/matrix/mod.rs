@@ -154,6 +154,7 @@ pub fn matrix(args: MatrixArgs) -> ExitCode {
         exe,
         jobs,
         filter: args.filter.clone(),
+        suite_version: args.gate.suite_version.clone(),
         scratch: scratch.clone(),
         empty_config,
     };

@@ -105,6 +105,7 @@ fn symbol(cell: Cell) -> &'static str {
         Cell::Warning => "!",
         Cell::Ignored => "○",
         Cell::NotApplicable => "–",
+        Cell::Pending => "◇",
         Cell::ExpectedFail => "x",
         Cell::UnexpectedPass => "✓!",
     }
@@ -117,6 +118,7 @@ fn label(cell: Cell) -> &'static str {
         Cell::Warning => "warning (fails a SHOULD rule or an assumption only)",
         Cell::Ignored => "ignored",
         Cell::NotApplicable => "not applicable",
+        Cell::Pending => "pending",
         Cell::ExpectedFail => "expected failure (listed in the expectations file)",
         Cell::UnexpectedPass => "unexpected pass (listed as failing, passes)",
     }

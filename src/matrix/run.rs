@@ -116,6 +116,9 @@ pub struct Runner {
     pub jobs: usize,
     /// A libtest filter given to every half (only cases whose name holds it).
     pub filter: Option<String>,
+    /// `--suite-version` given to every half: cases newer than it are
+    /// pending in every column.
+    pub suite_version: Option<String>,
     /// Where the halves write their results; removed by the caller.
     pub scratch: PathBuf,
     /// An empty configuration file, written once before any half starts,
@@ -352,6 +355,11 @@ fn judge(matrix: &Matrix, entry: &Entry, index: usize, runner: &Runner) -> Statu
     command.arg("--json").arg(&json);
     command.args(["--quiet", "--color", "never"]);
     settings_as_flags(&mut command, &entry.judged, matrix.cases.as_deref());
+    // A server section's own `suite_version:` wins (passed above).
+    let own_pin = matches!(&entry.judged, Judged::Server(server) if server.suite_version.is_some());
+    if let Some(version) = runner.suite_version.as_ref().filter(|_| !own_pin) {
+        command.arg("--suite-version").arg(version);
+    }
     if let Some(filter) = &runner.filter {
         command.arg(filter);
     }
@@ -472,6 +480,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
                 profile,
                 time_zone,
                 cases,
+                suite_version,
                 reports: _,
                 client: _,
             } = &**server;
@@ -493,6 +502,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
             flag("timeout-ms", timeout_ms.map(|v| v.to_string()));
             flag("profile", profile.map(|v| v.to_string()));
             flag("time-zone", time_zone.map(|v| v.to_string()));
+            flag("suite-version", suite_version.clone());
             flag("cases", path(&cases.clone().or(matrix_cases)));
             if *strict == Some(true) {
                 command.arg("--strict");

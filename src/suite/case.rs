@@ -28,6 +28,13 @@ pub struct Case {
     /// Ids of the rules in `spec/rules.yaml` this case checks.
     #[schemars(with = "Vec<String>", length(min = 1))]
     pub rules: Vec<Spanned<String>>,
+    /// The suite version that added this case (`0.1.0`): a run pinned to
+    /// an earlier version (`--suite-version`) judges it as pending.
+    #[schemars(
+        with = "String",
+        regex(pattern = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+    )]
+    pub since: Spanned<String>,
     /// The payment the case starts from; absent when the case needs none
     /// (an unknown payment, a request that names no payment).
     #[serde(default)]

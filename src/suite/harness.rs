@@ -10,9 +10,12 @@ use std::sync::Arc;
 use libtest_mimic::Conclusion;
 
 use super::expectations::Expectations;
-use super::load::{Loaded, cases_dir};
+use super::load::{CaseSource, Loaded};
+use super::pending::Pending;
 use super::report::gate::{self, Baseline, GateArgs};
-use super::report::{Half, Planned, Recorder, Report, ReportArgs, RunInfo};
+use super::report::{
+    Half, Planned, Recorder, Report, ReportArgs, RunInfo, json, results, summary, write_file,
+};
 use super::verdict;
 use crate::spec::catalog::Catalog;
 
@@ -38,6 +41,10 @@ pub(super) struct LoadedHalf<T> {
     pub(super) cases: Vec<Loaded<T>>,
     /// Checked against the cases' names.
     pub(super) expectations: Expectations,
+    /// Where the cases came from, for the reports.
+    pub(super) source: CaseSource,
+    /// Which cases are pending: newer than the pin or the baseline.
+    pub(super) pending: Pending,
 }
 
 /// Loads what a run of `half` needs before any case runs: the baseline
@@ -48,15 +55,21 @@ pub(super) fn load_half<T>(
     half: Half,
     cases: Option<&Path>,
     expectations: Option<&Path>,
-    load: impl FnOnce(&Path, &Catalog) -> Result<Vec<Loaded<T>>, String>,
+    load: impl FnOnce(&CaseSource, &Catalog) -> Result<Vec<Loaded<T>>, String>,
 ) -> Result<LoadedHalf<T>, String> {
     let baseline = gate
         .baseline
         .as_deref()
         .map(|file| Baseline::load(file, half.as_str()))
         .transpose()?;
+    let mut pending = Pending::new(gate.suite_version.as_deref())?;
+    if let Some(baseline) = &baseline {
+        let names = baseline.result.cases.iter().map(|case| case.name.clone());
+        pending = pending.with_baseline(baseline.file.display().to_string(), names.collect());
+    }
     let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
-    let cases = load(&cases_dir(cases, half.as_str())?, &catalog)?;
+    let source = CaseSource::of(cases);
+    let cases = load(&source, &catalog)?;
     let names: Vec<String> = cases.iter().map(|case| case.name.clone()).collect();
     let expectations =
         Expectations::for_cases(expectations, &names).map_err(|err| err.to_string())?;
@@ -65,6 +78,8 @@ pub(super) fn load_half<T>(
         catalog: Arc::new(catalog),
         cases,
         expectations,
+        source,
+        pending,
     })
 }
 
@@ -90,19 +105,46 @@ pub(super) fn finish(
     // After libtest's summary: the cases that passed only as warnings (on
     // stderr when stdout is libtest's JSON, which a tool parses).
     let warnings = verdict::summary(&report.cases, catalog);
+    let suite = format!("suite: {}\n", report.info.suite);
     if libtest.format == Some(libtest_mimic::FormatSetting::Json) {
-        eprint!("{warnings}");
+        eprint!("{warnings}{suite}");
     } else {
-        print!("{warnings}");
+        print!("{warnings}{suite}");
     }
-    if !paths.any() && baseline.is_none() {
+    let on_github = std::env::var_os("GITHUB_ACTIONS").is_some_and(|value| value == "true");
+    if !paths.any() && baseline.is_none() && !on_github {
         return conclusion.exit_code();
     }
     if let Err(err) = report.write(paths, catalog) {
         return setup_error(err);
     }
+    // The run read back as a results file: each failure's first
+    // difference for the summary and the annotations, and the gate's input.
+    let results = match results::from_value(&json::to_value(&report)) {
+        Ok(results) => results,
+        Err(err) => {
+            return setup_error(format!(
+                "the run's own results could not be read back: {err}"
+            ));
+        }
+    };
+    if on_github && libtest.format != Some(libtest_mimic::FormatSetting::Json) {
+        print!("{}", summary::annotations(&report, &results));
+    }
+    if let Some(path) = &paths.summary {
+        let comparison = baseline.map(|baseline| gate::compare(&baseline.result, &results));
+        let text = summary::render(
+            &report,
+            &results,
+            comparison.as_ref(),
+            paths.html.as_deref(),
+        );
+        if let Err(err) = write_file(path, &text) {
+            return setup_error(err);
+        }
+    }
     match baseline {
-        Some(baseline) => gate::judge(&report, baseline),
+        Some(baseline) => gate::judge(&report, &results, baseline),
         None => conclusion.exit_code(),
     }
 }

@@ -33,9 +33,41 @@ impl Judged {
             Outcome::Ignored | Outcome::NotApplicable => Ok(Completion::Ignored {
                 reason: self.message.clone(),
             }),
+            // Shown as ignored with its one-line reason, never failing; the
+            // reports carry the whole message.
+            Outcome::Pending => Ok(Completion::Ignored {
+                reason: self
+                    .message
+                    .as_deref()
+                    .and_then(|message| message.lines().next())
+                    .map(str::to_string),
+            }),
             Outcome::Fail | Outcome::UnexpectedPass => {
                 Err(self.message.clone().unwrap_or_default().into())
             }
+        }
+    }
+
+    /// The case judged as pending (`reason`, [`super::pending`]): it ran
+    /// and what it found is kept, but it is counted apart and never fails
+    /// the run. A case that never got to judge its target stays as it was.
+    pub(super) fn pending(self, reason: &str) -> Judged {
+        let found = match self.outcome {
+            Outcome::Ignored | Outcome::NotApplicable => return self,
+            Outcome::Pass | Outcome::UnexpectedPass => "it passes".to_string(),
+            Outcome::Warning => "it passes with a warning".to_string(),
+            Outcome::Fail | Outcome::ExpectedFail | Outcome::Pending => {
+                format!("it would fail ({})", self.kind.as_deref().unwrap_or("FAIL"))
+            }
+        };
+        let message = match &self.message {
+            Some(message) => format!("{reason}; {found}\n{message}"),
+            None => format!("{reason}; {found}"),
+        };
+        Judged {
+            outcome: Outcome::Pending,
+            message: Some(message),
+            ..self
         }
     }
 

@@ -1,6 +1,7 @@
-//! Finding and reading the case files. A case that cannot be read, or that
-//! cites a rule that does not exist, becomes a bug in the case with its
-//! file:line:column — never a failure of the target.
+//! Finding and reading the case files — the suite embedded in the binary,
+//! or a directory given with `--cases` — and checking them. A case that
+//! cannot be read, or that cites a rule that does not exist, becomes a bug
+//! in the case with its file:line:column — never a failure of the target.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -10,7 +11,7 @@ use serde_saphyr::Spanned;
 
 use super::case::{By, Case, Fixture, Step, Which, parse_duration};
 use super::client_half::case::{ClientCase, ClientStep};
-use crate::config_file::FILE_NAME as CONFIG_FILE_NAME;
+use super::pending::Version;
 use crate::spec::catalog::Catalog;
 use crate::spec::yaml::{self, YamlError};
 
@@ -29,17 +30,63 @@ pub type LoadedCase = Loaded<Case>;
 /// A client case file.
 pub type LoadedClientCase = Loaded<ClientCase>;
 
+/// Where a run's cases come from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CaseSource {
+    /// The suite built into the binary (`build.rs`, [`super::embedded`]).
+    Embedded,
+    /// A cases directory given with `--cases` (or `cases:`): it holds
+    /// `server/` and `client/` as `cases/` does.
+    Dir(PathBuf),
+}
+
+impl CaseSource {
+    /// The source of a run: the directory given, else the embedded suite.
+    pub fn of(given: Option<&Path>) -> Self {
+        given.map_or(CaseSource::Embedded, |dir| {
+            CaseSource::Dir(dir.to_path_buf())
+        })
+    }
+
+    /// The suite's line in every report: which version, from where.
+    pub fn describe(&self) -> String {
+        let version = super::embedded::SUITE_VERSION;
+        match self {
+            CaseSource::Embedded => format!("{version} (embedded)"),
+            CaseSource::Dir(dir) => format!("{version} with the cases of {}", dir.display()),
+        }
+    }
+}
+
 /// Every server case below `dir/<half>` (e.g. `cases/server`), checked.
 pub fn load_cases(dir: &Path, half: &str, catalog: &Catalog) -> Result<Vec<LoadedCase>, String> {
-    let mut cases = load_files(dir, half, |file, case| check_case(file, case, catalog))?;
+    load_cases_from(&CaseSource::Dir(dir.to_path_buf()), half, catalog)
+}
+
+/// Every server case of `source` below `<half>`, checked.
+pub fn load_cases_from(
+    source: &CaseSource,
+    half: &str,
+    catalog: &Catalog,
+) -> Result<Vec<LoadedCase>, String> {
+    let mut cases = load_files(source, half, |file, case| check_case(file, case, catalog))?;
     check_fixture_names_agree(&mut cases);
     Ok(cases)
 }
 
 /// Every client case below `dir/client`, checked.
 pub fn load_client_cases(dir: &Path, catalog: &Catalog) -> Result<Vec<LoadedClientCase>, String> {
-    load_files(dir, "client", |file, case: ClientCase| {
+    load_client_cases_from(&CaseSource::Dir(dir.to_path_buf()), catalog)
+}
+
+/// Every client case of `source`, checked.
+pub fn load_client_cases_from(
+    source: &CaseSource,
+    catalog: &Catalog,
+) -> Result<Vec<LoadedClientCase>, String> {
+    load_files(source, "client", |file, case: ClientCase| {
         check_rules_cited(file, &case.rules, catalog)?;
+        check_since(file, &case.since)?;
         for step in &case.steps {
             if let ClientStep::Cancel(cancel) = &step.value
                 && let Some(code) = &cancel.expect.result_code
@@ -57,9 +104,42 @@ pub fn load_client_cases(dir: &Path, catalog: &Catalog) -> Result<Vec<LoadedClie
     })
 }
 
+/// Every case file of `source` below `<half>`, sorted by name, read and
+/// checked.
+fn load_files<T: DeserializeOwned>(
+    source: &CaseSource,
+    half: &str,
+    check: impl Fn(&Path, T) -> Result<T, YamlError>,
+) -> Result<Vec<Loaded<T>>, String> {
+    match source {
+        CaseSource::Dir(dir) => load_dir(dir, half, check),
+        CaseSource::Embedded => Ok(load_embedded(half, check)),
+    }
+}
+
+/// The embedded case files below `<half>`, already sorted by path. Each
+/// is named in messages as the source tree names it (`cases/server/...`),
+/// which `cases export` reproduces.
+fn load_embedded<T: DeserializeOwned>(
+    half: &str,
+    check: impl Fn(&Path, T) -> Result<T, YamlError>,
+) -> Vec<Loaded<T>> {
+    super::embedded::files_of(half)
+        .map(|(relative, text)| {
+            let file = Path::new("cases").join(relative);
+            let name = relative
+                .strip_suffix(".yaml")
+                .unwrap_or(relative)
+                .to_string();
+            let case = yaml::parse::<T>(&file, text).and_then(|case| check(&file, case));
+            Loaded { name, file, case }
+        })
+        .collect()
+}
+
 /// Every `*.yaml` below `dir/<half>`, sorted by name, read and checked.
 /// Finding none is an error: a suite that runs nothing proves nothing.
-fn load_files<T: DeserializeOwned>(
+fn load_dir<T: DeserializeOwned>(
     dir: &Path,
     half: &str,
     check: impl Fn(&Path, T) -> Result<T, YamlError>,
@@ -120,6 +200,32 @@ fn check_rules_cited(
         }
     }
     Ok(())
+}
+
+/// `since:` is a suite version no newer than this suite: a case cannot have
+/// been added by a release that does not exist yet.
+fn check_since(file: &Path, since: &Spanned<String>) -> Result<(), YamlError> {
+    let suite = super::embedded::SUITE_VERSION;
+    match Version::parse(&since.value) {
+        None => Err(YamlError::at(
+            file,
+            since.referenced,
+            format!(
+                "`since: {}` is not a suite version like {suite}: give the suite version that added this case",
+                since.value
+            ),
+        )),
+        Some(version) if Version::parse(suite).is_some_and(|suite| version > suite) => {
+            Err(YamlError::at(
+                file,
+                since.referenced,
+                format!(
+                    "`since: {version}` is newer than this suite ({suite}): a new case carries the version of the next release, and Cargo.toml's version moves with it"
+                ),
+            ))
+        }
+        Some(_) => Ok(()),
+    }
 }
 
 /// A case checks only rules that hold under every profile it runs in: a
@@ -205,6 +311,7 @@ fn check_case(file: &Path, case: Case, catalog: &Catalog) -> Result<Case, YamlEr
         message,
     };
     check_rules_cited(file, &case.rules, catalog)?;
+    check_since(file, &case.since)?;
     check_profile_of_rules(file, &case, catalog)?;
     if case.steps.is_empty() {
         return Err(whole_file(
@@ -356,40 +463,41 @@ fn check_fixture_names_agree(cases: &mut [LoadedCase]) {
     }
 }
 
-/// The cases directory: as given, else `cases/` here if it holds `half`,
-/// else the one this binary was built from. An installed binary whose
-/// source tree is gone has none: the error says what to give.
-pub fn cases_dir(given: Option<&Path>, half: &str) -> Result<PathBuf, String> {
-    if let Some(dir) = given {
-        return Ok(dir.to_path_buf());
-    }
-    let here = PathBuf::from("cases");
-    if here.join(half).is_dir() {
-        return Ok(here);
-    }
-    let built_from = PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/cases"));
-    if built_from.join(half).is_dir() {
-        return Ok(built_from);
-    }
-    Err(format!(
-        "cannot find the cases: neither ./cases/{half} nor {}/{half} (the source tree this binary was built from) exists; give --cases DIR (or `cases:` in {}) pointing at the cases/ directory of a cancel-conformance checkout",
-        built_from.display(),
-        CONFIG_FILE_NAME,
-    ))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn missing_cases_say_what_to_give() {
-        let err = cases_dir(None, "no-such-half").expect_err("no such cases");
-        assert!(err.contains("--cases DIR"), "{err}");
-        assert!(err.contains(env!("CARGO_MANIFEST_DIR")), "{err}");
+    fn cases_come_from_the_binary_unless_a_directory_is_given() {
+        assert_eq!(CaseSource::of(None), CaseSource::Embedded);
         assert_eq!(
-            cases_dir(Some(Path::new("elsewhere")), "server"),
-            Ok(PathBuf::from("elsewhere"))
+            CaseSource::of(Some(Path::new("elsewhere"))),
+            CaseSource::Dir(PathBuf::from("elsewhere"))
         );
+        assert!(
+            CaseSource::Embedded
+                .describe()
+                .contains(super::super::embedded::SUITE_VERSION)
+        );
+        let err = load_cases(
+            Path::new("no-such-dir"),
+            "server",
+            &Catalog::embedded().expect("catalog"),
+        )
+        .expect_err("no such directory");
+        assert!(err.contains("no-such-dir"), "{err}");
+    }
+
+    /// The embedded suite loads exactly as the tree it was built from.
+    #[test]
+    fn embedded_cases_load_as_the_tree() {
+        let catalog = Catalog::embedded().expect("catalog");
+        let tree = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
+        let embedded =
+            load_cases_from(&CaseSource::Embedded, "server", &catalog).expect("embedded");
+        let on_disk = load_cases(&tree, "server", &catalog).expect("tree");
+        let names = |cases: &[LoadedCase]| cases.iter().map(|c| c.name.clone()).collect::<Vec<_>>();
+        assert_eq!(names(&embedded), names(&on_disk));
+        assert!(embedded.iter().all(|case| case.case.is_ok()));
     }
 }

@@ -20,11 +20,13 @@
 pub mod case;
 pub mod client_half;
 pub mod coverage;
+pub mod embedded;
 pub mod expectations;
 pub mod failure;
 mod harness;
 mod judged;
 pub mod load;
+pub mod pending;
 pub mod report;
 pub mod server_half;
 pub mod settings;
@@ -34,5 +36,5 @@ pub mod verdict;
 
 pub use client_half::{run_all_client, run_client};
 pub(crate) use harness::setup_error;
-pub use load::cases_dir;
+pub use load::CaseSource;
 pub use server_half::{run, run_all};

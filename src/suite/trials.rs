@@ -13,6 +13,7 @@ use super::expectations::Expectations;
 use super::failure::{CaseContext, Failure};
 use super::judged::judge;
 use super::load::Loaded;
+use super::pending::Pending;
 use super::report::{CaseRecord, Planned, Recorder};
 use crate::spec::catalog::Catalog;
 
@@ -89,31 +90,34 @@ pub(super) fn with_default_threads(
 }
 
 /// What a failure and a report say about a case, known before it runs.
-pub(super) fn context_of<T>(
-    loaded: &Loaded<T>,
-    parts: impl Fn(&T) -> (&String, &Vec<serde_saphyr::Spanned<String>>),
-) -> CaseContext {
+pub(super) fn context_of<T>(loaded: &Loaded<T>, parts: impl Fn(&T) -> Parts<'_>) -> CaseContext {
     let parts = loaded.case.as_ref().ok().map(parts);
     CaseContext {
         name: loaded.name.clone(),
         file: loaded.file.clone(),
         description: parts
-            .map(|(description, _)| description.clone())
+            .map(|(description, _, _)| description.clone())
             .unwrap_or_default(),
         rules: parts
-            .map(|(_, rules)| rules.iter().map(|rule| rule.value.clone()).collect())
+            .map(|(_, rules, _)| rules.iter().map(|rule| rule.value.clone()).collect())
             .unwrap_or_default(),
     }
 }
 
+/// What every case format has: its description, the rules it cites and
+/// the suite version that added it (`since:`).
+pub(super) type Parts<'a> = (&'a String, &'a Vec<serde_saphyr::Spanned<String>>, &'a str);
+
 /// What every trial of a run shares: the catalog, the expectations, the
-/// recorder of outcomes and the harness arguments.
+/// recorder of outcomes, the harness arguments, whether the run is strict
+/// and what makes a case pending.
 pub(super) type TrialSetting<'a> = (
     &'a Arc<Catalog>,
     &'a Expectations,
     &'a Recorder,
     &'a libtest_mimic::Arguments,
     bool,
+    &'a Pending,
 );
 
 /// One case as a trial of either half: `run_case` runs a well-formed case
@@ -122,10 +126,15 @@ pub(super) type TrialSetting<'a> = (
 /// if it never records anything.
 pub(super) fn trial<T: Send + 'static>(
     loaded: Loaded<T>,
-    parts: impl Fn(&T) -> (&String, &Vec<serde_saphyr::Spanned<String>>),
+    parts: impl Fn(&T) -> Parts<'_>,
     run_case: impl FnOnce(&T, &Path) -> Result<Completion, Failure> + Send + 'static,
-    (catalog, expectations, recorder, libtest, strict): TrialSetting<'_>,
+    (catalog, expectations, recorder, libtest, strict, pending): TrialSetting<'_>,
 ) -> (Trial, Planned) {
+    let pending = loaded
+        .case
+        .as_ref()
+        .ok()
+        .and_then(|case| pending.reason(&loaded.name, parts(case).2));
     let context = context_of(&loaded, parts);
     let expected_failure = expectations.reason(&loaded.name).map(str::to_string);
     let listed = expected_failure.is_some();
@@ -136,6 +145,7 @@ pub(super) fn trial<T: Send + 'static>(
         judged_and_recorded(
             &trial_context,
             expected_failure.as_deref(),
+            pending.as_deref(),
             strict,
             &catalog,
             &recorder,
@@ -165,6 +175,7 @@ pub(super) fn trial<T: Send + 'static>(
 pub(super) fn judged_and_recorded(
     context: &CaseContext,
     expected_failure: Option<&str>,
+    pending: Option<&str>,
     strict: bool,
     catalog: &Catalog,
     recorder: &Recorder,
@@ -173,6 +184,10 @@ pub(super) fn judged_and_recorded(
     let clock = Instant::now();
     let outcome = run();
     let judged = judge(outcome, expected_failure, strict, context, catalog);
+    let judged = match pending {
+        Some(reason) => judged.pending(reason),
+        None => judged,
+    };
     let verdict = judged.verdict();
     recorder.push(CaseRecord {
         name: context.name.clone(),

@@ -1,6 +1,7 @@
 //! `cargo xtask bless` regenerates every generated file of the repository:
 //! the JSON Schemas and the OpenAPI document under `spec/`, `ASSUMPTIONS.md`,
-//! `cases/COVERAGE.md` and the golden outputs under `tests/golden/`.
+//! `cases/COVERAGE.md`, the golden outputs under `tests/golden/` and the
+//! README's release-gate example (a real run, `tests/golden.rs`).
 //!
 //! The files are written by the drift tests themselves (`tests/generated.rs`
 //! and `tests/golden.rs` rewrite what they check when `BLESS=1` is set), so

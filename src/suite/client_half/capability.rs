@@ -91,12 +91,12 @@ pub fn missing(needed: &BTreeSet<Capability>, declared: &BTreeSet<Capability>) -
 mod tests {
     use super::*;
     use crate::spec::catalog::Catalog;
-    use crate::suite::load::{LoadedClientCase, cases_dir, load_client_cases};
+    use crate::suite::load::{CaseSource, LoadedClientCase, load_client_cases_from};
 
     fn all() -> Vec<LoadedClientCase> {
         let catalog = Catalog::embedded().expect("the catalog loads");
-        let dir = cases_dir(None, "client").expect("the embedded cases");
-        load_client_cases(&dir, &catalog).expect("the embedded client cases load")
+        load_client_cases_from(&CaseSource::Embedded, &catalog)
+            .expect("the embedded client cases load")
     }
 
     fn case(name: &str) -> ClientCase {

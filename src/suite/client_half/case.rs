@@ -19,6 +19,13 @@ pub struct ClientCase {
     /// Ids of the rules in `spec/rules.yaml` this case checks.
     #[schemars(with = "Vec<String>", length(min = 1))]
     pub rules: Vec<Spanned<String>>,
+    /// The suite version that added this case (`0.1.0`): a run pinned to
+    /// an earlier version (`--suite-version`) judges it as pending.
+    #[schemars(
+        with = "String",
+        regex(pattern = r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)$")
+    )]
+    pub since: Spanned<String>,
     /// Which client id the client under test calls as.
     #[serde(default)]
     pub client: Identity,

@@ -45,12 +45,14 @@ pub fn run_client(
         catalog,
         cases,
         expectations,
+        source,
+        pending,
     } = match load_half(
         gate,
         Half::Client,
         settings.cases.as_deref(),
         settings.expectations.as_deref(),
-        load::load_client_cases,
+        load::load_client_cases_from,
     ) {
         Ok(loaded) => loaded,
         Err(err) => return setup_error(err),
@@ -98,9 +100,16 @@ pub fn run_client(
             let handle = handle.clone();
             trial(
                 loaded,
-                |case| (&case.description, &case.rules),
+                |case| (&case.description, &case.rules, case.since.value.as_str()),
                 move |case, _| handle.block_on(exec::run_client_case(case, &run)),
-                (&catalog, &expectations, &recorder, libtest, settings.strict),
+                (
+                    &catalog,
+                    &expectations,
+                    &recorder,
+                    libtest,
+                    settings.strict,
+                    &pending,
+                ),
             )
         })
         .unzip();
@@ -123,6 +132,7 @@ pub fn run_client(
             implementation: introductions.first(),
             capabilities,
         }),
+        suite: source.describe(),
     };
     finish(
         &conclusion,

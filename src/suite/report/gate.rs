@@ -22,6 +22,12 @@ pub struct GateArgs {
     /// cases that pass now and did not then.
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
+    /// The suite version the run is pinned to (e.g. 0.1.0): cases added
+    /// after it are pending — run and shown, counted apart, never failing
+    /// the run — until the pin moves [config: suite_version] [default: the
+    /// binary's suite, every case judged].
+    #[arg(long, value_name = "V")]
+    pub suite_version: Option<String>,
 }
 
 /// A baseline as read, with where it came from.
@@ -220,15 +226,12 @@ pub fn render(comparison: &Comparison, what: &str, baseline: &Path) -> String {
 /// The gate of one `run` or `client`: the report read as its results file
 /// would be, compared with the baseline and printed after the harness's
 /// summary; 101 (libtest's failure code) only on a regression.
-pub fn judge(report: &super::Report, baseline: &Baseline) -> std::process::ExitCode {
-    let now = match super::results::from_value(&super::json::to_value(report)) {
-        Ok(now) => now,
-        Err(err) => {
-            eprintln!("error: the run's own results could not be read back: {err}");
-            return std::process::ExitCode::from(2);
-        }
-    };
-    let comparison = compare(&baseline.result, &now);
+pub fn judge(
+    report: &super::Report,
+    now: &RunResult,
+    baseline: &Baseline,
+) -> std::process::ExitCode {
+    let comparison = compare(&baseline.result, now);
     print!(
         "\n{}",
         render(

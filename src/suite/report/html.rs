@@ -6,8 +6,10 @@
 //! Tools and tests read it through stable hooks: `id="count-passed"`,
 //! `count-failed`, `count-ignored`, `count-expected-fail`,
 //! `count-unexpected-pass`, `count-warning`, `count-not-applicable`,
-//! `count-total` hold the tally (in libtest's terms: expected failures and
-//! warnings are among the passed, not-applicable cases among the ignored); the warnings have a section of their own, `#warnings`, one
+//! `count-pending`, `count-total` hold the tally (in libtest's terms:
+//! expected failures and warnings are among the passed, not-applicable
+//! cases among the ignored; pending cases are counted apart); the warnings
+//! have a section of their own, `#warnings`, one
 //! `li.warning` per case with `data-case`; every matrix cell where
 //! a case cites a rule is a `td.cell` with `data-outcome`, `data-rule` and
 //! `data-case`; every case is a `tr.case` in `#cases` and a
@@ -72,7 +74,7 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
         (
             "tool",
             "Suite",
-            format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
+            format!("{} {}", env!("CARGO_PKG_NAME"), escape(&info.suite)),
         ),
     ] {
         let _ = writeln!(out, "<dt>{label}</dt><dd id=\"{id}\">{value}</dd>");
@@ -120,6 +122,13 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
             "count-not-applicable",
             counts.not_applicable,
             "counted as ignored: a capability the client does not declare",
+        ),
+        (
+            "pending",
+            "pending",
+            "count-pending",
+            counts.pending,
+            "newer than the pinned suite or the baseline; never failing",
         ),
         (
             "expected-fail",
@@ -174,6 +183,7 @@ fn symbol(outcome: Outcome) -> &'static str {
         Outcome::NotApplicable => "–",
         Outcome::ExpectedFail => "◐",
         Outcome::UnexpectedPass => "!",
+        Outcome::Pending => "◇",
     }
 }
 
@@ -186,6 +196,7 @@ fn label(outcome: Outcome) -> &'static str {
         Outcome::NotApplicable => "not applicable",
         Outcome::ExpectedFail => "expected failure",
         Outcome::UnexpectedPass => "unexpected pass",
+        Outcome::Pending => "pending",
     }
 }
 
@@ -503,6 +514,7 @@ ul.counts strong { font-size: 18px; margin-left: 4px; }
 .fail { color: var(--fail); background: var(--fail-bg); }
 .ignored { color: var(--ignored); background: var(--ignored-bg); }
 .not-applicable { color: var(--ignored); background: var(--ignored-bg); font-style: italic; }
+.pending { color: var(--ignored); background: var(--ignored-bg); font-style: italic; }
 .expected-fail { color: var(--xfail); background: var(--xfail-bg); }
 .warning { color: var(--warn); background: var(--warn-bg); }
 ul.warnings li.warning { background: none; margin-bottom: 4px; }

@@ -48,6 +48,7 @@ pub fn to_value(report: &Report) -> Value {
         "half": info.half.as_str(),
         "command": info.half.command(),
         "target": info.target,
+        "suite": info.suite,
         "start_time": rfc3339(info.started),
         "duration_ms": duration_ms(info.duration),
         "counts": {
@@ -59,6 +60,7 @@ pub fn to_value(report: &Report) -> Value {
             "unexpected_passes": counts.unexpected_passes,
             "warnings": counts.warnings,
             "not_applicable": counts.not_applicable,
+            "pending": counts.pending,
             "filtered_out": counts.filtered_out,
         },
         "cases": cases,
@@ -90,6 +92,7 @@ fn verdict(case: &super::CaseRecord) -> &'static str {
         Outcome::Fail | Outcome::UnexpectedPass => "fail",
         Outcome::Ignored => "ignored",
         Outcome::NotApplicable => "not-applicable",
+        Outcome::Pending => "pending",
     }
 }
 
@@ -109,11 +112,12 @@ mod tests {
         assert_eq!(value["half"], "server");
         assert_eq!(value["start_time"], "1970-01-01T00:00:00Z");
         assert_eq!(value["duration_ms"], 1500);
+        assert_eq!(value["suite"], "0.2.0 (embedded)");
         assert_eq!(
             value["counts"],
             json!({"total": 5, "passed": 2, "failed": 2, "ignored": 1,
                    "expected_failures": 1, "unexpected_passes": 1, "warnings": 0,
-                   "not_applicable": 0, "filtered_out": 3})
+                   "not_applicable": 0, "pending": 0, "filtered_out": 3})
         );
         let cases = value["cases"].as_array().expect("cases");
         assert_eq!(cases.len(), 5);

@@ -12,8 +12,11 @@ pub mod gate;
 pub mod html;
 pub mod json;
 pub mod junit;
+#[cfg(test)]
+mod junit_schema;
 pub mod output;
 pub mod results;
+pub mod summary;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -38,11 +41,16 @@ pub struct ReportArgs {
     /// Write a self-contained HTML conformance page here (rules × cases).
     #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
+    /// Write a Markdown job summary here (counts, regressions, each
+    /// failure's first difference, links into the --html report); on
+    /// GitHub Actions give "$GITHUB_STEP_SUMMARY".
+    #[arg(long, value_name = "FILE")]
+    pub summary: Option<PathBuf>,
 }
 
 impl ReportArgs {
     pub fn any(&self) -> bool {
-        self.junit.is_some() || self.json.is_some() || self.html.is_some()
+        self.junit.is_some() || self.json.is_some() || self.html.is_some() || self.summary.is_some()
     }
 
     /// Checks every report path before the run starts ([`output::check`]).
@@ -100,10 +108,13 @@ pub enum Outcome {
     NotApplicable,
     UnexpectedPass,
     Fail,
+    /// Newer than the user's pin (`--suite-version`) or absent from the
+    /// baseline: run and shown, counted apart, never failing the run.
+    Pending,
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 7] = [
+    pub const ALL: [Outcome; 8] = [
         Outcome::Pass,
         Outcome::Warning,
         Outcome::Fail,
@@ -111,6 +122,7 @@ impl Outcome {
         Outcome::NotApplicable,
         Outcome::ExpectedFail,
         Outcome::UnexpectedPass,
+        Outcome::Pending,
     ];
 
     /// The name in every report (JSON `outcome`, HTML `data-outcome`).
@@ -123,6 +135,7 @@ impl Outcome {
             Outcome::NotApplicable => "not-applicable",
             Outcome::ExpectedFail => "expected-fail",
             Outcome::UnexpectedPass => "unexpected-pass",
+            Outcome::Pending => "pending",
         }
     }
 }
@@ -222,6 +235,9 @@ pub struct RunInfo {
     pub target: String,
     pub started: OffsetDateTime,
     pub duration: Duration,
+    /// The suite judged: its version and where its cases came from
+    /// (`CaseSource::describe`), printed in every report.
+    pub suite: String,
     /// The client half's: who the client is and what each case judges.
     pub client: Option<ClientFacts>,
 }
@@ -251,6 +267,9 @@ pub struct Counts {
     /// Cases judging a capability the client does not declare; counted
     /// in `ignored` (as libtest counts them), shown apart.
     pub not_applicable: u64,
+    /// Cases newer than the pin or the baseline: neither passed, failed
+    /// nor ignored (`total` counts them).
+    pub pending: u64,
     pub filtered_out: u64,
 }
 
@@ -342,6 +361,7 @@ impl Report {
                     counts.ignored += 1;
                     counts.not_applicable += 1;
                 }
+                Outcome::Pending => counts.pending += 1,
             }
         }
         counts
@@ -448,6 +468,7 @@ pub(crate) mod tests {
                 started: OffsetDateTime::UNIX_EPOCH,
                 duration: Duration::from_millis(1500),
                 client: None,
+                suite: "0.2.0 (embedded)".to_string(),
             },
             cases: vec![
                 record(
@@ -490,6 +511,7 @@ pub(crate) mod tests {
                 unexpected_passes: 1,
                 warnings: 0,
                 not_applicable: 0,
+                pending: 0,
                 filtered_out: 3,
             }
         );

@@ -27,11 +27,13 @@ pub enum Cell {
     NotApplicable,
     ExpectedFail,
     UnexpectedPass,
+    /// Newer than the pin or the baseline: shown, never failing.
+    Pending,
 }
 
 impl Cell {
     /// Every cell kind, in the order pages and totals show them.
-    pub const ALL: [Cell; 7] = [
+    pub const ALL: [Cell; 8] = [
         Cell::Pass,
         Cell::Fail,
         Cell::Warning,
@@ -39,6 +41,7 @@ impl Cell {
         Cell::NotApplicable,
         Cell::ExpectedFail,
         Cell::UnexpectedPass,
+        Cell::Pending,
     ];
 
     pub fn parse(text: &str) -> Option<Cell> {
@@ -55,6 +58,7 @@ impl Cell {
             Cell::NotApplicable => "not-applicable",
             Cell::ExpectedFail => "expected-fail",
             Cell::UnexpectedPass => "unexpected-pass",
+            Cell::Pending => "pending",
         }
     }
 
@@ -66,7 +70,7 @@ impl Cell {
             Cell::Pass | Cell::UnexpectedPass => Behaviour::Passed,
             Cell::Warning => Behaviour::Warned,
             Cell::Fail | Cell::ExpectedFail => Behaviour::Failed,
-            Cell::Ignored | Cell::NotApplicable => Behaviour::NotJudged,
+            Cell::Ignored | Cell::NotApplicable | Cell::Pending => Behaviour::NotJudged,
         }
     }
 

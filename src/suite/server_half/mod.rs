@@ -19,7 +19,7 @@ use libtest_mimic::{Completion, Trial};
 use super::case::Case;
 use super::failure::Failure;
 use super::harness::{LoadedHalf, finish, load_half, runtime, setup_error};
-use super::load::{LoadedCase, load_cases};
+use super::load::{LoadedCase, load_cases_from};
 use super::report::gate::GateArgs;
 use super::report::{Half, Planned, Recorder, RunInfo};
 use super::settings::RunSettings;
@@ -39,12 +39,14 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
         catalog,
         cases,
         expectations,
+        source,
+        pending,
     } = match load_half(
         gate,
         Half::Server,
         settings.cases.as_deref(),
         settings.expectations.as_deref(),
-        |dir, catalog| load_cases(dir, "server", catalog),
+        |source, catalog| load_cases_from(source, "server", catalog),
     ) {
         Ok(loaded) => loaded,
         Err(err) => return setup_error(err),
@@ -94,7 +96,7 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
             let shared = shared.clone();
             trial(
                 loaded,
-                |case| (&case.description, &case.rules),
+                |case| (&case.description, &case.rules, case.since.value.as_str()),
                 move |case, file| match &shared {
                     Some(shared) => shared.handle.block_on(exec::run_case(
                         case,
@@ -104,7 +106,14 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
                     )),
                     None => Ok(Completion::Completed),
                 },
-                (&catalog, &expectations, &recorder, libtest, settings.strict),
+                (
+                    &catalog,
+                    &expectations,
+                    &recorder,
+                    libtest,
+                    settings.strict,
+                    &pending,
+                ),
             )
         })
         .unzip();
@@ -117,6 +126,7 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
         started,
         duration: clock.elapsed(),
         client: None,
+        suite: source.describe(),
     };
     finish(
         &conclusion,
@@ -180,7 +190,6 @@ pub async fn run_all(
 
 #[cfg(test)]
 mod tests {
-    use std::path::Path;
 
     use super::*;
     use crate::spec::catalog::Catalog;
@@ -188,8 +197,8 @@ mod tests {
     #[test]
     fn cases_with_a_timed_step_wait_on_purpose() {
         let catalog = Catalog::embedded().expect("catalogs load");
-        let cases_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("cases");
-        let cases = load_cases(&cases_dir, "server", &catalog).expect("cases load");
+        let cases = load_cases_from(&crate::suite::CaseSource::Embedded, "server", &catalog)
+            .expect("cases load");
         let waits = |name: &str| {
             let loaded = cases.iter().find(|loaded| loaded.name == name);
             loaded
