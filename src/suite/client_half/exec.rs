@@ -12,8 +12,8 @@ use serde_json::{Value, json};
 
 use super::adapter::{Adapter, AdapterError};
 use super::case::{
-    AnswerSignature, Certificate, ClientCase, ClientExpect, ClientStep, GivenIds, HeaderStyle,
-    Identity, Notification,
+    AnswerSignature, BodyLayout, Certificate, ClientCase, ClientExpect, ClientStep, GivenIds,
+    HeaderStyle, Identity, Notification,
 };
 use super::scripted::{Arrival, Script, Scripted, Signer, serve};
 use crate::server::{DEFAULT_CLIENT_ID, SANDBOX_CLIENT_ID};
@@ -24,7 +24,9 @@ use crate::suite::failure::{Diff, Failure, Transcript};
 use crate::wire::http::TransportError;
 use crate::wire::message::SentRequest;
 
+mod attribution;
 mod judge;
+use attribution::{LastEvent, conclusion_rules, notification_rules, status_rules};
 use judge::Judge;
 
 /// The adapter protocol version this runner speaks (INTERPRETING.md §8).
@@ -172,7 +174,7 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
     let tls = tls_plan(case, run)
         .map_err(|err| setup_failure(format!("cannot make a TLS certificate: {err}")))?;
     let provider = serve(
-        scripted.router(),
+        &scripted,
         tls.as_ref().map(|(config, _)| config.clone()),
         scripted.title_case(),
     )
@@ -220,6 +222,7 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
         cancel_time: &cancel_time,
         merchant_key: test_keys::merchant_verifying(),
         max_attempts,
+        certificate_trusted: case.certificate == Certificate::Trusted,
         run,
     };
     let deadline = run.operation_deadline();
@@ -227,6 +230,8 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
     // Requests judged so far, and when the last cancel was concluded.
     let mut judged = 0usize;
     let mut concluded: Option<(usize, Instant)> = None;
+    // What last happened to the order, for the rules a record rests on.
+    let mut last_event = LastEvent::Other;
     for (index, step) in case.steps.iter().enumerate() {
         let number = index + 1;
         if let Err(failure) =
@@ -250,6 +255,7 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
                 let arrivals: Vec<Arrival> = scripted.received().into_iter().skip(before).collect();
                 judged = before + arrivals.len();
                 concluded = Some((number, answered));
+                last_event = LastEvent::Other;
                 answer.and_then(|answer| {
                     judge.cancel(
                         number,
@@ -270,13 +276,21 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
                     notify.event,
                     notify.signature,
                     notify.header,
+                    notify.body,
                 );
+                let valid = notify.signature == AnswerSignature::Valid;
+                let want = notify.accepted.unwrap_or(valid);
+                last_event = if !want {
+                    LastEvent::RejectedNotification
+                } else if notify.event == Notification::PaymentFailure {
+                    LastEvent::FailedPaymentNotification
+                } else {
+                    LastEvent::Other
+                };
                 call(&mut adapter, number, "notify", request, deadline)
                     .await
                     .and_then(|answer| {
                         unsupported(number, "notify", &answer).and_then(|_| {
-                            let valid = notify.signature == AnswerSignature::Valid;
-                            let want = notify.accepted.unwrap_or(valid);
                             let actual = answer.get("accepted").and_then(Value::as_bool);
                             if actual == Some(want) {
                                 Ok(Completion::Completed)
@@ -285,15 +299,17 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
                                     number,
                                     "notify",
                                     vec![cited(
-                                        &[if valid {
-                                            "sign.header-format"
-                                        } else {
-                                            "sign.client-verifies-notification"
-                                        }],
+                                        notification_rules(
+                                            notify.signature,
+                                            notify.header,
+                                            notify.body != BodyLayout::Compact,
+                                        ),
                                         format!(
-                                            "accepted, for a notification signed `{}` with headers `{}`",
+                                            "accepted, for a {} notification signed `{}` with headers `{}` and a `{}` body",
+                                            kebab(&notify.event),
                                             kebab(&notify.signature),
                                             kebab(&notify.header),
+                                            kebab(&notify.body),
                                         ),
                                         want.to_string(),
                                         actual.map_or("(absent)".to_string(), |a| a.to_string()),
@@ -325,7 +341,7 @@ pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Compl
                                     number,
                                     "status",
                                     vec![cited(
-                                        &["state.client-order-record"],
+                                        status_rules(status.expect, actual, last_event),
                                         "the client's record of the payment",
                                         status.expect.as_str(),
                                         actual,
@@ -492,8 +508,9 @@ fn unsupported(step: usize, action: &str, answer: &Value) -> Result<Completion, 
     }
 }
 
-/// A payment-success notification as the provider sends it to a merchant,
-/// signed and spelled as the step asks.
+/// A payment notification as the provider sends it to a merchant, its
+/// body laid out and its headers signed and spelled as the step asks.
+#[allow(clippy::too_many_arguments)]
 fn notification(
     key: &SigningKey,
     merchant_key: &SigningKey,
@@ -502,18 +519,9 @@ fn notification(
     event: Notification,
     signing: AnswerSignature,
     style: HeaderStyle,
+    layout: BodyLayout,
 ) -> Value {
-    let Notification::PaymentSuccess = event;
-    let body = json!({
-        "notifyType": "PAYMENT_RESULT",
-        "result": {"resultCode": "SUCCESS", "resultStatus": "S", "resultMessage": "success"},
-        "paymentRequestId": judge.payment_request_id,
-        "paymentId": judge.payment_id,
-        "paymentAmount": {"currency": "USD", "value": "1000"},
-        "paymentCreateTime": "2026-11-26T18:04:00+08:00",
-        "paymentTime": "2026-11-26T18:05:00+08:00"
-    })
-    .to_string();
+    let body = notification_body(judge.payment_id, judge.payment_request_id, event, layout);
     let path = "/notify/payment";
     let signer = Signer {
         provider_key: key,
@@ -532,4 +540,53 @@ fn notification(
         "headers": headers,
         "body": body,
     })
+}
+
+/// The body of a payment notification, laid out as `layout` says: the
+/// same JSON value every time, other bytes.
+fn notification_body(
+    payment_id: &str,
+    payment_request_id: &str,
+    event: Notification,
+    layout: BodyLayout,
+) -> String {
+    let (code, status, message) = match event {
+        Notification::PaymentSuccess => ("SUCCESS", "S", "success"),
+        Notification::PaymentFailure => ("USER_BALANCE_NOT_ENOUGH", "F", "failed"),
+    };
+    let result = json!({"resultCode": code, "resultStatus": status, "resultMessage": message});
+    let amount = json!({"currency": "USD", "value": "1000"});
+    let created = "2026-11-26T18:04:00+08:00";
+    let paid = "2026-11-26T18:05:00+08:00";
+    let body = json!({
+        "notifyType": "PAYMENT_RESULT",
+        "result": result,
+        "paymentRequestId": payment_request_id,
+        "paymentId": payment_id,
+        "paymentAmount": amount,
+        "paymentCreateTime": created,
+        "paymentTime": paid
+    });
+    match layout {
+        BodyLayout::Compact => body.to_string(),
+        BodyLayout::Spaced => {
+            serde_json::to_string_pretty(&body).unwrap_or_else(|_| body.to_string())
+        }
+        BodyLayout::Reordered => json!({
+            "paymentTime": paid,
+            "paymentId": payment_id,
+            "paymentAmount": amount,
+            "result": result,
+            "paymentCreateTime": created,
+            "notifyType": "PAYMENT_RESULT",
+            "paymentRequestId": payment_request_id
+        })
+        .to_string(),
+        // `\u0054` is `T` and `\u002B` is `+`: escapes a JSON parser
+        // reads back, which a re-serialiser writes plainly.
+        BodyLayout::Escaped => body
+            .to_string()
+            .replacen("\"notifyType\"", "\"notify\\u0054ype\"", 1)
+            .replacen(paid, "2026-11-26T18:05:00\\u002B08:00", 1),
+    }
 }

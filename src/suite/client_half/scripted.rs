@@ -19,7 +19,7 @@ use axum_server::Handle;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use serde_json::{Value, json};
 
-use super::case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status};
+use super::case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status, Transport};
 use crate::signing::{SignedContent, SigningKey, test_keys};
 use crate::wire::headers::{CLIENT_ID, RESPONSE_TIME, SIGNATURE};
 use crate::wire::message::SentRequest;
@@ -51,10 +51,16 @@ pub struct Script {
 /// One request as it arrived.
 #[derive(Debug, Clone)]
 pub struct Arrival {
+    /// Empty (no method) for a connection refused before it was read.
     pub request: SentRequest,
     pub at: Instant,
     /// The answer it got was held (or never came).
     pub held: bool,
+    /// The connection was reset as soon as it was accepted: the request
+    /// was never read, there is nothing of it to judge.
+    pub refused: bool,
+    /// The answer it was scripted to get.
+    pub answer: ScriptedAnswer,
 }
 
 /// The scripted provider's state: the script and what it received.
@@ -90,27 +96,96 @@ impl Scripted {
         Router::new().fallback(answer).with_state(self.clone())
     }
 
-    /// Records a request and picks its answer: the n-th request gets the
-    /// n-th answer, the last answer every later one.
-    fn arrive(&self, request: SentRequest) -> ScriptedAnswer {
-        let mut received = self
-            .received
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    /// The answer the next request gets: the n-th request the n-th
+    /// answer, the last answer every later one.
+    fn next_answer(&self, received: &[Arrival]) -> ScriptedAnswer {
         let index = received
             .len()
             .min(self.script.answers.len().saturating_sub(1));
-        let answer = self
-            .script
+        self.script
             .answers
             .get(index)
-            .map_or_else(|| Answer::Success.spelled_out(), Answer::spelled_out);
+            .map_or_else(|| Answer::Success.spelled_out(), Answer::spelled_out)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Arrival>> {
+        self.received
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records a request and picks its answer.
+    fn arrive(&self, request: SentRequest) -> ScriptedAnswer {
+        let mut received = self.lock();
+        let answer = self.next_answer(&received);
         received.push(Arrival {
             request,
             at: Instant::now(),
             held: answer.held || answer.never,
+            refused: false,
+            answer: answer.clone(),
         });
         answer
+    }
+
+    /// Whether a connection just accepted is to be refused: the next
+    /// answer says so. The refusal counts as one attempt.
+    fn refuses_connection(&self) -> bool {
+        let mut received = self.lock();
+        let answer = self.next_answer(&received);
+        if answer.transport != Transport::Refused {
+            return false;
+        }
+        received.push(Arrival {
+            request: SentRequest {
+                method: String::new(),
+                path: String::new(),
+                headers: Vec::new(),
+                body: Vec::new(),
+            },
+            at: Instant::now(),
+            held: false,
+            refused: true,
+            answer,
+        });
+        true
+    }
+}
+
+/// Resets a connection the script refuses as soon as it is accepted,
+/// before a byte is read; hands every other one on.
+#[derive(Clone)]
+struct Refusing<A> {
+    scripted: Arc<Scripted>,
+    inner: A,
+}
+
+impl<S, A> axum_server::accept::Accept<tokio::net::TcpStream, S> for Refusing<A>
+where
+    A: axum_server::accept::Accept<tokio::net::TcpStream, S> + Clone + Send + 'static,
+    A::Future: Send + 'static,
+    A::Stream: Send + 'static,
+    A::Service: Send + 'static,
+    S: Send + 'static,
+{
+    type Stream = A::Stream;
+    type Service = A::Service;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::io::Result<(A::Stream, A::Service)>> + Send>,
+    >;
+
+    fn accept(&self, stream: tokio::net::TcpStream, service: S) -> Self::Future {
+        if self.scripted.refuses_connection() {
+            // A zero linger makes the close a TCP reset: the client sees
+            // its connection refused, not an orderly end.
+            let _ = stream.set_zero_linger();
+            drop(stream);
+            return Box::pin(std::future::ready(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "refused by the script",
+            ))));
+        }
+        Box::pin(self.inner.accept(stream, service))
     }
 }
 
@@ -126,13 +201,15 @@ impl Drop for Served {
     }
 }
 
-/// Serves `router` on 127.0.0.1, over TLS with `tls`, writing header names
-/// in title case with `title_case`.
+/// Serves the scripted provider on 127.0.0.1, over TLS with `tls`,
+/// writing header names in title case with `title_case`, refusing the
+/// connections the script refuses.
 pub async fn serve(
-    router: Router,
+    scripted: &Arc<Scripted>,
     tls: Option<Arc<rustls::ServerConfig>>,
     title_case: bool,
 ) -> std::io::Result<Served> {
+    let router = scripted.router();
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let addr = listener.local_addr()?;
     let handle = Handle::new();
@@ -145,12 +222,16 @@ pub async fn serve(
         .header_read_timeout(Duration::from_secs(10))
         .title_case_headers(title_case);
     let service = router.into_make_service();
+    let refusing = Refusing {
+        scripted: scripted.clone(),
+        inner: axum_server::accept::DefaultAcceptor,
+    };
     match tls {
         None => {
-            tokio::spawn(server.serve(service));
+            tokio::spawn(server.acceptor(refusing).serve(service));
         }
         Some(config) => {
-            let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(config));
+            let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(config)).acceptor(refusing);
             tokio::spawn(server.acceptor(acceptor).serve(service));
         }
     }
@@ -196,6 +277,9 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
             .insert("content-length", HeaderValue::from_static("64"));
         return response;
     }
+    if answer.transport == Transport::CutOff {
+        return cut_off(&script.cancel_time);
+    }
     let code = answer.result_code();
     let mut body = json!({"result": {
         "resultCode": code,
@@ -235,6 +319,9 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
         "content-type",
         HeaderValue::from_static("application/json; charset=UTF-8"),
     );
+    // One request per connection: every attempt opens its own, so that a
+    // connection the script refuses is one attempt of the client's.
+    map.insert("connection", HeaderValue::from_static("close"));
     for (name, value) in headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()),
@@ -242,6 +329,28 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
         ) {
             map.insert(name, value);
         }
+    }
+    response
+}
+
+/// An S answer broken off half-way: the status line, the headers (with
+/// the length of the whole body) and half the body; the server then
+/// closes the connection, as it does with any body shorter than its
+/// length.
+fn cut_off(cancel_time: &str) -> Response {
+    let whole = json!({"result": {"resultCode": "SUCCESS", "resultStatus": "S",
+        "resultMessage": "success"}, "cancelTime": cancel_time})
+    .to_string();
+    let half = whole.as_bytes()[..whole.len() / 2].to_vec();
+    let mut response = Response::new(Body::from(half));
+    *response.status_mut() = StatusCode::OK;
+    let map = response.headers_mut();
+    map.insert(
+        "content-type",
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
+    if let Ok(length) = HeaderValue::from_str(&whole.len().to_string()) {
+        map.insert("content-length", length);
     }
     response
 }
@@ -315,7 +424,10 @@ impl Signer<'_> {
                 lower.to_string()
             }
         };
-        let mut headers = vec![(name(CLIENT_ID), client_id.to_string())];
+        let mut headers = Vec::new();
+        if signing != AnswerSignature::NoClientId {
+            headers.push((name(CLIENT_ID), client_id.to_string()));
+        }
         if !matches!(
             signing,
             AnswerSignature::Unsigned | AnswerSignature::NoResponseTime

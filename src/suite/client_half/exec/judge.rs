@@ -3,8 +3,13 @@
 //! sender must emit it, the signature over the exact bytes, the body), their
 //! timing and count, and the conclusion the client reported.
 
+use super::super::case::{ScriptedAnswer, Status};
 use super::*;
 use crate::domain::CancelConclusion;
+
+/// How many U answers in a row end a cancel at the latest: the first
+/// attempt and three retries (`retry.client-u-limit`).
+pub(super) const U_LIMIT: u32 = 4;
 use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
 
 /// What every cancel of one case is judged against.
@@ -17,6 +22,8 @@ pub(super) struct Judge<'a> {
     pub(super) merchant_key: VerifyingKey,
     /// `CC_MAX_ATTEMPTS` as this case gave it.
     pub(super) max_attempts: u32,
+    /// The provider presents a certificate the client may trust.
+    pub(super) certificate_trusted: bool,
     pub(super) run: &'a ClientRun,
 }
 
@@ -62,6 +69,10 @@ impl Judge<'_> {
         // wrong conclusion better than the other way round.
         let mut first_ids: Option<(Option<String>, Option<String>)> = None;
         for (index, arrival) in sent.iter().enumerate() {
+            if arrival.refused {
+                // Reset before a byte was read: nothing to judge.
+                continue;
+            }
             let request = &arrival.request;
             let mut diffs = self.request_diffs(by, request);
             let ids = ids_of(request);
@@ -113,11 +124,30 @@ impl Judge<'_> {
                 attempts.to_string(),
             ));
         }
-        if expect.all_attempts && attempts < max {
+        let all_u = !sent.is_empty()
+            && sent
+                .iter()
+                .all(|arrival| arrival.answer.status == Status::U && !arrival.answer.is_no_answer());
+        // The vendor's limit: after the first attempt and three retries all
+        // answered U, a client may stop (retry.client-u-limit).
+        let needed = if all_u { max.min(U_LIMIT) } else { max };
+        if expect.all_attempts && attempts < needed {
             diffs.push(cited(
                 &["retry.client-attempts-bounded", "retry.client-u-same-id", "retry.client-timeout-same-id"],
                 "cancel requests sent",
-                format!("{max} (CC_MAX_ATTEMPTS): no answer settled the cancel, so every attempt is used"),
+                if needed < max {
+                    format!("at least {needed}: every answer was U, and a client stops no sooner than after {U_LIMIT} U answers or CC_MAX_ATTEMPTS ({max}) requests")
+                } else {
+                    format!("{max} (CC_MAX_ATTEMPTS): no answer settled the cancel, so every attempt is used")
+                },
+                attempts.to_string(),
+            ));
+        }
+        if all_u && attempts > U_LIMIT && attempts <= max {
+            diffs.push(cited(
+                &["retry.client-u-limit"],
+                "cancel requests sent, every one answered U",
+                format!("at most {U_LIMIT}: after the first attempt and three retries answered U, a client hands the payment to a person"),
                 attempts.to_string(),
             ));
         }
@@ -137,8 +167,10 @@ impl Judge<'_> {
             .and_then(Value::as_str)
             .unwrap_or("(absent)");
         if !expect.outcome.allows(outcome) {
+            let got: Vec<ScriptedAnswer> =
+                sent.iter().map(|arrival| arrival.answer.clone()).collect();
             diffs.push(cited(
-                &["result.status-meaning", "sign.client-verifies-response"],
+                conclusion_rules(&expect.outcome, outcome, &got, self.certificate_trusted),
                 "the client's conclusion",
                 expect.outcome.show(),
                 outcome,
