@@ -41,8 +41,15 @@ fn emitted_grammar_requires_padded_standard_base64_and_names_the_character() {
         other => panic!("{value}: {other:?}"),
     };
     let unpadded = padded.trim_end_matches("%3D");
-    assert!(SignatureHeader::parse(unpadded).is_ok(), "the parser tolerates it");
-    assert_eq!(fault(unpadded).0, 2, "the missing padding is at character 2");
+    assert!(
+        SignatureHeader::parse(unpadded).is_ok(),
+        "the parser tolerates it"
+    );
+    assert_eq!(
+        fault(unpadded).0,
+        2,
+        "the missing padding is at character 2"
+    );
     // What the tolerant parser refuses already is refused with the
     // character it stops at.
     for value in [

@@ -231,7 +231,8 @@ pub async fn serve(
             tokio::spawn(server.acceptor(refusing).serve(service));
         }
         Some(config) => {
-            let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(config)).acceptor(refusing);
+            let acceptor =
+                RustlsAcceptor::new(RustlsConfig::from_config(config)).acceptor(refusing);
             tokio::spawn(server.acceptor(acceptor).serve(service));
         }
     }
@@ -333,25 +334,28 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
     response
 }
 
-/// An S answer broken off half-way: the status line, the headers (with
-/// the length of the whole body) and half the body; the server then
-/// closes the connection, as it does with any body shorter than its
-/// length.
+/// An S answer broken off half-way: the status line, the headers and half
+/// the body, then the body fails, which makes the server drop the
+/// connection (chunked: the client cannot tell the length in advance, and
+/// the server claims no length it does not send).
 fn cut_off(cancel_time: &str) -> Response {
     let whole = json!({"result": {"resultCode": "SUCCESS", "resultStatus": "S",
         "resultMessage": "success"}, "cancelTime": cancel_time})
     .to_string();
     let half = whole.as_bytes()[..whole.len() / 2].to_vec();
-    let mut response = Response::new(Body::from(half));
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(half),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "cut off by the script",
+        )),
+    ];
+    let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
     *response.status_mut() = StatusCode::OK;
-    let map = response.headers_mut();
-    map.insert(
+    response.headers_mut().insert(
         "content-type",
         HeaderValue::from_static("application/json; charset=UTF-8"),
     );
-    if let Ok(length) = HeaderValue::from_str(&whole.len().to_string()) {
-        map.insert("content-length", length);
-    }
     response
 }
 

@@ -22,7 +22,9 @@ pub(in crate::suite::client_half) fn conclusion_rules(
         return &["tls.client-verifies-certificate"];
     }
     let refused_allowed = expected.allows(CancelConclusion::Refused.as_str());
-    let untrusted_seen = got.iter().any(|answer| !answer.is_no_answer() && !trusted(answer));
+    let untrusted_seen = got
+        .iter()
+        .any(|answer| !answer.is_no_answer() && !trusted(answer));
     let settled = |status: Status| {
         got.iter()
             .any(|answer| answer.status == status && trusted(answer) && !answer.held)
@@ -286,7 +288,12 @@ mod tests {
             header: HeaderStyle::SpacesAfterCommas,
             ..signed(Answer::Success)
         };
-        let rules = conclusion_rules(&one(CancelConclusion::Cancelled), "refused", &[spaced], true);
+        let rules = conclusion_rules(
+            &one(CancelConclusion::Cancelled),
+            "refused",
+            &[spaced],
+            true,
+        );
         assert_eq!(rules, ["sign.header-format"]);
         assert!(firm(rules));
     }

@@ -125,9 +125,9 @@ impl Judge<'_> {
             ));
         }
         let all_u = !sent.is_empty()
-            && sent
-                .iter()
-                .all(|arrival| arrival.answer.status == Status::U && !arrival.answer.is_no_answer());
+            && sent.iter().all(|arrival| {
+                arrival.answer.status == Status::U && !arrival.answer.is_no_answer()
+            });
         // The vendor's limit: after the first attempt and three retries all
         // answered U, a client may stop (retry.client-u-limit).
         let needed = if all_u { max.min(U_LIMIT) } else { max };
