@@ -72,7 +72,7 @@ const BROKEN: &[(&str, &str, &str, Level)] = &[
     (
         "flips-after-late-notification",
         "notification/late-payment-success-keeps-cancelled",
-        r#"[state.client-order-record]", expected: "CANCELLED", actual: "SUCCESS""#,
+        r#"[state.cancelled-is-final]", expected: "CANCELLED", actual: "SUCCESS""#,
         Level::Fail,
     ),
     (
@@ -210,13 +210,13 @@ const BROKEN: &[(&str, &str, &str, Level)] = &[
     (
         "cancelled-after-f",
         "state/failed-leaves-the-record-none",
-        r#"[state.client-order-record]", expected: "NONE", actual: "CANCELLED""#,
+        r#"[result.status-meaning]", expected: "NONE", actual: "CANCELLED""#,
         Level::Fail,
     ),
     (
         "cancelled-after-unknown",
         "retry/unknown-every-time-ends-unknown",
-        r#"[state.client-order-record]", expected: "UNKNOWN", actual: "CANCELLED""#,
+        r#"[result.status-meaning]", expected: "UNKNOWN", actual: "CANCELLED""#,
         Level::Fail,
     ),
     (
@@ -240,19 +240,19 @@ const BROKEN: &[(&str, &str, &str, Level)] = &[
     (
         "notification-ignores-client-id",
         "notification/notification-other-client-is-rejected",
-        "signed `other-client` with headers `plain` [sign.client-verifies-notification]",
+        "signed `other-client` with headers `plain` and a `compact` body [sign.client-verifies-notification]",
         Level::Fail,
     ),
     (
         "accepts-unsigned-notification",
         "notification/notification-missing-is-rejected",
-        "signed `missing` with headers `plain` [sign.client-verifies-notification]",
+        "signed `missing` with headers `plain` and a `compact` body [sign.client-verifies-notification]",
         Level::Fail,
     ),
     (
         "case-sensitive-notification-headers",
         "notification/notification-header-title-case-names-is-accepted",
-        "signed `valid` with headers `title-case-names` [sign.header-format]",
+        "signed `valid` with headers `title-case-names` and a `compact` body [sign.header-format]",
         Level::Fail,
     ),
     (
