@@ -60,7 +60,16 @@ pub(in crate::suite::client_half) fn conclusion_rules(
                 &["result.status-meaning"]
             }
         }
-        "unknown" if refused_allowed && untrusted_seen => &["sign.client-untrusted-ends-cancel"],
+        // A non-200 answer may be taken for no answer: a client that did
+        // so and then stopped short of the answer that settles the cancel
+        // broke the retry rules, not the untrusted-ends-cancel choice.
+        "unknown"
+            if refused_allowed
+                && untrusted_seen
+                && !(only_status_untrusted(got) && settles_later(expected)) =>
+        {
+            &["sign.client-untrusted-ends-cancel"]
+        }
         "unknown" => {
             let wanted = [Status::S, Status::F]
                 .into_iter()
@@ -87,6 +96,25 @@ pub(in crate::suite::client_half) fn conclusion_rules(
         }
         _ => &["result.status-meaning"],
     }
+}
+
+/// Whether every untrusted answer in `got` is signed validly and
+/// untrusted only for its HTTP status.
+fn only_status_untrusted(got: &[ScriptedAnswer]) -> bool {
+    got.iter()
+        .filter(|answer| !answer.is_no_answer() && !trusted(answer))
+        .all(|answer| {
+            matches!(
+                answer.signature,
+                AnswerSignature::Valid | AnswerSignature::NoClientId
+            )
+        })
+}
+
+/// Whether the case expects a cancel that a later answer settles.
+fn settles_later(expected: &Outcomes) -> bool {
+    expected.allows(CancelConclusion::Cancelled.as_str())
+        || expected.allows(CancelConclusion::Failed.as_str())
 }
 
 /// Whether the client must trust `answer`: signed as the provider signs,
@@ -260,6 +288,21 @@ mod tests {
             true,
         );
         assert_eq!(rules, ["sign.client-untrusted-ends-cancel"]);
+    }
+
+    #[test]
+    fn stopping_after_a_non_200_answer_taken_for_no_answer_breaks_the_retry_rules() {
+        let non_200 = ScriptedAnswer {
+            http_status: Some(400),
+            ..signed(Answer::Fail("PROCESS_FAIL".into()))
+        };
+        let either = Outcomes::AnyOf(vec![CancelConclusion::Refused, CancelConclusion::Cancelled]);
+        let rules = conclusion_rules(&either, "unknown", &[non_200], true);
+        assert_eq!(
+            rules,
+            ["retry.client-u-same-id", "retry.client-timeout-same-id"]
+        );
+        assert!(firm(rules));
     }
 
     #[test]
