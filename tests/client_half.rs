@@ -447,6 +447,12 @@ const BROKEN: &[(&str, &str, &str, Level)] = &[
         r#"[result.status-meaning]", expected: "failed", actual: "cancelled""#,
         Level::Fail,
     ),
+    (
+        "waits-one-and-a-half-timeouts",
+        "retry/never-answered-then-success-retries",
+        "to the client closing its connection [retry.client-timeout-bounded]",
+        Level::Warn,
+    ),
 ];
 
 fn root() -> &'static Path {

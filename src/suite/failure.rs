@@ -111,6 +111,9 @@ pub enum Failure {
     },
     /// The case file is wrong; the target was not judged.
     CaseBug(YamlError),
+    /// A timing case that failed, was run once more and passed: the first
+    /// run's failure. Neither a pass nor a failure of the target.
+    Flaky { first: Box<Failure> },
 }
 
 impl Failure {
@@ -120,6 +123,7 @@ impl Failure {
             Failure::Mismatch { .. } => "MISMATCH",
             Failure::Transport { .. } => "TRANSPORT FAILURE",
             Failure::CaseBug(_) => "BUG IN CASE",
+            Failure::Flaky { .. } => "FLAKY",
         }
     }
 }
@@ -136,6 +140,13 @@ pub struct CaseContext {
 /// Renders a failure for a person: the kind, the case file, the rules
 /// with their statements, the exchange, and expected vs actual.
 pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> String {
+    if let Failure::Flaky { first } = failure {
+        return format!(
+            "FLAKY in case {}: it failed, was run once more and passed; the first run:\n{}",
+            context.name,
+            render(first, context, catalog)
+        );
+    }
     let mut out = String::new();
     let _ = writeln!(out, "{} in case {}", failure.kind(), context.name);
     if let Failure::CaseBug(error) = failure {
@@ -209,7 +220,7 @@ pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> St
             }
             let _ = writeln!(out, "    {error}");
         }
-        Failure::CaseBug(_) => {}
+        Failure::CaseBug(_) | Failure::Flaky { .. } => {}
     }
     out
 }

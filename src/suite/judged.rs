@@ -27,7 +27,9 @@ impl Judged {
     /// ignored with its reason, a failure and an unexpected pass fail it.
     pub(super) fn verdict(&self) -> Result<Completion, Failed> {
         match self.outcome {
-            Outcome::Pass | Outcome::Warning | Outcome::ExpectedFail => Ok(Completion::Completed),
+            Outcome::Pass | Outcome::Warning | Outcome::Flaky | Outcome::ExpectedFail => {
+                Ok(Completion::Completed)
+            }
             Outcome::Ignored => Ok(Completion::Ignored {
                 reason: self.message.clone(),
             }),
@@ -77,6 +79,14 @@ pub(super) fn judge(
             message: reason,
             outcome: Outcome::Ignored,
             kind: None,
+            deviations: Vec::new(),
+        },
+        // Failed, then passed when run once more: its own outcome, a pass
+        // for the harness, listed apart in every report.
+        (Err(failure @ Failure::Flaky { .. }), _) => Judged {
+            outcome: Outcome::Flaky,
+            kind: Some(failure.kind().to_string()),
+            message: Some(render(&failure, context, catalog)),
             deviations: Vec::new(),
         },
         (Err(failure), None) => {

@@ -32,10 +32,11 @@ use judge::Judge;
 /// The adapter protocol version this runner speaks (INTERPRETING.md §8).
 pub const PROTOCOL_VERSION: &str = "2";
 
-/// Slack on top of what a client that keeps its timeout may take
-/// (`CC_TIMEOUT_MS` waiting, at most `CC_TIMEOUT_MS` pausing): process
-/// scheduling on a busy machine, an interpreter's garbage collector.
-const TIMING_SLACK: Duration = Duration::from_millis(400);
+/// The tolerance on each timed span, as a share of `CC_TIMEOUT_MS` (in
+/// tenths): process scheduling on a busy machine, an interpreter's garbage
+/// collector. Below half the timeout, so that a client that waits 1.5 times
+/// its timeout fails.
+const TOLERANCE_TENTHS: u32 = 4;
 
 /// How the client half is run.
 #[derive(Clone)]
@@ -66,11 +67,23 @@ impl ClientRun {
         })
     }
 
+    /// The tolerance on one timed span: four tenths of the timeout.
+    pub fn tolerance(&self) -> Duration {
+        self.client_timeout * TOLERANCE_TENTHS / 10
+    }
+
+    /// The longest a client that keeps its timeout waits for a held answer
+    /// before it gives up (closes the connection), and the longest it
+    /// pauses before a retry: the timeout and the tolerance.
+    pub fn span(&self) -> Duration {
+        self.client_timeout + self.tolerance()
+    }
+
     /// The longest a client that keeps its timeout takes between a request
     /// whose answer is held and its next move (its next request, or its
-    /// conclusion): the timeout, a pause of at most the timeout, slack.
+    /// conclusion), when the suite did not see it give up: both spans.
     pub fn patience(&self) -> Duration {
-        self.client_timeout * 2 + TIMING_SLACK
+        self.span() * 2
     }
 
     /// How long a held answer is held: past [`ClientRun::patience`], so
@@ -139,8 +152,26 @@ fn tls_plan(case: &ClientCase, run: &ClientRun) -> Result<TlsPlan, String> {
     })
 }
 
-/// Runs `case` with the client behind `run.adapter`.
+/// Runs `case` with the client behind `run.adapter`. A timing case (one
+/// that holds answers or retries) that fails is run once more before it
+/// counts: one that then passes is flaky, reported apart with the first
+/// run's failure, never silently as a pass.
 pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Completion, Failure> {
+    match run_once(case, run).await {
+        Err(first @ (Failure::Mismatch { .. } | Failure::Transport { .. })) if waits(case) => {
+            match run_once(case, run).await {
+                Ok(Completion::Completed) => Err(Failure::Flaky {
+                    first: Box::new(first),
+                }),
+                again => again,
+            }
+        }
+        outcome => outcome,
+    }
+}
+
+/// Runs `case` once.
+async fn run_once(case: &ClientCase, run: &ClientRun) -> Result<Completion, Failure> {
     let needed = case.attempts_needed();
     if run.max_attempts < needed {
         return Ok(Completion::Ignored {

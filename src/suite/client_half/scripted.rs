@@ -61,6 +61,9 @@ pub struct Arrival {
     pub refused: bool,
     /// The answer it was scripted to get.
     pub answer: ScriptedAnswer,
+    /// When the client closed the connection of a held answer before the
+    /// hold was over: when it gave up waiting, by the suite's own clock.
+    pub gave_up: Option<Instant>,
 }
 
 /// The scripted provider's state: the script and what it received.
@@ -114,8 +117,8 @@ impl Scripted {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// Records a request and picks its answer.
-    fn arrive(&self, request: SentRequest) -> ScriptedAnswer {
+    /// Records a request and picks its answer; the request's index.
+    fn arrive(&self, request: SentRequest) -> (usize, ScriptedAnswer) {
         let mut received = self.lock();
         let answer = self.next_answer(&received);
         received.push(Arrival {
@@ -124,8 +127,9 @@ impl Scripted {
             held: answer.held || answer.never,
             refused: false,
             answer: answer.clone(),
+            gave_up: None,
         });
-        answer
+        (received.len() - 1, answer)
     }
 
     /// Whether a connection just accepted is to be refused: the next
@@ -147,8 +151,28 @@ impl Scripted {
             held: false,
             refused: true,
             answer,
+            gave_up: None,
         });
         true
+    }
+}
+
+/// Notes when the client gives up on a held answer: the server drops the
+/// handler of a request whose connection the client closed, and with it
+/// this guard, before the hold is over.
+struct GiveUpWatch {
+    scripted: Arc<Scripted>,
+    index: usize,
+    armed: bool,
+}
+
+impl Drop for GiveUpWatch {
+    fn drop(&mut self) {
+        if self.armed
+            && let Some(arrival) = self.scripted.lock().get_mut(self.index)
+        {
+            arrival.gave_up = Some(Instant::now());
+        }
     }
 }
 
@@ -258,7 +282,7 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
         .unwrap_or_default()
         .to_vec();
     let request_json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let answer = scripted.arrive(SentRequest {
+    let (index, answer) = scripted.arrive(SentRequest {
         method: parts.method.as_str().to_string(),
         path: path.clone(),
         headers,
@@ -266,7 +290,13 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
     });
     let script = &scripted.script;
     if answer.held || answer.never {
+        let mut watch = GiveUpWatch {
+            scripted: scripted.clone(),
+            index,
+            armed: true,
+        };
         tokio::time::sleep(script.hold).await;
+        watch.armed = false;
     }
     if answer.never {
         // The headers promise a body that never comes: the server closes

@@ -53,6 +53,7 @@ pub fn to_value(report: &Report) -> Value {
             "expected_failures": counts.expected_failures,
             "unexpected_passes": counts.unexpected_passes,
             "warnings": counts.warnings,
+            "flaky": counts.flaky,
             "filtered_out": counts.filtered_out,
         },
         "cases": cases,
@@ -74,6 +75,7 @@ fn verdict(case: &super::CaseRecord) -> &'static str {
     match case.outcome {
         Outcome::Pass | Outcome::ExpectedFail => "pass",
         Outcome::Warning => "warning",
+        Outcome::Flaky => "flaky",
         Outcome::Fail | Outcome::UnexpectedPass => "fail",
         Outcome::Ignored => "ignored",
     }
@@ -99,7 +101,7 @@ mod tests {
             value["counts"],
             json!({"total": 5, "passed": 2, "failed": 2, "ignored": 1,
                    "expected_failures": 1, "unexpected_passes": 1, "warnings": 0,
-                   "filtered_out": 3})
+                   "flaky": 0, "filtered_out": 3})
         );
         let cases = value["cases"].as_array().expect("cases");
         assert_eq!(cases.len(), 5);

@@ -78,6 +78,8 @@ impl Half {
 pub enum Outcome {
     Pass,
     Warning,
+    /// A timing case that failed, was run once more and passed.
+    Flaky,
     ExpectedFail,
     Ignored,
     UnexpectedPass,
@@ -85,9 +87,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 6] = [
+    pub const ALL: [Outcome; 7] = [
         Outcome::Pass,
         Outcome::Warning,
+        Outcome::Flaky,
         Outcome::Fail,
         Outcome::Ignored,
         Outcome::ExpectedFail,
@@ -99,6 +102,7 @@ impl Outcome {
         match self {
             Outcome::Pass => "pass",
             Outcome::Warning => "warning",
+            Outcome::Flaky => "flaky",
             Outcome::Fail => "fail",
             Outcome::Ignored => "ignored",
             Outcome::ExpectedFail => "expected-fail",
@@ -216,6 +220,9 @@ pub struct Counts {
     pub unexpected_passes: u64,
     /// Cases that only deviate from assumptions; counted in `passed`.
     pub warnings: u64,
+    /// Timing cases that failed once and passed when run again; counted in
+    /// `passed`.
+    pub flaky: u64,
     pub filtered_out: u64,
 }
 
@@ -292,6 +299,10 @@ impl Report {
                 Outcome::Warning => {
                     counts.passed += 1;
                     counts.warnings += 1;
+                }
+                Outcome::Flaky => {
+                    counts.passed += 1;
+                    counts.flaky += 1;
                 }
                 Outcome::ExpectedFail => {
                     counts.passed += 1;
@@ -476,6 +487,7 @@ pub(crate) mod tests {
                 expected_failures: 1,
                 unexpected_passes: 1,
                 warnings: 0,
+                flaky: 0,
                 filtered_out: 3,
             }
         );

@@ -20,6 +20,8 @@ pub enum Cell {
     Pass,
     Fail,
     Warning,
+    /// A timing case that failed once and passed when run again.
+    Flaky,
     Ignored,
     ExpectedFail,
     UnexpectedPass,
@@ -27,10 +29,11 @@ pub enum Cell {
 
 impl Cell {
     /// Every cell kind, in the order pages and totals show them.
-    pub const ALL: [Cell; 6] = [
+    pub const ALL: [Cell; 7] = [
         Cell::Pass,
         Cell::Fail,
         Cell::Warning,
+        Cell::Flaky,
         Cell::Ignored,
         Cell::ExpectedFail,
         Cell::UnexpectedPass,
@@ -46,6 +49,7 @@ impl Cell {
             Cell::Pass => "pass",
             Cell::Fail => "fail",
             Cell::Warning => "warning",
+            Cell::Flaky => "flaky",
             Cell::Ignored => "ignored",
             Cell::ExpectedFail => "expected-fail",
             Cell::UnexpectedPass => "unexpected-pass",
@@ -57,7 +61,7 @@ impl Cell {
     /// unexpected pass still passed.
     pub fn behaviour(self) -> Behaviour {
         match self {
-            Cell::Pass | Cell::UnexpectedPass => Behaviour::Passed,
+            Cell::Pass | Cell::UnexpectedPass | Cell::Flaky => Behaviour::Passed,
             Cell::Warning => Behaviour::Warned,
             Cell::Fail | Cell::ExpectedFail => Behaviour::Failed,
             Cell::Ignored => Behaviour::NotJudged,
@@ -326,10 +330,10 @@ mod tests {
     #[test]
     fn unknown_outcomes_and_other_files_are_refused_with_a_reason() {
         let mut value = json::to_value(&sample());
-        value["cases"][0]["outcome"] = "flaky".into();
+        value["cases"][0]["outcome"] = "quarantined".into();
         let err = from_value(&value).expect_err("unknown outcome");
         assert!(
-            err.contains("`flaky`") && err.contains("server/a/passes"),
+            err.contains("`quarantined`") && err.contains("server/a/passes"),
             "{err}"
         );
         let err = from_value(&serde_json::json!({"format_version": 9})).expect_err("version");

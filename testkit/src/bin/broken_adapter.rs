@@ -173,6 +173,8 @@ enum Defect {
     ReportsGenericFailCode,
     /// retry.client-u-same-id: answers a second cancel of the same payment with the first one's outcome, sending nothing.
     CachesCancelOutcome,
+    /// retry.client-timeout-bounded: waits one and a half times CC_TIMEOUT_MS for an answer.
+    WaitsOneAndAHalfTimeouts,
 }
 
 const DEFECTS: &[(&str, Defect)] = &[
@@ -299,6 +301,10 @@ const DEFECTS: &[(&str, Defect)] = &[
     ("success-survives-unknown", Defect::SuccessSurvivesUnknown),
     ("reports-generic-fail-code", Defect::ReportsGenericFailCode),
     ("caches-cancel-outcome", Defect::CachesCancelOutcome),
+    (
+        "waits-one-and-a-half-timeouts",
+        Defect::WaitsOneAndAHalfTimeouts,
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -513,6 +519,15 @@ impl BrokenClient {
                     config.trimmed_base_url(),
                     request,
                     config.timeout,
+                )
+                .await
+            }
+            Defect::WaitsOneAndAHalfTimeouts => {
+                exchange(
+                    &self.http,
+                    config.trimmed_base_url(),
+                    request,
+                    config.timeout * 3 / 2,
                 )
                 .await
             }

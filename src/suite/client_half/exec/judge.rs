@@ -213,45 +213,94 @@ impl Judge<'_> {
         }
     }
 
-    /// A client that waited for a held answer longer than its timeout
-    /// (plus a pause of at most the timeout) did not keep its timeout.
+    /// A client that waited for a held answer longer than its timeout, or
+    /// paused longer than its timeout before a retry, did not keep its
+    /// timeout. Each span is measured by the suite's clock: from a request
+    /// to the moment the client closed its connection (a held answer), and
+    /// from then (or from an answer sent at once) to its next request. A
+    /// span may exceed `CC_TIMEOUT_MS` by the tolerance only.
     pub(super) fn timing_diffs(&self, sent: &[Arrival], answered: Instant) -> Vec<Diff> {
-        let patience = self.run.patience();
+        let span = self.run.span();
         let timeout = self.run.client_timeout.as_millis();
-        let mut diffs = Vec::new();
+        let tolerance = self.run.tolerance().as_millis();
+        let allowed = |what: &str| {
+            format!(
+                "at most {} ms: {what} of CC_TIMEOUT_MS ({timeout} ms) and {tolerance} ms of tolerance",
+                span.as_millis()
+            )
+        };
         for (index, arrival) in sent.iter().enumerate() {
-            // An answer that came at once: the next request may follow only
-            // after a pause of at most the timeout (the answer itself took
-            // no time worth counting); a held one also allows the wait.
-            let (next, what) = match sent.get(index + 1) {
-                Some(next) => (next.at, "its next request"),
-                None if arrival.held => (answered, "its conclusion"),
-                None => continue,
-            };
-            let waited = next.saturating_duration_since(arrival.at);
-            if waited > patience {
-                diffs.push(cited(
+            let number = index + 1;
+            let next = sent.get(index + 1).map(|next| next.at);
+            let late = |at: String, expected: String, waited: Duration| {
+                vec![cited(
                     &["retry.client-timeout-bounded"],
-                    format!(
-                        "time from request {} ({}) to {what}",
-                        index + 1,
-                        if arrival.held {
-                            "its answer held"
-                        } else {
-                            "answered at once"
-                        }
-                    ),
-                    format!(
-                        "at most {} ms: CC_TIMEOUT_MS is {timeout} ms, a pause at most as long, and {} ms of slack",
-                        patience.as_millis(),
-                        TIMING_SLACK.as_millis()
-                    ),
+                    at,
+                    expected,
                     format!("{} ms", waited.as_millis()),
-                ));
-                break;
+                )]
+            };
+            if arrival.held {
+                match arrival.gave_up {
+                    Some(gave_up) => {
+                        let waited = gave_up.saturating_duration_since(arrival.at);
+                        if waited > span {
+                            return late(
+                                format!(
+                                    "time from request {number} (its answer held) to the client closing its connection"
+                                ),
+                                allowed("a wait"),
+                                waited,
+                            );
+                        }
+                        if let Some(next) = next {
+                            let paused = next.saturating_duration_since(gave_up);
+                            if paused > span {
+                                return late(
+                                    format!(
+                                        "time from giving up on request {number} to its next request"
+                                    ),
+                                    allowed("a pause"),
+                                    paused,
+                                );
+                            }
+                        }
+                    }
+                    None => {
+                        // It never closed the connection while the answer
+                        // was held: its next move bounds the wait and the
+                        // pause together.
+                        let (to, what) = match next {
+                            Some(next) => (next, "its next request"),
+                            None => (answered, "its conclusion"),
+                        };
+                        let waited = to.saturating_duration_since(arrival.at);
+                        if waited > span * 2 {
+                            return late(
+                                format!("time from request {number} (its answer held) to {what}"),
+                                format!(
+                                    "at most {} ms: a wait and a pause, each of CC_TIMEOUT_MS ({timeout} ms) and {tolerance} ms of tolerance",
+                                    (span * 2).as_millis()
+                                ),
+                                waited,
+                            );
+                        }
+                    }
+                }
+            } else if let Some(next) = next {
+                let paused = next.saturating_duration_since(arrival.at);
+                if paused > span {
+                    return late(
+                        format!(
+                            "time from request {number} (answered at once) to its next request"
+                        ),
+                        allowed("a pause"),
+                        paused,
+                    );
+                }
             }
         }
-        diffs
+        Vec::new()
     }
 
     /// Everything wrong with one request the client sent, each naming the
@@ -539,7 +588,10 @@ mod tests {
             adapter_deadline: None,
             scratch_dir: std::env::temp_dir(),
         };
-        assert_eq!(run.patience(), Duration::from_millis(800));
+        assert_eq!(run.tolerance(), Duration::from_millis(80));
+        assert_eq!(run.span(), Duration::from_millis(280));
         assert!(run.hold() > run.patience());
+        // A client waiting one and a half times its timeout is too late.
+        assert!(run.client_timeout * 3 / 2 > run.span());
     }
 }
