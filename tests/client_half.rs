@@ -127,7 +127,7 @@ const BROKEN: &[(&str, &str, &str, Level)] = &[
         "ignores-timeout",
         "retry/held-success-after-giving-up-is-not-believed",
         "[retry.client-timeout-bounded]",
-        Level::Warn,
+        Level::Fail,
     ),
     (
         "long-pause-before-retry",
