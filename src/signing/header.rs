@@ -232,7 +232,7 @@ fn standard_base64_fault(text: &[u8]) -> Option<(usize, &'static str)> {
     if padding > 2 {
         return Some((data + 2, "is a third `=` of padding"));
     }
-    if text.len() % 4 != 0 {
+    if !text.len().is_multiple_of(4) {
         return Some((
             text.len(),
             "is missing: the text ends before a multiple of 4 characters (the `=` padding is left out)",
