@@ -276,7 +276,7 @@ const BROKEN: &[(&str, &str, &str, Level)] = &[
     (
         "seconds-of-backoff",
         "retry/u-then-success-retries-with-the-same-id",
-        "(answered at once) to its next request [retry.client-timeout-bounded]",
+        "(sent at once) to its next request [retry.client-timeout-bounded]",
         Level::Warn,
     ),
     (

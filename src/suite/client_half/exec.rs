@@ -38,6 +38,13 @@ pub const PROTOCOL_VERSION: &str = "2";
 /// its timeout fails.
 const TOLERANCE_TENTHS: u32 = 4;
 
+/// The slack on a pause before a retry, on top of `CC_TIMEOUT_MS`: the
+/// pause runs from the answer leaving the suite to the next request
+/// arriving, so it also holds the client reading and verifying the answer,
+/// signing the next request and connecting again, which a busy machine
+/// slows down.
+const PAUSE_SLACK: Duration = Duration::from_millis(400);
+
 /// How the client half is run.
 #[derive(Clone)]
 pub struct ClientRun {
@@ -73,17 +80,25 @@ impl ClientRun {
     }
 
     /// The longest a client that keeps its timeout waits for a held answer
-    /// before it gives up (closes the connection), and the longest it
-    /// pauses before a retry: the timeout and the tolerance.
+    /// before it gives up (closes the connection): the timeout and the
+    /// tolerance.
     pub fn span(&self) -> Duration {
         self.client_timeout + self.tolerance()
     }
 
+    /// The longest a client that keeps its timeout pauses before a retry,
+    /// from the answer (or from giving up) to its next request: the
+    /// timeout, and slack for the work between.
+    pub fn pause(&self) -> Duration {
+        self.client_timeout + PAUSE_SLACK
+    }
+
     /// The longest a client that keeps its timeout takes between a request
     /// whose answer is held and its next move (its next request, or its
-    /// conclusion), when the suite did not see it give up: both spans.
+    /// conclusion), when the suite did not see it give up: a wait and a
+    /// pause.
     pub fn patience(&self) -> Duration {
-        self.span() * 2
+        self.span() + self.pause()
     }
 
     /// How long a held answer is held: past [`ClientRun::patience`], so
@@ -152,13 +167,15 @@ fn tls_plan(case: &ClientCase, run: &ClientRun) -> Result<TlsPlan, String> {
     })
 }
 
-/// Runs `case` with the client behind `run.adapter`. A timing case (one
-/// that holds answers or retries) that fails is run once more before it
-/// counts: one that then passes is flaky, reported apart with the first
-/// run's failure, never silently as a pass.
+/// Runs `case` with the client behind `run.adapter`. A case that fails (a
+/// mismatch or a transport failure) is run once more before it counts:
+/// one that then passes is flaky, reported apart with the first run's
+/// failure, never silently as a pass.
 pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Completion, Failure> {
+    // Every client case rests on timing: a client gives up on an answer
+    // after CC_TIMEOUT_MS, so a starved machine can fail any of them.
     match run_once(case, run).await {
-        Err(first @ (Failure::Mismatch { .. } | Failure::Transport { .. })) if waits(case) => {
+        Err(first @ (Failure::Mismatch { .. } | Failure::Transport { .. })) => {
             match run_once(case, run).await {
                 Ok(Completion::Completed) => Err(Failure::Flaky {
                     first: Box::new(first),

@@ -64,6 +64,10 @@ pub struct Arrival {
     /// When the client closed the connection of a held answer before the
     /// hold was over: when it gave up waiting, by the suite's own clock.
     pub gave_up: Option<Instant>,
+    /// When its answer left the handler (an answer sent at once): a pause
+    /// before the next request counts from here, not from the arrival, so
+    /// that the suite's own signing is not counted against the client.
+    pub answered_at: Option<Instant>,
 }
 
 /// The scripted provider's state: the script and what it received.
@@ -128,8 +132,16 @@ impl Scripted {
             refused: false,
             answer: answer.clone(),
             gave_up: None,
+            answered_at: None,
         });
         (received.len() - 1, answer)
+    }
+
+    /// Notes that the answer to request `index` leaves now.
+    fn answered(&self, index: usize) {
+        if let Some(arrival) = self.lock().get_mut(index) {
+            arrival.answered_at = Some(Instant::now());
+        }
     }
 
     /// Whether a connection just accepted is to be refused: the next
@@ -152,6 +164,7 @@ impl Scripted {
             refused: true,
             answer,
             gave_up: None,
+            answered_at: Some(Instant::now()),
         });
         true
     }
@@ -309,6 +322,7 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
         return response;
     }
     if answer.transport == Transport::CutOff {
+        scripted.answered(index);
         return cut_off(&script.cancel_time);
     }
     let code = answer.result_code();
@@ -353,6 +367,9 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
     // One request per connection: every attempt opens its own, so that a
     // connection the script refuses is one attempt of the client's.
     map.insert("connection", HeaderValue::from_static("close"));
+    if !answer.held {
+        scripted.answered(index);
+    }
     for (name, value) in headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()),

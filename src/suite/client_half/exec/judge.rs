@@ -221,22 +221,26 @@ impl Judge<'_> {
     /// span may exceed `CC_TIMEOUT_MS` by the tolerance only.
     pub(super) fn timing_diffs(&self, sent: &[Arrival], answered: Instant) -> Vec<Diff> {
         let span = self.run.span();
+        let pause = self.run.pause();
         let timeout = self.run.client_timeout.as_millis();
         let tolerance = self.run.tolerance().as_millis();
-        let allowed = |what: &str| {
-            format!(
-                "at most {} ms: {what} of CC_TIMEOUT_MS ({timeout} ms) and {tolerance} ms of tolerance",
-                span.as_millis()
-            )
-        };
+        let waiting = format!(
+            "at most {} ms: a wait of CC_TIMEOUT_MS ({timeout} ms) and {tolerance} ms of tolerance",
+            span.as_millis()
+        );
+        let pausing = format!(
+            "at most {} ms: a pause of CC_TIMEOUT_MS ({timeout} ms) and {} ms for reading the answer and sending again",
+            pause.as_millis(),
+            PAUSE_SLACK.as_millis()
+        );
         for (index, arrival) in sent.iter().enumerate() {
             let number = index + 1;
             let next = sent.get(index + 1).map(|next| next.at);
-            let late = |at: String, expected: String, waited: Duration| {
+            let late = |at: String, expected: &str, waited: Duration| {
                 vec![cited(
                     &["retry.client-timeout-bounded"],
                     at,
-                    expected,
+                    expected.to_string(),
                     format!("{} ms", waited.as_millis()),
                 )]
             };
@@ -249,18 +253,18 @@ impl Judge<'_> {
                                 format!(
                                     "time from request {number} (its answer held) to the client closing its connection"
                                 ),
-                                allowed("a wait"),
+                                &waiting,
                                 waited,
                             );
                         }
                         if let Some(next) = next {
                             let paused = next.saturating_duration_since(gave_up);
-                            if paused > span {
+                            if paused > pause {
                                 return late(
                                     format!(
                                         "time from giving up on request {number} to its next request"
                                     ),
-                                    allowed("a pause"),
+                                    &pausing,
                                     paused,
                                 );
                             }
@@ -275,12 +279,12 @@ impl Judge<'_> {
                             None => (answered, "its conclusion"),
                         };
                         let waited = to.saturating_duration_since(arrival.at);
-                        if waited > span * 2 {
+                        if waited > self.run.patience() {
                             return late(
                                 format!("time from request {number} (its answer held) to {what}"),
-                                format!(
-                                    "at most {} ms: a wait and a pause, each of CC_TIMEOUT_MS ({timeout} ms) and {tolerance} ms of tolerance",
-                                    (span * 2).as_millis()
+                                &format!(
+                                    "at most {} ms: a wait and a pause",
+                                    self.run.patience().as_millis()
                                 ),
                                 waited,
                             );
@@ -288,13 +292,14 @@ impl Judge<'_> {
                     }
                 }
             } else if let Some(next) = next {
-                let paused = next.saturating_duration_since(arrival.at);
-                if paused > span {
+                let from = arrival.answered_at.unwrap_or(arrival.at);
+                let paused = next.saturating_duration_since(from);
+                if paused > pause {
                     return late(
                         format!(
-                            "time from request {number} (answered at once) to its next request"
+                            "time from the answer to request {number} (sent at once) to its next request"
                         ),
-                        allowed("a pause"),
+                        &pausing,
                         paused,
                     );
                 }
@@ -590,6 +595,7 @@ mod tests {
         };
         assert_eq!(run.tolerance(), Duration::from_millis(80));
         assert_eq!(run.span(), Duration::from_millis(280));
+        assert_eq!(run.pause(), Duration::from_millis(600));
         assert!(run.hold() > run.patience());
         // A client waiting one and a half times its timeout is too late.
         assert!(run.client_timeout * 3 / 2 > run.span());
