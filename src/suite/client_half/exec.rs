@@ -168,14 +168,25 @@ fn tls_plan(case: &ClientCase, run: &ClientRun) -> Result<TlsPlan, String> {
 }
 
 /// Runs `case` with the client behind `run.adapter`. A case that fails (a
-/// mismatch or a transport failure) is run once more before it counts:
+/// mismatch, or no usable answer from the provider's side) is run once
+/// more before it counts:
 /// one that then passes is flaky, reported apart with the first run's
 /// failure, never silently as a pass.
 pub async fn run_client_case(case: &ClientCase, run: &ClientRun) -> Result<Completion, Failure> {
     // Every client case rests on timing: a client gives up on an answer
-    // after CC_TIMEOUT_MS, so a starved machine can fail any of them.
+    // after CC_TIMEOUT_MS, so a starved machine can fail any of them. An
+    // adapter that breaks the protocol, crashes or hangs is not retried:
+    // that says nothing about timing.
     match run_once(case, run).await {
-        Err(first @ (Failure::Mismatch { .. } | Failure::Transport { .. })) => {
+        Err(first @ (Failure::Mismatch { .. } | Failure::Transport { .. }))
+            if !matches!(
+                first,
+                Failure::Transport {
+                    error: TransportError::Adapter { .. },
+                    ..
+                }
+            ) =>
+        {
             match run_once(case, run).await {
                 Ok(Completion::Completed) => Err(Failure::Flaky {
                     first: Box::new(first),
