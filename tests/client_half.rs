@@ -542,10 +542,12 @@ async fn own_client_passes(tls: bool) {
     let command = format!("{} adapter", env!("CARGO_BIN_EXE_cancel-conformance"));
     let mut run = run_with(command, if tls { "good-tls" } else { "good" });
     run.tls = tls;
+    // FLAKY (failed once, passed when run again) is the suite's answer to
+    // a machine too busy for a 200 ms timeout: reported apart, not failed.
     let failing: Vec<String> = outcomes(&run, None)
         .await
         .into_iter()
-        .filter(|(_, kind, _)| kind != "PASSED")
+        .filter(|(_, kind, _)| kind != "PASSED" && kind != "FLAKY")
         .map(|(name, kind, detail)| format!("{name}: {kind} {detail}"))
         .collect();
     assert!(
