@@ -549,7 +549,9 @@ async fn an_adapter_that_floods_stdout_is_a_transport_failure_per_case() {
     let cases = client_cases();
     let flood = client_run("exec yes", "yes");
     let started = Instant::now();
-    let outcomes = tokio::time::timeout(Duration::from_secs(90), run_all_client(&cases, &flood))
+    // Generous: a hundred cases, each starting a process, two at a time,
+    // on a machine that other test binaries keep busy.
+    let outcomes = tokio::time::timeout(Duration::from_secs(240), run_all_client(&cases, &flood))
         .await
         .expect("the run finishes");
     let _ = std::fs::remove_dir_all(&flood.scratch_dir);

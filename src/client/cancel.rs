@@ -265,8 +265,14 @@ impl CancelClient {
                 _ => None,
             };
             attempts.push(note);
-            if decision == Decision::Retry {
+            if decision == Decision::Retry
+                && !super::retry::u_limit_reached(attempts.iter().map(AttemptNote::kind))
+            {
                 continue;
+            }
+            if decision == Decision::Retry {
+                // Four U answers in a row: the payment goes to a person.
+                break;
             }
             let outcome = match (response, attempts.last()) {
                 (Some(response), _) => conclusion(response, number),

@@ -47,6 +47,20 @@ pub fn decide(kind: AttemptKind) -> Decision {
     }
 }
 
+/// How many U answers in a row end a cancel even when attempts remain: the
+/// first attempt and three retries (`retry.client-u-limit`: the vendor's
+/// guides hand the payment to support after three U retries).
+pub const U_ANSWERS_LIMIT: usize = 4;
+
+/// Whether the last attempts were `U_ANSWERS_LIMIT` U answers in a row.
+pub fn u_limit_reached(kinds: impl DoubleEndedIterator<Item = AttemptKind>) -> bool {
+    kinds
+        .rev()
+        .take_while(|kind| *kind == AttemptKind::Answered(ResultStatus::U))
+        .count()
+        >= U_ANSWERS_LIMIT
+}
+
 /// Pauses between attempts: 50 ms, doubling, at most 400 ms and never
 /// longer than the client's timeout (rule `retry.client-timeout-bounded`:
 /// a pause is measured against the timeout, INTERPRETING.md §8).

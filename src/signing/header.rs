@@ -154,6 +154,9 @@ pub enum EmittedHeaderError {
     /// The signature value carries a raw character that must be
     /// percent-escaped (`+`, `/` or `=`).
     RawCharacter { character: char },
+    /// The percent-decoded value is not padded standard base64: at
+    /// character `offset` (from 0) of the decoded text, `reason`.
+    NotStandardBase64 { offset: usize, reason: &'static str },
 }
 
 impl fmt::Display for EmittedHeaderError {
@@ -168,6 +171,12 @@ impl fmt::Display for EmittedHeaderError {
                 f,
                 "the `signature` value of the Signature header carries a raw `{character}`: \
                  a sender must URL-encode the base64 value (`+` as %2B, `/` as %2F, `=` as %3D)"
+            ),
+            EmittedHeaderError::NotStandardBase64 { offset, reason } => write!(
+                f,
+                "the `signature` value of the Signature header, URL-decoded, is not padded \
+                 standard base64: character {offset} {reason} (a sender emits the standard \
+                 alphabet A-Z a-z 0-9 + /, padded with `=` to a multiple of 4 characters)"
             ),
         }
     }
@@ -194,8 +203,42 @@ impl SignatureHeader {
         if let Some(character) = raw_signature.chars().find(|c| matches!(c, '+' | '/' | '=')) {
             return Err(EmittedHeaderError::RawCharacter { character });
         }
+        let decoded: Vec<u8> = percent_decode_str(raw_signature).collect();
+        if let Some((offset, reason)) = standard_base64_fault(&decoded) {
+            return Err(EmittedHeaderError::NotStandardBase64 { offset, reason });
+        }
         Ok(parsed)
     }
+}
+
+/// Where `text` first departs from padded standard base64 (RFC 4648 §4),
+/// and how; `None` when it is padded standard base64.
+fn standard_base64_fault(text: &[u8]) -> Option<(usize, &'static str)> {
+    let padding = text.iter().rev().take_while(|byte| **byte == b'=').count();
+    let data = text.len() - padding;
+    for (offset, byte) in text.iter().enumerate() {
+        let fault = match byte {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'+' | b'/' if offset < data => None,
+            b'=' if offset >= data => None,
+            b'-' | b'_' => Some("is URL-safe base64 (`-` or `_`), not the standard alphabet"),
+            b'=' => Some("is `=` padding before the end"),
+            b'\r' | b'\n' | b' ' | b'\t' => Some("is white space or a line break"),
+            _ => Some("is outside the base64 alphabet"),
+        };
+        if let Some(reason) = fault {
+            return Some((offset, reason));
+        }
+    }
+    if padding > 2 {
+        return Some((data + 2, "is a third `=` of padding"));
+    }
+    if !text.len().is_multiple_of(4) {
+        return Some((
+            text.len(),
+            "is missing: the text ends before a multiple of 4 characters (the `=` padding is left out)",
+        ));
+    }
+    None
 }
 
 impl fmt::Debug for SignatureHeader {

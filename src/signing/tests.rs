@@ -29,6 +29,44 @@ fn emitted_grammar_requires_key_version_and_url_encoding() {
         Err(EmittedHeaderError::Unparsable(_))
     ));
 }
+
+#[test]
+fn emitted_grammar_requires_padded_standard_base64_and_names_the_character() {
+    // Three bytes make four characters without padding; one byte needs two `=`.
+    let padded = SignatureHeader::format("1", &[0xfb]);
+    assert!(padded.ends_with("%3D%3D"), "{padded}");
+    assert!(SignatureHeader::parse_emitted(&padded).is_ok());
+    let fault = |value: &str| match SignatureHeader::parse_emitted(value) {
+        Err(EmittedHeaderError::NotStandardBase64 { offset, reason }) => (offset, reason),
+        other => panic!("{value}: {other:?}"),
+    };
+    let unpadded = padded.trim_end_matches("%3D");
+    assert!(
+        SignatureHeader::parse(unpadded).is_ok(),
+        "the parser tolerates it"
+    );
+    assert_eq!(
+        fault(unpadded).0,
+        2,
+        "the missing padding is at character 2"
+    );
+    // What the tolerant parser refuses already is refused with the
+    // character it stops at.
+    for value in [
+        "algorithm=RSA256,keyVersion=1,signature=-_8B",
+        "algorithm=RSA256,keyVersion=1,signature=AQ%3DA",
+        "algorithm=RSA256,keyVersion=1,signature=AQID%0D%0ABA%3D%3D",
+    ] {
+        let error = SignatureHeader::parse_emitted(value).expect_err(value);
+        assert!(error.to_string().contains("character"), "{value}: {error}");
+    }
+    let message = EmittedHeaderError::NotStandardBase64 {
+        offset: 2,
+        reason: "is missing",
+    }
+    .to_string();
+    assert!(message.contains("character 2"), "{message}");
+}
 use super::*;
 
 const PATH: &str = "/ams/api/v1/payments/cancel";

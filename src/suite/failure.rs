@@ -124,6 +124,9 @@ pub enum Failure {
         name: String,
         missing: Vec<crate::suite::client_half::capability::Capability>,
     },
+    /// A timing case that failed, was run once more and passed: the first
+    /// run's failure. Neither a pass nor a failure of the target.
+    Flaky { first: Box<Failure> },
 }
 
 impl Failure {
@@ -134,6 +137,7 @@ impl Failure {
             Failure::Transport { .. } => "TRANSPORT FAILURE",
             Failure::CaseBug(_) => "BUG IN CASE",
             Failure::NotApplicable { .. } => "NOT APPLICABLE",
+            Failure::Flaky { .. } => "FLAKY",
         }
     }
 
@@ -162,6 +166,13 @@ pub struct CaseContext {
 /// Renders a failure for a person: the kind, the case file, the rules
 /// with their statements, the exchange, and expected vs actual.
 pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> String {
+    if let Failure::Flaky { first } = failure {
+        return format!(
+            "FLAKY in case {}: it failed, was run once more and passed; the first run:\n{}",
+            context.name,
+            render(first, context, catalog)
+        );
+    }
     let mut out = String::new();
     let _ = writeln!(out, "{} in case {}", failure.kind(), context.name);
     if let Some(reason) = failure.not_applicable_reason() {
@@ -235,7 +246,7 @@ pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> St
             }
             let _ = writeln!(out, "    {}", clip(&error.to_string(), SHOWN_CHARS));
         }
-        Failure::CaseBug(_) | Failure::NotApplicable { .. } => {}
+        Failure::CaseBug(_) | Failure::NotApplicable { .. } | Failure::Flaky { .. } => {}
     }
     out
 }

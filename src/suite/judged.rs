@@ -27,7 +27,9 @@ impl Judged {
     /// ignored with its reason, a failure and an unexpected pass fail it.
     pub(super) fn verdict(&self) -> Result<Completion, Failed> {
         match self.outcome {
-            Outcome::Pass | Outcome::Warning | Outcome::ExpectedFail => Ok(Completion::Completed),
+            Outcome::Pass | Outcome::Warning | Outcome::Flaky | Outcome::ExpectedFail => {
+                Ok(Completion::Completed)
+            }
             // libtest has no "not applicable": it is ignored there, with
             // its reason, and reported apart everywhere else.
             Outcome::Ignored | Outcome::NotApplicable => Ok(Completion::Ignored {
@@ -55,6 +57,7 @@ impl Judged {
         let found = match self.outcome {
             Outcome::Ignored | Outcome::NotApplicable => return self,
             Outcome::Pass | Outcome::UnexpectedPass => "it passes".to_string(),
+            Outcome::Flaky => "it passes when run again (flaky)".to_string(),
             Outcome::Warning => "it passes with a warning".to_string(),
             Outcome::Fail | Outcome::ExpectedFail | Outcome::Pending => {
                 format!("it would fail ({})", self.kind.as_deref().unwrap_or("FAIL"))
@@ -122,6 +125,14 @@ pub(super) fn judge(
             message: reason,
             outcome: Outcome::Ignored,
             kind: None,
+            deviations: Vec::new(),
+        },
+        // Failed, then passed when run once more: its own outcome, a pass
+        // for the harness, listed apart in every report.
+        (Err(failure @ Failure::Flaky { .. }), _) => Judged {
+            outcome: Outcome::Flaky,
+            kind: Some(failure.kind().to_string()),
+            message: Some(render(&failure, context, catalog)),
             deviations: Vec::new(),
         },
         (Err(failure), None) => {

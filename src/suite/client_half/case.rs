@@ -135,6 +135,13 @@ pub enum Answer {
     Unsigned,
     /// S SUCCESS with a signature that does not verify.
     BadSignature,
+    /// No answer, at once: the connection is reset as soon as it is
+    /// accepted, before the request is read (a provider that is down).
+    Refused,
+    /// No usable answer, at once: the request is read, the status line,
+    /// the headers and half the body of an S answer are sent, and the
+    /// connection is then broken.
+    CutOff,
     /// Any answer, spelled out.
     Answer(ScriptedAnswer),
 }
@@ -150,6 +157,7 @@ impl Answer {
             held: false,
             never: false,
             http_status: None,
+            transport: Transport::Answered,
         };
         match self {
             Answer::Success => plain(Status::S, "SUCCESS", AnswerSignature::Valid),
@@ -161,10 +169,18 @@ impl Answer {
             },
             Answer::Never => ScriptedAnswer {
                 never: true,
-                ..plain(Status::U, "SYSTEM_ERROR", AnswerSignature::Valid)
+                ..plain(Status::U, UNKNOWN_CODE, AnswerSignature::Valid)
             },
             Answer::Unsigned => plain(Status::S, "SUCCESS", AnswerSignature::Unsigned),
             Answer::BadSignature => plain(Status::S, "SUCCESS", AnswerSignature::Bad),
+            Answer::Refused => ScriptedAnswer {
+                transport: Transport::Refused,
+                ..plain(Status::U, UNKNOWN_CODE, AnswerSignature::Valid)
+            },
+            Answer::CutOff => ScriptedAnswer {
+                transport: Transport::CutOff,
+                ..plain(Status::S, "SUCCESS", AnswerSignature::Valid)
+            },
             Answer::Answer(answer) => answer.clone(),
         }
     }
@@ -203,7 +219,8 @@ pub struct ScriptedAnswer {
     /// The resultStatus.
     pub status: Status,
     /// The resultCode; by default SUCCESS for S, PROCESS_FAIL for F and
-    /// SYSTEM_ERROR for U. It may be a code outside the catalog.
+    /// UNKNOWN_EXCEPTION (the U code the vendor documents) for U. It may
+    /// be a code outside the catalog.
     #[serde(default)]
     #[schemars(length(min = 1, max = 64))]
     pub code: Option<String>,
@@ -224,6 +241,38 @@ pub struct ScriptedAnswer {
     #[serde(default)]
     #[schemars(range(min = 200, max = 599))]
     pub http_status: Option<u16>,
+    /// Whether the answer arrives whole, or the connection fails at once
+    /// (no hold).
+    #[serde(default)]
+    pub transport: Transport,
+}
+
+/// The U code a scripted answer carries unless the case names one: the
+/// one the vendor's published tables give for an unknown outcome.
+pub const UNKNOWN_CODE: &str = "UNKNOWN_EXCEPTION";
+
+/// How the connection that carries a scripted answer behaves.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum Transport {
+    /// The answer is sent whole (after the hold, if held).
+    #[default]
+    Answered,
+    /// The connection is reset as soon as it is accepted, before the
+    /// request is read: no answer, at once.
+    Refused,
+    /// The request is read; the status line, the headers and half the
+    /// body are sent, then the connection is broken: no usable answer, at
+    /// once.
+    CutOff,
+}
+
+impl ScriptedAnswer {
+    /// Whether no usable answer comes of it (held past the timeout and
+    /// closed, refused, or cut off): the client must retry.
+    pub fn is_no_answer(&self) -> bool {
+        self.never || self.transport != Transport::Answered
+    }
 }
 
 impl ScriptedAnswer {
@@ -232,7 +281,7 @@ impl ScriptedAnswer {
             (Some(code), _) => code,
             (None, Status::S) => "SUCCESS",
             (None, Status::F) => "PROCESS_FAIL",
-            (None, Status::U) => "SYSTEM_ERROR",
+            (None, Status::U) => UNKNOWN_CODE,
         }
     }
 }
@@ -263,6 +312,10 @@ pub enum AnswerSignature {
     StaleResponseTime,
     /// With the merchant's key instead of the provider's.
     WrongKey,
+    /// Validly signed over the client's own id, without a `client-id`
+    /// header: an answer may leave it out (it is checked only if present),
+    /// a notification may not.
+    NoClientId,
 }
 
 /// How the provider spells a Signature header and its header names;
@@ -384,6 +437,28 @@ pub struct ClientExpect {
 pub enum Notification {
     /// The buyer's payment succeeded.
     PaymentSuccess,
+    /// The buyer's payment failed (result.resultStatus F): it never marks
+    /// an order paid.
+    PaymentFailure,
+}
+
+/// How the provider lays out a notification body; the signature is over
+/// the bytes as laid out, so a client that re-serialises the body before
+/// it verifies fails on every layout but its own.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
+pub enum BodyLayout {
+    /// Compact JSON, keys in the documented order.
+    #[default]
+    Compact,
+    /// A space after every `:` and `,`, and a line break and indent per
+    /// key, as pretty-printing providers send it.
+    Spaced,
+    /// Compact, the keys in another order than the documented one.
+    Reordered,
+    /// Compact, with characters escaped as `\uXXXX` and `\/` where JSON
+    /// allows it (`"success"` as `"\u0073uccess"`).
+    Escaped,
 }
 
 /// A notification delivered to the client.
@@ -400,6 +475,9 @@ pub struct NotifyStep {
     /// How its headers are spelled.
     #[serde(default)]
     pub header: HeaderStyle,
+    /// How its body is laid out.
+    #[serde(default)]
+    pub body: BodyLayout,
     /// Whether the client must accept it: by default, a validly signed
     /// notification is accepted and any other is not.
     #[serde(default)]

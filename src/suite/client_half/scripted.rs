@@ -19,7 +19,7 @@ use axum_server::Handle;
 use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use serde_json::{Value, json};
 
-use super::case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status};
+use super::case::{Answer, AnswerSignature, HeaderStyle, ScriptedAnswer, Status, Transport};
 use crate::signing::{SignedContent, SigningKey, test_keys};
 use crate::wire::headers::{CLIENT_ID, RESPONSE_TIME, SIGNATURE};
 use crate::wire::message::SentRequest;
@@ -51,10 +51,23 @@ pub struct Script {
 /// One request as it arrived.
 #[derive(Debug, Clone)]
 pub struct Arrival {
+    /// Empty (no method) for a connection refused before it was read.
     pub request: SentRequest,
     pub at: Instant,
     /// The answer it got was held (or never came).
     pub held: bool,
+    /// The connection was reset as soon as it was accepted: the request
+    /// was never read, there is nothing of it to judge.
+    pub refused: bool,
+    /// The answer it was scripted to get.
+    pub answer: ScriptedAnswer,
+    /// When the client closed the connection of a held answer before the
+    /// hold was over: when it gave up waiting, by the suite's own clock.
+    pub gave_up: Option<Instant>,
+    /// When its answer left the handler (an answer sent at once): a pause
+    /// before the next request counts from here, not from the arrival, so
+    /// that the suite's own signing is not counted against the client.
+    pub answered_at: Option<Instant>,
 }
 
 /// The scripted provider's state: the script and what it received.
@@ -90,27 +103,126 @@ impl Scripted {
         Router::new().fallback(answer).with_state(self.clone())
     }
 
-    /// Records a request and picks its answer: the n-th request gets the
-    /// n-th answer, the last answer every later one.
-    fn arrive(&self, request: SentRequest) -> ScriptedAnswer {
-        let mut received = self
-            .received
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
+    /// The answer the next request gets: the n-th request the n-th
+    /// answer, the last answer every later one.
+    fn next_answer(&self, received: &[Arrival]) -> ScriptedAnswer {
         let index = received
             .len()
             .min(self.script.answers.len().saturating_sub(1));
-        let answer = self
-            .script
+        self.script
             .answers
             .get(index)
-            .map_or_else(|| Answer::Success.spelled_out(), Answer::spelled_out);
+            .map_or_else(|| Answer::Success.spelled_out(), Answer::spelled_out)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<Arrival>> {
+        self.received
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Records a request and picks its answer; the request's index.
+    fn arrive(&self, request: SentRequest) -> (usize, ScriptedAnswer) {
+        let mut received = self.lock();
+        let answer = self.next_answer(&received);
         received.push(Arrival {
             request,
             at: Instant::now(),
             held: answer.held || answer.never,
+            refused: false,
+            answer: answer.clone(),
+            gave_up: None,
+            answered_at: None,
         });
-        answer
+        (received.len() - 1, answer)
+    }
+
+    /// Notes that the answer to request `index` leaves now.
+    fn answered(&self, index: usize) {
+        if let Some(arrival) = self.lock().get_mut(index) {
+            arrival.answered_at = Some(Instant::now());
+        }
+    }
+
+    /// Whether a connection just accepted is to be refused: the next
+    /// answer says so. The refusal counts as one attempt.
+    fn refuses_connection(&self) -> bool {
+        let mut received = self.lock();
+        let answer = self.next_answer(&received);
+        if answer.transport != Transport::Refused {
+            return false;
+        }
+        received.push(Arrival {
+            request: SentRequest {
+                method: String::new(),
+                path: String::new(),
+                headers: Vec::new(),
+                body: Vec::new(),
+            },
+            at: Instant::now(),
+            held: false,
+            refused: true,
+            answer,
+            gave_up: None,
+            answered_at: Some(Instant::now()),
+        });
+        true
+    }
+}
+
+/// Notes when the client gives up on a held answer: the server drops the
+/// handler of a request whose connection the client closed, and with it
+/// this guard, before the hold is over.
+struct GiveUpWatch {
+    scripted: Arc<Scripted>,
+    index: usize,
+    armed: bool,
+}
+
+impl Drop for GiveUpWatch {
+    fn drop(&mut self) {
+        if self.armed
+            && let Some(arrival) = self.scripted.lock().get_mut(self.index)
+        {
+            arrival.gave_up = Some(Instant::now());
+        }
+    }
+}
+
+/// Resets a connection the script refuses as soon as it is accepted,
+/// before a byte is read; hands every other one on.
+#[derive(Clone)]
+struct Refusing<A> {
+    scripted: Arc<Scripted>,
+    inner: A,
+}
+
+impl<S, A> axum_server::accept::Accept<tokio::net::TcpStream, S> for Refusing<A>
+where
+    A: axum_server::accept::Accept<tokio::net::TcpStream, S> + Clone + Send + 'static,
+    A::Future: Send + 'static,
+    A::Stream: Send + 'static,
+    A::Service: Send + 'static,
+    S: Send + 'static,
+{
+    type Stream = A::Stream;
+    type Service = A::Service;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::io::Result<(A::Stream, A::Service)>> + Send>,
+    >;
+
+    fn accept(&self, stream: tokio::net::TcpStream, service: S) -> Self::Future {
+        if self.scripted.refuses_connection() {
+            // A zero linger makes the close a TCP reset: the client sees
+            // its connection refused, not an orderly end.
+            let _ = stream.set_zero_linger();
+            drop(stream);
+            return Box::pin(std::future::ready(Err(std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "refused by the script",
+            ))));
+        }
+        Box::pin(self.inner.accept(stream, service))
     }
 }
 
@@ -126,13 +238,15 @@ impl Drop for Served {
     }
 }
 
-/// Serves `router` on 127.0.0.1, over TLS with `tls`, writing header names
-/// in title case with `title_case`.
+/// Serves the scripted provider on 127.0.0.1, over TLS with `tls`,
+/// writing header names in title case with `title_case`, refusing the
+/// connections the script refuses.
 pub async fn serve(
-    router: Router,
+    scripted: &Arc<Scripted>,
     tls: Option<Arc<rustls::ServerConfig>>,
     title_case: bool,
 ) -> std::io::Result<Served> {
+    let router = scripted.router();
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0))).await?;
     let addr = listener.local_addr()?;
     let handle = Handle::new();
@@ -145,12 +259,17 @@ pub async fn serve(
         .header_read_timeout(Duration::from_secs(10))
         .title_case_headers(title_case);
     let service = router.into_make_service();
+    let refusing = Refusing {
+        scripted: scripted.clone(),
+        inner: axum_server::accept::DefaultAcceptor,
+    };
     match tls {
         None => {
-            tokio::spawn(server.serve(service));
+            tokio::spawn(server.acceptor(refusing).serve(service));
         }
         Some(config) => {
-            let acceptor = RustlsAcceptor::new(RustlsConfig::from_config(config));
+            let acceptor =
+                RustlsAcceptor::new(RustlsConfig::from_config(config)).acceptor(refusing);
             tokio::spawn(server.acceptor(acceptor).serve(service));
         }
     }
@@ -176,7 +295,7 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
         .unwrap_or_default()
         .to_vec();
     let request_json: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    let answer = scripted.arrive(SentRequest {
+    let (index, answer) = scripted.arrive(SentRequest {
         method: parts.method.as_str().to_string(),
         path: path.clone(),
         headers,
@@ -184,7 +303,13 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
     });
     let script = &scripted.script;
     if answer.held || answer.never {
+        let mut watch = GiveUpWatch {
+            scripted: scripted.clone(),
+            index,
+            armed: true,
+        };
         tokio::time::sleep(script.hold).await;
+        watch.armed = false;
     }
     if answer.never {
         // The headers promise a body that never comes: the server closes
@@ -195,6 +320,10 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
             .headers_mut()
             .insert("content-length", HeaderValue::from_static("64"));
         return response;
+    }
+    if answer.transport == Transport::CutOff {
+        scripted.answered(index);
+        return cut_off(&script.cancel_time);
     }
     let code = answer.result_code();
     let mut body = json!({"result": {
@@ -235,6 +364,12 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
         "content-type",
         HeaderValue::from_static("application/json; charset=UTF-8"),
     );
+    // One request per connection: every attempt opens its own, so that a
+    // connection the script refuses is one attempt of the client's.
+    map.insert("connection", HeaderValue::from_static("close"));
+    if !answer.held {
+        scripted.answered(index);
+    }
     for (name, value) in headers {
         if let (Ok(name), Ok(value)) = (
             HeaderName::from_bytes(name.to_ascii_lowercase().as_bytes()),
@@ -243,6 +378,31 @@ async fn answer(State(scripted): State<Arc<Scripted>>, request: Request) -> Resp
             map.insert(name, value);
         }
     }
+    response
+}
+
+/// An S answer broken off half-way: the status line, the headers and half
+/// the body, then the body fails, which makes the server drop the
+/// connection (chunked: the client cannot tell the length in advance, and
+/// the server claims no length it does not send).
+fn cut_off(cancel_time: &str) -> Response {
+    let whole = json!({"result": {"resultCode": "SUCCESS", "resultStatus": "S",
+        "resultMessage": "success"}, "cancelTime": cancel_time})
+    .to_string();
+    let half = whole.as_bytes()[..whole.len() / 2].to_vec();
+    let chunks: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(half),
+        Err(std::io::Error::new(
+            std::io::ErrorKind::ConnectionReset,
+            "cut off by the script",
+        )),
+    ];
+    let mut response = Response::new(Body::from_stream(futures_util::stream::iter(chunks)));
+    *response.status_mut() = StatusCode::OK;
+    response.headers_mut().insert(
+        "content-type",
+        HeaderValue::from_static("application/json; charset=UTF-8"),
+    );
     response
 }
 
@@ -315,7 +475,10 @@ impl Signer<'_> {
                 lower.to_string()
             }
         };
-        let mut headers = vec![(name(CLIENT_ID), client_id.to_string())];
+        let mut headers = Vec::new();
+        if signing != AnswerSignature::NoClientId {
+            headers.push((name(CLIENT_ID), client_id.to_string()));
+        }
         if !matches!(
             signing,
             AnswerSignature::Unsigned | AnswerSignature::NoResponseTime

@@ -115,6 +115,13 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
             counts.warnings,
             "counted as passed",
         ),
+        (
+            "flaky",
+            "flaky",
+            "count-flaky",
+            counts.flaky,
+            "failed once, passed when run again; counted as passed",
+        ),
         ("ignored", "ignored", "count-ignored", counts.ignored, ""),
         (
             "not-applicable",
@@ -178,6 +185,7 @@ fn symbol(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Pass => "✓",
         Outcome::Warning => "⚠",
+        Outcome::Flaky => "≈",
         Outcome::Fail => "✗",
         Outcome::Ignored => "○",
         Outcome::NotApplicable => "–",
@@ -191,6 +199,7 @@ fn label(outcome: Outcome) -> &'static str {
     match outcome {
         Outcome::Pass => "pass",
         Outcome::Warning => "warning",
+        Outcome::Flaky => "flaky (failed, then passed when run again)",
         Outcome::Fail => "fail",
         Outcome::Ignored => "ignored",
         Outcome::NotApplicable => "not applicable",
@@ -517,6 +526,7 @@ ul.counts strong { font-size: 18px; margin-left: 4px; }
 .pending { color: var(--ignored); background: var(--ignored-bg); font-style: italic; }
 .expected-fail { color: var(--xfail); background: var(--xfail-bg); }
 .warning { color: var(--warn); background: var(--warn-bg); }
+.flaky { color: var(--warn); background: var(--warn-bg); font-style: italic; }
 ul.warnings li.warning { background: none; margin-bottom: 4px; }
 .unexpected-pass { color: var(--xpass); background: var(--xpass-bg); }
 .none { color: #8c959f; }

@@ -61,6 +61,7 @@ pub fn to_value(report: &Report) -> Value {
             "warnings": counts.warnings,
             "not_applicable": counts.not_applicable,
             "pending": counts.pending,
+            "flaky": counts.flaky,
             "filtered_out": counts.filtered_out,
         },
         "cases": cases,
@@ -89,6 +90,7 @@ fn verdict(case: &super::CaseRecord) -> &'static str {
     match case.outcome {
         Outcome::Pass | Outcome::ExpectedFail => "pass",
         Outcome::Warning => "warning",
+        Outcome::Flaky => "flaky",
         Outcome::Fail | Outcome::UnexpectedPass => "fail",
         Outcome::Ignored => "ignored",
         Outcome::NotApplicable => "not-applicable",
@@ -117,7 +119,7 @@ mod tests {
             value["counts"],
             json!({"total": 5, "passed": 2, "failed": 2, "ignored": 1,
                    "expected_failures": 1, "unexpected_passes": 1, "warnings": 0,
-                   "not_applicable": 0, "pending": 0, "filtered_out": 3})
+                   "not_applicable": 0, "pending": 0, "flaky": 0, "filtered_out": 3})
         );
         let cases = value["cases"].as_array().expect("cases");
         assert_eq!(cases.len(), 5);

@@ -90,6 +90,15 @@ pub fn render(report: &Report) -> String {
                     escape(&text),
                 );
             }
+            // Flaky: a passed testcase marked `verdict` `flaky`, the first
+            // run's failure in system-out.
+            Outcome::Flaky => {
+                let _ = writeln!(
+                    out,
+                    ">\n        <properties>\n          <property name=\"verdict\" value=\"flaky\"/>\n        </properties>\n      <system-out>{}</system-out>\n    </testcase>",
+                    escape(message),
+                );
+            }
             Outcome::Fail | Outcome::UnexpectedPass => {
                 let kind = case.kind.as_deref().unwrap_or("FAILURE");
                 let _ = writeln!(

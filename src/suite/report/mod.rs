@@ -103,6 +103,8 @@ impl Half {
 pub enum Outcome {
     Pass,
     Warning,
+    /// A timing case that failed, was run once more and passed.
+    Flaky,
     ExpectedFail,
     Ignored,
     NotApplicable,
@@ -114,9 +116,10 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    pub const ALL: [Outcome; 8] = [
+    pub const ALL: [Outcome; 9] = [
         Outcome::Pass,
         Outcome::Warning,
+        Outcome::Flaky,
         Outcome::Fail,
         Outcome::Ignored,
         Outcome::NotApplicable,
@@ -130,6 +133,7 @@ impl Outcome {
         match self {
             Outcome::Pass => "pass",
             Outcome::Warning => "warning",
+            Outcome::Flaky => "flaky",
             Outcome::Fail => "fail",
             Outcome::Ignored => "ignored",
             Outcome::NotApplicable => "not-applicable",
@@ -270,6 +274,9 @@ pub struct Counts {
     /// Cases newer than the pin or the baseline: neither passed, failed
     /// nor ignored (`total` counts them).
     pub pending: u64,
+    /// Timing cases that failed once and passed when run again; counted in
+    /// `passed`.
+    pub flaky: u64,
     pub filtered_out: u64,
 }
 
@@ -346,6 +353,10 @@ impl Report {
                 Outcome::Warning => {
                     counts.passed += 1;
                     counts.warnings += 1;
+                }
+                Outcome::Flaky => {
+                    counts.passed += 1;
+                    counts.flaky += 1;
                 }
                 Outcome::ExpectedFail => {
                     counts.passed += 1;
@@ -512,6 +523,7 @@ pub(crate) mod tests {
                 warnings: 0,
                 not_applicable: 0,
                 pending: 0,
+                flaky: 0,
                 filtered_out: 3,
             }
         );

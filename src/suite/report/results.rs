@@ -22,6 +22,8 @@ pub enum Cell {
     Pass,
     Fail,
     Warning,
+    /// A timing case that failed once and passed when run again.
+    Flaky,
     Ignored,
     /// The case judges a capability the client does not declare.
     NotApplicable,
@@ -33,10 +35,11 @@ pub enum Cell {
 
 impl Cell {
     /// Every cell kind, in the order pages and totals show them.
-    pub const ALL: [Cell; 8] = [
+    pub const ALL: [Cell; 9] = [
         Cell::Pass,
         Cell::Fail,
         Cell::Warning,
+        Cell::Flaky,
         Cell::Ignored,
         Cell::NotApplicable,
         Cell::ExpectedFail,
@@ -54,6 +57,7 @@ impl Cell {
             Cell::Pass => "pass",
             Cell::Fail => "fail",
             Cell::Warning => "warning",
+            Cell::Flaky => "flaky",
             Cell::Ignored => "ignored",
             Cell::NotApplicable => "not-applicable",
             Cell::ExpectedFail => "expected-fail",
@@ -67,7 +71,7 @@ impl Cell {
     /// unexpected pass still passed.
     pub fn behaviour(self) -> Behaviour {
         match self {
-            Cell::Pass | Cell::UnexpectedPass => Behaviour::Passed,
+            Cell::Pass | Cell::UnexpectedPass | Cell::Flaky => Behaviour::Passed,
             Cell::Warning => Behaviour::Warned,
             Cell::Fail | Cell::ExpectedFail => Behaviour::Failed,
             Cell::Ignored | Cell::NotApplicable | Cell::Pending => Behaviour::NotJudged,
@@ -359,10 +363,10 @@ mod tests {
     #[test]
     fn unknown_outcomes_and_other_files_are_refused_with_a_reason() {
         let mut value = json::to_value(&sample());
-        value["cases"][0]["outcome"] = "flaky".into();
+        value["cases"][0]["outcome"] = "quarantined".into();
         let err = from_value(&value).expect_err("unknown outcome");
         assert!(
-            err.contains("`flaky`") && err.contains("server/a/passes"),
+            err.contains("`quarantined`") && err.contains("server/a/passes"),
             "{err}"
         );
         let err = from_value(&serde_json::json!({"format_version": 9})).expect_err("version");

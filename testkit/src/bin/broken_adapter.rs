@@ -12,6 +12,8 @@
 //! ```
 
 use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use serde_json::Value;
@@ -119,9 +121,63 @@ enum Defect {
     SecondsOfBackoff,
     /// retry.client-attempts-bounded: always makes three attempts, whatever CC_MAX_ATTEMPTS says.
     FixedThreeAttempts,
+    /// sign.header-format: leaves the `=` padding off the base64 signature.
+    UnpaddedSignature,
+    /// sign.header-format: encodes the signature in URL-safe base64 (`-`, `_`).
+    UrlSafeSignature,
+    /// sign.request-headers: sends an empty Request-Time header.
+    EmptyRequestTime,
+    /// sign.request-headers: sends the Client-Id header twice (a middleware adds it again).
+    DuplicateClientId,
+    /// sign.request-headers: declares charset ISO-8859-1.
+    Latin1Charset,
+    /// fields.client-sends-valid-shape: sends an id it was not given as "" instead of leaving it out.
+    EmptyStringForAbsentId,
+    /// retry.client-timeout-same-id: retries a timeout but treats a refused or broken connection as final.
+    NoRetryOnBrokenConnection,
+    /// retry.client-attempts-bounded: counts attempts per client, not per cancel, so a second cancel has none left.
+    SharedAttemptBudget,
+    /// sign.client-verifies-response: believes a signed F or U body whatever HTTP status it came with.
+    BelievesNon200FAndU,
+    /// sign.client-verifies-response: refuses an answer that has no client-id header.
+    RequiresAnswerClientId,
+    /// sign.client-verifies-notification: accepts a notification without a client-id header, verifying over its own id.
+    AcceptsNotificationWithoutClientId,
+    /// notify.payment-result-meaning: marks an order paid on any accepted notification, F included.
+    FailedPaymentMarksPaid,
+    /// sign.client-verifies-notification: rejects every notification that is not a payment success.
+    RejectsFailedPaymentNotification,
+    /// sign.client-verifies-notification: verifies a notification over its body re-serialised compactly.
+    VerifiesReserialisedNotification,
+    /// sign.client-verifies-notification: verifies a notification over its body re-serialised with sorted keys.
+    SortsNotificationKeys,
+    /// sign.client-verifies-notification: rejects a notification whose body it has seen before (a replay guard gone too far).
+    RejectsRepeatedNotification,
+    /// sign.client-verifies-notification: answers a rejected notification `accepted: false` but marks the order paid anyway.
+    RejectedNotificationMarksPaid,
+    /// result.status-meaning: books the order CANCELLED after an untrusted answer.
+    CancelledAfterRefused,
+    /// state.cancelled-is-final: an F to a later cancel turns a CANCELLED order back to NONE.
+    CancelUndoneByF,
+    /// state.cancelled-is-final: a later cancel that ends unknown or refused puts a CANCELLED order in doubt.
+    UnknownAfterCancelled,
+    /// state.cancelled-is-final: a trusted S leaves a paid (SUCCESS) order SUCCESS.
+    PaidOrderNotCancelled,
+    /// state.client-order-record: a trusted F after UNKNOWN books NONE even when the order was paid.
+    FForgetsPaid,
+    /// state.client-order-record: ignores a payment-success notification while the order is UNKNOWN.
+    ForgetsPaidDuringUnknown,
+    /// state.client-order-record: a cancel that ends unknown or refused leaves a paid order SUCCESS.
+    SuccessSurvivesUnknown,
+    /// result.client-reports-answer: reports every F as resultCode FAILED.
+    ReportsGenericFailCode,
+    /// retry.client-u-same-id: answers a second cancel of the same payment with the first one's outcome, sending nothing.
+    CachesCancelOutcome,
+    /// retry.client-timeout-bounded: waits one and a half times CC_TIMEOUT_MS for an answer.
+    WaitsOneAndAHalfTimeouts,
 }
 
-const DEFECTS: [(&str, Defect); 43] = [
+const DEFECTS: &[(&str, Defect)] = &[
     ("new-id-on-retry", Defect::NewIdOnRetry),
     ("fails-on-u", Defect::FailsOnU),
     ("retries-on-f", Defect::RetriesOnF),
@@ -198,6 +254,57 @@ const DEFECTS: [(&str, Defect); 43] = [
     ("one-attempt-short", Defect::OneAttemptShort),
     ("seconds-of-backoff", Defect::SecondsOfBackoff),
     ("fixed-three-attempts", Defect::FixedThreeAttempts),
+    ("unpadded-signature", Defect::UnpaddedSignature),
+    ("url-safe-signature", Defect::UrlSafeSignature),
+    ("empty-request-time", Defect::EmptyRequestTime),
+    ("duplicate-client-id", Defect::DuplicateClientId),
+    ("latin1-charset", Defect::Latin1Charset),
+    ("empty-string-for-absent-id", Defect::EmptyStringForAbsentId),
+    (
+        "no-retry-on-broken-connection",
+        Defect::NoRetryOnBrokenConnection,
+    ),
+    ("shared-attempt-budget", Defect::SharedAttemptBudget),
+    ("believes-non-200-f-and-u", Defect::BelievesNon200FAndU),
+    ("requires-answer-client-id", Defect::RequiresAnswerClientId),
+    (
+        "accepts-notification-without-client-id",
+        Defect::AcceptsNotificationWithoutClientId,
+    ),
+    ("failed-payment-marks-paid", Defect::FailedPaymentMarksPaid),
+    (
+        "rejects-failed-payment-notification",
+        Defect::RejectsFailedPaymentNotification,
+    ),
+    (
+        "verifies-reserialised-notification",
+        Defect::VerifiesReserialisedNotification,
+    ),
+    ("sorts-notification-keys", Defect::SortsNotificationKeys),
+    (
+        "rejects-repeated-notification",
+        Defect::RejectsRepeatedNotification,
+    ),
+    (
+        "rejected-notification-marks-paid",
+        Defect::RejectedNotificationMarksPaid,
+    ),
+    ("cancelled-after-refused", Defect::CancelledAfterRefused),
+    ("cancel-undone-by-f", Defect::CancelUndoneByF),
+    ("unknown-after-cancelled", Defect::UnknownAfterCancelled),
+    ("paid-order-not-cancelled", Defect::PaidOrderNotCancelled),
+    ("f-forgets-paid", Defect::FForgetsPaid),
+    (
+        "forgets-paid-during-unknown",
+        Defect::ForgetsPaidDuringUnknown,
+    ),
+    ("success-survives-unknown", Defect::SuccessSurvivesUnknown),
+    ("reports-generic-fail-code", Defect::ReportsGenericFailCode),
+    ("caches-cancel-outcome", Defect::CachesCancelOutcome),
+    (
+        "waits-one-and-a-half-timeouts",
+        Defect::WaitsOneAndAHalfTimeouts,
+    ),
 ];
 
 fn main() -> ExitCode {
@@ -227,6 +334,17 @@ struct BrokenClient {
     inner: CancelClient,
     /// The HTTP client of the TLS defects and of `ignores-timeout`.
     http: reqwest::Client,
+    /// Attempts made over the client's life (`shared-attempt-budget`).
+    attempts_made: AtomicU32,
+    /// Notification bodies seen (`rejects-repeated-notification`) and the
+    /// outcome of the last cancel (`caches-cancel-outcome`).
+    memory: Mutex<Memory>,
+}
+
+#[derive(Default)]
+struct Memory {
+    bodies: Vec<Vec<u8>>,
+    last_outcome: Option<CancelOutcome>,
 }
 
 /// The F codes `unknown-f-code-is-unknown` knows; any other F it calls
@@ -263,6 +381,8 @@ impl BrokenClient {
                     defect,
                     inner,
                     http,
+                    attempts_made: AtomicU32::new(0),
+                    memory: Mutex::default(),
                 });
             }
         }
@@ -273,7 +393,15 @@ impl BrokenClient {
             defect,
             inner,
             http,
+            attempts_made: AtomicU32::new(0),
+            memory: Mutex::default(),
         })
+    }
+
+    fn memory(&self) -> std::sync::MutexGuard<'_, Memory> {
+        self.memory
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn path(&self) -> &str {
@@ -285,17 +413,28 @@ impl BrokenClient {
     }
 
     fn body(&self, sent: &CancelRequest) -> Result<Vec<u8>, ClientError> {
-        if self.defect != Defect::SendsAmount {
+        if !matches!(
+            self.defect,
+            Defect::SendsAmount | Defect::EmptyStringForAbsentId
+        ) {
             return compact_body(sent);
         }
         let mut value = serde_json::to_value(sent).map_err(|err| ClientError::Body {
             detail: err.to_string(),
         })?;
         if let Value::Object(object) = &mut value {
-            object.insert(
-                "cancelAmount".to_string(),
-                serde_json::json!({"currency": "USD", "value": "100"}),
-            );
+            if self.defect == Defect::SendsAmount {
+                object.insert(
+                    "cancelAmount".to_string(),
+                    serde_json::json!({"currency": "USD", "value": "100"}),
+                );
+            } else {
+                for key in ["paymentId", "paymentRequestId"] {
+                    if object.get(key).is_none_or(Value::is_null) {
+                        object.insert(key.to_string(), Value::String(String::new()));
+                    }
+                }
+            }
         }
         serde_json::to_vec(&value).map_err(|err| ClientError::Body {
             detail: err.to_string(),
@@ -336,8 +475,25 @@ impl BrokenClient {
                 (Defect::TextPlainContentType, "Content-Type") => {
                     *value = "text/plain; charset=UTF-8".to_string();
                 }
+                (Defect::Latin1Charset, "Content-Type") => {
+                    *value = "application/json; charset=ISO-8859-1".to_string();
+                }
+                (Defect::UnpaddedSignature, "Signature") => {
+                    while value.ends_with("%3D") {
+                        value.truncate(value.len() - 3);
+                    }
+                }
+                (Defect::UrlSafeSignature, "Signature") => {
+                    *value = value.replace("%2B", "-").replace("%2F", "_");
+                }
+                (Defect::EmptyRequestTime, "Request-Time") => value.clear(),
                 _ => {}
             }
+        }
+        if self.defect == Defect::DuplicateClientId
+            && let Some(client_id) = header(&request.headers, "Client-Id").map(str::to_string)
+        {
+            request.headers.push(("Client-Id".to_string(), client_id));
         }
         if self.defect == Defect::NoRequestTime {
             request.headers.retain(|(name, _)| name != "Request-Time");
@@ -366,6 +522,15 @@ impl BrokenClient {
                 )
                 .await
             }
+            Defect::WaitsOneAndAHalfTimeouts => {
+                exchange(
+                    &self.http,
+                    config.trimmed_base_url(),
+                    request,
+                    config.timeout * 3 / 2,
+                )
+                .await
+            }
             _ => self.inner.send(request).await,
         }
     }
@@ -386,7 +551,13 @@ impl BrokenClient {
             }
             _ => false,
         };
-        if answer.status != 200 && self.defect != Defect::IgnoresHttpStatus {
+        let believed_status = self.defect == Defect::IgnoresHttpStatus
+            || (self.defect == Defect::BelievesNon200FAndU
+                && status_of(answer).is_ok_and(|s| s != ResultStatus::S));
+        if self.defect == Defect::RequiresAnswerClientId && answer.header("client-id").is_none() {
+            return Err(Untrusted::MissingHeader { name: "client-id" });
+        }
+        if answer.status != 200 && !believed_status {
             return Err(Untrusted::Status {
                 status: answer.status,
             });
@@ -419,7 +590,7 @@ impl BrokenClient {
                 Defect::VerifiesOverProductionPath => {
                     verify_answer(&config.provider_key, &config.client_id, CANCEL_PATH, answer)?;
                 }
-                Defect::IgnoresHttpStatus => {
+                Defect::IgnoresHttpStatus | Defect::BelievesNon200FAndU => {
                     let as_if_ok = Received {
                         status: 200,
                         ..answer.clone()
@@ -449,6 +620,9 @@ impl BrokenClient {
             (Defect::FailsOnU, AttemptKind::Answered(ResultStatus::U)) => Decision::Conclude,
             (Defect::RetriesOnF, AttemptKind::Answered(ResultStatus::F)) => Decision::Retry,
             (Defect::NoRetryOnTimeout, AttemptKind::NoAnswer) if timed_out => Decision::Conclude,
+            (Defect::NoRetryOnBrokenConnection, AttemptKind::NoAnswer) if !timed_out => {
+                Decision::Conclude
+            }
             (Defect::RetriesAfterUntrusted, AttemptKind::Untrusted) => Decision::Retry,
             (Defect::OutcomeFromResultCode, AttemptKind::Answered(_)) => {
                 if KNOWN_U_CODES.contains(&code) {
@@ -467,6 +641,10 @@ impl BrokenClient {
     fn conclude(&self, response: CancelResponse, number: u32) -> CancelOutcome {
         let code = response.result.result_code.clone();
         match (self.defect, response.result.result_status) {
+            (Defect::ReportsGenericFailCode, ResultStatus::F) => CancelOutcome::Failed {
+                code: "FAILED".to_string(),
+                message: response.result.result_message,
+            },
             (Defect::FailsOnU, ResultStatus::U) => CancelOutcome::Failed {
                 code,
                 message: response.result.result_message,
@@ -529,8 +707,20 @@ impl BrokenClient {
             Defect::IgnoresMaxAttempts => config.max_attempts + 2,
             Defect::OneAttemptShort => config.max_attempts.saturating_sub(1).max(1),
             Defect::FixedThreeAttempts => 3,
+            Defect::SharedAttemptBudget => config
+                .max_attempts
+                .saturating_sub(self.attempts_made.load(Ordering::Relaxed)),
             _ => config.max_attempts,
         };
+        if max_attempts == 0 {
+            return CancelReport {
+                outcome: CancelOutcome::Unknown {
+                    attempts: 0,
+                    last_code: None,
+                },
+                attempts,
+            };
+        }
         let mut backoff = Backoff::within(config.timeout);
         let mut last_code = None;
         for number in 1..=max_attempts {
@@ -545,6 +735,7 @@ impl BrokenClient {
                     sent.payment_request_id = Some(format!("{original_request_id}-retry{number}"));
                 }
             }
+            self.attempts_made.fetch_add(1, Ordering::Relaxed);
             let request = match self.body(&sent).and_then(|body| self.request(&sent, body)) {
                 Ok(request) => request,
                 Err(reason) => return not_sent(reason, attempts),
@@ -597,13 +788,35 @@ impl BrokenClient {
     /// Records a cancel's outcome, with this client's bookkeeping defect.
     fn record(&self, payment: &PaymentRef, outcome: &CancelOutcome) {
         let orders = self.inner.orders();
+        let before = orders.status(payment);
+        let in_doubt = matches!(
+            outcome,
+            CancelOutcome::Unknown { .. } | CancelOutcome::Refused { .. }
+        );
         match (self.defect, outcome) {
             (Defect::CancelledAfterF, CancelOutcome::Failed { .. })
-            | (Defect::CancelledAfterUnknown, CancelOutcome::Unknown { .. }) => {
+            | (Defect::CancelledAfterUnknown, CancelOutcome::Unknown { .. })
+            | (Defect::CancelledAfterRefused, CancelOutcome::Refused { .. }) => {
                 orders.overwrite(payment, OrderStatus::Cancelled);
             }
             (Defect::RefusedLeavesNoRecord, CancelOutcome::Refused { .. })
             | (Defect::FKeepsUnknown, CancelOutcome::Failed { .. }) => {}
+            (Defect::CancelUndoneByF, CancelOutcome::Failed { .. })
+                if before == OrderStatus::Cancelled =>
+            {
+                orders.overwrite(payment, OrderStatus::None);
+            }
+            (Defect::UnknownAfterCancelled, _) if in_doubt => {
+                orders.overwrite(payment, OrderStatus::Unknown);
+            }
+            (Defect::PaidOrderNotCancelled, CancelOutcome::Cancelled { .. })
+                if before == OrderStatus::Success => {}
+            (Defect::FForgetsPaid, CancelOutcome::Failed { .. })
+                if before == OrderStatus::Unknown =>
+            {
+                orders.overwrite(payment, OrderStatus::None);
+            }
+            (Defect::SuccessSurvivesUnknown, _) if in_doubt && before == OrderStatus::Success => {}
             _ => orders.record_outcome(payment, outcome),
         }
     }
@@ -623,6 +836,39 @@ impl BrokenClient {
             }
             Defect::AcceptsUnsignedNotification if header(headers, "signature").is_none() => {
                 parse_notification(body)
+            }
+            Defect::AcceptsNotificationWithoutClientId
+                if header(headers, "client-id").is_none() =>
+            {
+                let mut with_id = headers.to_vec();
+                with_id.push(("client-id".to_string(), config.client_id.clone()));
+                verify_notification(
+                    &config.provider_key,
+                    &config.client_id,
+                    path,
+                    &with_id,
+                    body,
+                )
+            }
+            Defect::VerifiesReserialisedNotification | Defect::SortsNotificationKeys => {
+                let value: Value = serde_json::from_slice(body).map_err(|err| {
+                    NotificationError::NotParseable {
+                        detail: err.to_string(),
+                    }
+                })?;
+                let value = if self.defect == Defect::SortsNotificationKeys {
+                    sorted(value)
+                } else {
+                    value
+                };
+                let again = value.to_string().into_bytes();
+                verify_notification(
+                    &config.provider_key,
+                    &config.client_id,
+                    path,
+                    headers,
+                    &again,
+                )
             }
             Defect::CaseSensitiveNotificationHeaders => {
                 let lowercase: Vec<(String, String)> = headers
@@ -650,10 +896,32 @@ fn not_sent(reason: ClientError, attempts: Vec<AttemptNote>) -> CancelReport {
     }
 }
 
+/// `value` with the keys of every object in sorted order.
+fn sorted(value: Value) -> Value {
+    match value {
+        Value::Object(object) => {
+            let mut pairs: Vec<(String, Value)> = object.into_iter().collect();
+            pairs.sort_by(|a, b| a.0.cmp(&b.0));
+            Value::Object(pairs.into_iter().map(|(k, v)| (k, sorted(v))).collect())
+        }
+        Value::Array(items) => Value::Array(items.into_iter().map(sorted).collect()),
+        other => other,
+    }
+}
+
 impl AdapterClient for BrokenClient {
     async fn cancel(&self, payment: &PaymentRef) -> CancelReport {
+        if self.defect == Defect::CachesCancelOutcome
+            && let Some(outcome) = self.memory().last_outcome.clone()
+        {
+            return CancelReport {
+                outcome,
+                attempts: Vec::new(),
+            };
+        }
         let report = self.run_cancel(payment).await;
         self.record(payment, &report.outcome);
+        self.memory().last_outcome = Some(report.outcome.clone());
         report
     }
 
@@ -663,9 +931,38 @@ impl AdapterClient for BrokenClient {
         headers: &[(String, String)],
         body: &[u8],
     ) -> Result<NotificationEffect, NotificationError> {
-        let notification = self.notification(path, headers, body)?;
         let orders = self.inner.orders();
-        let order_status = notification.is_payment_success().then(|| {
+        let notification = match self.notification(path, headers, body) {
+            Ok(notification) => notification,
+            Err(error) => {
+                if self.defect == Defect::RejectedNotificationMarksPaid
+                    && let Ok(unverified) = parse_notification(body)
+                    && unverified.is_payment_success()
+                {
+                    orders.record_payment_success(&unverified.payment);
+                }
+                return Err(error);
+            }
+        };
+        if self.defect == Defect::RejectsFailedPaymentNotification
+            && !notification.is_payment_success()
+        {
+            return Err(NotificationError::NotParseable {
+                detail: "not a payment success".to_string(),
+            });
+        }
+        if self.defect == Defect::RejectsRepeatedNotification {
+            let mut memory = self.memory();
+            if memory.bodies.iter().any(|seen| seen == body) {
+                return Err(NotificationError::NotParseable {
+                    detail: "seen before".to_string(),
+                });
+            }
+            memory.bodies.push(body.to_vec());
+        }
+        let marks_paid =
+            notification.is_payment_success() || self.defect == Defect::FailedPaymentMarksPaid;
+        let order_status = marks_paid.then(|| {
             let before = orders.status(&notification.payment);
             match (self.defect, before) {
                 (Defect::FlipsAfterLateNotification, _)
@@ -673,6 +970,7 @@ impl AdapterClient for BrokenClient {
                     orders.overwrite(&notification.payment, OrderStatus::Success);
                     OrderStatus::Success
                 }
+                (Defect::ForgetsPaidDuringUnknown, OrderStatus::Unknown) => OrderStatus::Unknown,
                 _ => orders.record_payment_success(&notification.payment),
             }
         });

@@ -3,8 +3,13 @@
 //! sender must emit it, the signature over the exact bytes, the body), their
 //! timing and count, and the conclusion the client reported.
 
+use super::super::case::{ScriptedAnswer, Status};
 use super::*;
 use crate::domain::CancelConclusion;
+
+/// How many U answers in a row end a cancel at the latest: the first
+/// attempt and three retries (`retry.client-u-limit`).
+pub(super) const U_LIMIT: u32 = 4;
 use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
 
 /// What every cancel of one case is judged against.
@@ -17,6 +22,8 @@ pub(super) struct Judge<'a> {
     pub(super) merchant_key: VerifyingKey,
     /// `CC_MAX_ATTEMPTS` as this case gave it.
     pub(super) max_attempts: u32,
+    /// The provider presents a certificate the client may trust.
+    pub(super) certificate_trusted: bool,
     pub(super) run: &'a ClientRun,
 }
 
@@ -62,6 +69,10 @@ impl Judge<'_> {
         // wrong conclusion better than the other way round.
         let mut first_ids: Option<(Option<String>, Option<String>)> = None;
         for (index, arrival) in sent.iter().enumerate() {
+            if arrival.refused {
+                // Reset before a byte was read: nothing to judge.
+                continue;
+            }
             let request = &arrival.request;
             let mut diffs = self.request_diffs(by, request);
             let ids = ids_of(request);
@@ -113,11 +124,30 @@ impl Judge<'_> {
                 attempts.to_string(),
             ));
         }
-        if expect.all_attempts && attempts < max {
+        let all_u = !sent.is_empty()
+            && sent.iter().all(|arrival| {
+                arrival.answer.status == Status::U && !arrival.answer.is_no_answer()
+            });
+        // The vendor's limit: after the first attempt and three retries all
+        // answered U, a client may stop (retry.client-u-limit).
+        let needed = if all_u { max.min(U_LIMIT) } else { max };
+        if expect.all_attempts && attempts < needed {
             diffs.push(cited(
                 &["retry.client-attempts-bounded", "retry.client-u-same-id", "retry.client-timeout-same-id"],
                 "cancel requests sent",
-                format!("{max} (CC_MAX_ATTEMPTS): no answer settled the cancel, so every attempt is used"),
+                if needed < max {
+                    format!("at least {needed}: every answer was U, and a client stops no sooner than after {U_LIMIT} U answers or CC_MAX_ATTEMPTS ({max}) requests")
+                } else {
+                    format!("{max} (CC_MAX_ATTEMPTS): no answer settled the cancel, so every attempt is used")
+                },
+                attempts.to_string(),
+            ));
+        }
+        if all_u && attempts > U_LIMIT && attempts <= max {
+            diffs.push(cited(
+                &["retry.client-u-limit"],
+                "cancel requests sent, every one answered U",
+                format!("at most {U_LIMIT}: after the first attempt and three retries answered U, a client hands the payment to a person"),
                 attempts.to_string(),
             ));
         }
@@ -137,8 +167,10 @@ impl Judge<'_> {
             .and_then(Value::as_str)
             .unwrap_or("(absent)");
         if !expect.outcome.allows(outcome) {
+            let got: Vec<ScriptedAnswer> =
+                sent.iter().map(|arrival| arrival.answer.clone()).collect();
             diffs.push(cited(
-                &["result.status-meaning", "sign.client-verifies-response"],
+                conclusion_rules(&expect.outcome, outcome, &got, self.certificate_trusted),
                 "the client's conclusion",
                 expect.outcome.show(),
                 outcome,
@@ -181,45 +213,99 @@ impl Judge<'_> {
         }
     }
 
-    /// A client that waited for a held answer longer than its timeout
-    /// (plus a pause of at most the timeout) did not keep its timeout.
+    /// A client that waited for a held answer longer than its timeout, or
+    /// paused longer than its timeout before a retry, did not keep its
+    /// timeout. Each span is measured by the suite's clock: from a request
+    /// to the moment the client closed its connection (a held answer), and
+    /// from then (or from an answer sent at once) to its next request. A
+    /// span may exceed `CC_TIMEOUT_MS` by the tolerance only.
     pub(super) fn timing_diffs(&self, sent: &[Arrival], answered: Instant) -> Vec<Diff> {
-        let patience = self.run.patience();
+        let span = self.run.span();
+        let pause = self.run.pause();
         let timeout = self.run.client_timeout.as_millis();
-        let mut diffs = Vec::new();
+        let tolerance = self.run.tolerance().as_millis();
+        let waiting = format!(
+            "at most {} ms: a wait of CC_TIMEOUT_MS ({timeout} ms) and {tolerance} ms of tolerance",
+            span.as_millis()
+        );
+        let pausing = format!(
+            "at most {} ms: a pause of CC_TIMEOUT_MS ({timeout} ms) and {} ms for reading the answer and sending again",
+            pause.as_millis(),
+            PAUSE_SLACK.as_millis()
+        );
         for (index, arrival) in sent.iter().enumerate() {
-            // An answer that came at once: the next request may follow only
-            // after a pause of at most the timeout (the answer itself took
-            // no time worth counting); a held one also allows the wait.
-            let (next, what) = match sent.get(index + 1) {
-                Some(next) => (next.at, "its next request"),
-                None if arrival.held => (answered, "its conclusion"),
-                None => continue,
-            };
-            let waited = next.saturating_duration_since(arrival.at);
-            if waited > patience {
-                diffs.push(cited(
+            let number = index + 1;
+            let next = sent.get(index + 1).map(|next| next.at);
+            let late = |at: String, expected: &str, waited: Duration| {
+                vec![cited(
                     &["retry.client-timeout-bounded"],
-                    format!(
-                        "time from request {} ({}) to {what}",
-                        index + 1,
-                        if arrival.held {
-                            "its answer held"
-                        } else {
-                            "answered at once"
-                        }
-                    ),
-                    format!(
-                        "at most {} ms: CC_TIMEOUT_MS is {timeout} ms, a pause at most as long, and {} ms of slack",
-                        patience.as_millis(),
-                        TIMING_SLACK.as_millis()
-                    ),
+                    at,
+                    expected.to_string(),
                     format!("{} ms", waited.as_millis()),
-                ));
-                break;
+                )]
+            };
+            if arrival.held {
+                match arrival.gave_up {
+                    Some(gave_up) => {
+                        let waited = gave_up.saturating_duration_since(arrival.at);
+                        if waited > span {
+                            return late(
+                                format!(
+                                    "time from request {number} (its answer held) to the client closing its connection"
+                                ),
+                                &waiting,
+                                waited,
+                            );
+                        }
+                        if let Some(next) = next {
+                            let paused = next.saturating_duration_since(gave_up);
+                            if paused > pause {
+                                return late(
+                                    format!(
+                                        "time from giving up on request {number} to its next request"
+                                    ),
+                                    &pausing,
+                                    paused,
+                                );
+                            }
+                        }
+                    }
+                    None => {
+                        // It never closed the connection while the answer
+                        // was held: its next move bounds the wait and the
+                        // pause together.
+                        let (to, what) = match next {
+                            Some(next) => (next, "its next request"),
+                            None => (answered, "its conclusion"),
+                        };
+                        let waited = to.saturating_duration_since(arrival.at);
+                        if waited > self.run.patience() {
+                            return late(
+                                format!("time from request {number} (its answer held) to {what}"),
+                                &format!(
+                                    "at most {} ms: a wait and a pause",
+                                    self.run.patience().as_millis()
+                                ),
+                                waited,
+                            );
+                        }
+                    }
+                }
+            } else if let Some(next) = next {
+                let from = arrival.answered_at.unwrap_or(arrival.at);
+                let paused = next.saturating_duration_since(from);
+                if paused > pause {
+                    return late(
+                        format!(
+                            "time from the answer to request {number} (sent at once) to its next request"
+                        ),
+                        &pausing,
+                        paused,
+                    );
+                }
             }
         }
-        diffs
+        Vec::new()
     }
 
     /// Everything wrong with one request the client sent, each naming the
@@ -509,7 +595,11 @@ mod tests {
             scratch_dir: std::env::temp_dir(),
             introductions: Default::default(),
         };
-        assert_eq!(run.patience(), Duration::from_millis(800));
+        assert_eq!(run.tolerance(), Duration::from_millis(80));
+        assert_eq!(run.span(), Duration::from_millis(280));
+        assert_eq!(run.pause(), Duration::from_millis(600));
         assert!(run.hold() > run.patience());
+        // A client waiting one and a half times its timeout is too late.
+        assert!(run.client_timeout * 3 / 2 > run.span());
     }
 }
