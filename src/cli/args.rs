@@ -124,6 +124,12 @@ pub struct RunArgs {
     /// [default: 10000].
     #[arg(long, value_name = "MS")]
     pub timeout_ms: Option<u64>,
+    /// The most requests a second to send to the target, N/s (a sandbox's
+    /// rate limit). A throttled answer (REQUEST_TRAFFIC_EXCEED_LIMIT, HTTP
+    /// 429) from a target without a control plane is waited out in any
+    /// case [config: rate] [default: unpaced].
+    #[arg(long, value_name = "N/s")]
+    pub rate: Option<crate::config_file::Rate>,
     /// File holding the target's control-plane token, sent as
     /// `Authorization: Bearer <token>` on every control call and never
     /// printed; or the token itself in CANCEL_CONFORMANCE_CONTROL_TOKEN
@@ -263,6 +269,10 @@ pub struct FixturesArgs {
     /// Only the cases whose name contains FILTER.
     #[arg(value_name = "FILTER")]
     pub filter: Option<String>,
+    /// The acquirer profile the run will check: cases of another profile
+    /// need no payment.
+    #[arg(long, value_enum, value_name = "NAME", default_value_t = crate::profile::Profile::Apo)]
+    pub profile: crate::profile::Profile,
 }
 
 /// Shown after `run --help`.

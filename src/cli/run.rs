@@ -73,10 +73,7 @@ pub fn fixtures(args: FixturesArgs) -> ExitCode {
                 .is_none_or(|filter| case.name.contains(filter))
         })
         .collect();
-    let plan = sandbox::plan(&selected);
+    let plan = sandbox::plan(&selected, args.profile);
     print!("{}", sandbox::template(&plan, selected.len()));
-    for warning in sandbox::warnings(&plan) {
-        eprintln!("warning: {warning}");
-    }
     ExitCode::SUCCESS
 }

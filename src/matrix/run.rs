@@ -450,6 +450,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
                 fixtures,
                 expectations,
                 timeout_ms,
+                rate,
                 strict,
                 profile,
                 cases,
@@ -472,6 +473,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
             flag("fixtures", path(fixtures));
             flag("expectations", path(expectations));
             flag("timeout-ms", timeout_ms.map(|v| v.to_string()));
+            flag("rate", rate.map(|v| format!("{}/s", v.per_second)));
             flag("profile", profile.map(|v| v.to_string()));
             flag("cases", path(&cases.clone().or(matrix_cases)));
             if *strict == Some(true) {

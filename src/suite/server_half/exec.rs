@@ -26,6 +26,7 @@ use crate::wire::message::{Exchanged, Received, SentRequest};
 
 mod invariants;
 mod judge;
+pub mod precondition;
 use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
 pub use invariants::CANCEL_TIME_TOLERANCE;
 use invariants::{Observed, rule_diff};
@@ -65,6 +66,9 @@ struct Run<'a> {
     /// What the runner knows of each seeded payment, to judge what every
     /// step did to it whether or not the case asks.
     known: Vec<Known>,
+    /// Set when a target without a control plane kept throttling a step:
+    /// the case is then ignored with this reason.
+    throttled: Option<String>,
 }
 
 /// A seeded payment as the runner last knew it.
@@ -98,24 +102,34 @@ pub async fn run_case(
         other_ids: None,
         first_cancel_time: None,
         known: Vec::new(),
+        throttled: None,
     };
-    if let Some(fixture) = &case.fixture {
+    for (which, fixture) in [
+        (Which::Fixture, &case.fixture),
+        (Which::OtherFixture, &case.other_fixture),
+    ] {
+        let Some(fixture) = fixture else { continue };
         let seeded_at = OffsetDateTime::now_utc();
-        let ids = target
-            .provide(http, &fixture.value)
-            .await
-            .map_err(|err| control_failure(0, "seed the fixture", err))?;
-        run.remember(Which::Fixture, &ids, &fixture.value, seeded_at);
-        run.ids = Some(ids);
-    }
-    if let Some(fixture) = &case.other_fixture {
-        let seeded_at = OffsetDateTime::now_utc();
-        let ids = target
-            .provide(http, &fixture.value)
-            .await
-            .map_err(|err| control_failure(0, "seed the other fixture", err))?;
-        run.remember(Which::OtherFixture, &ids, &fixture.value, seeded_at);
-        run.other_ids = Some(ids);
+        let ids = if target.fixtures.is_some() {
+            match precondition::take(case, which, &fixture.value, target, http).await {
+                Ok(ids) => ids,
+                Err(reason) => return Ok(Completion::ignored_with(reason)),
+            }
+        } else {
+            let action = match which {
+                Which::Fixture => "seed the fixture",
+                Which::OtherFixture => "seed the other fixture",
+            };
+            target
+                .provide(http, &fixture.value)
+                .await
+                .map_err(|err| control_failure(0, action, err))?
+        };
+        run.remember(which, &ids, &fixture.value, seeded_at);
+        match which {
+            Which::Fixture => run.ids = Some(ids),
+            Which::OtherFixture => run.other_ids = Some(ids),
+        }
     }
     for (index, step) in case.steps.iter().enumerate() {
         let number = index + 1;
@@ -191,6 +205,9 @@ pub async fn run_case(
                         .saturating_add(time::Duration::milliseconds(by));
                 }
             }
+        }
+        if let Some(reason) = run.throttled.take() {
+            return Ok(Completion::ignored_with(reason));
         }
     }
     Ok(Completion::Completed)
@@ -458,9 +475,40 @@ impl Run<'_> {
         let timeout = shape
             .timeout_ms
             .map_or(self.target.timeout, std::time::Duration::from_millis);
-        let sent_at = time::OffsetDateTime::now_utc();
-        let outcome = http::exchange(self.http, &self.target.base_url, &request, timeout).await;
-        let received_at = time::OffsetDateTime::now_utc();
+        // A target without a control plane that throttles the runner is
+        // waited out; one that keeps at it ignores the case (unless the
+        // case asks for the throttling answer).
+        let wait_out = !self.target.has_control_plane()
+            && !expect.result_code.as_ref().is_some_and(|codes| {
+                codes
+                    .as_slice()
+                    .iter()
+                    .any(|code| code == "REQUEST_TRAFFIC_EXCEED_LIMIT")
+            });
+        let mut waits = precondition::THROTTLE_WAITS.iter();
+        let (sent_at, outcome, received_at) = loop {
+            self.target.pace().await;
+            let sent_at = time::OffsetDateTime::now_utc();
+            let outcome = http::exchange(self.http, &self.target.base_url, &request, timeout).await;
+            let received_at = time::OffsetDateTime::now_utc();
+            let throttled = wait_out
+                && outcome
+                    .as_ref()
+                    .is_ok_and(|exchanged| precondition::is_throttled(&exchanged.received));
+            if !throttled {
+                break (sent_at, outcome, received_at);
+            }
+            match waits.next() {
+                Some(wait) => tokio::time::sleep(*wait).await,
+                None => {
+                    self.throttled = Some(format!(
+                        "throttled: the target kept answering REQUEST_TRAFFIC_EXCEED_LIMIT (or HTTP 429) to step {step} after {} waits; run with a lower --rate",
+                        precondition::THROTTLE_WAITS.len()
+                    ));
+                    return Ok(());
+                }
+            }
+        };
         let (received, raw_names) = match (outcome, expect.transport) {
             (Ok(exchanged), Transport::Answered) => (exchanged.received, exchanged.raw_names),
             (Err(error), Transport::NoAnswer) if error.is_missing_answer() => {

@@ -421,6 +421,7 @@ impl Run<'_> {
             ],
             body,
         };
+        self.target.pace().await;
         let answer = http::exchange(
             self.http,
             &self.target.base_url,
