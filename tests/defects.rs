@@ -25,7 +25,8 @@ use cancel_conformance::server::{self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, Serve
 use cancel_conformance::signing::{SignedContent, test_keys};
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::suite::load::load_cases;
-use cancel_conformance::suite::target::Target;
+use cancel_conformance::suite::server_half::sandbox;
+use cancel_conformance::suite::target::{FixturePools, Target};
 use cancel_conformance::suite::{run_all, verdict};
 use cancel_conformance::wire::http;
 
@@ -1374,15 +1375,20 @@ async fn failing_cases_of(defect: Defect, only: Option<&[&str]>) -> Vec<(String,
             let seeder =
                 Target::with_test_identity(&server.base_url, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID);
             let http = http::client(None).expect("http client");
+            // A pool per fixture name, as many payments as these cases take.
+            let plan = sandbox::plan(&cases, Profile::default());
             let mut fixtures = std::collections::BTreeMap::new();
-            for loaded in &cases {
-                let case = loaded.case.as_ref().expect("case parses");
-                for fixture in case.fixture.iter().chain(&case.other_fixture) {
-                    let ids = seeder.provide(&http, &fixture.value).await.expect("seeds");
-                    fixtures.insert(fixture.value.name.clone(), ids);
+            for (name, used) in &plan {
+                let mut pool = Vec::new();
+                for _ in 0..used.payments_needed() {
+                    pool.push(seeder.provide(&http, &used.fixture).await.expect("seeds"));
                 }
+                fixtures.insert(name.clone(), pool);
             }
-            target.fixtures = Some(fixtures);
+            target.fixtures = Some(Arc::new(FixturePools::new(
+                fixtures,
+                sandbox::needs(&plan),
+            )));
             cases
         }
     };

@@ -244,6 +244,15 @@ pub struct ServeArgs {
     /// CANCEL_CONFORMANCE_CONTROL_TOKEN.
     #[arg(long, value_name = "FILE", conflicts_with = "no_control_plane")]
     pub control_token_file: Option<PathBuf>,
+    /// Seed the payments every fixture name of the server cases needs, write
+    /// the fixtures file naming them to FILE, and serve them: a sandbox to
+    /// run against with `run --fixtures FILE` (only with --no-control-plane).
+    #[arg(long, value_name = "FILE", requires = "no_control_plane")]
+    pub write_fixtures: Option<PathBuf>,
+    /// How many payments to seed per fixture name with --write-fixtures
+    /// [default: what a full run needs, name by name].
+    #[arg(long, value_name = "N", requires = "write_fixtures", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub pool: Option<u32>,
     /// Send API answers without a signature, to benchmark the server without
     /// RSA signing or to show how a client reacts to unsigned answers.
     #[arg(long)]

@@ -38,13 +38,13 @@ pub fn reason_to_ignore(case: &Case, target: &Target) -> Option<String> {
     if let Some(reason) = crate::profile::reason_to_skip(case.profile, target.profile) {
         return Some(reason);
     }
+    if case.needs_control_plane() && !target.has_control_plane() {
+        return Some("needs the control plane (events, faults or the clock), which this target does not have".into());
+    }
     for fixture in case.fixture.iter().chain(&case.other_fixture) {
         if let Some(reason) = target.cannot_provide(&fixture.value) {
             return Some(reason);
         }
-    }
-    if case.needs_control_plane() && !target.has_control_plane() {
-        return Some("needs the control plane (events, faults or the clock), which this target does not have".into());
     }
     let needs_other = case.steps.iter().any(
         |step| matches!(&step.value, Step::Cancel(cancel) if cancel.client == ClientChoice::Other),

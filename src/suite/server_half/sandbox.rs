@@ -133,11 +133,11 @@ pub fn shortfalls(
             let need = used.payments_needed();
             (have < need).then(|| {
                 format!(
-                    "fixture `{name}` has {have} payment{} and a full run needs {need} ({} uses it up, {}): {} cases will be ignored as used up; add {} more to run them all",
+                    "fixture `{name}` has {have} payment{} and a full run needs {need} ({} using one up each{}): {} will be ignored as used up; add {} more to run them all",
                     if have == 1 { "" } else { "s" },
                     plural(used.consumers.len(), "case"),
-                    if used.is_read() { "one more is shared by the cases that only read it" } else { "none only reads it" },
-                    need - have,
+                    if used.is_read() { ", 1 shared by the cases that only read it" } else { "" },
+                    plural(need - have, "case"),
                     need - have
                 )
             })
