@@ -41,7 +41,8 @@ pub enum Command {
     #[command(after_help = crate::matrix::HELP)]
     Matrix(Box<crate::matrix::MatrixArgs>),
     /// Prepare a target without a control plane: `--template` prints a
-    /// fixtures file skeleton of the payments the server cases need.
+    /// fixtures file skeleton of the payments the server cases need;
+    /// `check FILE --endpoint URL` says which of its payments are ready.
     Fixtures(FixturesArgs),
     /// Serve the reference server.
     Serve(ServeArgs),
@@ -267,7 +268,10 @@ pub struct ServeArgs {
 
 /// Arguments of `cancel-conformance fixtures`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct FixturesArgs {
+    #[command(subcommand)]
+    pub action: Option<FixturesAction>,
     /// Print a fixtures file skeleton for the selected server cases.
     #[arg(long)]
     pub template: bool,
@@ -282,6 +286,87 @@ pub struct FixturesArgs {
     /// need no payment.
     #[arg(long, value_enum, value_name = "NAME", default_value_t = crate::profile::Profile::Apo)]
     pub profile: crate::profile::Profile,
+}
+
+/// What `fixtures` does besides `--template`.
+#[derive(Debug, Subcommand)]
+pub enum FixturesAction {
+    /// Look at every payment of a fixtures file (an inquiry each) and say
+    /// which are ready, used up, in the wrong state or unknown; exit 1
+    /// unless all are ready.
+    Check(Box<FixturesCheckArgs>),
+}
+
+/// Arguments of `cancel-conformance fixtures check`: the fixtures file and
+/// how to reach and sign for the target, as `run` takes them.
+#[derive(Debug, clap::Args)]
+pub struct FixturesCheckArgs {
+    /// The fixtures file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Configuration file, as for `run`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Base URL of the target the payments live on.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// The client id to ask as.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// The other client id (for the payments owned by it), or `none`.
+    #[arg(long, value_name = "ID")]
+    pub other_client_id: Option<String>,
+    /// File holding the merchant private key.
+    #[arg(long, value_name = "FILE")]
+    pub merchant_private_key_file: Option<PathBuf>,
+    /// File holding the provider public key.
+    #[arg(long, value_name = "FILE")]
+    pub provider_public_key_file: Option<PathBuf>,
+    /// The merchant key's version.
+    #[arg(long, value_name = "N")]
+    pub key_version: Option<String>,
+    /// PEM certificate to trust for an https endpoint.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// How long one exchange may take, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+    /// The most requests a second, N/s.
+    #[arg(long, value_name = "N/s")]
+    pub rate: Option<crate::config_file::Rate>,
+    /// The acquirer profile the run will check.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub profile: Option<crate::profile::Profile>,
+    /// The cases directory, holding server/.
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+}
+
+impl FixturesCheckArgs {
+    /// The `run` arguments these stand for, with the file as `--fixtures`.
+    pub fn as_run_args(&self) -> RunArgs {
+        RunArgs {
+            config: self.config.clone(),
+            endpoint: self.endpoint.clone(),
+            client_id: self.client_id.clone(),
+            other_client_id: self.other_client_id.clone(),
+            merchant_private_key_file: self.merchant_private_key_file.clone(),
+            provider_public_key_file: self.provider_public_key_file.clone(),
+            key_version: self.key_version.clone(),
+            fixtures: Some(self.file.clone()),
+            expectations: None,
+            cases: self.cases.clone(),
+            ca_cert: self.ca_cert.clone(),
+            timeout_ms: self.timeout_ms,
+            rate: self.rate,
+            control_token_file: None,
+            strict: false,
+            profile: self.profile,
+            reports: Default::default(),
+            gate: Default::default(),
+            libtest: Default::default(),
+        }
+    }
 }
 
 /// Shown after `run --help`.

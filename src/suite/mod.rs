@@ -35,4 +35,4 @@ pub mod verdict;
 pub use client_half::{run_all_client, run_client};
 pub(crate) use harness::setup_error;
 pub use load::cases_dir;
-pub use server_half::{run, run_all};
+pub use server_half::{check_fixtures, run, run_all};

@@ -4,11 +4,15 @@
 //! step) and judged against the target's expectations
 //! (`suite::judged`). The target — the embedded reference server
 //! or an endpoint — is set up in `start`; [`sandbox`] plans the payments a
-//! target without a control plane needs.
+//! target without a control plane needs, and `check` looks at a fixtures
+//! file's payments before a run.
 
+mod check;
 pub mod exec;
 pub mod sandbox;
 mod start;
+
+pub use check::check as check_fixtures;
 
 use std::process::ExitCode;
 use std::sync::Arc;
