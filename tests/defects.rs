@@ -111,6 +111,8 @@ enum Defect {
     CancelTimeRelabelledOffset,
     /// Reports a cancel time five minutes late.
     CancelTimeMinutesLate,
+    /// Reports a cancel time eight hours late (local time labelled UTC).
+    CancelTimeHoursLate,
     /// Reports real time, not the payment's (moved) clock.
     CancelTimeFromRealClock,
     /// A repeat cancel reports "now" on the payment's clock.
@@ -332,6 +334,11 @@ const DEFECTS: &[(Defect, &str, &str)] = &[
         Defect::CancelTimeMinutesLate,
         "server/cancel/awaiting-buyer-is-success",
         "rule result.cancel-time-true",
+    ),
+    (
+        Defect::CancelTimeHoursLate,
+        "server/cancel/paid-card-is-success",
+        "rule result.success-fields",
     ),
     (
         Defect::CancelTimeFromRealClock,
@@ -1052,6 +1059,9 @@ impl Proxy {
             Defect::CancelTimeMinutesLate => {
                 shift_cancel_time(&mut json, |t| t + Duration::minutes(5))
             }
+            Defect::CancelTimeHoursLate => {
+                shift_cancel_time(&mut json, |t| t + Duration::hours(8))
+            }
             Defect::CancelTimeFromRealClock if letter == "S" && is_cancel => {
                 json["cancelTime"] = json!(now_text)
             }
@@ -1466,6 +1476,29 @@ async fn without_a_control_plane_the_invariants_run_through_inquiry() {
         failing
             .iter()
             .any(|(_, why)| why.contains("paymentStatus (inquiry after the cancel)")),
+        "{failing:?}"
+    );
+}
+
+/// Without a control plane, a cancelTime hours off fails (the vendor's
+/// cancelTime is when the cancel happened, judged by the runner's clock),
+/// while one a few minutes off stays a warning of the assumed tolerance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_control_plane_a_cancel_time_hours_off_fails() {
+    let cases: &[&str] = &["server/cancel/paid-card-is-success"];
+    let failing = failing_cases_of(Defect::CancelTimeHoursLate, Some(cases)).await;
+    assert!(
+        failing.iter().any(|(name, why)| name == cases[0]
+            && why.starts_with("MISMATCH ")
+            && why.contains("result.success-fields")
+            && !why.ends_with(WARNING_ONLY)),
+        "{failing:?}"
+    );
+    let failing = failing_cases_of(Defect::CancelTimeMinutesLate, Some(cases)).await;
+    assert!(
+        failing
+            .iter()
+            .any(|(name, why)| name == cases[0] && why.ends_with(WARNING_ONLY)),
         "{failing:?}"
     );
 }
