@@ -1059,9 +1059,7 @@ impl Proxy {
             Defect::CancelTimeMinutesLate => {
                 shift_cancel_time(&mut json, |t| t + Duration::minutes(5))
             }
-            Defect::CancelTimeHoursLate => {
-                shift_cancel_time(&mut json, |t| t + Duration::hours(8))
-            }
+            Defect::CancelTimeHoursLate => shift_cancel_time(&mut json, |t| t + Duration::hours(8)),
             Defect::CancelTimeFromRealClock if letter == "S" && is_cancel => {
                 json["cancelTime"] = json!(now_text)
             }
@@ -1395,10 +1393,7 @@ async fn failing_cases_of(defect: Defect, only: Option<&[&str]>) -> Vec<(String,
                 }
                 fixtures.insert(name.clone(), pool);
             }
-            target.fixtures = Some(Arc::new(FixturePools::new(
-                fixtures,
-                sandbox::needs(&plan),
-            )));
+            target.fixtures = Some(Arc::new(FixturePools::new(fixtures, sandbox::needs(&plan))));
             cases
         }
     };

@@ -112,7 +112,10 @@ fn without_a_control_plane_or_fixtures_nothing_fails_and_the_header_says_why() {
             && output.contains("--fixtures FILE"),
         "{output}"
     );
-    assert!(!output.contains("/control/v1/payments expected"), "{output}");
+    assert!(
+        !output.contains("/control/v1/payments expected"),
+        "{output}"
+    );
     every_ignored_case_says_why(&output);
 }
 
@@ -127,14 +130,20 @@ fn a_written_fixtures_file_runs_most_of_the_suite_and_a_used_one_is_found_out() 
         &["fixtures", "check", &file_arg, "--endpoint", &served.url],
     );
     assert_eq!(code, 0, "{checked}");
-    assert!(checked.contains(" 0 used up, 0 in the wrong state"), "{checked}");
+    assert!(
+        checked.contains(" 0 used up, 0 in the wrong state"),
+        "{checked}"
+    );
 
     let run = ["run", "--endpoint", &served.url, "--fixtures", &file_arg];
     let (code, output) = command(&dir, &run);
     assert_eq!(code, 0, "{output}");
     assert_eq!(count(&output, "failed"), 0, "{output}");
     assert!(count(&output, "passed") > 90, "{output}");
-    assert!(!output.contains("used up"), "a full pool runs out of nothing:\n{output}");
+    assert!(
+        !output.contains("used up"),
+        "a full pool runs out of nothing:\n{output}"
+    );
     every_ignored_case_says_why(&output);
 
     // The run used payments up: the check says which, and a second run
@@ -152,7 +161,10 @@ fn a_written_fixtures_file_runs_most_of_the_suite_and_a_used_one_is_found_out() 
         again.contains("used up: its payment") && again.contains("is CANCELLED by inquiry"),
         "{again}"
     );
-    assert!(count(&again, "passed") < count(&output, "passed"), "{again}");
+    assert!(
+        count(&again, "passed") < count(&output, "passed"),
+        "{again}"
+    );
 }
 
 #[test]

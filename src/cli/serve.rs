@@ -203,7 +203,9 @@ fn seeded_app(
         "fixtures file {}: {} payments under {} fixture names",
         file.display(),
         payments.len(),
-        plan.values().filter(|used| used.payments_needed() > 0).count()
+        plan.values()
+            .filter(|used| used.payments_needed() > 0)
+            .count()
     );
     Ok(router)
 }

@@ -87,7 +87,12 @@ pub fn app_with_payments(
         let (first, _) = shared
             .store
             .seed_many_at(payment.clone(), 1, store::SeedTimes::default())
-            .map_err(|error| format!("cannot seed a {} payment: {error:?}", payment.state.as_str()))?;
+            .map_err(|error| {
+                format!(
+                    "cannot seed a {} payment: {error:?}",
+                    payment.state.as_str()
+                )
+            })?;
         ids.push(first);
     }
     Ok((router(shared), ids))

@@ -138,10 +138,7 @@ impl Fixture {
             .as_deref()
             .and_then(parse_duration)
             .is_some_and(|age| age.as_millis() % 60_000 != 0);
-        self.clock.is_some()
-            || self.paid_at.is_some()
-            || self.created_at.is_some()
-            || to_the_second
+        self.clock.is_some() || self.paid_at.is_some() || self.created_at.is_some() || to_the_second
     }
 }
 

@@ -313,11 +313,9 @@ mod tests {
         assert!(total > 0);
         let needed: usize = plan.values().map(FixtureUse::payments_needed).sum();
         assert!(needed > total);
-        assert!(
-            template(&plan, cases.len()).contains(&format!(
-                "A full run takes {needed} payments and uses up {total} of them"
-            ))
-        );
+        assert!(template(&plan, cases.len()).contains(&format!(
+            "A full run takes {needed} payments and uses up {total} of them"
+        )));
     }
 
     #[test]

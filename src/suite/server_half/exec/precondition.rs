@@ -107,7 +107,9 @@ pub async fn readiness(
         Owner::Own => target.client_id.clone(),
         Owner::Other => target.other_client_id.clone().unwrap_or_default(),
     };
-    let body = json!({"paymentId": ids.payment_id}).to_string().into_bytes();
+    let body = json!({"paymentId": ids.payment_id})
+        .to_string()
+        .into_bytes();
     let path = path_for_client(&client_id, INQUIRY_PATH);
     let mut waits = THROTTLE_WAITS.iter();
     let received = loop {
@@ -137,15 +139,15 @@ pub async fn readiness(
             body: body.clone(),
         };
         target.pace().await;
-        let received =
-            match http::exchange(http, &target.base_url, &request, target.timeout).await {
-                Ok(exchanged) => exchanged.received,
-                Err(error) => {
-                    return Readiness::Unclear {
-                        why: error.to_string(),
-                    };
-                }
-            };
+        let received = match http::exchange(http, &target.base_url, &request, target.timeout).await
+        {
+            Ok(exchanged) => exchanged.received,
+            Err(error) => {
+                return Readiness::Unclear {
+                    why: error.to_string(),
+                };
+            }
+        };
         if !is_throttled(&received) {
             break received;
         }
@@ -244,7 +246,10 @@ mod tests {
             payment_request_id: "R1".into(),
         };
         let reason = used.reason(&paid, &ids).expect("ignored");
-        assert!(reason.starts_with("fixture `paid-wallet` used up"), "{reason}");
+        assert!(
+            reason.starts_with("fixture `paid-wallet` used up"),
+            "{reason}"
+        );
         // A cancelled fixture is ready when cancelled, and in the wrong
         // state when still paid.
         let cancelled = fixture(PaymentState::Cancelled);
