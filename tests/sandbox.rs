@@ -211,3 +211,37 @@ fn the_template_says_how_many_payments_each_name_needs() {
     assert!(need > 1, "{line}");
     assert_eq!(block.matches("- payment_id:").count(), need, "{block}");
 }
+
+/// `schema | head` and `fixtures --template | head`: a reader that goes
+/// away early ends the printing quietly, with no panic.
+#[test]
+fn a_closed_pipe_ends_printing_quietly() {
+    use std::io::Read as _;
+    let dir = scratch("pipe");
+    let out_dir = dir.join("schemas").display().to_string();
+    for args in [
+        vec!["schema", "--out", out_dir.as_str()],
+        vec!["fixtures", "--template"],
+    ] {
+        let mut child = isolated_command(&dir)
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("starts");
+        // The reader goes away before the command has printed anything
+        // (it first loads the spec or the cases): every write finds the
+        // pipe closed.
+        drop(child.stdout.take().expect("stdout"));
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .expect("stderr")
+            .read_to_string(&mut stderr)
+            .expect("stderr read");
+        let status = child.wait().expect("ends");
+        assert!(status.success(), "{args:?}: {status:?} {stderr}");
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+    }
+}

@@ -33,8 +33,8 @@ pub enum Command {
     #[command(after_help = CLIENT_HELP)]
     Client(Box<ClientArgs>),
     /// The project's own Rust client as a client-half adapter (JSON lines
-    /// on stdin/stdout, INTERPRETING.md §8); started by `client --adapter`.
-    #[command(hide = true)]
+    /// on stdin/stdout, INTERPRETING.md §8); started by `client --adapter
+    /// "cancel-conformance adapter"`, not by hand.
     Adapter,
     /// Judge many implementations, clients and servers, in one run: one
     /// page of cases × implementations.

@@ -85,6 +85,6 @@ pub fn fixtures(args: FixturesArgs) -> ExitCode {
         })
         .collect();
     let plan = sandbox::plan(&selected, args.profile);
-    print!("{}", sandbox::template(&plan, selected.len()));
+    super::out(format_args!("{}", sandbox::template(&plan, selected.len())));
     ExitCode::SUCCESS
 }

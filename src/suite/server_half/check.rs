@@ -19,7 +19,8 @@ use crate::suite::settings::RunSettings;
 pub fn check(settings: &RunSettings) -> ExitCode {
     match run_check(settings) {
         Ok((report, all_ready)) => {
-            print!("{report}");
+            // A closed pipe (`| head`) ends the printing quietly.
+            let _ = std::io::Write::write_all(&mut std::io::stdout().lock(), report.as_bytes());
             if all_ready {
                 ExitCode::SUCCESS
             } else {
