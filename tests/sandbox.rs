@@ -245,3 +245,37 @@ fn a_closed_pipe_ends_printing_quietly() {
         assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
     }
 }
+
+/// One misconfiguration (here: the wrong provider public key) fails
+/// nearly every case the same way: the run says so once, with the likely
+/// fix, and the JUnit failure message is the first difference, not a bare
+/// kind.
+#[test]
+fn one_cause_is_shown_once_with_its_fix_and_junit_names_the_difference() {
+    let dir = scratch("one-cause");
+    let junit = dir.join("report.xml");
+    let key = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/keys/merchant-public.spki.b64");
+    let (code, output) = command(
+        &dir,
+        &[
+            "run",
+            "--provider-public-key-file",
+            &key.display().to_string(),
+            "--junit",
+            &junit.display().to_string(),
+        ],
+    );
+    assert_eq!(code, 101, "{output}");
+    let failed = count(&output, "failed");
+    assert!(failed > 100, "{output}");
+    let line = format!(
+        "  {failed} cases: answer signature does not verify — check the provider public key"
+    );
+    assert_eq!(output.matches(&line).count(), 1, "{output}");
+    let xml = std::fs::read_to_string(&junit).expect("the JUnit report");
+    assert!(
+        xml.contains("<failure message=\"MISMATCH: step 1 (cancel): header signature [rule sign.response-signed]: expected verifies with the provider public key"),
+        "{}",
+        xml.chars().take(3000).collect::<String>()
+    );
+}

@@ -18,6 +18,7 @@
 //! nothing here reads the command line.
 
 pub mod case;
+pub mod causes;
 pub mod client_half;
 pub mod coverage;
 pub mod expectations;

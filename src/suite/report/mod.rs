@@ -121,6 +121,12 @@ pub struct CaseRecord {
     pub kind: Option<String>,
     /// The rendered failure (masked), or why the case was ignored.
     pub message: Option<String>,
+    /// A failure's first difference on one line (rule, expected, actual):
+    /// the JUnit failure message (`suite::causes`).
+    pub headline: Option<String>,
+    /// What the failure shares with others failing the same way, for the
+    /// one-cause summary (`suite::causes`): (key, line) per difference.
+    pub causes: Vec<(String, String)>,
     /// For a warning (or a listed one): the assumptions and SHOULD rules
     /// the target deviates from, with their reasons.
     pub deviations: Vec<super::verdict::Deviation>,
@@ -265,6 +271,8 @@ impl Report {
                     outcome,
                     kind: (outcome == Outcome::Fail).then(|| "PANIC".to_string()),
                     message: Some(message.to_string()),
+                    headline: None,
+                    causes: Vec::new(),
                     deviations: Vec::new(),
                     expected_failure_reason: None,
                     duration: Duration::ZERO,
@@ -422,6 +430,10 @@ pub(crate) mod tests {
                 Outcome::ExpectedFail | Outcome::UnexpectedPass
             )
             .then(|| "the sandbox's window is 30 days".to_string()),
+            headline: (outcome == Outcome::Fail).then(|| {
+                "step 1 (cancel): result.resultCode [rule codes.x]: expected SUCCESS, actual <PROCESS_FAIL>".to_string()
+            }),
+            causes: Vec::new(),
             deviations: Vec::new(),
             duration: Duration::from_millis(12),
         }
