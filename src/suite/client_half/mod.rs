@@ -97,6 +97,8 @@ pub fn run_client(
         ),
         started,
         duration: clock.elapsed(),
+        profile: None,
+        control_plane: None,
     };
     finish(
         &conclusion,

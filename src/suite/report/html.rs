@@ -70,6 +70,16 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
         ),
         ("command", "Command", escape(info.half.command())),
         (
+            "profile",
+            "Profile",
+            escape(info.profile.as_deref().unwrap_or("—")),
+        ),
+        (
+            "control-plane",
+            "Control plane",
+            escape(info.control_plane.as_deref().unwrap_or("—")),
+        ),
+        (
             "tool",
             "Suite",
             format!("{} {}", env!("CARGO_PKG_NAME"), env!("CARGO_PKG_VERSION")),
@@ -78,6 +88,7 @@ pub fn render(report: &Report, catalog: &Catalog) -> String {
         let _ = writeln!(out, "<dt>{label}</dt><dd id=\"{id}\">{value}</dd>");
     }
     out.push_str("</dl>\n</header>\n<main>\n");
+    failures(&mut out, report);
 
     out.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<ul class=\"counts\">\n");
     for (class, label, id, value, note) in [
@@ -193,9 +204,17 @@ fn rules_shown<'a>(report: &Report, catalog: &'a Catalog) -> Vec<&'a crate::spec
         .collect()
 }
 
-/// The outcome that speaks for a rule: its worst case.
+/// The outcome that speaks for a rule: its worst case. An ignored case
+/// says nothing about the rule: it speaks only when no case citing the
+/// rule ran.
 fn rule_outcome<'a>(cases: impl Iterator<Item = &'a CaseRecord>) -> Option<Outcome> {
-    cases.map(|case| case.outcome).max()
+    let outcomes: Vec<Outcome> = cases.map(|case| case.outcome).collect();
+    outcomes
+        .iter()
+        .copied()
+        .filter(|outcome| *outcome != Outcome::Ignored)
+        .max()
+        .or_else(|| outcomes.first().map(|_| Outcome::Ignored))
 }
 
 fn matrix(out: &mut String, report: &Report, catalog: &Catalog) {
@@ -262,11 +281,7 @@ fn matrix(out: &mut String, report: &Report, catalog: &Catalog) {
             },
             rule.level.as_str().to_ascii_lowercase(),
             verdict_text,
-            match citing().count() {
-                0 => String::new(),
-                1 => "1 case".to_string(),
-                n => format!("{n} cases"),
-            },
+            breakdown(citing()),
         );
         for (index, case) in report.cases.iter().enumerate() {
             if case.rules.iter().any(|cited| cited == id) {
@@ -311,6 +326,74 @@ fn case_list(out: &mut String, report: &Report) {
         );
     }
     out.push_str("</tbody>\n</table>\n</section>\n");
+}
+
+/// What a person looks at first: every failing case, linked to its
+/// details, with its first difference.
+fn failures(out: &mut String, report: &Report) {
+    let failing: Vec<(usize, &CaseRecord)> = report
+        .cases
+        .iter()
+        .enumerate()
+        .filter(|(_, case)| matches!(case.outcome, Outcome::Fail | Outcome::UnexpectedPass))
+        .collect();
+    if failing.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "<section id=\"failures\">\n<h2>Failures ({})</h2>\n<ol class=\"failures\">",
+        failing.len()
+    );
+    for (index, case) in failing {
+        let first = case
+            .headline
+            .as_deref()
+            .or_else(|| case.message.as_deref().and_then(|text| text.lines().next()))
+            .unwrap_or("");
+        let _ = writeln!(
+            out,
+            "<li data-case=\"{1}\"><a href=\"#case-{0}\">{1}</a> <span class=\"badge {2}\">{3}</span><br><code>{4}</code></li>",
+            index + 1,
+            escape(&case.name),
+            case.outcome.as_str(),
+            escape(case.kind.as_deref().unwrap_or("")),
+            escape(first)
+        );
+    }
+    out.push_str("</ol>\n</section>\n");
+}
+
+/// How the cases citing a rule ended, outcome by outcome (the numbers add
+/// up to the cases citing it).
+fn breakdown<'a>(cases: impl Iterator<Item = &'a CaseRecord>) -> String {
+    let mut counts: Vec<(Outcome, usize)> = Vec::new();
+    for case in cases {
+        match counts
+            .iter_mut()
+            .find(|(outcome, _)| *outcome == case.outcome)
+        {
+            Some((_, count)) => *count += 1,
+            None => counts.push((case.outcome, 1)),
+        }
+    }
+    counts.sort_by_key(|(outcome, _)| {
+        [
+            Outcome::Pass,
+            Outcome::Fail,
+            Outcome::Warning,
+            Outcome::Ignored,
+            Outcome::ExpectedFail,
+            Outcome::UnexpectedPass,
+        ]
+        .iter()
+        .position(|o| o == outcome)
+    });
+    counts
+        .iter()
+        .map(|(outcome, count)| format!("{count} {}", label(*outcome)))
+        .collect::<Vec<_>>()
+        .join(" · ")
 }
 
 /// The cases that only deviate from assumptions, each with the rules and
@@ -536,5 +619,49 @@ mod tests {
             !html.contains("http://") && !html.contains("src="),
             "no external asset"
         );
+    }
+
+    #[test]
+    fn the_page_opens_with_the_failures_and_a_rules_counts_add_up() {
+        let catalog = Catalog::embedded().expect("catalog");
+        let html = render(&sample(), &catalog);
+        // The failures come first, before the summary and the matrix, each
+        // linked to its details with its first difference.
+        let failures = html.find("<section id=\"failures\">").expect("failures");
+        assert!(failures < html.find("<section id=\"summary\">").expect("summary"));
+        assert!(html.contains("<h2>Failures (2)</h2>"), "{html}");
+        let fails_at = 1 + sample()
+            .cases
+            .iter()
+            .position(|case| case.name == "server/a/fails")
+            .expect("the failing case");
+        assert!(
+            html.contains(&format!(
+                "<li data-case=\"server/a/fails\"><a href=\"#case-{fails_at}\">server/a/fails</a>"
+            )),
+            "{html}"
+        );
+        assert!(html.contains("<code>step 1 (cancel): result.resultCode [rule codes.x]: expected SUCCESS, actual &lt;PROCESS_FAIL&gt;</code>"));
+        assert!(html.contains(&format!("id=\"case-{fails_at}\"")));
+        // Four cases cite the rule: one each of pass, fail, ignored and
+        // expected failure; the rule's verdict is its worst case that ran.
+        assert!(
+            html.contains("<span class=\"badge fail\">fail</span> <small>1 pass · 1 fail · 1 ignored · 1 expected failure</small>"),
+            "{html}"
+        );
+        assert!(html.contains("<dd id=\"profile\">apo</dd>"));
+        assert!(html.contains("<dd id=\"control-plane\">absent (probe answered HTTP 404)</dd>"));
+    }
+
+    #[test]
+    fn a_rule_whose_cases_passed_or_were_ignored_passes() {
+        let cases = [
+            super::super::tests::record("server/a/one", Outcome::Pass, &[]),
+            super::super::tests::record("server/a/two", Outcome::Ignored, &[]),
+        ];
+        assert_eq!(rule_outcome(cases.iter()), Some(Outcome::Pass));
+        assert_eq!(breakdown(cases.iter()), "1 pass · 1 ignored");
+        assert_eq!(rule_outcome(cases[1..].iter()), Some(Outcome::Ignored));
+        assert_eq!(rule_outcome([].iter()), None);
     }
 }

@@ -208,6 +208,11 @@ pub struct RunInfo {
     pub target: String,
     pub started: OffsetDateTime,
     pub duration: Duration,
+    /// The acquirer profile the run checked (server half).
+    pub profile: Option<String>,
+    /// What the pre-flight probe found of the target's control plane, and
+    /// where fixtures came from (server half).
+    pub control_plane: Option<String>,
 }
 
 /// The run's tally, in libtest's terms: `passed` includes the expected
@@ -447,6 +452,8 @@ pub(crate) mod tests {
                 target: "https://***@sandbox.example".to_string(),
                 started: OffsetDateTime::UNIX_EPOCH,
                 duration: Duration::from_millis(1500),
+                profile: Some("apo".to_string()),
+                control_plane: Some("absent (probe answered HTTP 404)".to_string()),
             },
             cases: vec![
                 record(

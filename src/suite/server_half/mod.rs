@@ -89,6 +89,17 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
         .as_ref()
         .map(|shared| shared.target.description.clone())
         .unwrap_or_default();
+    let control_plane = shared.as_ref().map(|shared| {
+        let target = &shared.target;
+        match (&target.fixtures, &settings.fixtures) {
+            (Some(_), Some(file)) => format!(
+                "{}; fixtures from {}",
+                target.control_plane.describe(),
+                file.display()
+            ),
+            _ => target.control_plane.describe(),
+        }
+    });
     if let Some(shared) = &shared {
         eprintln!("{}", header(&shared.target, &settings));
     }
@@ -125,6 +136,8 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
         target,
         started,
         duration: clock.elapsed(),
+        profile: Some(settings.profile.to_string()),
+        control_plane,
     };
     finish(
         &conclusion,
