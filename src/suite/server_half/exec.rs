@@ -16,8 +16,8 @@ use crate::spec::api::{CANCEL_PATH, INQUIRY_PATH, path_for_client};
 use crate::spec::validate::{Message, validate};
 use crate::spec::yaml::YamlError;
 use crate::suite::case::{
-    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, Fixture, HeaderNames,
-    SignatureSpelling, Signing, Step, Transport, Which, parse_duration,
+    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, Fixture, Signing, Step,
+    Transport, Which, parse_duration,
 };
 use crate::suite::failure::{Diff, Failure, Transcript};
 use crate::suite::target::{ControlError, Target, UNKNOWN_CLIENT_ID};
@@ -27,10 +27,12 @@ use crate::wire::message::{Exchanged, Received, SentRequest};
 mod invariants;
 mod judge;
 pub mod precondition;
+mod request_shape;
 use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
 pub use invariants::CANCEL_TIME_TOLERANCE;
 use invariants::{Observed, rule_diff};
 use judge::check_headers;
+use request_shape::{RequestShape, respell};
 
 /// Why a target cannot run this case at all, if it cannot (reported as
 /// an ignored test with this reason).
@@ -581,54 +583,6 @@ struct IdSource<'a> {
     payment_request_id: Option<&'a String>,
     payment_id_of: Which,
     payment_request_id_of: Which,
-}
-
-/// How a request deviates from a plain, signed POST of its body.
-#[derive(Debug, Default)]
-struct RequestShape {
-    bytes: Vec<u8>,
-    /// The payment whose ids an answer echoes.
-    subject: Which,
-    path: Option<String>,
-    method: Option<String>,
-    content_type: Option<String>,
-    omit_content_type: bool,
-    request_time: Option<String>,
-    signing: Signing,
-    omit_request_time: bool,
-    timeout_ms: Option<u64>,
-    signature_spelling: SignatureSpelling,
-    header_names: HeaderNames,
-    signed_path: Option<String>,
-}
-
-/// A `Signature` header value (as `SignatureHeader::format` writes it) in
-/// another spelling the grammar allows.
-fn respell(value: &str, spelling: SignatureSpelling) -> String {
-    let spaced = matches!(
-        spelling,
-        SignatureSpelling::SpacesAfterCommas | SignatureSpelling::SpacesAndLowercaseEscapes
-    );
-    let lowercase = matches!(
-        spelling,
-        SignatureSpelling::LowercaseEscapes | SignatureSpelling::SpacesAndLowercaseEscapes
-    );
-    let mut out = String::with_capacity(value.len() + 4);
-    let mut escape = 0;
-    for c in value.chars() {
-        if c == '%' {
-            escape = 2;
-            out.push(c);
-        } else if escape > 0 {
-            escape -= 1;
-            out.push(if lowercase { c.to_ascii_lowercase() } else { c });
-        } else if c == ',' && spaced {
-            out.push_str(", ");
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 fn now_rfc3339() -> String {
