@@ -113,6 +113,12 @@ enum Defect {
     CancelTimeMinutesLate,
     /// Reports a cancel time eight hours late (local time labelled UTC).
     CancelTimeHoursLate,
+    // ----- a sandbox's rate limit (not in DEFECTS: throttling is no
+    // defect; a run waits it out or ignores the case, never fails it)
+    /// Answers every API call U REQUEST_TRAFFIC_EXCEED_LIMIT, changing nothing.
+    AlwaysThrottles,
+    /// Answers every other API call so, changing nothing.
+    ThrottlesEveryOtherCall,
     /// Reports real time, not the payment's (moved) clock.
     CancelTimeFromRealClock,
     /// A repeat cancel reports "now" on the payment's clock.
@@ -498,6 +504,8 @@ struct Memory {
     cancelled: HashSet<String>,
     /// Counts S answers, to make each "new" cancelTime different.
     successes: u32,
+    /// Counts API calls, for the throttling proxies.
+    api_calls: u32,
     /// paymentRequestId → paymentId, from the seeding answers.
     payment_ids: HashMap<String, String>,
     /// paymentId → when its order was created, on its clock.
@@ -897,6 +905,20 @@ impl Proxy {
             }
             Defect::InquiryCancels if !is_cancel => {
                 self.cancel_behind(&client, &request.body).await;
+            }
+            Defect::AlwaysThrottles | Defect::ThrottlesEveryOtherCall => {
+                let call = {
+                    let mut memory = lock(&self.memory);
+                    memory.api_calls += 1;
+                    memory.api_calls
+                };
+                if self.defect == Defect::AlwaysThrottles || call % 2 == 1 {
+                    return self.answer(
+                        &path,
+                        &client,
+                        result_json("REQUEST_TRAFFIC_EXCEED_LIMIT", "U"),
+                    );
+                }
             }
             _ => {}
         }
@@ -1494,6 +1516,22 @@ async fn without_a_control_plane_a_cancel_time_hours_off_fails() {
         failing
             .iter()
             .any(|(name, why)| name == cases[0] && why.ends_with(WARNING_ONLY)),
+        "{failing:?}"
+    );
+}
+
+/// A target without a control plane that throttles is waited out; one
+/// that keeps throttling ignores the case with that reason. Neither is a
+/// mismatch blamed on the target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_control_plane_throttling_is_waited_out_or_ignored_never_failed() {
+    let cases: &[&str] = &["server/cancel/paid-card-is-success"];
+    let failing = failing_cases_of(Defect::ThrottlesEveryOtherCall, Some(cases)).await;
+    assert!(failing.is_empty(), "waited out: {failing:?}");
+    let failing = failing_cases_of(Defect::AlwaysThrottles, Some(cases)).await;
+    assert!(
+        matches!(failing.as_slice(), [(name, why)] if name == cases[0]
+            && why.starts_with("ignored (throttled: the target kept answering REQUEST_TRAFFIC_EXCEED_LIMIT")),
         "{failing:?}"
     );
 }
