@@ -40,10 +40,15 @@ impl Drop for Served {
 
 /// Starts `serve --no-control-plane ARGS` and waits until it listens.
 fn serve(dir: &Path, args: &[&str]) -> Served {
+    serve_with(dir, &[&["--no-control-plane"], args].concat())
+}
+
+/// Starts `serve ARGS` and waits until it listens.
+fn serve_with(dir: &Path, args: &[&str]) -> Served {
     let port = free_port();
     let addr = format!("127.0.0.1:{port}");
     let child = isolated_command(dir)
-        .args(["serve", "--no-control-plane", "--addr", &addr])
+        .args(["serve", "--addr", &addr])
         .args(args)
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -96,6 +101,19 @@ fn every_ignored_case_says_why(output: &str) {
             assert!(line.contains("... ignored ("), "no reason: {line}");
         }
     }
+}
+
+#[test]
+fn the_probe_finds_a_control_plane_and_the_cases_seed_through_it() {
+    let dir = scratch("present");
+    let served = serve_with(&dir, &[]);
+    let (code, output) = command(&dir, &["run", "--endpoint", &served.url]);
+    assert_eq!(code, 0, "{output}");
+    assert!(output.contains("control plane: present"), "{output}");
+    assert!(count(&output, "passed") > 130, "{output}");
+    // Only the other profile's cases are ignored.
+    assert!(!output.contains("needs the control plane"), "{output}");
+    assert!(!output.contains("needs a prepared payment"), "{output}");
 }
 
 #[test]

@@ -303,30 +303,41 @@ impl Target {
     }
 
     /// Finds out whether the target has a control plane: one harmless read,
-    /// `GET /control/v1/requests?paymentId=…`, which a control plane answers
-    /// 200 with a JSON list (401 when it wants a token that was not given).
+    /// `GET /control/v1/payments/cancel-conformance-probe`, which a control
+    /// plane answers HTTP 404 with exactly `{"error": "<message>"}` (no
+    /// such payment, INTERPRETING.md §5), or 200 with the payment should
+    /// one have that id; 401 when it wants a token that was not given.
     pub async fn probe_control_plane(
         &self,
         http: &reqwest::Client,
     ) -> Result<ControlPlane, String> {
-        let path = "/requests?paymentId=cancel-conformance-probe";
+        let path = "/payments/cancel-conformance-probe";
+        let call = format!("GET {CONTROL_PREFIX}{path}");
+        let only_an_error = |body: &str| {
+            serde_json::from_str::<Value>(body).is_ok_and(|json| {
+                json.as_object().is_some_and(|object| {
+                    object.len() == 1 && object.get("error").is_some_and(Value::is_string)
+                })
+            })
+        };
         match self.control_call(http, "GET", path, None).await {
-            Ok(Value::Array(_)) => Ok(ControlPlane::Present),
+            Ok(json) if json.get("state").is_some() => Ok(ControlPlane::Present),
+            Err(ControlError::Refused {
+                status: 404, body, ..
+            }) if only_an_error(&body) => Ok(ControlPlane::Present),
             Ok(_) => Ok(ControlPlane::Absent {
-                why: format!(
-                    "GET {CONTROL_PREFIX}/requests answered HTTP 200 with JSON that is not the control plane's list"
-                ),
+                why: format!("{call} answered HTTP 200 without a payment's `state`"),
             }),
             Err(ControlError::Refused { status: 401, .. }) if self.control_token.is_none() => {
                 Err(format!(
-                    "the target's control plane wants a token (GET {CONTROL_PREFIX}/requests answered HTTP 401): give --control-token-file FILE"
+                    "the target's control plane wants a token ({call} answered HTTP 401): give --control-token-file FILE"
                 ))
             }
             Err(ControlError::Refused { status: 401, .. }) => Err(format!(
-                "the target's control plane refuses the token given (GET {CONTROL_PREFIX}/requests answered HTTP 401)"
+                "the target's control plane refuses the token given ({call} answered HTTP 401)"
             )),
             Err(ControlError::Refused { status, .. }) => Ok(ControlPlane::Absent {
-                why: format!("GET {CONTROL_PREFIX}/requests answered HTTP {status}"),
+                why: format!("{call} answered HTTP {status}, not the control plane's 404"),
             }),
             Err(ControlError::Transport(error)) => Err(format!(
                 "cannot reach the target at {}: {error}",
