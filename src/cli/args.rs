@@ -395,6 +395,7 @@ A configuration file (every key optional; relative paths are relative to it):
   fixtures: sandbox-fixtures.yaml
   expectations: sandbox-expectations.yaml
   timeout_ms: 15000
+  rate: 5/s                            # at most 5 requests a second to the target
   profile: antom                       # the acquirer profile (INTERPRETING.md §9); default apo
   reports:
     junit: reports/conformance.xml
