@@ -34,6 +34,9 @@ pub struct ConfigFile {
     pub fixtures: Option<PathBuf>,
     pub expectations: Option<PathBuf>,
     pub timeout_ms: Option<u64>,
+    /// The most requests a second the runner sends to the target, `N/s`
+    /// (a sandbox's rate limit); unpaced when absent.
+    pub rate: Option<Rate>,
     /// Fail the cases that only deviate from assumptions (or SHOULD rules)
     /// instead of passing them as warnings, in both halves.
     pub strict: Option<bool>,
@@ -75,6 +78,40 @@ pub struct ClientSection {
     pub adapter_env: Option<Vec<String>>,
     pub expectations: Option<PathBuf>,
     pub reports: Option<ReportsSection>,
+}
+
+/// A request rate, `N/s` (`5/s`; a bare `N` means the same): how many
+/// requests a second the runner may send to a target. 0 is no pacing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, schemars::JsonSchema)]
+#[schemars(with = "RateText")]
+pub struct Rate {
+    pub per_second: u32,
+}
+
+/// A rate as the file spells it, for the schemas only.
+#[derive(schemars::JsonSchema)]
+#[allow(dead_code)]
+struct RateText(#[schemars(regex(pattern = r"^[0-9]+(/s)?$"))] String);
+
+impl std::str::FromStr for Rate {
+    type Err = String;
+
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let number = text.trim().strip_suffix("/s").unwrap_or(text.trim());
+        number
+            .parse()
+            .map(|per_second| Rate { per_second })
+            .map_err(|_| format!("`{text}` is not a rate: write N/s, e.g. 5/s"))
+    }
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        number_or_string(d)?
+            .unwrap_or_default()
+            .parse()
+            .map_err(de::Error::custom)
+    }
 }
 
 /// A key version as the file may spell it, for the schemas only.

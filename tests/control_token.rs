@@ -219,13 +219,18 @@ fn a_tokened_serve_is_judged_by_run_with_the_token_from_env_file_or_config() {
         (output.status.code(), text)
     };
 
+    // Without the token the pre-flight probe stops the run before any
+    // case, saying what to give.
     let (code, text) = run(&|_| {});
     assert_eq!(
         code,
-        Some(101),
-        "without the token the seeding fails:\n{text}"
+        Some(2),
+        "without the token the run cannot start:\n{text}"
     );
-    assert!(text.contains("401"), "{text}");
+    assert!(
+        text.contains("401") && text.contains("--control-token-file"),
+        "{text}"
+    );
 
     let (code, text) = run(&|command| {
         command.env("CANCEL_CONFORMANCE_CONTROL_TOKEN", TOKEN);

@@ -25,7 +25,8 @@ use cancel_conformance::server::{self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, Serve
 use cancel_conformance::signing::{SignedContent, test_keys};
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::suite::load::load_cases;
-use cancel_conformance::suite::target::Target;
+use cancel_conformance::suite::server_half::sandbox;
+use cancel_conformance::suite::target::{FixturePools, Target};
 use cancel_conformance::suite::{run_all, verdict};
 use cancel_conformance::time_zone::TimeZone;
 use cancel_conformance::wire::http;
@@ -111,6 +112,14 @@ enum Defect {
     CancelTimeRelabelledOffset,
     /// Reports a cancel time five minutes late.
     CancelTimeMinutesLate,
+    /// Reports a cancel time eight hours late (local time labelled UTC).
+    CancelTimeHoursLate,
+    // ----- a sandbox's rate limit (not in DEFECTS: throttling is no
+    // defect; a run waits it out or ignores the case, never fails it)
+    /// Answers every API call U REQUEST_TRAFFIC_EXCEED_LIMIT, changing nothing.
+    AlwaysThrottles,
+    /// Answers every other API call so, changing nothing.
+    ThrottlesEveryOtherCall,
     /// Reports real time, not the payment's (moved) clock.
     CancelTimeFromRealClock,
     /// A repeat cancel reports "now" on the payment's clock.
@@ -361,6 +370,11 @@ const DEFECTS: &[(Defect, &str, &str)] = &[
         "rule result.cancel-time-true",
     ),
     (
+        Defect::CancelTimeHoursLate,
+        "server/cancel/paid-card-is-success",
+        "rule result.success-fields",
+    ),
+    (
         Defect::CancelTimeFromRealClock,
         "server/window/card-paid-by-event-window-starts-at-payment",
         "rule result.cancel-time-true",
@@ -586,6 +600,8 @@ struct Memory {
     cancelled: HashSet<String>,
     /// Counts S answers, to make each "new" cancelTime different.
     successes: u32,
+    /// Counts API calls, for the throttling proxies.
+    api_calls: u32,
     /// paymentRequestId → paymentId, from the seeding answers.
     payment_ids: HashMap<String, String>,
     /// paymentId → when its order was created, on its clock.
@@ -1037,6 +1053,20 @@ impl Proxy {
                     return self.answer(&path, &client, result_json("ORDER_STATUS_INVALID", "F"));
                 }
             }
+            Defect::AlwaysThrottles | Defect::ThrottlesEveryOtherCall => {
+                let call = {
+                    let mut memory = lock(&self.memory);
+                    memory.api_calls += 1;
+                    memory.api_calls
+                };
+                if self.defect == Defect::AlwaysThrottles || call % 2 == 1 {
+                    return self.answer(
+                        &path,
+                        &client,
+                        result_json("REQUEST_TRAFFIC_EXCEED_LIMIT", "U"),
+                    );
+                }
+            }
             _ => {}
         }
         if let Some(id) = &named
@@ -1263,6 +1293,7 @@ impl Proxy {
             Defect::CancelTimeMinutesLate => {
                 shift_cancel_time(&mut json, |t| t + Duration::minutes(5))
             }
+            Defect::CancelTimeHoursLate => shift_cancel_time(&mut json, |t| t + Duration::hours(8)),
             Defect::CancelTimeFromRealClock if letter == "S" && is_cancel => {
                 json["cancelTime"] = json!(now_text)
             }
@@ -1590,15 +1621,17 @@ async fn failing_cases_of(defect: Defect, only: Option<&[&str]>) -> Vec<(String,
             let seeder =
                 Target::with_test_identity(&server.base_url, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID);
             let http = http::client(None).expect("http client");
+            // A pool per fixture name, as many payments as these cases take.
+            let plan = sandbox::plan(&cases, Profile::default());
             let mut fixtures = std::collections::BTreeMap::new();
-            for loaded in &cases {
-                let case = loaded.case.as_ref().expect("case parses");
-                for fixture in case.fixture.iter().chain(&case.other_fixture) {
-                    let ids = seeder.provide(&http, &fixture.value).await.expect("seeds");
-                    fixtures.insert(fixture.value.name.clone(), ids);
+            for (name, used) in &plan {
+                let mut pool = Vec::new();
+                for _ in 0..used.payments_needed() {
+                    pool.push(seeder.provide(&http, &used.fixture).await.expect("seeds"));
                 }
+                fixtures.insert(name.clone(), pool);
             }
-            target.fixtures = Some(fixtures);
+            target.fixtures = Some(Arc::new(FixturePools::new(fixtures, sandbox::needs(&plan))));
             cases
         }
     };
@@ -1676,6 +1709,45 @@ async fn without_a_control_plane_the_invariants_run_through_inquiry() {
         failing
             .iter()
             .any(|(_, why)| why.contains("paymentStatus (inquiry after the cancel)")),
+        "{failing:?}"
+    );
+}
+
+/// Without a control plane, a cancelTime hours off fails (the vendor's
+/// cancelTime is when the cancel happened, judged by the runner's clock),
+/// while one a few minutes off stays a warning of the assumed tolerance.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_control_plane_a_cancel_time_hours_off_fails() {
+    let cases: &[&str] = &["server/cancel/paid-card-is-success"];
+    let failing = failing_cases_of(Defect::CancelTimeHoursLate, Some(cases)).await;
+    assert!(
+        failing.iter().any(|(name, why)| name == cases[0]
+            && why.starts_with("MISMATCH ")
+            && why.contains("result.success-fields")
+            && !why.ends_with(WARNING_ONLY)),
+        "{failing:?}"
+    );
+    let failing = failing_cases_of(Defect::CancelTimeMinutesLate, Some(cases)).await;
+    assert!(
+        failing
+            .iter()
+            .any(|(name, why)| name == cases[0] && why.ends_with(WARNING_ONLY)),
+        "{failing:?}"
+    );
+}
+
+/// A target without a control plane that throttles is waited out; one
+/// that keeps throttling ignores the case with that reason. Neither is a
+/// mismatch blamed on the target.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_control_plane_throttling_is_waited_out_or_ignored_never_failed() {
+    let cases: &[&str] = &["server/cancel/paid-card-is-success"];
+    let failing = failing_cases_of(Defect::ThrottlesEveryOtherCall, Some(cases)).await;
+    assert!(failing.is_empty(), "waited out: {failing:?}");
+    let failing = failing_cases_of(Defect::AlwaysThrottles, Some(cases)).await;
+    assert!(
+        matches!(failing.as_slice(), [(name, why)] if name == cases[0]
+            && why.starts_with("ignored (throttled: the target kept answering REQUEST_TRAFFIC_EXCEED_LIMIT")),
         "{failing:?}"
     );
 }

@@ -13,7 +13,7 @@ fn root() -> &'static Path {
 }
 
 #[test]
-fn the_template_names_every_fixture_and_a_run_with_it_warns_about_shared_ones() {
+fn the_template_names_every_fixture_and_a_run_with_it_warns_about_short_pools() {
     let out = isolated_command(root())
         .args(["fixtures", "--template"])
         .output()
@@ -47,10 +47,12 @@ fn the_template_names_every_fixture_and_a_run_with_it_warns_about_shared_ones() 
             "`{name}` missing:\n{template}"
         );
     }
-    assert!(template.contains("A full run uses up"), "{template}");
+    assert!(template.contains("A full run takes"), "{template}");
 
-    // Given to `run --fixtures`, it is a fixtures file, and the names one
-    // payment cannot serve are warned about before any case runs.
+    // Given to `run --fixtures`, it is a fixtures file whose pools hold
+    // what a full run needs: nothing to warn about. Cut to one payment a
+    // name, the names one payment cannot serve are warned about before any
+    // case runs.
     let dir = std::env::temp_dir().join(format!("cc-fixtures-template-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("dir");
     std::fs::write(dir.join("fixtures.yaml"), &template).expect("write");
@@ -60,9 +62,29 @@ fn the_template_names_every_fixture_and_a_run_with_it_warns_about_shared_ones() 
         .expect("runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("warning: fixture"), "{stderr}");
+    let mut one_each = String::new();
+    let mut skip = false;
+    for line in template.lines() {
+        if line.starts_with("    - payment_id:") {
+            skip = !line.contains("of payment 1 of");
+        } else if !line.starts_with("      ") {
+            skip = false;
+        }
+        if !skip {
+            one_each.push_str(line);
+            one_each.push('\n');
+        }
+    }
+    std::fs::write(dir.join("one-each.yaml"), &one_each).expect("write");
+    let out = isolated_command(&dir)
+        .args(["run", "--fixtures", "one-each.yaml", "--list"])
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("warning: fixture `paid-wallet` is used up (left cancelled) by")
-            && stderr.contains("server/cancel/paid-wallet-by-payment-id-is-success"),
+        stderr.contains("warning: fixture `paid-wallet` has 1 payment and a full run needs"),
         "{stderr}"
     );
     // Without a fixtures file (the control plane seeds a payment per case)

@@ -162,6 +162,8 @@ fn a_warning_names_the_assumption_and_its_reason() {
         outcome: judged.outcome,
         kind: Some(judged.kind.to_string()),
         message: Some(judged.message.clone()),
+        headline: None,
+        causes: Vec::new(),
         deviations: judged.deviations,
         expected_failure_reason: None,
         duration: std::time::Duration::ZERO,

@@ -252,9 +252,12 @@ fn the_json_and_junit_reports_count_what_libtest_counts() {
             "<testcase classname=\"server/zz-report\" name=\"server/zz-report/wrong-code\""
         )
     );
-    assert!(junit.contains("<failure message=\"MISMATCH\""));
-    assert!(junit.contains("<failure message=\"BUG IN CASE\""));
-    assert!(junit.contains("<failure message=\"UNEXPECTED PASS\""));
+    // A failure's message is its first difference (or the case file's
+    // position), after its kind; the kind is also its type.
+    assert!(junit.contains("<failure message=\"MISMATCH: step 1 (cancel): "));
+    assert!(junit.contains("type=\"MISMATCH\""));
+    assert!(junit.contains("<failure message=\"BUG IN CASE: "));
+    assert!(junit.contains("<failure message=\"UNEXPECTED PASS in case "));
     // The exchange is shown, with its signatures masked.
     assert!(junit.contains("signature: ***"));
     assert!(!junit.contains("signature=") && !junit.contains("algorithm=RSA256"));

@@ -33,15 +33,16 @@ pub enum Command {
     #[command(after_help = CLIENT_HELP)]
     Client(Box<ClientArgs>),
     /// The project's own Rust client as a client-half adapter (JSON lines
-    /// on stdin/stdout, INTERPRETING.md §8); started by `client --adapter`.
-    #[command(hide = true)]
+    /// on stdin/stdout, INTERPRETING.md §8); started by `client --adapter
+    /// "cancel-conformance adapter"`, not by hand.
     Adapter,
     /// Judge many implementations, clients and servers, in one run: one
     /// page of cases × implementations.
     #[command(after_help = crate::matrix::HELP)]
     Matrix(Box<crate::matrix::MatrixArgs>),
     /// Prepare a target without a control plane: `--template` prints a
-    /// fixtures file skeleton of the payments the server cases need.
+    /// fixtures file skeleton of the payments the server cases need;
+    /// `check FILE --endpoint URL` says which of its payments are ready.
     Fixtures(FixturesArgs),
     /// Serve the reference server.
     Serve(ServeArgs),
@@ -139,6 +140,12 @@ pub struct RunArgs {
     /// [default: 10000].
     #[arg(long, value_name = "MS")]
     pub timeout_ms: Option<u64>,
+    /// The most requests a second to send to the target, N/s (a sandbox's
+    /// rate limit). A throttled answer (REQUEST_TRAFFIC_EXCEED_LIMIT, HTTP
+    /// 429) from a target without a control plane is waited out in any
+    /// case [config: rate] [default: unpaced].
+    #[arg(long, value_name = "N/s")]
+    pub rate: Option<crate::config_file::Rate>,
     /// File holding the target's control-plane token, sent as
     /// `Authorization: Bearer <token>` on every control call and never
     /// printed; or the token itself in CANCEL_CONFORMANCE_CONTROL_TOKEN
@@ -268,6 +275,15 @@ pub struct ServeArgs {
     /// CANCEL_CONFORMANCE_CONTROL_TOKEN.
     #[arg(long, value_name = "FILE", conflicts_with = "no_control_plane")]
     pub control_token_file: Option<PathBuf>,
+    /// Seed the payments every fixture name of the server cases needs, write
+    /// the fixtures file naming them to FILE, and serve them: a sandbox to
+    /// run against with `run --fixtures FILE` (only with --no-control-plane).
+    #[arg(long, value_name = "FILE", requires = "no_control_plane")]
+    pub write_fixtures: Option<PathBuf>,
+    /// How many payments to seed per fixture name with --write-fixtures
+    /// [default: what a full run needs, name by name].
+    #[arg(long, value_name = "N", requires = "write_fixtures", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub pool: Option<u32>,
     /// Send API answers without a signature, to benchmark the server without
     /// RSA signing or to show how a client reacts to unsigned answers.
     #[arg(long)]
@@ -291,7 +307,10 @@ pub struct ServeArgs {
 
 /// Arguments of `cancel-conformance fixtures`.
 #[derive(Debug, clap::Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct FixturesArgs {
+    #[command(subcommand)]
+    pub action: Option<FixturesAction>,
     /// Print a fixtures file skeleton for the selected server cases.
     #[arg(long)]
     pub template: bool,
@@ -302,6 +321,92 @@ pub struct FixturesArgs {
     /// Only the cases whose name contains FILTER.
     #[arg(value_name = "FILTER")]
     pub filter: Option<String>,
+    /// The acquirer profile the run will check: cases of another profile
+    /// need no payment.
+    #[arg(long, value_enum, value_name = "NAME", default_value_t = crate::profile::Profile::Apo)]
+    pub profile: crate::profile::Profile,
+}
+
+/// What `fixtures` does besides `--template`.
+#[derive(Debug, Subcommand)]
+pub enum FixturesAction {
+    /// Look at every payment of a fixtures file (an inquiry each) and say
+    /// which are ready, used up, in the wrong state or unknown; exit 1
+    /// unless all are ready.
+    Check(Box<FixturesCheckArgs>),
+}
+
+/// Arguments of `cancel-conformance fixtures check`: the fixtures file and
+/// how to reach and sign for the target, as `run` takes them.
+#[derive(Debug, clap::Args)]
+pub struct FixturesCheckArgs {
+    /// The fixtures file.
+    #[arg(value_name = "FILE")]
+    pub file: PathBuf,
+    /// Configuration file, as for `run`.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Base URL of the target the payments live on.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// The client id to ask as.
+    #[arg(long, value_name = "ID")]
+    pub client_id: Option<String>,
+    /// The other client id (for the payments owned by it), or `none`.
+    #[arg(long, value_name = "ID")]
+    pub other_client_id: Option<String>,
+    /// File holding the merchant private key.
+    #[arg(long, value_name = "FILE")]
+    pub merchant_private_key_file: Option<PathBuf>,
+    /// File holding the provider public key.
+    #[arg(long, value_name = "FILE")]
+    pub provider_public_key_file: Option<PathBuf>,
+    /// The merchant key's version.
+    #[arg(long, value_name = "N")]
+    pub key_version: Option<String>,
+    /// PEM certificate to trust for an https endpoint.
+    #[arg(long, value_name = "FILE")]
+    pub ca_cert: Option<PathBuf>,
+    /// How long one exchange may take, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+    /// The most requests a second, N/s.
+    #[arg(long, value_name = "N/s")]
+    pub rate: Option<crate::config_file::Rate>,
+    /// The acquirer profile the run will check.
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub profile: Option<crate::profile::Profile>,
+    /// The cases directory, holding server/.
+    #[arg(long, value_name = "DIR")]
+    pub cases: Option<PathBuf>,
+}
+
+impl FixturesCheckArgs {
+    /// The `run` arguments these stand for, with the file as `--fixtures`.
+    pub fn as_run_args(&self) -> RunArgs {
+        RunArgs {
+            config: self.config.clone(),
+            endpoint: self.endpoint.clone(),
+            client_id: self.client_id.clone(),
+            other_client_id: self.other_client_id.clone(),
+            merchant_private_key_file: self.merchant_private_key_file.clone(),
+            provider_public_key_file: self.provider_public_key_file.clone(),
+            key_version: self.key_version.clone(),
+            fixtures: Some(self.file.clone()),
+            expectations: None,
+            cases: self.cases.clone(),
+            ca_cert: self.ca_cert.clone(),
+            timeout_ms: self.timeout_ms,
+            rate: self.rate,
+            time_zone: None,
+            control_token_file: None,
+            strict: false,
+            profile: self.profile,
+            reports: Default::default(),
+            gate: Default::default(),
+            libtest: Default::default(),
+        }
+    }
 }
 
 /// Shown after `run --help`.
@@ -330,6 +435,7 @@ A configuration file (every key optional; relative paths are relative to it):
   fixtures: sandbox-fixtures.yaml
   expectations: sandbox-expectations.yaml
   timeout_ms: 15000
+  rate: 5/s                            # at most 5 requests a second to the target
   profile: antom                       # the acquirer profile (INTERPRETING.md §9); default apo
   time_zone: \"+08:00\"                  # the contract's time zone of the next-day cut-off; default +08:00
   reports:

@@ -234,6 +234,7 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
             .timeout_ms
             .or(file.timeout_ms)
             .unwrap_or(defaults::TIMEOUT_MS),
+        rate: args.rate.or(file.rate),
         strict: args.strict || file.strict.unwrap_or(false),
         profile: args.profile.or(file.profile).unwrap_or_default(),
         time_zone: args.time_zone.or(file.time_zone).unwrap_or_default(),

@@ -76,3 +76,11 @@ fn export_cases(dir: &Path) -> ExitCode {
 pub fn config_here(flag: Option<PathBuf>) -> Option<PathBuf> {
     config::locate(flag.as_deref(), &config::process_env, Some(Path::new(".")))
 }
+
+/// Writes to standard output, ignoring a closed pipe: `schema | head` ends
+/// quietly once `head` has read enough, rather than panicking as
+/// `println!` does.
+pub(crate) fn out(text: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = std::io::stdout().lock().write_fmt(text);
+}

@@ -6,7 +6,7 @@
 use std::path::Path;
 use std::process::ExitCode;
 
-use super::args::{ClientArgs, FixturesArgs, RunArgs};
+use super::args::{ClientArgs, FixturesAction, FixturesArgs, RunArgs};
 use super::config::{self, Config};
 use crate::spec::catalog::Catalog;
 use crate::suite;
@@ -65,10 +65,21 @@ fn read_config(flag: Option<&Path>) -> Result<Option<Config>, String> {
     }
 }
 
-/// `cancel-conformance fixtures --template`.
+/// `cancel-conformance fixtures --template` and `fixtures check`.
 pub fn fixtures(args: FixturesArgs) -> ExitCode {
+    if let Some(FixturesAction::Check(check)) = &args.action {
+        let run_args = check.as_run_args();
+        let config = match read_config(run_args.config.as_deref()) {
+            Ok(config) => config,
+            Err(err) => return setup_error(err),
+        };
+        let settings = config::run_settings(&run_args, &config::process_env, config.as_ref());
+        return suite::check_fixtures(&settings);
+    }
     if !args.template {
-        return setup_error("give --template to print a fixtures file skeleton");
+        return setup_error(
+            "give --template to print a fixtures file skeleton, or `check FILE --endpoint URL`",
+        );
     }
     let cases = match Catalog::embedded()
         .map_err(|err| err.to_string())
@@ -86,10 +97,7 @@ pub fn fixtures(args: FixturesArgs) -> ExitCode {
                 .is_none_or(|filter| case.name.contains(filter))
         })
         .collect();
-    let plan = sandbox::plan(&selected);
-    print!("{}", sandbox::template(&plan, selected.len()));
-    for warning in sandbox::warnings(&plan) {
-        eprintln!("warning: {warning}");
-    }
+    let plan = sandbox::plan(&selected, args.profile);
+    super::out(format_args!("{}", sandbox::template(&plan, selected.len())));
     ExitCode::SUCCESS
 }

@@ -1,14 +1,19 @@
 //! `cancel-conformance serve`: the reference server, configured from its
 //! flags. Every failure is printed here, once, as a message that says what
-//! to do.
+//! to do. With `--write-fixtures` it seeds, before it serves, the payments
+//! the server cases' fixture names need (the one way a server without a
+//! control plane gets payments) and writes the fixtures file naming them.
 
+use std::fmt::Write as _;
 use std::path::Path;
 use std::process::ExitCode;
 
 use super::args::ServeArgs;
 use super::config;
-use crate::server::{ClientKey, ServerConfig, TlsSetup};
+use crate::server::{ClientKey, ServerConfig, StartingPayment, TlsSetup};
 use crate::signing::VerifyingKey;
+use crate::suite::case::{Owner, parse_duration};
+use crate::suite::server_half::sandbox;
 
 /// `cancel-conformance serve`.
 pub fn serve(args: ServeArgs) -> ExitCode {
@@ -80,8 +85,20 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let header_read_timeout = config.header_read_timeout;
+    let router = match &args.write_fixtures {
+        None => crate::server::app(config),
+        Some(file) => match seeded_app(config, file, args.profile, args.pool) {
+            Ok(router) => router,
+            Err(err) => {
+                eprintln!("error: {err}");
+                return ExitCode::from(2);
+            }
+        },
+    };
     runtime.block_on(async {
-        let mut server = match crate::server::start(config, args.addr, tls).await {
+        let served = crate::server::serve_router(router, header_read_timeout, args.addr, tls);
+        let mut server = match served.await {
             Ok(server) => server,
             Err(err) => {
                 eprintln!("error: {err}");
@@ -120,4 +137,84 @@ pub fn serve(args: ServeArgs) -> ExitCode {
             }
         }
     })
+}
+
+/// The server holding a pool of payments per fixture name of the embedded
+/// server cases (`pool` each, or what a full run needs), with the fixtures
+/// file naming them written to `file`.
+fn seeded_app(
+    config: ServerConfig,
+    file: &Path,
+    profile: crate::profile::Profile,
+    pool: Option<u32>,
+) -> Result<axum::Router, String> {
+    let catalog = crate::spec::catalog::Catalog::embedded().map_err(|err| err.to_string())?;
+    let cases = crate::suite::load::load_cases_from(
+        &crate::suite::CaseSource::Embedded,
+        "server",
+        &catalog,
+    )?;
+    let plan = sandbox::plan(&cases, profile);
+    let mut names = Vec::new();
+    let mut payments = Vec::new();
+    for (name, used) in &plan {
+        let need = used.payments_needed();
+        if need == 0 {
+            continue;
+        }
+        let count = pool.map_or(need, |pool| pool as usize);
+        let fixture = &used.fixture;
+        let payment = StartingPayment {
+            state: fixture.state,
+            method: fixture.method,
+            age: fixture
+                .age
+                .as_deref()
+                .and_then(parse_duration)
+                .unwrap_or_default(),
+            owner: match fixture.owner {
+                Owner::Own => crate::server::DEFAULT_CLIENT_ID,
+                Owner::Other => crate::server::OTHER_CLIENT_ID,
+            }
+            .to_string(),
+        };
+        names.push((name.clone(), count));
+        payments.extend(std::iter::repeat_n(payment, count));
+    }
+    let (router, ids) = crate::server::app_with_payments(config, &payments)?;
+    let mut text = format!(
+        "# Written by `cancel-conformance serve --no-control-plane --write-fixtures`: the\n\
+         # payments this server holds, {} per fixture name. Give it to\n\
+         # `cancel-conformance run --endpoint URL --fixtures FILE`. A run uses payments\n\
+         # up: restart the server for a fresh set.\n\
+         fixtures:\n",
+        pool.map_or("what a full run needs".to_string(), |pool| pool.to_string())
+    );
+    let mut ids = ids.into_iter();
+    for (name, count) in names {
+        let _ = writeln!(text, "  {name}:");
+        for ids in ids.by_ref().take(count) {
+            let _ = writeln!(
+                text,
+                "    - payment_id: {}\n      payment_request_id: {}",
+                quoted(&ids.payment_id),
+                quoted(&ids.payment_request_id)
+            );
+        }
+    }
+    std::fs::write(file, text).map_err(|err| format!("cannot write {}: {err}", file.display()))?;
+    println!(
+        "fixtures file {}: {} payments under {} fixture names",
+        file.display(),
+        payments.len(),
+        plan.values()
+            .filter(|used| used.payments_needed() > 0)
+            .count()
+    );
+    Ok(router)
+}
+
+/// A YAML double-quoted scalar (a JSON string is one).
+fn quoted(text: &str) -> String {
+    serde_json::Value::String(text.to_string()).to_string()
 }

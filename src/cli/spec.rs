@@ -19,7 +19,7 @@ pub fn schema(out: &Path, draft: Dialect) -> ExitCode {
             eprintln!("error: cannot write {}: {err}", path.display());
             return ExitCode::from(2);
         }
-        println!("wrote {}", path.display());
+        super::out(format_args!("wrote {}\n", path.display()));
     }
     ExitCode::SUCCESS
 }
@@ -49,29 +49,33 @@ pub fn validate(message: Message, file: &Path) -> ExitCode {
     let instance: serde_json::Value = match serde_json::from_str(&text) {
         Ok(value) => value,
         Err(err) => {
-            println!(
-                "{}:{}:{}: not JSON: {err}",
+            super::out(format_args!(
+                "{}:{}:{}: not JSON: {err}\n",
                 file.display(),
                 err.line(),
                 err.column()
-            );
+            ));
             return ExitCode::FAILURE;
         }
     };
     let violations = validate::validate(message, &instance);
     if violations.is_empty() {
-        println!("{}: a valid {}", file.display(), message.name());
+        super::out(format_args!(
+            "{}: a valid {}\n",
+            file.display(),
+            message.name()
+        ));
         return ExitCode::SUCCESS;
     }
-    println!(
-        "{}: not a valid {} ({} violation{}):",
+    super::out(format_args!(
+        "{}: not a valid {} ({} violation{}):\n",
         file.display(),
         message.name(),
         violations.len(),
         if violations.len() == 1 { "" } else { "s" }
-    );
+    ));
     for violation in violations {
-        println!("  {violation}");
+        super::out(format_args!("  {violation}\n"));
     }
     ExitCode::FAILURE
 }

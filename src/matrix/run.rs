@@ -476,6 +476,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
                 fixtures,
                 expectations,
                 timeout_ms,
+                rate,
                 strict,
                 profile,
                 time_zone,
@@ -500,6 +501,7 @@ fn settings_as_flags(command: &mut Command, judged: &Judged, matrix_cases: Optio
             flag("fixtures", path(fixtures));
             flag("expectations", path(expectations));
             flag("timeout-ms", timeout_ms.map(|v| v.to_string()));
+            flag("rate", rate.map(|v| format!("{}/s", v.per_second)));
             flag("profile", profile.map(|v| v.to_string()));
             flag("time-zone", time_zone.map(|v| v.to_string()));
             flag("suite-version", suite_version.clone());

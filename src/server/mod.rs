@@ -61,11 +61,52 @@ pub(crate) struct Shared {
 /// plane goes through its check pipeline, so unknown paths get
 /// F / NO_INTERFACE_DEF) and, when configured, the control plane.
 pub fn app(config: ServerConfig) -> Router {
-    let shared = Arc::new(Shared {
+    router(shared(config))
+}
+
+/// A payment the server holds from its start, before any request: how a
+/// server without a control plane gets the payments a fixtures file names
+/// (`serve --no-control-plane --write-fixtures`).
+pub use store::Seed as StartingPayment;
+
+/// [`app`] holding `payments` from the start; their ids, in order.
+pub fn app_with_payments(
+    config: ServerConfig,
+    payments: &[StartingPayment],
+) -> Result<(Router, Vec<crate::domain::PaymentIds>), String> {
+    let shared = shared(config);
+    let profile = shared.config.profile;
+    let mut ids = Vec::with_capacity(payments.len());
+    for payment in payments {
+        if !store::profile::has_method(profile, payment.method) {
+            return Err(format!(
+                "method `{}` exists under the antom profile only; this server plays profile {profile}",
+                payment.method.as_str()
+            ));
+        }
+        let (first, _) = shared
+            .store
+            .seed_many_at(payment.clone(), 1, store::SeedTimes::default())
+            .map_err(|error| {
+                format!(
+                    "cannot seed a {} payment: {error:?}",
+                    payment.state.as_str()
+                )
+            })?;
+        ids.push(first);
+    }
+    Ok((router(shared), ids))
+}
+
+fn shared(config: ServerConfig) -> Arc<Shared> {
+    Arc::new(Shared {
         store: store::Store::new(config.windows).with_profile(config.profile),
         log: request_log::RequestLog::default(),
         config,
-    });
+    })
+}
+
+fn router(shared: Arc<Shared>) -> Router {
     let router = if shared.config.control_plane {
         control::routes().layer(axum::middleware::from_fn_with_state(
             shared.clone(),

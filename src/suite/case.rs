@@ -63,7 +63,8 @@ pub struct Case {
 impl Case {
     /// Whether only a target with a control plane can run the case: a step
     /// makes an outside event happen, scripts a fault or moves the clock, or
-    /// a fixture sets its payment's clock.
+    /// a fixture must be seeded at the moment of the case
+    /// ([`Fixture::needs_seeding_on_time`]).
     pub fn needs_control_plane(&self) -> bool {
         let steps = self.steps.iter().any(|step| {
             matches!(
@@ -76,7 +77,7 @@ impl Case {
                 .fixture
                 .iter()
                 .chain(&self.other_fixture)
-                .any(|fixture| fixture.value.clock.is_some())
+                .any(|fixture| fixture.value.needs_seeding_on_time())
     }
 
     /// Whether the case waits on purpose: a step gives up on an answer the
@@ -136,6 +137,22 @@ pub struct Fixture {
         pattern = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$"
     ))]
     pub created_at: Option<String>,
+}
+
+impl Fixture {
+    /// Whether only a payment seeded at the moment of the case can be the
+    /// fixture: one placed on its own clock or at absolute times (control
+    /// plane 1.1), or one whose age is given to the second (a few seconds
+    /// from a window's edge). A payment prepared ahead, as a sandbox's or
+    /// a `serve --write-fixtures` pool's is, ages while it waits.
+    pub fn needs_seeding_on_time(&self) -> bool {
+        let to_the_second = self
+            .age
+            .as_deref()
+            .and_then(parse_duration)
+            .is_some_and(|age| age.as_millis() % 60_000 != 0);
+        self.clock.is_some() || self.paid_at.is_some() || self.created_at.is_some() || to_the_second
+    }
 }
 
 /// Which client a payment belongs to, or which client id a request uses.

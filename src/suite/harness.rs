@@ -104,7 +104,11 @@ pub(super) fn finish(
     let report = Report::new(info, recorder, planned, conclusion);
     // After libtest's summary: the cases that passed only as warnings (on
     // stderr when stdout is libtest's JSON, which a tool parses).
-    let warnings = verdict::summary(&report.cases, catalog);
+    let warnings = format!(
+        "{}{}",
+        verdict::summary(&report.cases, catalog),
+        super::causes::summary(&report.cases)
+    );
     let suite = format!("suite: {}\n", report.info.suite);
     if libtest.format == Some(libtest_mimic::FormatSetting::Json) {
         eprint!("{warnings}{suite}");

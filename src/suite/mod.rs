@@ -18,6 +18,7 @@
 //! nothing here reads the command line.
 
 pub mod case;
+pub mod causes;
 pub mod client_half;
 pub mod coverage;
 pub mod embedded;
@@ -37,4 +38,4 @@ pub mod verdict;
 pub use client_half::{run_all_client, run_client};
 pub(crate) use harness::setup_error;
 pub use load::CaseSource;
-pub use server_half::{run, run_all};
+pub use server_half::{check_fixtures, run, run_all};

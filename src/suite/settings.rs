@@ -68,6 +68,8 @@ pub struct RunSettings {
     /// cases needs no target).
     pub control_token: Result<Option<server::ControlToken>, String>,
     pub timeout_ms: u64,
+    /// The most requests a second sent to the target; `None`: unpaced.
+    pub rate: Option<crate::config_file::Rate>,
     /// Warnings fail the run.
     pub strict: bool,
     /// The acquirer profile checked; the embedded server plays it too.

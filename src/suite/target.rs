@@ -29,12 +29,163 @@ use crate::wire::headers::CONTENT_TYPE;
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct FixturesFile {
-    fixtures: BTreeMap<String, PaymentIds>,
+    fixtures: BTreeMap<String, PoolEntry>,
 }
 
-/// Reads a fixtures file: fixture name → the ids of a prepared payment.
-pub fn load_fixtures(file: &Path) -> Result<BTreeMap<String, PaymentIds>, YamlError> {
-    yaml::load::<FixturesFile>(file).map(|f| f.fixtures)
+/// A fixture name's payments: one (`payment_id:` ...) or a list of them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum PoolEntry {
+    One(PaymentIds),
+    Many(Vec<PaymentIds>),
+}
+
+/// Reads a fixtures file: fixture name → the ids of the prepared payments
+/// (a pool; a name may give one payment or a list).
+pub fn load_fixtures(file: &Path) -> Result<BTreeMap<String, Vec<PaymentIds>>, YamlError> {
+    yaml::load::<FixturesFile>(file).map(|f| {
+        f.fixtures
+            .into_iter()
+            .map(|(name, entry)| {
+                let pool = match entry {
+                    PoolEntry::One(ids) => vec![ids],
+                    PoolEntry::Many(list) => list,
+                };
+                (name, pool)
+            })
+            .collect()
+    })
+}
+
+/// The payments of a fixtures file, handed out to the cases of one run:
+/// a case that changes a payment (cancels it) takes one of its own; the
+/// cases that only read share one payment that no case changes. A name
+/// whose payments have run out leaves its further cases ignored as used
+/// up, never run against a payment another case has cancelled.
+#[derive(Debug)]
+pub struct FixturePools {
+    pools: BTreeMap<String, Vec<PaymentIds>>,
+    /// How many payments a full run takes from each name.
+    need: BTreeMap<String, usize>,
+    /// The names read by some case: their first payment is kept for them.
+    read: std::collections::BTreeSet<String>,
+    /// The next payment of each name for a case that uses one up.
+    next: std::sync::Mutex<BTreeMap<String, usize>>,
+}
+
+impl FixturePools {
+    /// `need`: per name, how many payments a full run takes, and whether
+    /// some case only reads it (see `server_half::sandbox::FixtureUse`).
+    pub fn new(
+        pools: BTreeMap<String, Vec<PaymentIds>>,
+        need: BTreeMap<String, (usize, bool)>,
+    ) -> Self {
+        let read = need
+            .iter()
+            .filter(|(_, (_, read))| *read)
+            .map(|(name, _)| name.clone())
+            .collect();
+        FixturePools {
+            pools,
+            need: need
+                .into_iter()
+                .map(|(name, (count, _))| (name, count))
+                .collect(),
+            read,
+            next: std::sync::Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.pools.contains_key(name)
+    }
+
+    /// Every name with its payments.
+    pub fn pools(&self) -> &BTreeMap<String, Vec<PaymentIds>> {
+        &self.pools
+    }
+
+    /// A payment of `name` for a case: its own when the case uses it up,
+    /// else the one kept for readers. `Err` is why the case is ignored.
+    pub fn take(&self, name: &str, uses_up: bool) -> Result<PaymentIds, String> {
+        let pool = self
+            .pools
+            .get(name)
+            .ok_or_else(|| format!("fixture `{name}` is not in the fixtures file"))?;
+        let kept = usize::from(self.read.contains(name));
+        let index = if uses_up {
+            // A poisoned lock only means another case panicked while
+            // holding it; the counter itself is still whole.
+            let mut next = self
+                .next
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            let slot = next.entry(name.to_string()).or_insert(kept);
+            let index = *slot;
+            *slot += 1;
+            index
+        } else {
+            0
+        };
+        pool.get(index).cloned().ok_or_else(|| {
+            let need = self.need.get(name).copied().unwrap_or(index + 1).max(index + 1);
+            format!(
+                "fixture `{name}` used up: the fixtures file gives {} payment{} for it and a full run needs {need}: add {} more (`cancel-conformance fixtures --template` says which cases use it up)",
+                pool.len(),
+                if pool.len() == 1 { "" } else { "s" },
+                need.saturating_sub(pool.len())
+            )
+        })
+    }
+}
+
+/// Spaces the requests of a whole run to a target at most `rate` a second
+/// (`--rate N/s`): a sandbox's rate limit is the account's, not a case's.
+#[derive(Debug)]
+pub struct Pacer {
+    interval: Duration,
+    next: tokio::sync::Mutex<tokio::time::Instant>,
+}
+
+impl Pacer {
+    /// `None` for a rate of 0 (no pacing).
+    pub fn per_second(rate: u32) -> Option<Self> {
+        (rate > 0).then(|| Pacer {
+            interval: Duration::from_secs(1) / rate,
+            next: tokio::sync::Mutex::new(tokio::time::Instant::now()),
+        })
+    }
+
+    /// Waits for this request's turn.
+    pub async fn wait(&self) {
+        let turn = {
+            let mut next = self.next.lock().await;
+            let now = tokio::time::Instant::now();
+            let turn = (*next).max(now);
+            *next = turn + self.interval;
+            turn
+        };
+        tokio::time::sleep_until(turn).await;
+    }
+}
+
+/// Whether the target has a control plane, as the pre-flight probe found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ControlPlane {
+    /// It answered the probe as INTERPRETING.md §5 says.
+    Present,
+    /// It did not; `why` says what the probe saw.
+    Absent { why: String },
+}
+
+impl ControlPlane {
+    /// One line for the run's header and reports.
+    pub fn describe(&self) -> String {
+        match self {
+            ControlPlane::Present => "present".to_string(),
+            ControlPlane::Absent { why } => format!("absent ({why})"),
+        }
+    }
 }
 
 /// Everything the runner needs to talk to one target.
@@ -52,7 +203,12 @@ pub struct Target {
     pub key_version: String,
     pub provider_key: VerifyingKey,
     /// Fixtures come from this file instead of the control plane.
-    pub fixtures: Option<BTreeMap<String, PaymentIds>>,
+    pub fixtures: Option<Arc<FixturePools>>,
+    /// What the pre-flight probe found (the embedded server has one).
+    pub control_plane: ControlPlane,
+    /// Paces every request to the target (`--rate N/s`); `None`: as fast
+    /// as the cases go.
+    pub pacer: Option<Arc<Pacer>>,
     /// How long an exchange may take unless a case says otherwise.
     pub timeout: Duration,
     /// Sent on every control-plane call when the target's control plane
@@ -91,6 +247,8 @@ impl Target {
             key_version: crate::signing::test_keys::KEY_VERSION.to_string(),
             provider_key: crate::signing::test_keys::provider_verifying(),
             fixtures: None,
+            control_plane: ControlPlane::Present,
+            pacer: None,
             timeout: Duration::from_secs(10),
             control_token: None,
             profile: crate::profile::Profile::default(),
@@ -98,10 +256,17 @@ impl Target {
         }
     }
 
+    /// Waits for the next request's turn under `--rate`.
+    pub async fn pace(&self) {
+        if let Some(pacer) = &self.pacer {
+            pacer.wait().await;
+        }
+    }
+
     /// True when fixtures are seeded and faults scripted through the
-    /// control plane.
+    /// control plane: the target has one and no fixtures file replaces it.
     pub fn has_control_plane(&self) -> bool {
-        self.fixtures.is_none()
+        self.control_plane == ControlPlane::Present && self.fixtures.is_none()
     }
 
     /// Why this target cannot run a case with this fixture, if it cannot.
@@ -112,14 +277,21 @@ impl Target {
                 fixture.name
             ));
         }
-        if self.fixtures.is_some() && fixture.clock.is_some() {
+        if self.has_control_plane() {
+            return None;
+        }
+        if fixture.needs_seeding_on_time() {
             return Some(format!(
-                "fixture `{}` sets the payment's clock, which needs the control plane",
+                "fixture `{}` must be seeded at the moment of the case (its own clock, times given to the second), which needs the control plane",
                 fixture.name
             ));
         }
         match &self.fixtures {
-            Some(map) if !map.contains_key(&fixture.name) => Some(format!(
+            None => Some(format!(
+                "fixture `{}` needs a prepared payment and this target has no control plane to seed one: give --fixtures FILE (`cancel-conformance fixtures --template` writes its skeleton; INTERPRETING.md §6)",
+                fixture.name
+            )),
+            Some(pools) if !pools.contains(&fixture.name) => Some(format!(
                 "fixture `{}` is not in the fixtures file: prepare a payment that is {} ({}{}) and add its ids under that name",
                 fixture.name,
                 fixture.state.as_str(),
@@ -130,7 +302,51 @@ impl Target {
                     .map(|age| format!(", paid {age} ago"))
                     .unwrap_or_default()
             )),
-            _ => None,
+            Some(_) => None,
+        }
+    }
+
+    /// Finds out whether the target has a control plane: one harmless read,
+    /// `GET /control/v1/payments/cancel-conformance-probe`, which a control
+    /// plane answers HTTP 404 with exactly `{"error": "<message>"}` (no
+    /// such payment, INTERPRETING.md §5), or 200 with the payment should
+    /// one have that id; 401 when it wants a token that was not given.
+    pub async fn probe_control_plane(
+        &self,
+        http: &reqwest::Client,
+    ) -> Result<ControlPlane, String> {
+        let path = "/payments/cancel-conformance-probe";
+        let call = format!("GET {CONTROL_PREFIX}{path}");
+        let only_an_error = |body: &str| {
+            serde_json::from_str::<Value>(body).is_ok_and(|json| {
+                json.as_object().is_some_and(|object| {
+                    object.len() == 1 && object.get("error").is_some_and(Value::is_string)
+                })
+            })
+        };
+        match self.control_call(http, "GET", path, None).await {
+            Ok(json) if json.get("state").is_some() => Ok(ControlPlane::Present),
+            Err(ControlError::Refused {
+                status: 404, body, ..
+            }) if only_an_error(&body) => Ok(ControlPlane::Present),
+            Ok(_) => Ok(ControlPlane::Absent {
+                why: format!("{call} answered HTTP 200 without a payment's `state`"),
+            }),
+            Err(ControlError::Refused { status: 401, .. }) if self.control_token.is_none() => {
+                Err(format!(
+                    "the target's control plane wants a token ({call} answered HTTP 401): give --control-token-file FILE"
+                ))
+            }
+            Err(ControlError::Refused { status: 401, .. }) => Err(format!(
+                "the target's control plane refuses the token given ({call} answered HTTP 401)"
+            )),
+            Err(ControlError::Refused { status, .. }) => Ok(ControlPlane::Absent {
+                why: format!("{call} answered HTTP {status}, not the control plane's 404"),
+            }),
+            Err(ControlError::Transport(error)) => Err(format!(
+                "cannot reach the target at {}: {error}",
+                self.description
+            )),
         }
     }
 
@@ -140,17 +356,14 @@ impl Target {
         http: &reqwest::Client,
         fixture: &Fixture,
     ) -> Result<PaymentIds, ControlError> {
-        if let Some(map) = &self.fixtures {
-            // `cannot_provide` has already turned a missing name into an
-            // ignored case; this is only reached when the name is there.
-            return map
-                .get(&fixture.name)
-                .cloned()
-                .ok_or_else(|| ControlError::Refused {
-                    call: format!("fixture {}", fixture.name),
-                    status: 0,
-                    body: "not in the fixtures file".into(),
-                });
+        if self.fixtures.is_some() || self.control_plane != ControlPlane::Present {
+            // `cannot_provide` and the pools have already dealt with a
+            // target without a control plane; this is a runner bug.
+            return Err(ControlError::Refused {
+                call: format!("fixture {}", fixture.name),
+                status: 0,
+                body: "the target has no control plane to seed it".into(),
+            });
         }
         let age_ms = fixture
             .age
@@ -253,6 +466,7 @@ impl Target {
                 .map(|body| body.to_string().into_bytes())
                 .unwrap_or_default(),
         };
+        self.pace().await;
         let received = crate::wire::http::send(http, &self.base_url, &request, self.timeout)
             .await
             .map_err(ControlError::Transport)?;

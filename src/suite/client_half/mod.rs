@@ -133,6 +133,8 @@ pub fn run_client(
             capabilities,
         }),
         suite: source.describe(),
+        profile: None,
+        control_plane: None,
     };
     finish(
         &conclusion,

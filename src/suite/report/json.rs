@@ -26,6 +26,7 @@ pub fn to_value(report: &Report) -> Value {
                 "outcome": case.outcome.as_str(),
                 "kind": case.kind,
                 "message": case.message,
+                "headline": case.headline,
                 "expected_failure_reason": case.expected_failure_reason,
                 "verdict": verdict(case),
                 "deviations": case.deviations.iter().map(|deviation| json!({
@@ -49,6 +50,8 @@ pub fn to_value(report: &Report) -> Value {
         "command": info.half.command(),
         "target": info.target,
         "suite": info.suite,
+        "profile": info.profile,
+        "control_plane": info.control_plane,
         "start_time": rfc3339(info.started),
         "duration_ms": duration_ms(info.duration),
         "counts": {

@@ -1,6 +1,7 @@
 //! The run as JUnit XML, the format every CI dashboard reads: one
 //! `<testcase>` per case, named by its permanent path and grouped by its
-//! folder. A failure carries its rendered text (masked); an ignored or a
+//! folder. A failure carries its first difference as its message and its
+//! rendered text (masked) as its body; an ignored, not-applicable or
 //! pending case is `<skipped>`; an expected failure passes, with a note
 //! saying so. The document keeps to the JUnit schema Jenkins' xUnit plugin
 //! validates against (the strictest reader; GitLab, GitHub's reporters and
@@ -100,10 +101,17 @@ pub fn render(report: &Report) -> String {
                 );
             }
             Outcome::Fail | Outcome::UnexpectedPass => {
+                // The message a dashboard shows in its list: the first
+                // difference (rule, expected, actual), else the kind.
                 let kind = case.kind.as_deref().unwrap_or("FAILURE");
+                let headline = match &case.headline {
+                    Some(headline) => format!("{kind}: {headline}"),
+                    None => message.lines().next().unwrap_or(kind).to_string(),
+                };
                 let _ = writeln!(
                     out,
-                    ">\n      <failure message=\"{0}\" type=\"{0}\">{1}</failure>\n    </testcase>",
+                    ">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>",
+                    escape(&headline),
                     escape(kind),
                     escape(message),
                 );
@@ -175,11 +183,9 @@ mod tests {
             xml.contains("tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"1\""),
             "{xml}"
         );
-        assert!(xml.contains("<failure message=\"MISMATCH\" type=\"MISMATCH\">MISMATCH in case server/a/fails&#10;"), "{xml}");
-        assert!(
-            xml.contains("<failure message=\"UNEXPECTED PASS\""),
-            "{xml}"
-        );
+        // The message is the first difference; the body the whole failure.
+        assert!(xml.contains("<failure message=\"MISMATCH: step 1 (cancel): result.resultCode [rule codes.x]: expected SUCCESS, actual &lt;PROCESS_FAIL&gt;\" type=\"MISMATCH\">MISMATCH in case server/a/fails&#10;"), "{xml}");
+        assert!(xml.contains("type=\"UNEXPECTED PASS\""), "{xml}");
         assert!(
             xml.contains("<skipped message=\"needs the control plane\"/>"),
             "{xml}"

@@ -158,6 +158,12 @@ pub struct CaseRecord {
     pub kind: Option<String>,
     /// The rendered failure (masked), or why the case was ignored.
     pub message: Option<String>,
+    /// A failure's first difference on one line (rule, expected, actual):
+    /// the JUnit failure message (`suite::causes`).
+    pub headline: Option<String>,
+    /// What the failure shares with others failing the same way, for the
+    /// one-cause summary (`suite::causes`): (key, line) per difference.
+    pub causes: Vec<(String, String)>,
     /// For a warning (or a listed one): the assumptions and SHOULD rules
     /// the target deviates from, with their reasons.
     pub deviations: Vec<super::verdict::Deviation>,
@@ -242,6 +248,11 @@ pub struct RunInfo {
     /// The suite judged: its version and where its cases came from
     /// (`CaseSource::describe`), printed in every report.
     pub suite: String,
+    /// The acquirer profile the run checked (server half).
+    pub profile: Option<String>,
+    /// What the pre-flight probe found of the target's control plane, and
+    /// where fixtures came from (server half).
+    pub control_plane: Option<String>,
     /// The client half's: who the client is and what each case judges.
     pub client: Option<ClientFacts>,
 }
@@ -326,6 +337,8 @@ impl Report {
                     outcome,
                     kind: (outcome == Outcome::Fail).then(|| "PANIC".to_string()),
                     message: Some(message.to_string()),
+                    headline: None,
+                    causes: Vec::new(),
                     deviations: Vec::new(),
                     expected_failure_reason: None,
                     duration: Duration::ZERO,
@@ -465,6 +478,10 @@ pub(crate) mod tests {
                 Outcome::ExpectedFail | Outcome::UnexpectedPass
             )
             .then(|| "the sandbox's window is 30 days".to_string()),
+            headline: (outcome == Outcome::Fail).then(|| {
+                "step 1 (cancel): result.resultCode [rule codes.x]: expected SUCCESS, actual <PROCESS_FAIL>".to_string()
+            }),
+            causes: Vec::new(),
             deviations: Vec::new(),
             duration: Duration::from_millis(12),
         }
@@ -480,6 +497,8 @@ pub(crate) mod tests {
                 duration: Duration::from_millis(1500),
                 client: None,
                 suite: "0.2.0 (embedded)".to_string(),
+                profile: Some("apo".to_string()),
+                control_plane: Some("absent (probe answered HTTP 404)".to_string()),
             },
             cases: vec![
                 record(

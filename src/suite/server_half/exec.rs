@@ -16,8 +16,8 @@ use crate::spec::api::{CANCEL_PATH, INQUIRY_PATH, path_for_client};
 use crate::spec::validate::{Message, validate};
 use crate::spec::yaml::YamlError;
 use crate::suite::case::{
-    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, Fixture, HeaderNames,
-    SignatureSpelling, Signing, Step, Transport, Which, parse_duration,
+    By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, Fixture, Signing, Step,
+    Transport, Which, parse_duration,
 };
 use crate::suite::failure::{Diff, Failure, Transcript};
 use crate::suite::target::{ControlError, Target, UNKNOWN_CLIENT_ID};
@@ -26,10 +26,13 @@ use crate::wire::message::{Exchanged, Received, SentRequest};
 
 mod invariants;
 mod judge;
+pub mod precondition;
+mod request_shape;
 use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
 pub use invariants::CANCEL_TIME_TOLERANCE;
 use invariants::{Observed, rule_diff};
 use judge::check_headers;
+use request_shape::{RequestShape, respell};
 
 /// Why a target cannot run this case at all, if it cannot (reported as
 /// an ignored test with this reason).
@@ -40,13 +43,13 @@ pub fn reason_to_ignore(case: &Case, target: &Target) -> Option<String> {
     if let Some(reason) = crate::time_zone::reason_to_skip(case.time_zone, target.time_zone) {
         return Some(reason);
     }
+    if case.needs_control_plane() && !target.has_control_plane() {
+        return Some("needs the control plane (events, faults or the clock), which this target does not have".into());
+    }
     for fixture in case.fixture.iter().chain(&case.other_fixture) {
         if let Some(reason) = target.cannot_provide(&fixture.value) {
             return Some(reason);
         }
-    }
-    if case.needs_control_plane() && !target.has_control_plane() {
-        return Some("needs the control plane (events, faults or the clock), which this target does not have".into());
     }
     let needs_other = case.steps.iter().any(
         |step| matches!(&step.value, Step::Cancel(cancel) if cancel.client == ClientChoice::Other),
@@ -68,6 +71,9 @@ struct Run<'a> {
     /// What the runner knows of each seeded payment, to judge what every
     /// step did to it whether or not the case asks.
     known: Vec<Known>,
+    /// Set when a target without a control plane kept throttling a step:
+    /// the case is then ignored with this reason.
+    throttled: Option<String>,
 }
 
 /// A seeded payment as the runner last knew it.
@@ -101,24 +107,34 @@ pub async fn run_case(
         other_ids: None,
         first_cancel_time: None,
         known: Vec::new(),
+        throttled: None,
     };
-    if let Some(fixture) = &case.fixture {
+    for (which, fixture) in [
+        (Which::Fixture, &case.fixture),
+        (Which::OtherFixture, &case.other_fixture),
+    ] {
+        let Some(fixture) = fixture else { continue };
         let seeded_at = OffsetDateTime::now_utc();
-        let ids = target
-            .provide(http, &fixture.value)
-            .await
-            .map_err(|err| control_failure(0, "seed the fixture", err))?;
-        run.remember(Which::Fixture, &ids, &fixture.value, seeded_at);
-        run.ids = Some(ids);
-    }
-    if let Some(fixture) = &case.other_fixture {
-        let seeded_at = OffsetDateTime::now_utc();
-        let ids = target
-            .provide(http, &fixture.value)
-            .await
-            .map_err(|err| control_failure(0, "seed the other fixture", err))?;
-        run.remember(Which::OtherFixture, &ids, &fixture.value, seeded_at);
-        run.other_ids = Some(ids);
+        let ids = if target.fixtures.is_some() {
+            match precondition::take(case, which, &fixture.value, target, http).await {
+                Ok(ids) => ids,
+                Err(reason) => return Ok(Completion::ignored_with(reason)),
+            }
+        } else {
+            let action = match which {
+                Which::Fixture => "seed the fixture",
+                Which::OtherFixture => "seed the other fixture",
+            };
+            target
+                .provide(http, &fixture.value)
+                .await
+                .map_err(|err| control_failure(0, action, err))?
+        };
+        run.remember(which, &ids, &fixture.value, seeded_at);
+        match which {
+            Which::Fixture => run.ids = Some(ids),
+            Which::OtherFixture => run.other_ids = Some(ids),
+        }
     }
     for (index, step) in case.steps.iter().enumerate() {
         let number = index + 1;
@@ -202,6 +218,9 @@ pub async fn run_case(
                     run.known[index].state = state;
                 }
             }
+        }
+        if let Some(reason) = run.throttled.take() {
+            return Ok(Completion::ignored_with(reason));
         }
     }
     Ok(Completion::Completed)
@@ -469,9 +488,40 @@ impl Run<'_> {
         let timeout = shape
             .timeout_ms
             .map_or(self.target.timeout, std::time::Duration::from_millis);
-        let sent_at = time::OffsetDateTime::now_utc();
-        let outcome = http::exchange(self.http, &self.target.base_url, &request, timeout).await;
-        let received_at = time::OffsetDateTime::now_utc();
+        // A target without a control plane that throttles the runner is
+        // waited out; one that keeps at it ignores the case (unless the
+        // case asks for the throttling answer).
+        let wait_out = !self.target.has_control_plane()
+            && !expect.result_code.as_ref().is_some_and(|codes| {
+                codes
+                    .as_slice()
+                    .iter()
+                    .any(|code| code == "REQUEST_TRAFFIC_EXCEED_LIMIT")
+            });
+        let mut waits = precondition::THROTTLE_WAITS.iter();
+        let (sent_at, outcome, received_at) = loop {
+            self.target.pace().await;
+            let sent_at = time::OffsetDateTime::now_utc();
+            let outcome = http::exchange(self.http, &self.target.base_url, &request, timeout).await;
+            let received_at = time::OffsetDateTime::now_utc();
+            let throttled = wait_out
+                && outcome
+                    .as_ref()
+                    .is_ok_and(|exchanged| precondition::is_throttled(&exchanged.received));
+            if !throttled {
+                break (sent_at, outcome, received_at);
+            }
+            match waits.next() {
+                Some(wait) => tokio::time::sleep(*wait).await,
+                None => {
+                    self.throttled = Some(format!(
+                        "throttled: the target kept answering REQUEST_TRAFFIC_EXCEED_LIMIT (or HTTP 429) to step {step} after {} waits; run with a lower --rate",
+                        precondition::THROTTLE_WAITS.len()
+                    ));
+                    return Ok(());
+                }
+            }
+        };
         let (received, raw_names) = match (outcome, expect.transport) {
             (Ok(exchanged), Transport::Answered) => (exchanged.received, exchanged.raw_names),
             (Err(error), Transport::NoAnswer) if error.is_missing_answer() => {
@@ -544,54 +594,6 @@ struct IdSource<'a> {
     payment_request_id: Option<&'a String>,
     payment_id_of: Which,
     payment_request_id_of: Which,
-}
-
-/// How a request deviates from a plain, signed POST of its body.
-#[derive(Debug, Default)]
-struct RequestShape {
-    bytes: Vec<u8>,
-    /// The payment whose ids an answer echoes.
-    subject: Which,
-    path: Option<String>,
-    method: Option<String>,
-    content_type: Option<String>,
-    omit_content_type: bool,
-    request_time: Option<String>,
-    signing: Signing,
-    omit_request_time: bool,
-    timeout_ms: Option<u64>,
-    signature_spelling: SignatureSpelling,
-    header_names: HeaderNames,
-    signed_path: Option<String>,
-}
-
-/// A `Signature` header value (as `SignatureHeader::format` writes it) in
-/// another spelling the grammar allows.
-fn respell(value: &str, spelling: SignatureSpelling) -> String {
-    let spaced = matches!(
-        spelling,
-        SignatureSpelling::SpacesAfterCommas | SignatureSpelling::SpacesAndLowercaseEscapes
-    );
-    let lowercase = matches!(
-        spelling,
-        SignatureSpelling::LowercaseEscapes | SignatureSpelling::SpacesAndLowercaseEscapes
-    );
-    let mut out = String::with_capacity(value.len() + 4);
-    let mut escape = 0;
-    for c in value.chars() {
-        if c == '%' {
-            escape = 2;
-            out.push(c);
-        } else if escape > 0 {
-            escape -= 1;
-            out.push(if lowercase { c.to_ascii_lowercase() } else { c });
-        } else if c == ',' && spaced {
-            out.push_str(", ");
-        } else {
-            out.push(c);
-        }
-    }
-    out
 }
 
 /// The suite's own Request-Time: epoch milliseconds, the form the vendor's

@@ -4,11 +4,15 @@
 //! step) and judged against the target's expectations
 //! (`suite::judged`). The target — the embedded reference server
 //! or an endpoint — is set up in `start`; [`sandbox`] plans the payments a
-//! target without a control plane needs.
+//! target without a control plane needs, and `check` looks at a fixtures
+//! file's payments before a run.
 
+mod check;
 pub mod exec;
 pub mod sandbox;
 mod start;
+
+pub use check::check as check_fixtures;
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -51,10 +55,13 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
         Ok(loaded) => loaded,
         Err(err) => return setup_error(err),
     };
-    // One payment per fixture name cannot serve two cases that each leave
-    // it cancelled: said before the run rather than discovered in it.
-    if settings.fixtures.is_some() {
-        for warning in sandbox::warnings(&sandbox::plan(&cases)) {
+    // A fixtures file that gives a name fewer payments than a full run
+    // takes is said before the run, not discovered in it.
+    let plan = sandbox::plan(&cases, settings.profile);
+    if let Some(file) = &settings.fixtures
+        && let Ok(pools) = super::target::load_fixtures(file)
+    {
+        for warning in sandbox::shortfalls(&plan, &pools) {
             eprintln!("warning: {warning}");
         }
     }
@@ -67,9 +74,11 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
     let (shared, _server) = if libtest.list {
         (None, None)
     } else {
-        match http_client(&settings)
-            .and_then(|http| Ok((http, runtime.block_on(prepare_target(&settings))?)))
-        {
+        let need = sandbox::needs(&plan);
+        match http_client(&settings).and_then(|http| {
+            let prepared = runtime.block_on(prepare_target(&settings, &http, need))?;
+            Ok((http, prepared))
+        }) {
             Ok((http, (target, server))) => (
                 Some(Arc::new(Shared {
                     target,
@@ -85,6 +94,20 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
         .as_ref()
         .map(|shared| shared.target.description.clone())
         .unwrap_or_default();
+    let control_plane = shared.as_ref().map(|shared| {
+        let target = &shared.target;
+        match (&target.fixtures, &settings.fixtures) {
+            (Some(_), Some(file)) => format!(
+                "{}; fixtures from {}",
+                target.control_plane.describe(),
+                file.display()
+            ),
+            _ => target.control_plane.describe(),
+        }
+    });
+    if let Some(shared) = &shared {
+        eprintln!("{}", header(&shared.target, &settings));
+    }
     let recorder = Recorder::default();
     let waits: Vec<bool> = cases
         .iter()
@@ -127,6 +150,8 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
         duration: clock.elapsed(),
         client: None,
         suite: source.describe(),
+        profile: Some(settings.profile.to_string()),
+        control_plane,
     };
     finish(
         &conclusion,
@@ -137,6 +162,27 @@ pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Argu
         &planned,
         &catalog,
         baseline.as_ref(),
+    )
+}
+
+/// The run's header: what it judges, under which profile, whether the
+/// target has a control plane, and where fixtures come from.
+fn header(target: &Target, settings: &RunSettings) -> String {
+    let fixtures = match (&target.fixtures, &settings.fixtures) {
+        (Some(pools), Some(file)) => format!(
+            "fixtures from {} ({} names, {} payments)",
+            file.display(),
+            pools.pools().len(),
+            pools.pools().values().map(Vec::len).sum::<usize>()
+        ),
+        _ if target.has_control_plane() => "fixtures seeded through the control plane".to_string(),
+        _ => "no fixtures file: the cases needing a payment are ignored (give --fixtures FILE, INTERPRETING.md §6)".to_string(),
+    };
+    format!(
+        "target: {}; profile {}; control plane: {}; {fixtures}",
+        target.description,
+        target.profile,
+        target.control_plane.describe()
     )
 }
 

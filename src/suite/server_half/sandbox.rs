@@ -1,11 +1,11 @@
-//! Preparing a target without a control plane (a vendor sandbox): which
-//! payments the server cases need, read from the cases themselves.
-//! `cancel-conformance fixtures --template` prints a fixtures file skeleton
-//! (every fixture name with its state, method, age and owner, the cases
-//! using it, and how many fresh payments one full run uses up); `run
-//! --fixtures` warns when one fixture name is used up by more than one
-//! case, since a fixtures file maps a name to one payment and only the
-//! first of those cases finds it as described.
+//! Preparing a target without a control plane (a vendor sandbox, or
+//! `serve --no-control-plane --write-fixtures`): which payments the server
+//! cases need, read from the cases themselves. A fixtures file gives each
+//! fixture name a pool of payments: every case that uses a payment up takes
+//! one of its own, and the cases that only read a name share one more.
+//! `cancel-conformance fixtures --template` prints a skeleton with how many
+//! payments each name needs for a full run; `run --fixtures` warns before
+//! the run about names whose pool is short.
 //!
 //! A case uses up its payment when one of its cancels of that payment is
 //! expected to succeed, or may have been carried out (a U answer, or no
@@ -15,7 +15,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use crate::domain::PaymentState;
+use crate::domain::{PaymentIds, PaymentState};
+use crate::profile::Profile;
 use crate::spec::api::ResultStatus;
 use crate::suite::case::{By, Case, Fixture, Owner, Step, Transport, Which};
 use crate::suite::load::LoadedCase;
@@ -35,12 +36,15 @@ pub struct FixtureUse {
     pub runnable: Vec<String>,
 }
 
-/// The fixture names of `cases` (those that loaded), by name.
-pub fn plan(cases: &[LoadedCase]) -> BTreeMap<String, FixtureUse> {
+/// The fixture names of `cases` (those that loaded), by name; a case is
+/// runnable without a control plane when it needs none and belongs to
+/// `profile` (or to every profile).
+pub fn plan(cases: &[LoadedCase], profile: Profile) -> BTreeMap<String, FixtureUse> {
     let mut plan: BTreeMap<String, FixtureUse> = BTreeMap::new();
     for loaded in cases {
         let Ok(case) = &loaded.case else { continue };
-        let runnable = !case.needs_control_plane();
+        let runnable = !case.needs_control_plane()
+            && crate::profile::reason_to_skip(case.profile, profile).is_none();
         for (which, fixture) in [
             (Which::Fixture, &case.fixture),
             (Which::OtherFixture, &case.other_fixture),
@@ -67,7 +71,7 @@ pub fn plan(cases: &[LoadedCase]) -> BTreeMap<String, FixtureUse> {
 }
 
 /// Whether `case` leaves the payment of `which` cancelled.
-fn uses_up(case: &Case, which: Which, fixture: &Fixture) -> bool {
+pub fn uses_up(case: &Case, which: Which, fixture: &Fixture) -> bool {
     if fixture.state == PaymentState::Cancelled {
         return false;
     }
@@ -96,25 +100,64 @@ fn uses_up(case: &Case, which: Which, fixture: &Fixture) -> bool {
     })
 }
 
-/// The warnings of `run --fixtures`: one per fixture name used up by more
-/// than one case a target without a control plane runs.
-pub fn warnings(plan: &BTreeMap<String, FixtureUse>) -> Vec<String> {
+impl FixtureUse {
+    /// The payments a full run takes from this name: one per case that
+    /// uses it up, and one more that the cases only reading it share.
+    pub fn payments_needed(&self) -> usize {
+        self.consumers.len() + usize::from(self.is_read())
+    }
+
+    /// Whether some runnable case reads the payment without using it up.
+    pub fn is_read(&self) -> bool {
+        self.runnable.len() > self.consumers.len()
+    }
+}
+
+/// Per name, the payments a full run takes and whether some case only
+/// reads it: what [`crate::suite::target::FixturePools`] hands out by.
+pub fn needs(plan: &BTreeMap<String, FixtureUse>) -> BTreeMap<String, (usize, bool)> {
     plan.iter()
-        .filter(|(_, used)| used.consumers.len() > 1)
-        .map(|(name, used)| {
-            format!(
-                "fixture `{name}` is used up (left cancelled) by {} cases: {}. The fixtures file maps it to one payment, so only the first of them to run finds it {}; the others fail for that reason, not the target's. Run them one at a time (a FILTER) with a fresh payment each, or give each its own fixture name.",
-                used.consumers.len(),
-                used.consumers.join(", "),
-                used.fixture.state.as_str()
-            )
+        .map(|(name, used)| (name.clone(), (used.payments_needed(), used.is_read())))
+        .collect()
+}
+
+/// The warnings of `run --fixtures`: one per fixture name whose pool
+/// holds fewer payments than a full run takes.
+pub fn shortfalls(
+    plan: &BTreeMap<String, FixtureUse>,
+    pools: &BTreeMap<String, Vec<PaymentIds>>,
+) -> Vec<String> {
+    plan.iter()
+        .filter_map(|(name, used)| {
+            let have = pools.get(name)?.len();
+            let need = used.payments_needed();
+            (have < need).then(|| {
+                format!(
+                    "fixture `{name}` has {have} payment{} and a full run needs {need} ({} using one up each{}): {} will be ignored as used up; add {} more to run them all",
+                    if have == 1 { "" } else { "s" },
+                    plural(used.consumers.len(), "case"),
+                    if used.is_read() { ", 1 shared by the cases that only read it" } else { "" },
+                    plural(need - have, "case"),
+                    need - have
+                )
+            })
         })
         .collect()
 }
 
-/// The fixtures file skeleton.
+fn plural(count: usize, noun: &str) -> String {
+    if count == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{count} {noun}s")
+    }
+}
+
+/// The fixtures file skeleton: every name with as many placeholder
+/// payments as a full run takes from it.
 pub fn template(plan: &BTreeMap<String, FixtureUse>, selected: usize) -> String {
     let used_up: usize = plan.values().map(|used| used.consumers.len()).sum();
+    let needed: usize = plan.values().map(FixtureUse::payments_needed).sum();
     let runnable: usize = plan
         .values()
         .filter(|used| !used.runnable.is_empty())
@@ -125,16 +168,20 @@ pub fn template(plan: &BTreeMap<String, FixtureUse>, selected: usize) -> String 
         "# Fixtures file for a target without a control plane (a vendor sandbox),\n\
          # written by `cancel-conformance fixtures --template` from {selected} server cases.\n\
          #\n\
-         # Prepare one payment per name below, in the state, method, age and owner\n\
-         # its comment gives, and put its ids in place of the placeholders; then\n\
-         # `cancel-conformance run --endpoint URL --fixtures THIS_FILE`. A case whose\n\
-         # fixture is missing here is ignored with the reason.\n\
+         # Each name below holds a pool: prepare as many payments as it lists, each\n\
+         # in the state, method, age and owner its comment gives, and put their ids\n\
+         # in place of the placeholders; then check them with\n\
+         # `cancel-conformance fixtures check THIS_FILE --endpoint URL` and run\n\
+         # `cancel-conformance run --endpoint URL --fixtures THIS_FILE`.\n\
+         # Every case that uses a payment up (leaves it cancelled) takes one of its\n\
+         # own; the cases that only read a name share one more. A case whose name is\n\
+         # missing, used up, or whose payment is not in the state it needs (the\n\
+         # runner asks by inquiry first) is ignored with the reason.\n\
          #\n\
          # {} fixture names; {runnable} are used by cases a target without a control plane\n\
          # runs (the others only by cases needing events, faults or the clock).\n\
-         # A full run uses up {used_up} fresh payments: each case listed as `uses up`\n\
-         # leaves its payment cancelled, so that name needs a new payment before\n\
-         # every run, one per case that uses it up.",
+         # A full run takes {needed} payments and uses up {used_up} of them: those need\n\
+         # replacing before the next run.",
         plan.len()
     );
     out.push_str("fixtures:\n");
@@ -151,8 +198,20 @@ pub fn template(plan: &BTreeMap<String, FixtureUse>, selected: usize) -> String 
                 Owner::Other => "other (--other-client-id, same merchant)",
             }
         );
+        let need = used.payments_needed();
         if used.runnable.is_empty() {
             out.push_str("  # not needed without a control plane: every case using it needs events, faults or the clock\n");
+        } else {
+            let _ = writeln!(
+                out,
+                "  # payments for a full run: {need} ({} using one up each{})",
+                used.consumers.len(),
+                if used.is_read() {
+                    ", 1 shared by the cases that only read it"
+                } else {
+                    ""
+                }
+            );
         }
         for case in &used.cases {
             let mark = if used.consumers.contains(case) {
@@ -164,12 +223,16 @@ pub fn template(plan: &BTreeMap<String, FixtureUse>, selected: usize) -> String 
             };
             let _ = writeln!(out, "  #   {mark}: {case}");
         }
-        let _ = writeln!(
-            out,
-            "  {name}:\n    payment_id: \"<paymentId of a payment that is {}, {}>\"\n    payment_request_id: \"<its paymentRequestId>\"",
-            fixture.state.as_str(),
-            fixture.method.as_str()
-        );
+        let _ = writeln!(out, "  {name}:");
+        for index in 1..=need.max(1) {
+            let _ = writeln!(
+                out,
+                "    - payment_id: \"<paymentId of payment {index} of {}, {} {}>\"\n      payment_request_id: \"<its paymentRequestId>\"",
+                need.max(1),
+                fixture.state.as_str(),
+                fixture.method.as_str()
+            );
+        }
     }
     out
 }
@@ -195,7 +258,7 @@ mod tests {
     #[test]
     fn the_template_names_every_fixture_the_server_cases_use() {
         let cases = server_cases();
-        let plan = plan(&cases);
+        let plan = plan(&cases, Profile::default());
         let text = template(&plan, cases.len());
         let parsed: serde_json::Value =
             crate::spec::yaml::parse(Path::new("template.yaml"), &text).expect("YAML");
@@ -225,7 +288,7 @@ mod tests {
     #[test]
     fn a_successful_cancel_uses_its_payment_up_and_a_refused_one_does_not() {
         let cases = server_cases();
-        let plan = plan(&cases);
+        let plan = plan(&cases, Profile::default());
         let consumers_of = |case: &str| -> Vec<&str> {
             plan.iter()
                 .filter(|(_, used)| used.consumers.iter().any(|c| c == case))
@@ -248,14 +311,15 @@ mod tests {
         assert_eq!(readers_of(exceeded).len(), 1, "{exceeded}");
         let total: usize = plan.values().map(|used| used.consumers.len()).sum();
         assert!(total > 0);
-        assert!(
-            template(&plan, cases.len())
-                .contains(&format!("A full run uses up {total} fresh payments"))
-        );
+        let needed: usize = plan.values().map(FixtureUse::payments_needed).sum();
+        assert!(needed > total);
+        assert!(template(&plan, cases.len()).contains(&format!(
+            "A full run takes {needed} payments and uses up {total} of them"
+        )));
     }
 
     #[test]
-    fn a_name_used_up_by_two_cases_is_warned_about_naming_both() {
+    fn a_pool_shorter_than_a_full_run_is_warned_about_with_the_count_to_add() {
         let fixture = |name: &str| Fixture {
             name: name.to_string(),
             state: PaymentState::Paid,
@@ -293,14 +357,23 @@ mod tests {
                 runnable: vec!["server/b/one".into()],
             },
         );
-        let warnings = warnings(&plan);
+        assert_eq!(plan["paid"].payments_needed(), 3);
+        assert_eq!(plan["once"].payments_needed(), 1);
+        let ids = |n: usize| PaymentIds {
+            payment_id: format!("p{n}"),
+            payment_request_id: format!("r{n}"),
+        };
+        let pools = BTreeMap::from([
+            ("paid".to_string(), vec![ids(1)]),
+            ("once".to_string(), vec![ids(2)]),
+        ]);
+        let warnings = shortfalls(&plan, &pools);
         assert_eq!(warnings.len(), 1, "{warnings:?}");
         assert!(
-            warnings[0].starts_with(
-                "fixture `paid` is used up (left cancelled) by 2 cases: server/a/one, server/a/two."
-            ),
+            warnings[0].starts_with("fixture `paid` has 1 payment and a full run needs 3"),
             "{}",
             warnings[0]
         );
+        assert!(warnings[0].contains("add 2 more"), "{}", warnings[0]);
     }
 }

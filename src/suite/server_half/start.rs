@@ -10,7 +10,7 @@ use std::time::Duration;
 use crate::server::{self, ServerConfig};
 use crate::signing::{SigningKey, VerifyingKey, test_keys};
 use crate::suite::settings::{KeySource, RunSettings};
-use crate::suite::target::{self, Target};
+use crate::suite::target::{self, ControlPlane, FixturePools, Target};
 
 /// A private key file other users can read is a leak waiting to happen:
 /// says so on stderr, naming the file (never the key), and goes on.
@@ -34,8 +34,13 @@ fn warn_if_readable_by_others(file: &Path) {
 
 /// Builds the target: the embedded reference server (started here) or the
 /// given endpoint. The returned server handle keeps the server alive.
+/// `need`: per fixture name, the payments a full run takes and whether
+/// some case only reads it (`sandbox::needs`), to hand out a fixtures
+/// file's pools. An endpoint is probed once for a control plane.
 pub(super) async fn prepare_target(
     settings: &RunSettings,
+    http: &reqwest::Client,
+    need: std::collections::BTreeMap<String, (usize, bool)>,
 ) -> Result<(Target, Option<server::RunningServer>), String> {
     if let KeySource::File(file) = &settings.merchant_key {
         warn_if_readable_by_others(file);
@@ -47,7 +52,10 @@ pub(super) async fn prepare_target(
     let provider_key = VerifyingKey::from_base64_spki(&provider_text)
         .map_err(|err| format!("the provider public key: {err}"))?;
     let fixtures = match &settings.fixtures {
-        Some(file) => Some(target::load_fixtures(file).map_err(|err| err.to_string())?),
+        Some(file) => Some(Arc::new(FixturePools::new(
+            target::load_fixtures(file).map_err(|err| err.to_string())?,
+            need,
+        ))),
         None => None,
     };
     let other_client_id =
@@ -76,21 +84,27 @@ pub(super) async fn prepare_target(
             (url, "embedded reference server".to_string(), Some(running))
         }
     };
-    Ok((
-        Target {
-            base_url,
-            description,
-            client_id: settings.client_id.clone(),
-            other_client_id,
-            merchant_key: Arc::new(merchant_key),
-            key_version: settings.key_version.clone(),
-            provider_key,
-            fixtures,
-            timeout: Duration::from_millis(settings.timeout_ms),
-            control_token: settings.control_token.clone()?,
-            profile: settings.profile,
-            time_zone: settings.time_zone,
-        },
-        running,
-    ))
+    let mut target = Target {
+        base_url,
+        description,
+        client_id: settings.client_id.clone(),
+        other_client_id,
+        merchant_key: Arc::new(merchant_key),
+        key_version: settings.key_version.clone(),
+        provider_key,
+        fixtures,
+        control_plane: ControlPlane::Present,
+        pacer: settings
+            .rate
+            .and_then(|rate| target::Pacer::per_second(rate.per_second))
+            .map(Arc::new),
+        timeout: Duration::from_millis(settings.timeout_ms),
+        control_token: settings.control_token.clone()?,
+        profile: settings.profile,
+        time_zone: settings.time_zone,
+    };
+    if running.is_none() {
+        target.control_plane = target.probe_control_plane(http).await?;
+    }
+    Ok((target, running))
 }

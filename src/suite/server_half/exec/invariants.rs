@@ -13,6 +13,13 @@ use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
 /// runner's.
 pub const CANCEL_TIME_TOLERANCE: time::Duration = time::Duration::seconds(10);
 
+/// How far beyond [`CANCEL_TIME_TOLERANCE`] a `cancelTime` must lie to be
+/// no reading of the cancellation's time at all (a time zone slip, a
+/// stale time): then it breaks rule `result.success-fields` too, which is
+/// no assumption, and fails without `--strict`. Five minutes is beyond
+/// any clock drift a sandbox keeps (a project choice).
+pub const CANCEL_TIME_FAR_OFF: time::Duration = time::Duration::minutes(5);
+
 /// How long the runner waits, after a held or dropped answer, for the call
 /// to show on the payment before it goes on (a target under load may still
 /// be carrying it out).
@@ -271,9 +278,21 @@ impl Run<'_> {
                         let latest =
                             observed.received_at + known.clock_offset + CANCEL_TIME_TOLERANCE;
                         if answered < earliest || answered > latest {
-                            diffs.push(rule_diff(
-                                "result.cancel-time-true",
-                                "cancelTime",
+                            // Beyond any clock drift, the time is not the
+                            // cancellation's at all: that breaks the vendor's
+                            // cancelTime, not only the assumed tolerance, so
+                            // it fails even where no control plane can say
+                            // when the payment was cancelled.
+                            let far_off = answered < earliest - CANCEL_TIME_FAR_OFF
+                                || answered > latest + CANCEL_TIME_FAR_OFF;
+                            let rules: &[&str] = if far_off {
+                                &["result.cancel-time-true", "result.success-fields"]
+                            } else {
+                                &["result.cancel-time-true"]
+                            };
+                            diffs.push(Diff::ruled(
+                                rules,
+                                format!("cancelTime [rule {}]", rules.join(", rule ")),
                                 format!(
                                     "within {} s of {} (the payment's clock when it was cancelled)",
                                     CANCEL_TIME_TOLERANCE.whole_seconds(),
@@ -459,6 +478,7 @@ impl Run<'_> {
             ],
             body,
         };
+        self.target.pace().await;
         let answer = http::exchange(
             self.http,
             &self.target.base_url,
