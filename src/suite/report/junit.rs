@@ -91,13 +91,13 @@ pub fn render(report: &Report) -> String {
                     escape(&text),
                 );
             }
-            // Flaky: a passed testcase marked `verdict` `flaky`, the first
-            // run's failure in system-out.
+            // Flaky: likewise a passed testcase whose system-out starts
+            // with `verdict: flaky`, then the first run's failure.
             Outcome::Flaky => {
                 let _ = writeln!(
                     out,
-                    ">\n        <properties>\n          <property name=\"verdict\" value=\"flaky\"/>\n        </properties>\n      <system-out>{}</system-out>\n    </testcase>",
-                    escape(message),
+                    ">\n      <system-out>{}</system-out>\n    </testcase>",
+                    escape(&format!("verdict: flaky\n{message}")),
                 );
             }
             Outcome::Fail | Outcome::UnexpectedPass => {

@@ -74,9 +74,15 @@ fn run_check(settings: &RunSettings) -> Result<(String, bool), String> {
             counts[slot] += 1;
             ready += usize::from(slot == 0);
             let detail = match &found {
-                Readiness::Ready => format!("{} as needed", used.fixture.state.as_str()),
+                Readiness::Ready => format!(
+                    "{} as needed",
+                    super::exec::precondition::needed_state(&used.fixture)
+                ),
                 Readiness::UsedUp { status } | Readiness::WrongState { status, .. } => {
-                    format!("{status} by inquiry; needs {}", used.fixture.state.as_str())
+                    format!(
+                        "{status} by inquiry; needs {}",
+                        super::exec::precondition::needed_state(&used.fixture)
+                    )
                 }
                 Readiness::Unknown { code } => format!("the target answers F {code}"),
                 Readiness::Throttled => "the target kept throttling the inquiry".into(),

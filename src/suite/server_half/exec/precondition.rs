@@ -49,12 +49,20 @@ pub enum Readiness {
     Unclear { why: String },
 }
 
+/// The state the case needs its payment in: the fixture's, except that an
+/// unpaid payment 14 minutes old or more has closed as failed
+/// (`state.unpaid-closes-after-14-minutes`), on a sandbox as on the
+/// reference server.
+pub fn needed_state(fixture: &Fixture) -> &'static str {
+    invariants::seeded_state(fixture)
+}
+
 impl Readiness {
     /// The reason a case is ignored for, or `None` when it may run.
     pub fn reason(&self, fixture: &Fixture, ids: &PaymentIds) -> Option<String> {
         let name = &fixture.name;
         let id = &ids.payment_id;
-        let needs = fixture.state.as_str();
+        let needs = needed_state(fixture);
         match self {
             Readiness::Ready | Readiness::Unclear { .. } => None,
             Readiness::UsedUp { status } => Some(format!(
@@ -184,9 +192,9 @@ fn judge_answer(fixture: &Fixture, received: &Received) -> Readiness {
             };
         }
     }
-    let Some(want) = invariants::status_of_state(fixture.state.as_str()) else {
+    let Some(want) = invariants::status_of_state(needed_state(fixture)) else {
         return Readiness::Unclear {
-            why: format!("no paymentStatus stands for {}", fixture.state.as_str()),
+            why: format!("no paymentStatus stands for {}", needed_state(fixture)),
         };
     };
     match text("/paymentStatus") {
