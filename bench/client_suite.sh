@@ -2,7 +2,7 @@
 # The client half's wall time, end to end: `cancel-conformance client` with
 # the project's own Rust client (`cancel-conformance adapter`, release
 # build), process start to exit, every case in cases/client/ at the default
-# settings (200 ms client timeout, 3 attempts, 4 cases at a time), plain
+# settings (200 ms client timeout, 3 attempts, 6 cases at a time), plain
 # HTTP and --tls. Prints one line per run and the median; the target is
 # under 2 s (a benchmark, not a timed test: this machine is shared).
 #
