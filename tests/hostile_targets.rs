@@ -331,8 +331,8 @@ async fn a_server_killed_and_restarted_mid_run_is_never_a_pass() {
     target.timeout = Duration::from_secs(2);
     let http = http::client(None).expect("client");
     // The kill lands while this case waits for an answer the server holds
-    // (a delay fault of 1.2 s): mid-exchange for sure, once its wait is
-    // stretched from the case's 100 ms to 1 s.
+    // (a delay fault of 1.5 s): mid-exchange for sure, once its wait is
+    // stretched from the case's 400 ms to 1 s.
     let victim = "server/retry/timeout-then-retry-is-success";
     let mut cases = server_cases();
     let victim_case = cases
