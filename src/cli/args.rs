@@ -80,11 +80,12 @@ pub enum CasesCommand {
     },
 }
 
-/// Arguments of `cancel-conformance run`. Settings left out here come from
-/// the environment, then the configuration file, then the defaults
+/// How to reach, sign for and judge a server target: what `run` and
+/// `fixtures check` both take. Settings left out here come from the
+/// environment, then the configuration file, then the defaults
 /// ([`super::config`]).
-#[derive(Debug, clap::Args)]
-pub struct RunArgs {
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TargetArgs {
     /// Configuration file [env: CANCEL_CONFORMANCE_CONFIG] [default:
     /// ./cancel-conformance.yaml if present].
     #[arg(long, value_name = "FILE")]
@@ -119,15 +120,6 @@ pub struct RunArgs {
     /// CANCEL_CONFORMANCE_KEY_VERSION] [config: key_version] [default: 1].
     #[arg(long, value_name = "N")]
     pub key_version: Option<String>,
-    /// Fixtures file (fixture name → prepared payment ids) for a target
-    /// without the control plane, such as a vendor sandbox [config:
-    /// fixtures].
-    #[arg(long, value_name = "FILE")]
-    pub fixtures: Option<PathBuf>,
-    /// Expectations file: the target's known deviations [config:
-    /// expectations].
-    #[arg(long, value_name = "FILE")]
-    pub expectations: Option<PathBuf>,
     /// The cases directory, holding server/ [config: cases] [default: the
     /// suite embedded in this binary; `cases export DIR` writes it out].
     #[arg(long, value_name = "DIR")]
@@ -146,6 +138,29 @@ pub struct RunArgs {
     /// case [config: rate] [default: unpaced].
     #[arg(long, value_name = "N/s")]
     pub rate: Option<crate::config_file::Rate>,
+    /// The acquirer profile to check where the sources disagree: cases of
+    /// another profile are ignored, and the embedded reference server plays
+    /// this one [config: profile] [default: apo].
+    #[arg(long, value_enum, value_name = "NAME")]
+    pub profile: Option<crate::profile::Profile>,
+}
+
+/// Arguments of `cancel-conformance run`. Settings left out here come from
+/// the environment, then the configuration file, then the defaults
+/// ([`super::config`]).
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub target: TargetArgs,
+    /// Fixtures file (fixture name → prepared payment ids) for a target
+    /// without the control plane, such as a vendor sandbox [config:
+    /// fixtures].
+    #[arg(long, value_name = "FILE")]
+    pub fixtures: Option<PathBuf>,
+    /// Expectations file: the target's known deviations [config:
+    /// expectations].
+    #[arg(long, value_name = "FILE")]
+    pub expectations: Option<PathBuf>,
     /// File holding the target's control-plane token, sent as
     /// `Authorization: Bearer <token>` on every control call and never
     /// printed; or the token itself in CANCEL_CONFORMANCE_CONTROL_TOKEN
@@ -156,11 +171,6 @@ pub struct RunArgs {
     /// which otherwise pass as warnings [config: strict].
     #[arg(long)]
     pub strict: bool,
-    /// The acquirer profile to check where the sources disagree: cases of
-    /// another profile are ignored, and the embedded reference server plays
-    /// this one [config: profile] [default: apo].
-    #[arg(long, value_enum, value_name = "NAME")]
-    pub profile: Option<crate::profile::Profile>,
     /// The target's contract time zone, in which the next-day cut-off is
     /// counted: cases that name another zone are ignored, and the embedded
     /// reference server counts in this one [config: time_zone] [default:
@@ -343,65 +353,20 @@ pub struct FixturesCheckArgs {
     /// The fixtures file.
     #[arg(value_name = "FILE")]
     pub file: PathBuf,
-    /// Configuration file, as for `run`.
-    #[arg(long, value_name = "FILE")]
-    pub config: Option<PathBuf>,
-    /// Base URL of the target the payments live on.
-    #[arg(long, value_name = "URL")]
-    pub endpoint: Option<String>,
-    /// The client id to ask as.
-    #[arg(long, value_name = "ID")]
-    pub client_id: Option<String>,
-    /// The other client id (for the payments owned by it), or `none`.
-    #[arg(long, value_name = "ID")]
-    pub other_client_id: Option<String>,
-    /// File holding the merchant private key.
-    #[arg(long, value_name = "FILE")]
-    pub merchant_private_key_file: Option<PathBuf>,
-    /// File holding the provider public key.
-    #[arg(long, value_name = "FILE")]
-    pub provider_public_key_file: Option<PathBuf>,
-    /// The merchant key's version.
-    #[arg(long, value_name = "N")]
-    pub key_version: Option<String>,
-    /// PEM certificate to trust for an https endpoint.
-    #[arg(long, value_name = "FILE")]
-    pub ca_cert: Option<PathBuf>,
-    /// How long one exchange may take, in milliseconds.
-    #[arg(long, value_name = "MS")]
-    pub timeout_ms: Option<u64>,
-    /// The most requests a second, N/s.
-    #[arg(long, value_name = "N/s")]
-    pub rate: Option<crate::config_file::Rate>,
-    /// The acquirer profile the run will check.
-    #[arg(long, value_enum, value_name = "NAME")]
-    pub profile: Option<crate::profile::Profile>,
-    /// The cases directory, holding server/.
-    #[arg(long, value_name = "DIR")]
-    pub cases: Option<PathBuf>,
+    #[command(flatten)]
+    pub target: TargetArgs,
 }
 
 impl FixturesCheckArgs {
     /// The `run` arguments these stand for, with the file as `--fixtures`.
     pub fn as_run_args(&self) -> RunArgs {
         RunArgs {
-            config: self.config.clone(),
-            endpoint: self.endpoint.clone(),
-            client_id: self.client_id.clone(),
-            other_client_id: self.other_client_id.clone(),
-            merchant_private_key_file: self.merchant_private_key_file.clone(),
-            provider_public_key_file: self.provider_public_key_file.clone(),
-            key_version: self.key_version.clone(),
+            target: self.target.clone(),
             fixtures: Some(self.file.clone()),
             expectations: None,
-            cases: self.cases.clone(),
-            ca_cert: self.ca_cert.clone(),
-            timeout_ms: self.timeout_ms,
-            rate: self.rate,
             time_zone: None,
             control_token_file: None,
             strict: false,
-            profile: self.profile,
             reports: Default::default(),
             gate: Default::default(),
             libtest: Default::default(),

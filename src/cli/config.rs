@@ -195,48 +195,47 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
         flag.clone().or_else(|| env(var)).or_else(|| file.clone())
     };
     RunSettings {
-        endpoint: pick(&args.endpoint, env::ENDPOINT, &file.endpoint),
-        client_id: pick(&args.client_id, env::CLIENT_ID, &file.client_id)
+        endpoint: pick(&args.target.endpoint, env::ENDPOINT, &file.endpoint),
+        client_id: pick(&args.target.client_id, env::CLIENT_ID, &file.client_id)
             .unwrap_or_else(|| server::DEFAULT_CLIENT_ID.to_string()),
         other_client_id: pick(
-            &args.other_client_id,
+            &args.target.other_client_id,
             env::OTHER_CLIENT_ID,
             &file.other_client_id,
         )
         .unwrap_or_else(|| server::OTHER_CLIENT_ID.to_string()),
         merchant_key: key_source(
-            args.merchant_private_key_file.as_deref(),
+            args.target.merchant_private_key_file.as_deref(),
             env::MERCHANT_PRIVATE_KEY,
             env,
             file.merchant_private_key_file.as_deref(),
         ),
         provider_key: key_source(
-            args.provider_public_key_file.as_deref(),
+            args.target.provider_public_key_file.as_deref(),
             env::PROVIDER_PUBLIC_KEY,
             env,
             file.provider_public_key_file.as_deref(),
         ),
-        key_version: pick(&args.key_version, env::KEY_VERSION, &file.key_version)
+        key_version: pick(&args.target.key_version, env::KEY_VERSION, &file.key_version)
             .unwrap_or_else(|| defaults::KEY_VERSION.to_string()),
         fixtures: args.fixtures.clone().or_else(|| file.fixtures.clone()),
         expectations: args
             .expectations
             .clone()
             .or_else(|| file.expectations.clone()),
-        cases: args.cases.clone().or_else(|| file.cases.clone()),
-        ca_cert: args.ca_cert.clone().or_else(|| file.ca_cert.clone()),
+        cases: args.target.cases.clone().or_else(|| file.cases.clone()),
+        ca_cert: args.target.ca_cert.clone().or_else(|| file.ca_cert.clone()),
         control_token: control_token(
             args.control_token_file.as_deref(),
             env,
             file.control_token_file.as_deref(),
         ),
-        timeout_ms: args
-            .timeout_ms
+        timeout_ms: args.target.timeout_ms
             .or(file.timeout_ms)
             .unwrap_or(defaults::TIMEOUT_MS),
-        rate: args.rate.or(file.rate),
+        rate: args.target.rate.or(file.rate),
         strict: args.strict || file.strict.unwrap_or(false),
-        profile: args.profile.or(file.profile).unwrap_or_default(),
+        profile: args.target.profile.or(file.profile).unwrap_or_default(),
         time_zone: args.time_zone.or(file.time_zone).unwrap_or_default(),
         reports: reports(&args.reports, file.reports.as_ref()),
     }

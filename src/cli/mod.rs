@@ -37,7 +37,7 @@ pub fn main() -> ExitCode {
     let cli = Cli::parse_from(args);
     match cli.command {
         Command::Run(mut args) => {
-            args.config = config_here(args.config.take());
+            args.target.config = config_here(args.target.config.take());
             run(*args)
         }
         Command::Client(mut args) => {

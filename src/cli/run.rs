@@ -20,7 +20,7 @@ use crate::suite::setup_error;
 /// current directory, [`super::config_here`]; this function does not, so
 /// that tests never pick up a stray file).
 pub fn run(args: RunArgs) -> ExitCode {
-    let config = match read_config(args.config.as_deref()) {
+    let config = match read_config(args.target.config.as_deref()) {
         Ok(config) => config,
         Err(err) => return setup_error(err),
     };
@@ -69,7 +69,7 @@ fn read_config(flag: Option<&Path>) -> Result<Option<Config>, String> {
 pub fn fixtures(args: FixturesArgs) -> ExitCode {
     if let Some(FixturesAction::Check(check)) = &args.action {
         let run_args = check.as_run_args();
-        let config = match read_config(run_args.config.as_deref()) {
+        let config = match read_config(run_args.target.config.as_deref()) {
             Ok(config) => config,
             Err(err) => return setup_error(err),
         };
