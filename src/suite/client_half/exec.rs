@@ -20,6 +20,7 @@ use super::scripted::{Arrival, Script, Scripted, serve};
 use crate::server::{DEFAULT_CLIENT_ID, SANDBOX_CLIENT_ID};
 use crate::signing::{SignatureHeader, SignedContent, VerifyingKey, test_keys};
 use crate::spec::api::{CANCEL_PATH, path_for_client};
+use crate::spec::rule_id::{self, RuleId};
 use crate::spec::validate::{Message, validate};
 use crate::suite::failure::{Diff, Failure, Transcript};
 use crate::wire::http::TransportError;
@@ -542,14 +543,14 @@ fn adapter_failure(step: usize, action: &str, error: AdapterError, stderr: &str)
 /// it (`path [path.production]`), as every difference of the client half
 /// does.
 fn cited(
-    rules: &[&str],
+    rules: &[RuleId<'_>],
     at: impl std::fmt::Display,
     expected: impl Into<String>,
     actual: impl Into<String>,
 ) -> Diff {
     Diff::ruled(
         rules,
-        format!("{at} [{}]", rules.join(", ")),
+        format!("{at} [{}]", rule_id::joined(rules, ", ")),
         expected,
         actual,
     )

@@ -13,6 +13,7 @@ use crate::domain::FaultKind;
 use crate::domain::PaymentIds;
 use crate::signing::{SignatureHeader, SignedContent};
 use crate::spec::api::{CANCEL_PATH, INQUIRY_PATH, path_for_client};
+use crate::spec::rule_id::{self, RuleId};
 use crate::spec::validate::{Message, validate};
 use crate::spec::yaml::YamlError;
 use crate::suite::case::{

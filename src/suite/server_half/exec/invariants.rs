@@ -39,7 +39,7 @@ pub(super) struct Observed<'a> {
 /// A difference found by the runner on its own, not because the case asked:
 /// it names the rule it enforces.
 pub(super) fn rule_diff(
-    rule: &str,
+    rule: RuleId<'_>,
     at: impl std::fmt::Display,
     expected: impl Into<String>,
     actual: impl Into<String>,
@@ -227,7 +227,7 @@ impl Run<'_> {
         let status = text("/result/resultStatus");
         if matches!(status, Some("F" | "U")) && json.get("cancelTime").is_some() {
             diffs.push(rule_diff(
-                "result.no-cancel-time-unless-success",
+                rule_id::RESULT_NO_CANCEL_TIME_UNLESS_SUCCESS,
                 "cancelTime",
                 format!("absent on a {} answer", status.unwrap_or_default()),
                 json["cancelTime"].to_string(),
@@ -251,7 +251,7 @@ impl Run<'_> {
                     let actual = text(&format!("/{name}"));
                     if actual != Some(want.as_str()) {
                         diffs.push(rule_diff(
-                            "result.success-fields",
+                            rule_id::RESULT_SUCCESS_FIELDS,
                             name,
                             format!("{want} (the payment the request names)"),
                             actual.map_or("(absent)".to_string(), str::to_string),
@@ -263,7 +263,7 @@ impl Run<'_> {
                         if (answered - first).abs() >= time::Duration::SECOND =>
                     {
                         diffs.push(rule_diff(
-                            "repeat.already-cancelled-success",
+                            rule_id::REPEAT_ALREADY_CANCELLED_SUCCESS,
                             "cancelTime",
                             format!(
                                 "{} (when the payment was first cancelled)",
@@ -285,14 +285,17 @@ impl Run<'_> {
                             // when the payment was cancelled.
                             let far_off = answered < earliest - CANCEL_TIME_FAR_OFF
                                 || answered > latest + CANCEL_TIME_FAR_OFF;
-                            let rules: &[&str] = if far_off {
-                                &["result.cancel-time-true", "result.success-fields"]
+                            let rules: &[RuleId] = if far_off {
+                                &[
+                                    rule_id::RESULT_CANCEL_TIME_TRUE,
+                                    rule_id::RESULT_SUCCESS_FIELDS,
+                                ]
                             } else {
-                                &["result.cancel-time-true"]
+                                &[rule_id::RESULT_CANCEL_TIME_TRUE]
                             };
                             diffs.push(Diff::ruled(
                                 rules,
-                                format!("cancelTime [rule {}]", rules.join(", rule ")),
+                                format!("cancelTime [rule {}]", rule_id::joined(rules, ", rule ")),
                                 format!(
                                     "within {} s of {} (the payment's clock when it was cancelled)",
                                     CANCEL_TIME_TOLERANCE.whole_seconds(),
@@ -323,7 +326,7 @@ impl Run<'_> {
                     && actual.as_str() != Some(want.as_str())
                 {
                     diffs.push(rule_diff(
-                        "state.inquiry-reports-state",
+                        rule_id::STATE_INQUIRY_REPORTS_STATE,
                         name,
                         format!("{want} (the payment asked about)"),
                         actual.to_string(),
@@ -344,9 +347,9 @@ impl Run<'_> {
                     // failed (the vendor's status pages); any other S
                     // leaves the payment cancelled.
                     let (want, rule) = if known.state == "failed" {
-                        ("failed", "state.failed-cancel-success")
+                        ("failed", rule_id::STATE_FAILED_CANCEL_SUCCESS)
                     } else {
-                        ("cancelled", "result.status-meaning")
+                        ("cancelled", rule_id::RESULT_STATUS_MEANING)
                     };
                     if state != want {
                         diffs.push(rule_diff(
@@ -360,9 +363,9 @@ impl Run<'_> {
                         && (answered - recorded).abs() >= time::Duration::SECOND
                     {
                         let rule = if known.state == "cancelled" || known.cancel_time.is_some() {
-                            "repeat.already-cancelled-success"
+                            rule_id::REPEAT_ALREADY_CANCELLED_SUCCESS
                         } else {
-                            "result.status-meaning"
+                            rule_id::RESULT_STATUS_MEANING
                         };
                         diffs.push(rule_diff(
                             rule,
@@ -373,8 +376,8 @@ impl Run<'_> {
                     }
                 } else {
                     let rule = match status {
-                        Some("U") => "retry.server-u-changes-nothing",
-                        _ => "result.status-meaning",
+                        Some("U") => rule_id::RETRY_SERVER_U_CHANGES_NOTHING,
+                        _ => rule_id::RESULT_STATUS_MEANING,
                     };
                     let changed = state != known.state
                         || matches!((known.cancel_time, cancel_time), (Some(a), Some(b)) if a != b);
@@ -404,7 +407,7 @@ impl Run<'_> {
                     let actual = text("/paymentStatus");
                     if actual != Some(want) {
                         diffs.push(rule_diff(
-                            "state.inquiry-reports-state",
+                            rule_id::STATE_INQUIRY_REPORTS_STATE,
                             "paymentStatus",
                             format!("{want} (the payment is {state})"),
                             actual.map_or("(absent)".to_string(), str::to_string),
@@ -430,7 +433,7 @@ impl Run<'_> {
                 && actual != want
             {
                 diffs.push(rule_diff(
-                    "result.status-meaning",
+                    rule_id::RESULT_STATUS_MEANING,
                     "paymentStatus (inquiry after the cancel)",
                     format!(
                         "{want} (after {} {})",
