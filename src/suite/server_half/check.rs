@@ -76,12 +76,12 @@ fn run_check(settings: &RunSettings) -> Result<(String, bool), String> {
             let detail = match &found {
                 Readiness::Ready => format!(
                     "{} as needed",
-                    super::exec::precondition::needed_state(&used.fixture)
+                    super::exec::precondition::needed_state(&used.fixture).as_str()
                 ),
                 Readiness::UsedUp { status } | Readiness::WrongState { status, .. } => {
                     format!(
                         "{status} by inquiry; needs {}",
-                        super::exec::precondition::needed_state(&used.fixture)
+                        super::exec::precondition::needed_state(&used.fixture).as_str()
                     )
                 }
                 Readiness::Unknown { code } => format!("the target answers F {code}"),

@@ -84,7 +84,7 @@ struct Known {
     ids: PaymentIds,
     /// The state as the control plane names it (for a target without one:
     /// the fixture's declared state, then `cancelled` after an S).
-    state: String,
+    state: invariants::SeenState,
     /// When it was cancelled, once the runner has learned it.
     cancel_time: Option<OffsetDateTime>,
     /// How far the payment's clock runs ahead of real time.
@@ -180,7 +180,7 @@ pub async fn run_case(
                     .await?;
                 let state = answer.get("state").and_then(Value::as_str);
                 if let (Some(state), Some(known)) = (state, run.known_mut(Which::Fixture)) {
-                    known.state = state.to_string();
+                    known.state = invariants::SeenState::named(state);
                 }
             }
             Step::Fault(fault) => {
