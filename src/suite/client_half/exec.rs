@@ -132,22 +132,29 @@ fn fresh_ids() -> (String, String, String) {
     )
 }
 
+/// Why the scripted provider's certificate cannot be made.
+#[derive(Debug, thiserror::Error)]
+enum CertificateError {
+    #[error("{0}")]
+    Generate(#[from] rcgen::Error),
+    #[error("{0}")]
+    Tls(#[from] rustls::Error),
+}
+
 /// A certificate for `hosts`, signed by itself: its PEM, and the server
 /// configuration that presents it.
-fn certificate(hosts: &[&str]) -> Result<(String, Arc<rustls::ServerConfig>), String> {
+fn certificate(hosts: &[&str]) -> Result<(String, Arc<rustls::ServerConfig>), CertificateError> {
     use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     let hosts: Vec<String> = hosts.iter().map(|host| host.to_string()).collect();
-    let certified = rcgen::generate_simple_self_signed(hosts).map_err(|err| err.to_string())?;
+    let certified = rcgen::generate_simple_self_signed(hosts)?;
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
         certified.signing_key.serialize_der(),
     ));
     let provider = Arc::new(crate::signing::tls_crypto_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|err| err.to_string())?
+        .with_safe_default_protocol_versions()?
         .with_no_client_auth()
-        .with_single_cert(vec![certified.cert.der().clone()], key)
-        .map_err(|err| err.to_string())?;
+        .with_single_cert(vec![certified.cert.der().clone()], key)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok((certified.cert.pem(), Arc::new(config)))
 }
@@ -156,7 +163,7 @@ fn certificate(hosts: &[&str]) -> Result<(String, Arc<rustls::ServerConfig>), St
 /// configuration, and the certificate the client is told to trust.
 type TlsPlan = Option<(Arc<rustls::ServerConfig>, String)>;
 
-fn tls_plan(case: &ClientCase, run: &ClientRun) -> Result<TlsPlan, String> {
+fn tls_plan(case: &ClientCase, run: &ClientRun) -> Result<TlsPlan, CertificateError> {
     const RIGHT: [&str; 2] = ["localhost", "127.0.0.1"];
     Ok(match case.certificate {
         Certificate::Trusted if !run.tls => None,

@@ -119,7 +119,7 @@ pub async fn run_case(
         let ids = if target.fixtures.is_some() {
             match precondition::take(case, which, &fixture.value, target, http).await {
                 Ok(ids) => ids,
-                Err(reason) => return Ok(Completion::ignored_with(reason)),
+                Err(reason) => return Ok(Completion::ignored_with(reason.to_string())),
             }
         } else {
             let action = match which {

@@ -374,7 +374,7 @@ impl Judge<'_> {
             ));
         }
         let content_type = header(CONTENT_TYPE);
-        if let Err(why) = content_type.map_or(Err("absent".to_string()), json_utf8) {
+        if let Err(why) = content_type.map_or(Err(NotJsonUtf8::Absent), json_utf8) {
             diffs.push(cited(
                 &[rule_id::SIGN_REQUEST_HEADERS],
                 "header Content-Type",
@@ -505,24 +505,34 @@ pub(super) fn attempts_rule(want: u32, actual: u32) -> &'static [RuleId<'static>
     }
 }
 
+/// What is wrong with a request's Content-Type, as the difference says it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum NotJsonUtf8 {
+    #[error("absent")]
+    Absent,
+    #[error("media type `{0}`")]
+    MediaType(String),
+    #[error("parameter `{0}` is not name=value")]
+    Parameter(String),
+    #[error("charset `{0}`")]
+    Charset(String),
+}
+
 /// `application/json`, with a charset parameter only if it is UTF-8.
-pub(super) fn json_utf8(value: &str) -> Result<(), String> {
+pub(super) fn json_utf8(value: &str) -> Result<(), NotJsonUtf8> {
     let mut parts = value.split(';');
     let media = parts.next().unwrap_or("").trim();
     if !media.eq_ignore_ascii_case("application/json") {
-        return Err(format!("media type `{media}`"));
+        return Err(NotJsonUtf8::MediaType(media.to_string()));
     }
     for parameter in parts {
         let Some((name, raw)) = parameter.split_once('=') else {
-            return Err(format!(
-                "parameter `{}` is not name=value",
-                parameter.trim()
-            ));
+            return Err(NotJsonUtf8::Parameter(parameter.trim().to_string()));
         };
         if name.trim().eq_ignore_ascii_case("charset") {
             let charset = raw.trim().trim_matches('"');
             if !charset.eq_ignore_ascii_case("utf-8") {
-                return Err(format!("charset `{charset}`"));
+                return Err(NotJsonUtf8::Charset(charset.to_string()));
             }
         }
     }

@@ -85,6 +85,21 @@ impl Readiness {
     }
 }
 
+/// Why a case gets no payment for its fixture: it is ignored with this
+/// reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum NoPayment {
+    /// The fixture's name.
+    #[error("fixture `{0}`: no fixtures file")]
+    NoFixturesFile(String),
+    /// The pool gives none (missing, or every payment used up).
+    #[error("{0}")]
+    Pool(String),
+    /// The inquiry finds the payment unfit ([`Readiness::reason`]).
+    #[error("{0}")]
+    NotReady(String),
+}
+
 /// The payment of `fixture` for `case` from the target's fixtures file,
 /// checked by inquiry; `Err` is why the case is ignored.
 pub(super) async fn take(
@@ -93,15 +108,17 @@ pub(super) async fn take(
     fixture: &Fixture,
     target: &Target,
     http: &reqwest::Client,
-) -> Result<PaymentIds, String> {
+) -> Result<PaymentIds, NoPayment> {
     let pools = target
         .fixtures
         .as_ref()
-        .ok_or_else(|| format!("fixture `{}`: no fixtures file", fixture.name))?;
-    let ids = pools.take(&fixture.name, sandbox::uses_up(case, which, fixture))?;
+        .ok_or_else(|| NoPayment::NoFixturesFile(fixture.name.clone()))?;
+    let ids = pools
+        .take(&fixture.name, sandbox::uses_up(case, which, fixture))
+        .map_err(NoPayment::Pool)?;
     let readiness = readiness(target, http, fixture, &ids).await;
     match readiness.reason(fixture, &ids) {
-        Some(reason) => Err(reason),
+        Some(reason) => Err(NoPayment::NotReady(reason)),
         None => Ok(ids),
     }
 }
