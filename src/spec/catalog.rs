@@ -569,6 +569,30 @@ mod tests {
         Catalog::parse("rules: []\n", &unconfirmed).unwrap_or_else(|err| panic!("{err}"));
     }
 
+    /// The reports show a deviation's level and basis by these names (in
+    /// JSON through serde, in text through Display): as the catalog spells
+    /// them.
+    #[test]
+    fn levels_and_bases_are_shown_as_the_catalog_spells_them() {
+        for level in [Level::Must, Level::Should, Level::May] {
+            let json = serde_json::to_value(level).expect("serialises");
+            assert_eq!(json, serde_json::json!(level.as_str()));
+            assert_eq!(level.to_string(), level.as_str());
+        }
+        for basis in [
+            Basis::Seed,
+            Basis::VendorDocs,
+            Basis::Sdk,
+            Basis::Assumption,
+        ] {
+            let json = serde_json::to_value(basis).expect("serialises");
+            assert_eq!(json, serde_json::json!(basis.as_str()));
+            assert_eq!(basis.to_string(), basis.as_str());
+            let read: Basis = serde_json::from_value(json).expect("reads back");
+            assert_eq!(read, basis);
+        }
+    }
+
     #[test]
     fn a_bad_status_is_located() {
         let codes = ONE_CODE.replace("status: S", "status: X");

@@ -27,6 +27,7 @@ use crate::wire::http::TransportError;
 use crate::wire::message::SentRequest;
 
 mod attribution;
+mod content_type;
 mod judge;
 mod notification;
 use attribution::{LastEvent, conclusion_rules, notification_rules, status_rules};

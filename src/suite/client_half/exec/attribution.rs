@@ -197,6 +197,26 @@ pub(in crate::suite::client_half) fn notification_rules(
     }
 }
 
+/// Which rules a wrong exact number of attempts breaks.
+pub(in crate::suite::client_half) fn attempts_rule(
+    want: u32,
+    actual: u32,
+) -> &'static [RuleId<'static>] {
+    if actual > want && want == 1 {
+        &[
+            rule_id::RETRY_CLIENT_NO_RETRY_ON_F,
+            rule_id::SIGN_CLIENT_UNTRUSTED_ENDS_CANCEL,
+        ]
+    } else if actual > want {
+        &[rule_id::RETRY_CLIENT_ATTEMPTS_BOUNDED]
+    } else {
+        &[
+            rule_id::RETRY_CLIENT_U_SAME_ID,
+            rule_id::RETRY_CLIENT_TIMEOUT_SAME_ID,
+        ]
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::super::case::{Answer, Transport};

@@ -4,6 +4,8 @@
 //! timing and count, and the conclusion the client reported.
 
 use super::super::case::{ScriptedAnswer, Status};
+use super::attribution::attempts_rule;
+use super::content_type::{NotJsonUtf8, json_utf8};
 use super::*;
 use crate::domain::CancelConclusion;
 
@@ -488,57 +490,6 @@ impl Judge<'_> {
     }
 }
 
-/// Which rules a wrong exact number of attempts breaks.
-pub(super) fn attempts_rule(want: u32, actual: u32) -> &'static [RuleId<'static>] {
-    if actual > want && want == 1 {
-        &[
-            rule_id::RETRY_CLIENT_NO_RETRY_ON_F,
-            rule_id::SIGN_CLIENT_UNTRUSTED_ENDS_CANCEL,
-        ]
-    } else if actual > want {
-        &[rule_id::RETRY_CLIENT_ATTEMPTS_BOUNDED]
-    } else {
-        &[
-            rule_id::RETRY_CLIENT_U_SAME_ID,
-            rule_id::RETRY_CLIENT_TIMEOUT_SAME_ID,
-        ]
-    }
-}
-
-/// What is wrong with a request's Content-Type, as the difference says it.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub(super) enum NotJsonUtf8 {
-    #[error("absent")]
-    Absent,
-    #[error("media type `{0}`")]
-    MediaType(String),
-    #[error("parameter `{0}` is not name=value")]
-    Parameter(String),
-    #[error("charset `{0}`")]
-    Charset(String),
-}
-
-/// `application/json`, with a charset parameter only if it is UTF-8.
-pub(super) fn json_utf8(value: &str) -> Result<(), NotJsonUtf8> {
-    let mut parts = value.split(';');
-    let media = parts.next().unwrap_or("").trim();
-    if !media.eq_ignore_ascii_case("application/json") {
-        return Err(NotJsonUtf8::MediaType(media.to_string()));
-    }
-    for parameter in parts {
-        let Some((name, raw)) = parameter.split_once('=') else {
-            return Err(NotJsonUtf8::Parameter(parameter.trim().to_string()));
-        };
-        if name.trim().eq_ignore_ascii_case("charset") {
-            let charset = raw.trim().trim_matches('"');
-            if !charset.eq_ignore_ascii_case("utf-8") {
-                return Err(NotJsonUtf8::Charset(charset.to_string()));
-            }
-        }
-    }
-    Ok(())
-}
-
 /// Whether `reported` is the same instant as `want` (both RFC 3339): a
 /// client may keep the text or re-format the time.
 pub(super) fn same_instant(reported: Option<&str>, want: &str) -> bool {
@@ -571,26 +522,6 @@ pub(super) fn show_ids(ids: &(Option<String>, Option<String>)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn content_type_is_json_with_a_utf8_charset_if_any() {
-        for good in [
-            "application/json; charset=UTF-8",
-            "application/json",
-            "Application/JSON;charset=utf-8",
-            "application/json; charset=\"UTF-8\"",
-        ] {
-            assert_eq!(json_utf8(good), Ok(()), "{good}");
-        }
-        for bad in [
-            "text/plain; charset=UTF-8",
-            "application/json; charset=ISO-8859-1",
-            "application/x-www-form-urlencoded",
-            "application/json; charset",
-        ] {
-            assert!(json_utf8(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn a_cancel_time_may_be_reformatted_but_not_moved() {
