@@ -15,7 +15,7 @@ use cancel_conformance::spec::rule_id::is_rule_id;
 #[derive(Debug, Clone, PartialEq, Eq)]
 struct Named {
     file: PathBuf,
-    /// 1-based; 0 when the place gives no line (a case's parsed `rules:`).
+    /// 1-based.
     line: usize,
     id: String,
 }
@@ -42,16 +42,17 @@ fn ids_in_rust(file: &Path, text: &str, areas: &BTreeSet<String>) -> Vec<Named> 
                 id: literal.to_string(),
             });
         }
-        // The closing quote may open the next literal only when what lies
-        // between was no literal at all; going on from just after the
-        // opening quote looks at every quote once either way.
+        // Every quote is tried as an opening one, so that no literal is
+        // skipped; tried on a closing quote, the "literal" is the code up
+        // to the next quote, which is never a bare `area.name`.
         offset += open + 1;
         rest = after;
     }
     found
 }
 
-/// The ids a case file cites under `rules:`.
+/// The ids a case file cites under `rules:`, each at the first line that
+/// names it.
 fn ids_in_case(file: &Path, text: &str) -> Result<Vec<Named>, String> {
     let case: serde_json::Value =
         cancel_conformance::spec::yaml::parse(file, text).map_err(|err| err.to_string())?;
@@ -63,7 +64,10 @@ fn ids_in_case(file: &Path, text: &str) -> Result<Vec<Named>, String> {
         .filter_map(serde_json::Value::as_str)
         .map(|id| Named {
             file: file.to_path_buf(),
-            line: 0,
+            line: text
+                .lines()
+                .position(|line| line.contains(id))
+                .map_or(0, |index| index + 1),
             id: id.to_string(),
         })
         .collect())
@@ -222,5 +226,5 @@ fn a_case_citing_a_made_up_rule_is_reported() {
     assert_eq!(named.len(), 2, "{named:?}");
     let unknown = unknown(named, &catalog);
     assert_eq!(unknown.len(), 1, "{unknown:?}");
-    assert_eq!(unknown[0].id, id);
+    assert_eq!((unknown[0].id.as_str(), unknown[0].line), (id.as_str(), 4));
 }
