@@ -187,6 +187,15 @@ fn reports(flags: &ReportArgs, file: Option<&ReportsSection>) -> ReportArgs {
     }
 }
 
+/// What `--other-client-id` (its variable, its key) takes for "the target
+/// has no other client".
+pub const NO_OTHER_CLIENT: &str = "none";
+
+/// The other client id as given, `None` for [`NO_OTHER_CLIENT`].
+fn other_client(id: String) -> Option<String> {
+    (id != NO_OTHER_CLIENT).then_some(id)
+}
+
 /// Chooses every setting of `run`: flag > environment > file > default.
 pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> RunSettings {
     let empty = ConfigFile::default();
@@ -198,12 +207,14 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
         endpoint: pick(&args.target.endpoint, env::ENDPOINT, &file.endpoint),
         client_id: pick(&args.target.client_id, env::CLIENT_ID, &file.client_id)
             .unwrap_or_else(|| server::DEFAULT_CLIENT_ID.to_string()),
-        other_client_id: pick(
-            &args.target.other_client_id,
-            env::OTHER_CLIENT_ID,
-            &file.other_client_id,
-        )
-        .unwrap_or_else(|| server::OTHER_CLIENT_ID.to_string()),
+        other_client_id: other_client(
+            pick(
+                &args.target.other_client_id,
+                env::OTHER_CLIENT_ID,
+                &file.other_client_id,
+            )
+            .unwrap_or_else(|| server::OTHER_CLIENT_ID.to_string()),
+        ),
         merchant_key: key_source(
             args.target.merchant_private_key_file.as_deref(),
             env::MERCHANT_PRIVATE_KEY,

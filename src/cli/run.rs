@@ -85,6 +85,7 @@ pub fn fixtures(args: FixturesArgs) -> ExitCode {
         .map_err(|err| err.to_string())
         .and_then(|catalog| {
             load_cases_from(&CaseSource::of(args.cases.as_deref()), "server", &catalog)
+                .map_err(|err| err.to_string())
         }) {
         Ok(cases) => cases,
         Err(err) => return setup_error(err),

@@ -153,7 +153,8 @@ fn seeded_app(
         &crate::suite::CaseSource::Embedded,
         "server",
         &catalog,
-    )?;
+    )
+    .map_err(|err| err.to_string())?;
     let plan = sandbox::plan(&cases, profile);
     let mut names = Vec::new();
     let mut payments = Vec::new();

@@ -5,10 +5,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_saphyr::Spanned;
 
 use super::api::ResultStatus;
+use super::rule_id::{RuleId, is_rule_id};
 use super::yaml::{self, YamlError};
 
 /// Where the catalogs live in the repository, relative to its root.
@@ -18,8 +19,9 @@ pub const CODES_FILE: &str = "spec/result-codes.yaml";
 const RULES_TEXT: &str = include_str!("../../spec/rules.yaml");
 const CODES_TEXT: &str = include_str!("../../spec/result-codes.yaml");
 
-/// How strongly a rule binds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// How strongly a rule binds. Named as `spec/rules.yaml` and the reports
+/// name it (`MUST`, `SHOULD`, `MAY`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 pub enum Level {
     #[serde(rename = "MUST")]
     Must,
@@ -39,6 +41,12 @@ impl Level {
     }
 }
 
+impl std::fmt::Display for Level {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Whom a rule binds: the server answering, the client calling, or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -48,8 +56,9 @@ pub enum Side {
     Both,
 }
 
-/// What an entry of the catalogs finally rests on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// What an entry of the catalogs finally rests on. Named as the catalogs
+/// and the reports name it (`seed`, `vendor-docs`, `sdk`, `assumption`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Basis {
     /// The seed document (the vendor's APO cancel guide).
@@ -71,6 +80,12 @@ impl Basis {
             Basis::Sdk => "sdk",
             Basis::Assumption => "assumption",
         }
+    }
+}
+
+impl std::fmt::Display for Basis {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
     }
 }
 
@@ -220,8 +235,11 @@ impl Catalog {
         })
     }
 
-    pub fn rule(&self, id: &str) -> Option<&Rule> {
-        self.rules.iter().find(|rule| rule.id.value == id)
+    /// The rule `id` names: a constant of [`super::rule_id`], or the text
+    /// a case or a results file gives.
+    pub fn rule<'i>(&self, id: impl Into<RuleId<'i>>) -> Option<&Rule> {
+        let id = id.into();
+        self.rules.iter().find(|rule| id == rule.id.value.as_str())
     }
 
     pub fn code(&self, code: &str) -> Option<&ResultCode> {
@@ -401,21 +419,6 @@ fn check_codes(file: &Path, codes: &[ResultCode]) -> Result<(), YamlError> {
     Ok(())
 }
 
-fn is_rule_id(id: &str) -> bool {
-    let Some((area, name)) = id.split_once('.') else {
-        return false;
-    };
-    let part_ok = |part: &str| {
-        !part.is_empty()
-            && !part.starts_with('-')
-            && !part.ends_with('-')
-            && part
-                .chars()
-                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
-    };
-    part_ok(area) && part_ok(name)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -564,6 +567,30 @@ mod tests {
         assert_eq!(err.line, 8, "{err}");
         let unconfirmed = codes.replace("confirmed: true", "confirmed: false");
         Catalog::parse("rules: []\n", &unconfirmed).unwrap_or_else(|err| panic!("{err}"));
+    }
+
+    /// The reports show a deviation's level and basis by these names (in
+    /// JSON through serde, in text through Display): as the catalog spells
+    /// them.
+    #[test]
+    fn levels_and_bases_are_shown_as_the_catalog_spells_them() {
+        for level in [Level::Must, Level::Should, Level::May] {
+            let json = serde_json::to_value(level).expect("serialises");
+            assert_eq!(json, serde_json::json!(level.as_str()));
+            assert_eq!(level.to_string(), level.as_str());
+        }
+        for basis in [
+            Basis::Seed,
+            Basis::VendorDocs,
+            Basis::Sdk,
+            Basis::Assumption,
+        ] {
+            let json = serde_json::to_value(basis).expect("serialises");
+            assert_eq!(json, serde_json::json!(basis.as_str()));
+            assert_eq!(basis.to_string(), basis.as_str());
+            let read: Basis = serde_json::from_value(json).expect("reads back");
+            assert_eq!(read, basis);
+        }
     }
 
     #[test]

@@ -1,11 +1,12 @@
 //! The spec: the API's wire shapes ([`api`]), the rule and result-code
-//! catalogs ([`catalog`]), the documents generated from them ([`schema`])
+//! catalogs ([`catalog`]) and the rule ids the code names ([`rule_id`]), the documents generated from them ([`schema`])
 //! and the strict YAML reading they share ([`yaml`]).
 
 pub mod api;
 pub mod catalog;
 pub mod docs;
 pub mod id_branches;
+pub mod rule_id;
 pub mod schema;
 pub mod validate;
 pub mod yaml;
@@ -15,4 +16,5 @@ pub use api::{
     ResultStatus,
 };
 pub use catalog::{Catalog, Rule};
+pub use rule_id::RuleId;
 pub use yaml::YamlError;

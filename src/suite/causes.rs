@@ -215,7 +215,7 @@ mod tests {
 
     fn bad_signature(actual: &str) -> Diff {
         Diff::ruled(
-            &["sign.response-signed"],
+            &[crate::spec::rule_id::SIGN_RESPONSE_SIGNED],
             "header signature",
             "verifies with the provider public key over POST /x and the exact body",
             format!("does not verify: {actual}"),

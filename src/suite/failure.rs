@@ -10,6 +10,7 @@ use std::fmt::Write as _;
 use std::path::PathBuf;
 
 use crate::spec::catalog::Catalog;
+use crate::spec::rule_id::RuleId;
 use crate::spec::yaml::YamlError;
 use crate::wire::headers::shown_header_value;
 use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, RESPONSE_TIME, SIGNATURE};
@@ -66,13 +67,13 @@ impl Diff {
 
     /// A difference that breaks the named rules, whatever the case cites.
     pub fn ruled(
-        rules: &[&str],
+        rules: &[RuleId<'_>],
         at: impl Into<String>,
         expected: impl Into<String>,
         actual: impl Into<String>,
     ) -> Self {
         Diff {
-            rests_on: RestsOn::Rules(rules.iter().map(|rule| (*rule).to_string()).collect()),
+            rests_on: RestsOn::Rules(rules.iter().map(RuleId::to_string).collect()),
             ..Diff::new(at, expected, actual)
         }
     }

@@ -10,14 +10,15 @@ use std::sync::Arc;
 use libtest_mimic::Conclusion;
 
 use super::expectations::Expectations;
-use super::load::{CaseSource, Loaded};
-use super::pending::Pending;
+use super::load::{CaseSource, LoadError, Loaded};
+use super::pending::{Pending, PinError};
 use super::report::gate::{self, Baseline, GateArgs};
 use super::report::{
     Half, Planned, Recorder, Report, ReportArgs, RunInfo, json, results, summary, write_file,
 };
 use super::verdict;
 use crate::spec::catalog::Catalog;
+use crate::spec::yaml::YamlError;
 
 /// A problem that stops the run before any case runs.
 pub(crate) fn setup_error(message: impl std::fmt::Display) -> ExitCode {
@@ -25,12 +26,30 @@ pub(crate) fn setup_error(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(2)
 }
 
-pub(super) fn runtime() -> Result<tokio::runtime::Runtime, String> {
+/// What stops a run of either half before any case runs.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum SetupError {
+    #[error("cannot start the async runtime: {0}")]
+    Runtime(std::io::Error),
+    /// The `--baseline` file cannot be read, or is of the other half.
+    #[error("{0}")]
+    Baseline(String),
+    #[error(transparent)]
+    Pin(#[from] PinError),
+    #[error(transparent)]
+    Catalog(YamlError),
+    #[error(transparent)]
+    Cases(#[from] LoadError),
+    #[error(transparent)]
+    Expectations(YamlError),
+}
+
+pub(super) fn runtime() -> Result<tokio::runtime::Runtime, SetupError> {
     tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
-        .map_err(|err| format!("cannot start the async runtime: {err}"))
+        .map_err(SetupError::Runtime)
 }
 
 /// What either half loads before any case runs.
@@ -55,24 +74,25 @@ pub(super) fn load_half<T>(
     half: Half,
     cases: Option<&Path>,
     expectations: Option<&Path>,
-    load: impl FnOnce(&CaseSource, &Catalog) -> Result<Vec<Loaded<T>>, String>,
-) -> Result<LoadedHalf<T>, String> {
+    load: impl FnOnce(&CaseSource, &Catalog) -> Result<Vec<Loaded<T>>, LoadError>,
+) -> Result<LoadedHalf<T>, SetupError> {
     let baseline = gate
         .baseline
         .as_deref()
         .map(|file| Baseline::load(file, half.as_str()))
-        .transpose()?;
+        .transpose()
+        .map_err(SetupError::Baseline)?;
     let mut pending = Pending::new(gate.suite_version.as_deref())?;
     if let Some(baseline) = &baseline {
         let names = baseline.result.cases.iter().map(|case| case.name.clone());
         pending = pending.with_baseline(baseline.file.display().to_string(), names.collect());
     }
-    let catalog = Catalog::embedded().map_err(|err| err.to_string())?;
+    let catalog = Catalog::embedded().map_err(SetupError::Catalog)?;
     let source = CaseSource::of(cases);
     let cases = load(&source, &catalog)?;
     let names: Vec<String> = cases.iter().map(|case| case.name.clone()).collect();
     let expectations =
-        Expectations::for_cases(expectations, &names).map_err(|err| err.to_string())?;
+        Expectations::for_cases(expectations, &names).map_err(SetupError::Expectations)?;
     Ok(LoadedHalf {
         baseline,
         catalog: Arc::new(catalog),

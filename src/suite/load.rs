@@ -30,6 +30,22 @@ pub type LoadedCase = Loaded<Case>;
 /// A client case file.
 pub type LoadedClientCase = Loaded<ClientCase>;
 
+/// Why the case files of a directory cannot be loaded at all (one file
+/// that cannot be read is a bug in that case instead).
+#[derive(Debug, thiserror::Error)]
+pub enum LoadError {
+    #[error("cannot read the cases under {}: {source}", dir.display())]
+    Unreadable {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "no case files (*.yaml) under {}: point --cases at the project's cases/ directory",
+        dir.display()
+    )]
+    NoCaseFiles { dir: PathBuf },
+}
+
 /// Where a run's cases come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CaseSource {
@@ -59,7 +75,7 @@ impl CaseSource {
 }
 
 /// Every server case below `dir/<half>` (e.g. `cases/server`), checked.
-pub fn load_cases(dir: &Path, half: &str, catalog: &Catalog) -> Result<Vec<LoadedCase>, String> {
+pub fn load_cases(dir: &Path, half: &str, catalog: &Catalog) -> Result<Vec<LoadedCase>, LoadError> {
     load_cases_from(&CaseSource::Dir(dir.to_path_buf()), half, catalog)
 }
 
@@ -68,14 +84,17 @@ pub fn load_cases_from(
     source: &CaseSource,
     half: &str,
     catalog: &Catalog,
-) -> Result<Vec<LoadedCase>, String> {
+) -> Result<Vec<LoadedCase>, LoadError> {
     let mut cases = load_files(source, half, |file, case| check_case(file, case, catalog))?;
     check_fixture_names_agree(&mut cases);
     Ok(cases)
 }
 
 /// Every client case below `dir/client`, checked.
-pub fn load_client_cases(dir: &Path, catalog: &Catalog) -> Result<Vec<LoadedClientCase>, String> {
+pub fn load_client_cases(
+    dir: &Path,
+    catalog: &Catalog,
+) -> Result<Vec<LoadedClientCase>, LoadError> {
     load_client_cases_from(&CaseSource::Dir(dir.to_path_buf()), catalog)
 }
 
@@ -83,7 +102,7 @@ pub fn load_client_cases(dir: &Path, catalog: &Catalog) -> Result<Vec<LoadedClie
 pub fn load_client_cases_from(
     source: &CaseSource,
     catalog: &Catalog,
-) -> Result<Vec<LoadedClientCase>, String> {
+) -> Result<Vec<LoadedClientCase>, LoadError> {
     load_files(source, "client", |file, case: ClientCase| {
         check_rules_cited(file, &case.rules, catalog)?;
         check_since(file, &case.since)?;
@@ -110,7 +129,7 @@ fn load_files<T: DeserializeOwned>(
     source: &CaseSource,
     half: &str,
     check: impl Fn(&Path, T) -> Result<T, YamlError>,
-) -> Result<Vec<Loaded<T>>, String> {
+) -> Result<Vec<Loaded<T>>, LoadError> {
     match source {
         CaseSource::Dir(dir) => load_dir(dir, half, check),
         CaseSource::Embedded => Ok(load_embedded(half, check)),
@@ -143,16 +162,14 @@ fn load_dir<T: DeserializeOwned>(
     dir: &Path,
     half: &str,
     check: impl Fn(&Path, T) -> Result<T, YamlError>,
-) -> Result<Vec<Loaded<T>>, String> {
+) -> Result<Vec<Loaded<T>>, LoadError> {
     let root = dir.join(half);
     let mut files = Vec::new();
-    collect_yaml_files(&root, &mut files)
-        .map_err(|err| format!("cannot read the cases under {}: {err}", root.display()))?;
+    if let Err(source) = collect_yaml_files(&root, &mut files) {
+        return Err(LoadError::Unreadable { dir: root, source });
+    }
     if files.is_empty() {
-        return Err(format!(
-            "no case files (*.yaml) under {}: point --cases at the project's cases/ directory",
-            root.display()
-        ));
+        return Err(LoadError::NoCaseFiles { dir: root });
     }
     files.sort();
     Ok(files
@@ -485,7 +502,8 @@ mod tests {
             &Catalog::embedded().expect("catalog"),
         )
         .expect_err("no such directory");
-        assert!(err.contains("no-such-dir"), "{err}");
+        assert!(matches!(err, LoadError::Unreadable { .. }), "{err}");
+        assert!(err.to_string().contains("no-such-dir"), "{err}");
     }
 
     /// The embedded suite loads exactly as the tree it was built from.

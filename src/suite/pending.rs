@@ -34,6 +34,17 @@ impl fmt::Display for Version {
     }
 }
 
+/// Why a pin (`--suite-version`, `suite_version:`) cannot be honoured.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PinError {
+    #[error("--suite-version `{0}` is not a suite version like 0.1.0")]
+    NotAVersion(String),
+    #[error(
+        "--suite-version {pin} is newer than this binary's suite {suite}: install cancel-conformance {pin} or later"
+    )]
+    Newer { pin: Version, suite: &'static str },
+}
+
 /// What makes a case pending in a run: the pinned suite version, the
 /// cases of the baseline. Neither given, no case is pending.
 #[derive(Debug, Clone, Default)]
@@ -46,18 +57,17 @@ impl Pending {
     /// The pin as given (`--suite-version`, `suite_version:`), checked:
     /// a pin that is not a version, or is newer than this suite, stops the
     /// run — a pin the binary cannot honour must not pass silently.
-    pub fn new(pin: Option<&str>) -> Result<Pending, String> {
+    pub fn new(pin: Option<&str>) -> Result<Pending, PinError> {
         let pin = pin
             .map(|text| {
-                let version = Version::parse(text).ok_or_else(|| {
-                    format!("--suite-version `{text}` is not a suite version like 0.1.0")
-                })?;
+                let version =
+                    Version::parse(text).ok_or_else(|| PinError::NotAVersion(text.to_string()))?;
                 let suite = Version::parse(super::embedded::SUITE_VERSION);
                 if suite.is_some_and(|suite| version > suite) {
-                    return Err(format!(
-                        "--suite-version {version} is newer than this binary's suite {}: install cancel-conformance {version} or later",
-                        super::embedded::SUITE_VERSION
-                    ));
+                    return Err(PinError::Newer {
+                        pin: version,
+                        suite: super::embedded::SUITE_VERSION,
+                    });
                 }
                 Ok(version)
             })
@@ -139,8 +149,10 @@ mod tests {
     #[test]
     fn a_pin_that_is_not_a_version_or_is_too_new_stops_the_run() {
         let err = Pending::new(Some("latest")).expect_err("not a version");
-        assert!(err.contains("latest"), "{err}");
+        assert_eq!(err, PinError::NotAVersion("latest".into()));
+        assert!(err.to_string().contains("latest"), "{err}");
         let err = Pending::new(Some("999.0.0")).expect_err("too new");
-        assert!(err.contains("newer than this binary"), "{err}");
+        assert!(matches!(err, PinError::Newer { .. }), "{err}");
+        assert!(err.to_string().contains("newer than this binary"), "{err}");
     }
 }

@@ -54,8 +54,8 @@ impl KeySource {
 pub struct RunSettings {
     pub endpoint: Option<String>,
     pub client_id: String,
-    /// `none` when there is no other client id.
-    pub other_client_id: String,
+    /// `None` when there is no other client id (given as `none`).
+    pub other_client_id: Option<String>,
     pub merchant_key: KeySource,
     pub provider_key: KeySource,
     pub key_version: String,

@@ -14,24 +14,28 @@ use std::fmt::Write as _;
 use super::failure::{CaseContext, Diff, Failure, RestsOn, render};
 use super::report::{CaseRecord, Outcome};
 use crate::spec::catalog::{AssumedPart, Basis, Catalog, Level, Rule};
+use crate::spec::rule_id::{self, RuleId};
 
 /// Rules about one part of every answer, which a case cites beside the
 /// behaviour it is about: a difference from what the case expects rests on
 /// such a rule only when it is in that part (the field named here; `None`:
 /// never, because the runner checks that part on its own in every answer,
 /// with a difference that names the rule).
-const ABOUT_ONE_PART: [(&str, Option<&str>); 6] = [
-    ("http.status-200", Some("HTTP status")),
-    ("result.no-cancel-time-unless-success", Some("cancelTime")),
-    ("result.code-status-pairing", None),
-    ("result.object-always-present", None),
-    ("sign.response-signed", None),
-    ("http.answer-content-type", None),
+const ABOUT_ONE_PART: [(RuleId<'static>, Option<&str>); 6] = [
+    (rule_id::HTTP_STATUS_200, Some("HTTP status")),
+    (
+        rule_id::RESULT_NO_CANCEL_TIME_UNLESS_SUCCESS,
+        Some("cancelTime"),
+    ),
+    (rule_id::RESULT_CODE_STATUS_PAIRING, None),
+    (rule_id::RESULT_OBJECT_ALWAYS_PRESENT, None),
+    (rule_id::SIGN_RESPONSE_SIGNED, None),
+    (rule_id::HTTP_ANSWER_CONTENT_TYPE, None),
 ];
 
 /// Whether a difference at `at` from what the case expects can rest on
 /// the case's rule `rule`.
-fn concerns(rule: &str, at: &str) -> bool {
+fn concerns(rule: RuleId<'_>, at: &str) -> bool {
     ABOUT_ONE_PART
         .iter()
         .find(|(id, _)| *id == rule)
@@ -42,12 +46,19 @@ fn concerns(rule: &str, at: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Deviation {
     pub rule: String,
-    /// `MUST`, `SHOULD` or `MAY`.
-    pub level: &'static str,
-    /// `assumption`, `seed`, `vendor-docs` or `sdk`.
-    pub basis: &'static str,
+    pub level: Level,
+    /// `None` when the catalog does not give it (the catalog tests demand
+    /// it of every rule, but a rule added without it still loads).
+    pub basis: Option<Basis>,
     /// Why the rule is not firm: the assumption's reason, or its level.
     pub reason: String,
+}
+
+impl Deviation {
+    /// The basis as the reports show it.
+    pub fn basis_shown(&self) -> &'static str {
+        self.basis.map_or("(not given)", Basis::as_str)
+    }
 }
 
 /// The rules a difference rests on, given the rules its case cites.
@@ -58,7 +69,7 @@ pub fn rules_of(diff: &Diff, case_rules: &[String]) -> Vec<String> {
         RestsOn::Case => {
             let concerned: Vec<String> = case_rules
                 .iter()
-                .filter(|rule| concerns(rule, &diff.at))
+                .filter(|rule| concerns(RuleId::from(*rule), &diff.at))
                 .cloned()
                 .collect();
             if concerned.is_empty() {
@@ -106,23 +117,19 @@ fn assumes_only_the_code(rule: &Rule) -> bool {
 /// assumed only in its code and the difference is not in the code (an S
 /// where the sources refuse the cancel is a failure, another F code only a
 /// warning).
-fn deviation(id: &str, at: &str, catalog: &Catalog) -> Option<Deviation> {
+fn deviation(id: RuleId<'_>, at: &str, catalog: &Catalog) -> Option<Deviation> {
     let rule = catalog.rule(id)?;
     let reason = weakness(rule)?;
     if rule.level == Level::Must && assumes_only_the_code(rule) && at != RESULT_CODE {
         return None;
     }
-    let basis = rule.basis.as_ref().map_or(
-        if rule.assumption {
-            "assumption"
-        } else {
-            "(not given)"
-        },
-        |basis| basis.value.as_str(),
-    );
+    let basis = match &rule.basis {
+        Some(basis) => Some(basis.value),
+        None => rule.assumption.then_some(Basis::Assumption),
+    };
     Some(Deviation {
         rule: id.to_string(),
-        level: rule.level.as_str(),
+        level: rule.level,
         basis,
         reason,
     })
@@ -141,7 +148,7 @@ pub fn warning_only(
     }
     rules
         .iter()
-        .map(|rule| deviation(rule, &diff.at, catalog))
+        .map(|rule| deviation(RuleId::from(rule), &diff.at, catalog))
         .collect()
 }
 
@@ -191,7 +198,7 @@ pub fn heading(case: &str, deviations: &[Deviation], catalog: &Catalog) -> Strin
 
 /// One line: "deviates from assumption `id`: <statement>, basis: assumption — <reason>".
 pub fn describe(deviation: &Deviation, catalog: &Catalog) -> String {
-    let what = if deviation.basis == "assumption" {
+    let what = if deviation.basis == Some(Basis::Assumption) {
         "assumption".to_string()
     } else {
         format!("{} rule", deviation.level)
@@ -208,7 +215,9 @@ pub fn describe(deviation: &Deviation, catalog: &Catalog) -> String {
     let statement = statement.trim_end_matches('.');
     format!(
         "deviates from {what} `{}`: {statement}, basis: {} — {}",
-        deviation.rule, deviation.basis, deviation.reason
+        deviation.rule,
+        deviation.basis_shown(),
+        deviation.reason
     )
 }
 
@@ -362,9 +371,11 @@ mod tests {
     use super::*;
     use crate::wire::http::TransportError;
 
-    const ASSUMED: &str = "codes.media-type-not-acceptable";
-    const SHOULD: &str = "retry.client-no-retry-on-f";
-    const FIRM: &str = "result.success-fields";
+    const ASSUMED: RuleId<'static> = rule_id::CODES_MEDIA_TYPE_NOT_ACCEPTABLE;
+    const SHOULD: RuleId<'static> = rule_id::RETRY_CLIENT_NO_RETRY_ON_F;
+    const FIRM: RuleId<'static> = rule_id::RESULT_SUCCESS_FIELDS;
+    const STATUS_200: RuleId<'static> = rule_id::HTTP_STATUS_200;
+    const NO_CANCEL_TIME: RuleId<'static> = rule_id::RESULT_NO_CANCEL_TIME_UNLESS_SUCCESS;
 
     fn catalog() -> Catalog {
         Catalog::embedded().expect("the embedded catalog loads")
@@ -379,8 +390,8 @@ mod tests {
         }
     }
 
-    fn rules(ids: &[&str]) -> Vec<String> {
-        ids.iter().map(|id| (*id).to_string()).collect()
+    fn rules(ids: &[RuleId<'_>]) -> Vec<String> {
+        ids.iter().map(RuleId::to_string).collect()
     }
 
     fn warned(verdict: &Verdict) -> Vec<&str> {
@@ -393,11 +404,11 @@ mod tests {
     #[test]
     fn the_rules_the_tests_lean_on_are_weak_and_firm_as_named() {
         let catalog = catalog();
-        let rule = |id: &str| catalog.rule(id).expect("the rule exists");
+        let rule = |id: RuleId<'_>| catalog.rule(id).expect("the rule exists");
         assert!(weakness(rule(ASSUMED)).is_some());
         assert!(weakness(rule(SHOULD)).is_some());
         assert!(weakness(rule(FIRM)).is_none());
-        assert!(weakness(rule("http.status-200")).is_none());
+        assert!(weakness(rule(STATUS_200)).is_none());
     }
 
     #[test]
@@ -431,13 +442,13 @@ mod tests {
     #[test]
     fn a_rule_assumed_only_in_its_code_is_firm_about_everything_else() {
         let catalog = catalog();
-        const CAPTURED: &str = "capture.captured-status-invalid";
+        const CAPTURED: RuleId<'static> = rule_id::CAPTURE_CAPTURED_STATUS_INVALID;
         let rule = catalog.rule(CAPTURED).expect("the rule exists");
         assert!(
             assumes_only_the_code(rule),
             "{CAPTURED} in spec/rules.yaml no longer has `assumed: result-code`"
         );
-        let case = rules(&[CAPTURED, "http.status-200"]);
+        let case = rules(&[CAPTURED, STATUS_200]);
         let other_code = mismatch(vec![Diff::new(
             RESULT_CODE,
             "ORDER_STATUS_INVALID",
@@ -480,11 +491,11 @@ mod tests {
     #[test]
     fn an_expectation_rests_on_the_case_s_rules_but_the_status_line_rule_only_on_the_status() {
         let catalog = catalog();
-        let case = rules(&[ASSUMED, "http.status-200"]);
+        let case = rules(&[ASSUMED, STATUS_200]);
         let body = mismatch(vec![Diff::new("result.resultCode", "A", "B")]);
         assert_eq!(warned(&classify(&body, &case, &catalog)), [ASSUMED]);
         let status = mismatch(vec![Diff::ruled(
-            &["http.status-200"],
+            &[STATUS_200],
             "HTTP status",
             "200",
             "400",
@@ -495,7 +506,7 @@ mod tests {
         assert_eq!(classify(&body, &mixed_case, &catalog), Verdict::Failure);
         // A rule about the cancelTime alone bears on a cancelTime
         // difference, not on the code.
-        let cited = rules(&[ASSUMED, "result.no-cancel-time-unless-success"]);
+        let cited = rules(&[ASSUMED, NO_CANCEL_TIME]);
         assert_eq!(warned(&classify(&body, &cited, &catalog)), [ASSUMED]);
         let time = mismatch(vec![Diff::new(
             "cancelTime",
@@ -504,7 +515,7 @@ mod tests {
         )]);
         assert_eq!(classify(&time, &cited, &catalog), Verdict::Failure);
         // A case citing only such rules: the difference rests on them.
-        let only = rules(&["http.status-200"]);
+        let only = rules(&[STATUS_200]);
         assert_eq!(classify(&body, &only, &catalog), Verdict::Failure);
     }
 

@@ -63,12 +63,31 @@ fn defaults_when_nothing_is_given() {
     let settings = run_settings(&run_args(&[]), &env_of(&[]), None);
     assert_eq!(settings.endpoint, None);
     assert_eq!(settings.client_id, server::DEFAULT_CLIENT_ID);
-    assert_eq!(settings.other_client_id, server::OTHER_CLIENT_ID);
+    assert_eq!(
+        settings.other_client_id.as_deref(),
+        Some(server::OTHER_CLIENT_ID)
+    );
     assert_eq!(settings.key_version, "1");
     assert_eq!(settings.timeout_ms, 10_000);
     assert_eq!(settings.merchant_key, KeySource::TestOnly);
     assert_eq!(settings.provider_key, KeySource::TestOnly);
     assert_eq!(settings.reports, ReportArgs::default());
+}
+
+#[test]
+fn none_as_the_other_client_id_means_there_is_none() {
+    let settings = run_settings(
+        &run_args(&["--other-client-id", "none"]),
+        &env_of(&[]),
+        None,
+    );
+    assert_eq!(settings.other_client_id, None);
+    let settings = run_settings(
+        &run_args(&[]),
+        &env_of(&[(env::OTHER_CLIENT_ID, "SECOND_ID")]),
+        None,
+    );
+    assert_eq!(settings.other_client_id.as_deref(), Some("SECOND_ID"));
 }
 
 #[test]

@@ -75,7 +75,8 @@ pub fn judged_by(case: &ClientCase) -> BTreeSet<Capability> {
         }
     }
     if case.rules.iter().any(|rule| {
-        rule.value.starts_with("retry.") && rule.value != "retry.client-timeout-bounded"
+        rule.value.starts_with("retry.")
+            && crate::spec::rule_id::RETRY_CLIENT_TIMEOUT_BOUNDED != rule.value.as_str()
     }) {
         needed.insert(Capability::Retry);
     }

@@ -20,12 +20,14 @@ use super::scripted::{Arrival, Script, Scripted, serve};
 use crate::server::{DEFAULT_CLIENT_ID, SANDBOX_CLIENT_ID};
 use crate::signing::{SignatureHeader, SignedContent, VerifyingKey, test_keys};
 use crate::spec::api::{CANCEL_PATH, path_for_client};
+use crate::spec::rule_id::{self, RuleId};
 use crate::spec::validate::{Message, validate};
 use crate::suite::failure::{Diff, Failure, Transcript};
 use crate::wire::http::TransportError;
 use crate::wire::message::SentRequest;
 
 mod attribution;
+mod content_type;
 mod judge;
 mod notification;
 use attribution::{LastEvent, conclusion_rules, notification_rules, status_rules};
@@ -131,22 +133,29 @@ fn fresh_ids() -> (String, String, String) {
     )
 }
 
+/// Why the scripted provider's certificate cannot be made.
+#[derive(Debug, thiserror::Error)]
+enum CertificateError {
+    #[error("{0}")]
+    Generate(#[from] rcgen::Error),
+    #[error("{0}")]
+    Tls(#[from] rustls::Error),
+}
+
 /// A certificate for `hosts`, signed by itself: its PEM, and the server
 /// configuration that presents it.
-fn certificate(hosts: &[&str]) -> Result<(String, Arc<rustls::ServerConfig>), String> {
+fn certificate(hosts: &[&str]) -> Result<(String, Arc<rustls::ServerConfig>), CertificateError> {
     use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
     let hosts: Vec<String> = hosts.iter().map(|host| host.to_string()).collect();
-    let certified = rcgen::generate_simple_self_signed(hosts).map_err(|err| err.to_string())?;
+    let certified = rcgen::generate_simple_self_signed(hosts)?;
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(
         certified.signing_key.serialize_der(),
     ));
     let provider = Arc::new(crate::signing::tls_crypto_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
-        .with_safe_default_protocol_versions()
-        .map_err(|err| err.to_string())?
+        .with_safe_default_protocol_versions()?
         .with_no_client_auth()
-        .with_single_cert(vec![certified.cert.der().clone()], key)
-        .map_err(|err| err.to_string())?;
+        .with_single_cert(vec![certified.cert.der().clone()], key)?;
     config.alpn_protocols = vec![b"http/1.1".to_vec()];
     Ok((certified.cert.pem(), Arc::new(config)))
 }
@@ -155,7 +164,7 @@ fn certificate(hosts: &[&str]) -> Result<(String, Arc<rustls::ServerConfig>), St
 /// configuration, and the certificate the client is told to trust.
 type TlsPlan = Option<(Arc<rustls::ServerConfig>, String)>;
 
-fn tls_plan(case: &ClientCase, run: &ClientRun) -> Result<TlsPlan, String> {
+fn tls_plan(case: &ClientCase, run: &ClientRun) -> Result<TlsPlan, CertificateError> {
     const RIGHT: [&str; 2] = ["localhost", "127.0.0.1"];
     Ok(match case.certificate {
         Certificate::Trusted if !run.tls => None,
@@ -542,14 +551,14 @@ fn adapter_failure(step: usize, action: &str, error: AdapterError, stderr: &str)
 /// it (`path [path.production]`), as every difference of the client half
 /// does.
 fn cited(
-    rules: &[&str],
+    rules: &[RuleId<'_>],
     at: impl std::fmt::Display,
     expected: impl Into<String>,
     actual: impl Into<String>,
 ) -> Diff {
     Diff::ruled(
         rules,
-        format!("{at} [{}]", rules.join(", ")),
+        format!("{at} [{}]", rule_id::joined(rules, ", ")),
         expected,
         actual,
     )

@@ -32,7 +32,7 @@ pub fn to_value(report: &Report) -> Value {
                 "deviations": case.deviations.iter().map(|deviation| json!({
                     "rule": deviation.rule,
                     "level": deviation.level,
-                    "basis": deviation.basis,
+                    "basis": deviation.basis_shown(),
                     "reason": deviation.reason,
                 })).collect::<Vec<_>>(),
                 "duration_ms": duration_ms(case.duration),

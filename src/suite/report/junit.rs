@@ -210,8 +210,8 @@ mod tests {
             if outcome == Outcome::Warning {
                 record.deviations = vec![crate::suite::verdict::Deviation {
                     rule: "codes.media-type-not-acceptable".into(),
-                    level: "MUST",
-                    basis: "assumption",
+                    level: crate::spec::catalog::Level::Must,
+                    basis: Some(crate::spec::catalog::Basis::Assumption),
                     reason: "assumed".into(),
                 }];
             }

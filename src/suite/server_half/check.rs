@@ -9,7 +9,9 @@ use std::process::ExitCode;
 use super::exec::precondition::{Readiness, readiness};
 use super::sandbox;
 use super::start::prepare_target;
-use crate::suite::harness::{runtime, setup_error};
+use crate::spec::yaml::YamlError;
+use crate::suite::harness::{SetupError, runtime, setup_error};
+use crate::suite::load::LoadError;
 use crate::suite::settings::RunSettings;
 
 /// Checks the fixtures file of `settings` against its endpoint; exit 0
@@ -30,24 +32,47 @@ pub fn check(settings: &RunSettings) -> ExitCode {
     }
 }
 
-fn run_check(settings: &RunSettings) -> Result<(String, bool), String> {
+/// Why the check cannot start.
+#[derive(Debug, thiserror::Error)]
+enum CheckError {
+    #[error("give the fixtures file to check")]
+    NoFixturesFile,
+    #[error("give --endpoint URL: the target whose payments the file names")]
+    NoEndpoint,
+    #[error(transparent)]
+    Fixtures(YamlError),
+    #[error(transparent)]
+    Catalog(YamlError),
+    #[error(transparent)]
+    Cases(#[from] LoadError),
+    #[error(transparent)]
+    Setup(#[from] SetupError),
+    /// The target cannot be reached or prepared (the HTTP client, the keys,
+    /// the endpoint).
+    #[error("{0}")]
+    Target(String),
+}
+
+fn run_check(settings: &RunSettings) -> Result<(String, bool), CheckError> {
     let file = settings
         .fixtures
         .as_ref()
-        .ok_or("give the fixtures file to check")?;
+        .ok_or(CheckError::NoFixturesFile)?;
     if settings.endpoint.is_none() {
-        return Err("give --endpoint URL: the target whose payments the file names".into());
+        return Err(CheckError::NoEndpoint);
     }
-    let pools = crate::suite::target::load_fixtures(file).map_err(|err| err.to_string())?;
-    let catalog = crate::spec::catalog::Catalog::embedded().map_err(|err| err.to_string())?;
+    let pools = crate::suite::target::load_fixtures(file).map_err(CheckError::Fixtures)?;
+    let catalog = crate::spec::catalog::Catalog::embedded().map_err(CheckError::Catalog)?;
     let source = crate::suite::CaseSource::of(settings.cases.as_deref());
     let plan = sandbox::plan(
         &crate::suite::load::load_cases_from(&source, "server", &catalog)?,
         settings.profile,
     );
     let runtime = runtime()?;
-    let http = super::http_client(settings)?;
-    let (target, _) = runtime.block_on(prepare_target(settings, &http, sandbox::needs(&plan)))?;
+    let http = super::http_client(settings).map_err(CheckError::Target)?;
+    let (target, _) = runtime
+        .block_on(prepare_target(settings, &http, sandbox::needs(&plan)))
+        .map_err(CheckError::Target)?;
     let mut out = String::new();
     let mut counts = [0usize; 5];
     for (name, pool) in &pools {
@@ -76,12 +101,12 @@ fn run_check(settings: &RunSettings) -> Result<(String, bool), String> {
             let detail = match &found {
                 Readiness::Ready => format!(
                     "{} as needed",
-                    super::exec::precondition::needed_state(&used.fixture)
+                    super::exec::precondition::needed_state(&used.fixture).as_str()
                 ),
                 Readiness::UsedUp { status } | Readiness::WrongState { status, .. } => {
                     format!(
                         "{status} by inquiry; needs {}",
-                        super::exec::precondition::needed_state(&used.fixture)
+                        super::exec::precondition::needed_state(&used.fixture).as_str()
                     )
                 }
                 Readiness::Unknown { code } => format!("the target answers F {code}"),

@@ -13,6 +13,7 @@ use crate::domain::FaultKind;
 use crate::domain::PaymentIds;
 use crate::signing::{SignatureHeader, SignedContent};
 use crate::spec::api::{CANCEL_PATH, INQUIRY_PATH, path_for_client};
+use crate::spec::rule_id::{self, RuleId};
 use crate::spec::validate::{Message, validate};
 use crate::spec::yaml::YamlError;
 use crate::suite::case::{
@@ -83,7 +84,7 @@ struct Known {
     ids: PaymentIds,
     /// The state as the control plane names it (for a target without one:
     /// the fixture's declared state, then `cancelled` after an S).
-    state: String,
+    state: invariants::SeenState,
     /// When it was cancelled, once the runner has learned it.
     cancel_time: Option<OffsetDateTime>,
     /// How far the payment's clock runs ahead of real time.
@@ -118,7 +119,7 @@ pub async fn run_case(
         let ids = if target.fixtures.is_some() {
             match precondition::take(case, which, &fixture.value, target, http).await {
                 Ok(ids) => ids,
-                Err(reason) => return Ok(Completion::ignored_with(reason)),
+                Err(reason) => return Ok(Completion::ignored_with(reason.to_string())),
             }
         } else {
             let action = match which {
@@ -179,7 +180,7 @@ pub async fn run_case(
                     .await?;
                 let state = answer.get("state").and_then(Value::as_str);
                 if let (Some(state), Some(known)) = (state, run.known_mut(Which::Fixture)) {
-                    known.state = state.to_string();
+                    known.state = invariants::SeenState::named(state);
                 }
             }
             Step::Fault(fault) => {

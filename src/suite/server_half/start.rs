@@ -58,8 +58,7 @@ pub(super) async fn prepare_target(
         ))),
         None => None,
     };
-    let other_client_id =
-        (settings.other_client_id != "none").then(|| settings.other_client_id.clone());
+    let other_client_id = settings.other_client_id.clone();
     let (base_url, description, running) = match &settings.endpoint {
         Some(url) => {
             let url = crate::wire::url::endpoint(url)?;

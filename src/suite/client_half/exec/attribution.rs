@@ -8,6 +8,7 @@
 
 use super::super::case::{AnswerSignature, HeaderStyle, Outcomes, ScriptedAnswer, Status};
 use crate::domain::{CancelConclusion, OrderStatus};
+use crate::spec::rule_id::{self, RuleId};
 
 /// What makes a client's conclusion `actual` wrong when the case expects
 /// `expected`, given the answers its requests got in that cancel (`got`)
@@ -17,9 +18,9 @@ pub(in crate::suite::client_half) fn conclusion_rules(
     actual: &str,
     got: &[ScriptedAnswer],
     certificate_trusted: bool,
-) -> &'static [&'static str] {
+) -> &'static [RuleId<'static>] {
     if !certificate_trusted {
-        return &["tls.client-verifies-certificate"];
+        return &[rule_id::TLS_CLIENT_VERIFIES_CERTIFICATE];
     }
     let refused_allowed = expected.allows(CancelConclusion::Refused.as_str());
     let untrusted_seen = got
@@ -41,23 +42,23 @@ pub(in crate::suite::client_half) fn conclusion_rules(
                     // It went on after an untrusted answer and believed a
                     // later one: that the untrusted answer ends the cancel
                     // is the project's choice.
-                    &["sign.client-untrusted-ends-cancel"]
+                    &[rule_id::SIGN_CLIENT_UNTRUSTED_ENDS_CANCEL]
                 } else {
-                    &["result.status-meaning"]
+                    &[rule_id::RESULT_STATUS_MEANING]
                 }
             } else if got
                 .iter()
                 .any(|answer| answer.status == status && !answer.is_no_answer() && !trusted(answer))
             {
-                &["sign.client-verifies-response"]
+                &[rule_id::SIGN_CLIENT_VERIFIES_RESPONSE]
             } else if got
                 .iter()
                 .any(|answer| answer.status == status && answer.held && !answer.never)
             {
-                &["retry.client-timeout-bounded"]
+                &[rule_id::RETRY_CLIENT_TIMEOUT_BOUNDED]
             } else {
                 // No answer of that status came at all.
-                &["result.status-meaning"]
+                &[rule_id::RESULT_STATUS_MEANING]
             }
         }
         // A non-200 answer may be taken for no answer: a client that did
@@ -68,7 +69,7 @@ pub(in crate::suite::client_half) fn conclusion_rules(
                 && untrusted_seen
                 && !(only_status_untrusted(got) && settles_later(expected)) =>
         {
-            &["sign.client-untrusted-ends-cancel"]
+            &[rule_id::SIGN_CLIENT_UNTRUSTED_ENDS_CANCEL]
         }
         "unknown" => {
             let wanted = [Status::S, Status::F]
@@ -77,11 +78,14 @@ pub(in crate::suite::client_half) fn conclusion_rules(
             if wanted {
                 // A trusted S or F came and the client did not conclude
                 // from it.
-                &["result.status-meaning"]
+                &[rule_id::RESULT_STATUS_MEANING]
             } else {
                 // The answer that settles it never came: the client gave
                 // up before the retry that would have got it.
-                &["retry.client-u-same-id", "retry.client-timeout-same-id"]
+                &[
+                    rule_id::RETRY_CLIENT_U_SAME_ID,
+                    rule_id::RETRY_CLIENT_TIMEOUT_SAME_ID,
+                ]
             }
         }
         "refused" => {
@@ -89,12 +93,12 @@ pub(in crate::suite::client_half) fn conclusion_rules(
                 .iter()
                 .any(|answer| trusted(answer) && answer.header != HeaderStyle::Plain);
             if restyled {
-                &["sign.header-format"]
+                &[rule_id::SIGN_HEADER_FORMAT]
             } else {
-                &["sign.client-verifies-response"]
+                &[rule_id::SIGN_CLIENT_VERIFIES_RESPONSE]
             }
         }
-        _ => &["result.status-meaning"],
+        _ => &[rule_id::RESULT_STATUS_MEANING],
     }
 }
 
@@ -154,22 +158,22 @@ pub(in crate::suite::client_half) fn status_rules(
     expected: OrderStatus,
     actual: &str,
     last: LastEvent,
-) -> &'static [&'static str] {
+) -> &'static [RuleId<'static>] {
     let cancelled = OrderStatus::Cancelled.as_str();
     if actual == cancelled {
         // Booked cancelled without a trusted S: S alone means cancelled.
-        &["result.status-meaning"]
+        &[rule_id::RESULT_STATUS_MEANING]
     } else if expected == OrderStatus::Cancelled {
         // A trusted S came: CANCELLED is final, nothing undoes it.
-        &["state.cancelled-is-final"]
+        &[rule_id::STATE_CANCELLED_IS_FINAL]
     } else if last == LastEvent::RejectedNotification {
-        &["sign.client-verifies-notification"]
+        &[rule_id::SIGN_CLIENT_VERIFIES_NOTIFICATION]
     } else if last == LastEvent::FailedPaymentNotification
         && actual == OrderStatus::Success.as_str()
     {
-        &["notify.payment-result-meaning"]
+        &[rule_id::NOTIFY_PAYMENT_RESULT_MEANING]
     } else {
-        &["state.client-order-record"]
+        &[rule_id::STATE_CLIENT_ORDER_RECORD]
     }
 }
 
@@ -180,16 +184,36 @@ pub(in crate::suite::client_half) fn notification_rules(
     signing: AnswerSignature,
     style: HeaderStyle,
     relaid: bool,
-) -> &'static [&'static str] {
+) -> &'static [RuleId<'static>] {
     if signing == AnswerSignature::Valid && style != HeaderStyle::Plain {
-        &["sign.header-format"]
+        &[rule_id::SIGN_HEADER_FORMAT]
     } else if signing == AnswerSignature::Valid && relaid {
         &[
-            "sign.client-verifies-notification",
-            "notify.payment-result-meaning",
+            rule_id::SIGN_CLIENT_VERIFIES_NOTIFICATION,
+            rule_id::NOTIFY_PAYMENT_RESULT_MEANING,
         ]
     } else {
-        &["sign.client-verifies-notification"]
+        &[rule_id::SIGN_CLIENT_VERIFIES_NOTIFICATION]
+    }
+}
+
+/// Which rules a wrong exact number of attempts breaks.
+pub(in crate::suite::client_half) fn attempts_rule(
+    want: u32,
+    actual: u32,
+) -> &'static [RuleId<'static>] {
+    if actual > want && want == 1 {
+        &[
+            rule_id::RETRY_CLIENT_NO_RETRY_ON_F,
+            rule_id::SIGN_CLIENT_UNTRUSTED_ENDS_CANCEL,
+        ]
+    } else if actual > want {
+        &[rule_id::RETRY_CLIENT_ATTEMPTS_BOUNDED]
+    } else {
+        &[
+            rule_id::RETRY_CLIENT_U_SAME_ID,
+            rule_id::RETRY_CLIENT_TIMEOUT_SAME_ID,
+        ]
     }
 }
 
@@ -217,10 +241,10 @@ mod tests {
 
     /// Whether every rule in `rules` is firm (a MUST from the sources):
     /// what decides whether a plain run fails or warns.
-    fn firm(rules: &[&str]) -> bool {
+    fn firm(rules: &[RuleId<'_>]) -> bool {
         let catalog = Catalog::embedded().expect("catalog");
         rules.iter().any(|id| {
-            let rule = catalog.rule(id).expect("the rule exists");
+            let rule = catalog.rule(*id).expect("the rule exists");
             !rule.assumption && rule.level == crate::spec::catalog::Level::Must
         })
     }

@@ -4,6 +4,8 @@
 //! timing and count, and the conclusion the client reported.
 
 use super::super::case::{ScriptedAnswer, Status};
+use super::attribution::attempts_rule;
+use super::content_type::{NotJsonUtf8, json_utf8};
 use super::*;
 use crate::domain::CancelConclusion;
 
@@ -45,7 +47,7 @@ impl Judge<'_> {
                 step,
                 "cancel",
                 vec![cited(
-                    &["retry.client-attempts-bounded"],
+                    &[rule_id::RETRY_CLIENT_ATTEMPTS_BOUNDED],
                     "cancel requests after the client reported its conclusion",
                     "none: a cancel ends when its outcome is reported",
                     format!("{} more", received.len() - judged),
@@ -79,7 +81,10 @@ impl Judge<'_> {
             match &first_ids {
                 None => first_ids = Some(ids),
                 Some(first) if *first != ids => diffs.push(cited(
-                    &["retry.client-u-same-id", "retry.client-timeout-same-id"],
+                    &[
+                        rule_id::RETRY_CLIENT_U_SAME_ID,
+                        rule_id::RETRY_CLIENT_TIMEOUT_SAME_ID,
+                    ],
                     "identifiers on retry",
                     format!("the same as the first attempt: {}", show_ids(first)),
                     show_ids(&ids),
@@ -100,7 +105,7 @@ impl Judge<'_> {
         let max = self.max_attempts;
         if attempts > max {
             diffs.push(cited(
-                &["retry.client-attempts-bounded"],
+                &[rule_id::RETRY_CLIENT_ATTEMPTS_BOUNDED],
                 "cancel requests sent",
                 format!("at most {max} (CC_MAX_ATTEMPTS)"),
                 attempts.to_string(),
@@ -108,7 +113,7 @@ impl Judge<'_> {
         }
         if expect.attempts == Some(0) && attempts > 0 {
             diffs.push(cited(
-                &["tls.client-verifies-certificate"],
+                &[rule_id::TLS_CLIENT_VERIFIES_CERTIFICATE],
                 "cancel requests that reached a provider whose certificate the client cannot trust",
                 "0: the client refuses the TLS handshake and never sends the body",
                 attempts.to_string(),
@@ -116,9 +121,8 @@ impl Judge<'_> {
         } else if let Some(want) = expect.attempts
             && want != attempts
         {
-            let rules: Vec<&str> = attempts_rule(want, attempts).split(", ").collect();
             diffs.push(cited(
-                &rules,
+                attempts_rule(want, attempts),
                 "cancel requests sent",
                 want.to_string(),
                 attempts.to_string(),
@@ -133,7 +137,7 @@ impl Judge<'_> {
         let needed = if all_u { max.min(U_LIMIT) } else { max };
         if expect.all_attempts && attempts < needed {
             diffs.push(cited(
-                &["retry.client-attempts-bounded", "retry.client-u-same-id", "retry.client-timeout-same-id"],
+                &[rule_id::RETRY_CLIENT_ATTEMPTS_BOUNDED, rule_id::RETRY_CLIENT_U_SAME_ID, rule_id::RETRY_CLIENT_TIMEOUT_SAME_ID],
                 "cancel requests sent",
                 if needed < max {
                     format!("at least {needed}: every answer was U, and a client stops no sooner than after {U_LIMIT} U answers or CC_MAX_ATTEMPTS ({max}) requests")
@@ -145,7 +149,7 @@ impl Judge<'_> {
         }
         if all_u && attempts > U_LIMIT && attempts <= max {
             diffs.push(cited(
-                &["retry.client-u-limit"],
+                &[rule_id::RETRY_CLIENT_U_LIMIT],
                 "cancel requests sent, every one answered U",
                 format!("at most {U_LIMIT}: after the first attempt and three retries answered U, a client hands the payment to a person"),
                 attempts.to_string(),
@@ -155,7 +159,10 @@ impl Judge<'_> {
             && attempts < least
         {
             diffs.push(cited(
-                &["retry.client-u-same-id", "retry.client-timeout-same-id"],
+                &[
+                    rule_id::RETRY_CLIENT_U_SAME_ID,
+                    rule_id::RETRY_CLIENT_TIMEOUT_SAME_ID,
+                ],
                 "cancel requests sent",
                 format!("at least {least}: U answers and timeouts are retried"),
                 attempts.to_string(),
@@ -183,7 +190,7 @@ impl Judge<'_> {
                 .unwrap_or("(absent)");
             if actual != code {
                 diffs.push(cited(
-                    &["result.client-reports-answer"],
+                    &[rule_id::RESULT_CLIENT_REPORTS_ANSWER],
                     "the reported resultCode",
                     code.clone(),
                     actual,
@@ -194,7 +201,7 @@ impl Judge<'_> {
             let actual = answer.get("cancelTime").and_then(Value::as_str);
             if !same_instant(actual, self.cancel_time) {
                 diffs.push(cited(
-                    &["result.client-reports-answer"],
+                    &[rule_id::RESULT_CLIENT_REPORTS_ANSWER],
                     "the reported cancelTime",
                     format!("the S answer's cancelTime, {}", self.cancel_time),
                     actual.unwrap_or("(absent)"),
@@ -238,11 +245,23 @@ impl Judge<'_> {
             let next = sent.get(index + 1).map(|next| next.at);
             let late = |at: String, expected: &str, waited: Duration| {
                 vec![cited(
-                    &["retry.client-timeout-bounded"],
+                    &[rule_id::RETRY_CLIENT_TIMEOUT_BOUNDED],
                     at,
                     expected.to_string(),
                     format!("{} ms", waited.as_millis()),
                 )]
+            };
+            // A pause from `from` (giving up, or an answer sent at once) to
+            // the next request that outlasts the client's timeout.
+            let paused_too_long = |from: Instant, what: &str| {
+                let paused = next?.saturating_duration_since(from);
+                (paused > pause).then(|| {
+                    late(
+                        format!("time from {what} to its next request"),
+                        &pausing,
+                        paused,
+                    )
+                })
             };
             if arrival.held {
                 match arrival.gave_up {
@@ -257,17 +276,10 @@ impl Judge<'_> {
                                 waited,
                             );
                         }
-                        if let Some(next) = next {
-                            let paused = next.saturating_duration_since(gave_up);
-                            if paused > pause {
-                                return late(
-                                    format!(
-                                        "time from giving up on request {number} to its next request"
-                                    ),
-                                    &pausing,
-                                    paused,
-                                );
-                            }
+                        if let Some(diffs) =
+                            paused_too_long(gave_up, &format!("giving up on request {number}"))
+                        {
+                            return diffs;
                         }
                     }
                     None => {
@@ -291,18 +303,11 @@ impl Judge<'_> {
                         }
                     }
                 }
-            } else if let Some(next) = next {
-                let from = arrival.answered_at.unwrap_or(arrival.at);
-                let paused = next.saturating_duration_since(from);
-                if paused > pause {
-                    return late(
-                        format!(
-                            "time from the answer to request {number} (sent at once) to its next request"
-                        ),
-                        &pausing,
-                        paused,
-                    );
-                }
+            } else if let Some(diffs) = paused_too_long(
+                arrival.answered_at.unwrap_or(arrival.at),
+                &format!("the answer to request {number} (sent at once)"),
+            ) {
+                return diffs;
             }
         }
         Vec::new()
@@ -323,7 +328,7 @@ impl Judge<'_> {
         for name in [CONTENT_TYPE, CLIENT_ID, REQUEST_TIME, SIGNATURE] {
             if header(name).is_err() {
                 diffs.push(cited(
-                    &["sign.request-headers"],
+                    &[rule_id::SIGN_REQUEST_HEADERS],
                     format!("header {name}"),
                     "sent once",
                     "sent more than once",
@@ -333,7 +338,7 @@ impl Judge<'_> {
         let header = |name: &str| header(name).ok().flatten();
         if request.method != "POST" {
             diffs.push(cited(
-                &["path.production"],
+                &[rule_id::PATH_PRODUCTION],
                 "method",
                 "POST",
                 request.method.clone(),
@@ -342,9 +347,9 @@ impl Judge<'_> {
         let path = path_for_client(self.client_id, CANCEL_PATH);
         if request.path != path {
             let rule = if path == CANCEL_PATH {
-                "path.production"
+                rule_id::PATH_PRODUCTION
             } else {
-                "path.sandbox-client"
+                rule_id::PATH_SANDBOX_CLIENT
             };
             diffs.push(cited(
                 &[rule],
@@ -355,7 +360,7 @@ impl Judge<'_> {
         }
         if header(CLIENT_ID) != Some(self.client_id) {
             diffs.push(cited(
-                &["sign.request-headers"],
+                &[rule_id::SIGN_REQUEST_HEADERS],
                 "header Client-Id",
                 format!("{} (CC_CLIENT_ID)", self.client_id),
                 header(CLIENT_ID).unwrap_or("(absent)"),
@@ -364,16 +369,16 @@ impl Judge<'_> {
         let time = header(REQUEST_TIME).unwrap_or("");
         if time.trim().is_empty() {
             diffs.push(cited(
-                &["sign.request-headers"],
+                &[rule_id::SIGN_REQUEST_HEADERS],
                 "header Request-Time",
                 "present, the time the request was signed",
                 "(absent or empty)",
             ));
         }
         let content_type = header(CONTENT_TYPE);
-        if let Err(why) = content_type.map_or(Err("absent".to_string()), json_utf8) {
+        if let Err(why) = content_type.map_or(Err(NotJsonUtf8::Absent), json_utf8) {
             diffs.push(cited(
-                &["sign.request-headers"],
+                &[rule_id::SIGN_REQUEST_HEADERS],
                 "header Content-Type",
                 "application/json; charset=UTF-8 (media type application/json; a charset, if given, UTF-8)",
                 format!("{} ({why})", content_type.unwrap_or("(absent)")),
@@ -381,14 +386,14 @@ impl Judge<'_> {
         }
         match header(SIGNATURE) {
             None => diffs.push(cited(
-                &["sign.request-signature"],
+                &[rule_id::SIGN_REQUEST_SIGNATURE],
                 "header Signature",
                 "present",
                 "(absent)",
             )),
             Some(value) => match SignatureHeader::parse_emitted(value) {
                 Err(err) => diffs.push(cited(
-                    &["sign.header-format"],
+                    &[rule_id::SIGN_HEADER_FORMAT],
                     "header Signature",
                     "algorithm=RSA256,keyVersion=<CC_KEY_VERSION>,signature=<base64, URL-encoded>",
                     err.to_string(),
@@ -396,7 +401,7 @@ impl Judge<'_> {
                 Ok(parsed) => {
                     if parsed.key_version.as_deref() != Some(self.key_version) {
                         diffs.push(cited(
-                            &["sign.header-format"],
+                            &[rule_id::SIGN_HEADER_FORMAT],
                             "header Signature, keyVersion",
                             format!("{} (CC_KEY_VERSION)", self.key_version),
                             parsed.key_version.clone().unwrap_or_default(),
@@ -411,7 +416,7 @@ impl Judge<'_> {
                     .verify_parsed(&self.merchant_key, &parsed)
                     {
                         diffs.push(cited(
-                            &["sign.client-signs-sent-bytes", "sign.request-signature"],
+                            &[rule_id::SIGN_CLIENT_SIGNS_SENT_BYTES, rule_id::SIGN_REQUEST_SIGNATURE],
                             "header Signature",
                             "verifies with the merchant key over `POST <path>\\n<client-id>.<request-time>.<the exact body bytes sent>`",
                             format!("does not verify: {err}"),
@@ -422,7 +427,7 @@ impl Judge<'_> {
         }
         match serde_json::from_slice::<Value>(&request.body) {
             Err(err) => diffs.push(cited(
-                &["fields.client-sends-valid-shape"],
+                &[rule_id::FIELDS_CLIENT_SENDS_VALID_SHAPE],
                 "body",
                 "a JSON cancel request",
                 format!("not JSON: {err}"),
@@ -435,9 +440,9 @@ impl Judge<'_> {
                 });
                 for violation in validate(Message::CancelRequest, &json) {
                     let rule = if amount && violation.schema_path.contains("additionalProperties") {
-                        "full.no-partial"
+                        rule_id::FULL_NO_PARTIAL
                     } else {
-                        "fields.client-sends-valid-shape"
+                        rule_id::FIELDS_CLIENT_SENDS_VALID_SHAPE
                     };
                     diffs.push(cited(
                         &[rule],
@@ -467,7 +472,7 @@ impl Judge<'_> {
                     || !named("paymentRequestId", self.payment_request_id)
                 {
                     diffs.push(cited(
-                        &["ident.either-id-suffices"],
+                        &[rule_id::IDENT_EITHER_ID_SUFFICES],
                         "identifiers",
                         format!(
                             "the payment the client was asked to cancel: {}",
@@ -483,41 +488,6 @@ impl Judge<'_> {
         }
         diffs
     }
-}
-
-/// Which rule a wrong exact number of attempts breaks.
-pub(super) fn attempts_rule(want: u32, actual: u32) -> &'static str {
-    if actual > want && want == 1 {
-        "retry.client-no-retry-on-f, sign.client-untrusted-ends-cancel"
-    } else if actual > want {
-        "retry.client-attempts-bounded"
-    } else {
-        "retry.client-u-same-id, retry.client-timeout-same-id"
-    }
-}
-
-/// `application/json`, with a charset parameter only if it is UTF-8.
-pub(super) fn json_utf8(value: &str) -> Result<(), String> {
-    let mut parts = value.split(';');
-    let media = parts.next().unwrap_or("").trim();
-    if !media.eq_ignore_ascii_case("application/json") {
-        return Err(format!("media type `{media}`"));
-    }
-    for parameter in parts {
-        let Some((name, raw)) = parameter.split_once('=') else {
-            return Err(format!(
-                "parameter `{}` is not name=value",
-                parameter.trim()
-            ));
-        };
-        if name.trim().eq_ignore_ascii_case("charset") {
-            let charset = raw.trim().trim_matches('"');
-            if !charset.eq_ignore_ascii_case("utf-8") {
-                return Err(format!("charset `{charset}`"));
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Whether `reported` is the same instant as `want` (both RFC 3339): a
@@ -552,26 +522,6 @@ pub(super) fn show_ids(ids: &(Option<String>, Option<String>)) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn content_type_is_json_with_a_utf8_charset_if_any() {
-        for good in [
-            "application/json; charset=UTF-8",
-            "application/json",
-            "Application/JSON;charset=utf-8",
-            "application/json; charset=\"UTF-8\"",
-        ] {
-            assert_eq!(json_utf8(good), Ok(()), "{good}");
-        }
-        for bad in [
-            "text/plain; charset=UTF-8",
-            "application/json; charset=ISO-8859-1",
-            "application/x-www-form-urlencoded",
-            "application/json; charset",
-        ] {
-            assert!(json_utf8(bad).is_err(), "{bad}");
-        }
-    }
 
     #[test]
     fn a_cancel_time_may_be_reformatted_but_not_moved() {

@@ -4,7 +4,11 @@
 //! control plane it reads the payments directly; without one, through an
 //! inquiry.
 
+use serde::Deserialize as _;
+
 use super::*;
+use crate::domain::PaymentState;
+use crate::spec::api::PaymentStatus;
 use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
 
 /// How far a `cancelTime` may lie from the moment the cancel took effect on
@@ -39,7 +43,7 @@ pub(super) struct Observed<'a> {
 /// A difference found by the runner on its own, not because the case asked:
 /// it names the rule it enforces.
 pub(super) fn rule_diff(
-    rule: &str,
+    rule: RuleId<'_>,
     at: impl std::fmt::Display,
     expected: impl Into<String>,
     actual: impl Into<String>,
@@ -56,16 +60,57 @@ pub(super) fn shown_time(time: OffsetDateTime) -> String {
 }
 
 /// The `paymentStatus` an inquiry reports for a payment in each state
-/// (rule `state.inquiry-reports-state`); `None` for a state the control
-/// plane does not define.
-pub(super) fn status_of_state(state: &str) -> Option<&'static str> {
-    Some(match state {
-        "awaiting-buyer" => "PROCESSING",
-        "paid" | "capturing" | "captured" | "partly-refunded" | "fully-refunded" => "SUCCESS",
-        "cancelled" => "CANCELLED",
-        "failed" => "FAIL",
-        _ => return None,
-    })
+/// (rule `state.inquiry-reports-state`).
+pub(super) fn status_of_state(state: PaymentState) -> PaymentStatus {
+    match state {
+        PaymentState::AwaitingBuyer => PaymentStatus::Processing,
+        PaymentState::Paid
+        | PaymentState::Capturing
+        | PaymentState::Captured
+        | PaymentState::PartlyRefunded
+        | PaymentState::FullyRefunded => PaymentStatus::Success,
+        PaymentState::Cancelled => PaymentStatus::Cancelled,
+        PaymentState::Failed => PaymentStatus::Fail,
+    }
+}
+
+/// A payment's state as the runner last learned it: one of the domain's,
+/// or the word of a control plane naming a state the project does not
+/// define (it equals none the runner expects, and is shown as given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum SeenState {
+    Is(PaymentState),
+    Unnamed(String),
+}
+
+impl SeenState {
+    /// The state a control plane's `state` names.
+    pub(super) fn named(text: &str) -> SeenState {
+        let deserializer =
+            serde::de::IntoDeserializer::<serde::de::value::Error>::into_deserializer(text);
+        PaymentState::deserialize(deserializer)
+            .map_or_else(|_| SeenState::Unnamed(text.to_string()), SeenState::Is)
+    }
+
+    pub(super) fn as_str(&self) -> &str {
+        match self {
+            SeenState::Is(state) => state.as_str(),
+            SeenState::Unnamed(text) => text,
+        }
+    }
+
+    pub(super) fn is(&self, state: PaymentState) -> bool {
+        *self == SeenState::Is(state)
+    }
+
+    /// The `paymentStatus` an inquiry reports for it; `None` for a state
+    /// the project does not define.
+    pub(super) fn status(&self) -> Option<PaymentStatus> {
+        match self {
+            SeenState::Is(state) => Some(status_of_state(*state)),
+            SeenState::Unnamed(_) => None,
+        }
+    }
 }
 
 /// How long an unpaid payment lives before the provider closes it as FAIL
@@ -74,9 +119,9 @@ pub(super) const UNPAID_LIFETIME: time::Duration = time::Duration::minutes(14);
 
 /// The state a fixture's payment is in once seeded: an unpaid one created
 /// 14 minutes or more before its clock has already closed as failed.
-pub(super) fn seeded_state(fixture: &Fixture) -> &'static str {
-    if fixture.state != crate::domain::PaymentState::AwaitingBuyer {
-        return fixture.state.as_str();
+pub(super) fn seeded_state(fixture: &Fixture) -> PaymentState {
+    if fixture.state != PaymentState::AwaitingBuyer {
+        return fixture.state;
     }
     let age = match (&fixture.created_at, &fixture.clock) {
         (Some(created), Some(clock)) => parse_time(clock)
@@ -89,9 +134,9 @@ pub(super) fn seeded_state(fixture: &Fixture) -> &'static str {
             .and_then(|age| time::Duration::try_from(age).ok()),
     };
     if age.is_some_and(|age| age >= UNPAID_LIFETIME) {
-        "failed"
+        PaymentState::Failed
     } else {
-        fixture.state.as_str()
+        fixture.state
     }
 }
 
@@ -111,7 +156,7 @@ impl Run<'_> {
         self.known.push(Known {
             which,
             ids: ids.clone(),
-            state: seeded_state(fixture).to_string(),
+            state: SeenState::Is(seeded_state(fixture)),
             cancel_time: None,
             clock_offset,
         });
@@ -168,7 +213,7 @@ impl Run<'_> {
         &self,
         step: usize,
         index: usize,
-    ) -> Result<(String, Option<OffsetDateTime>), Failure> {
+    ) -> Result<(SeenState, Option<OffsetDateTime>), Failure> {
         let payment_id = &self.known[index].ids.payment_id;
         let answer = self
             .target
@@ -193,8 +238,8 @@ impl Run<'_> {
         let state = answer
             .get("state")
             .and_then(Value::as_str)
-            .ok_or_else(|| refused("no `state`"))?
-            .to_string();
+            .map(SeenState::named)
+            .ok_or_else(|| refused("no `state`"))?;
         let cancel_time = match answer.get("cancelTime") {
             None | Some(Value::Null) => None,
             Some(value) => Some(
@@ -227,7 +272,7 @@ impl Run<'_> {
         let status = text("/result/resultStatus");
         if matches!(status, Some("F" | "U")) && json.get("cancelTime").is_some() {
             diffs.push(rule_diff(
-                "result.no-cancel-time-unless-success",
+                rule_id::RESULT_NO_CANCEL_TIME_UNLESS_SUCCESS,
                 "cancelTime",
                 format!("absent on a {} answer", status.unwrap_or_default()),
                 json["cancelTime"].to_string(),
@@ -251,7 +296,7 @@ impl Run<'_> {
                     let actual = text(&format!("/{name}"));
                     if actual != Some(want.as_str()) {
                         diffs.push(rule_diff(
-                            "result.success-fields",
+                            rule_id::RESULT_SUCCESS_FIELDS,
                             name,
                             format!("{want} (the payment the request names)"),
                             actual.map_or("(absent)".to_string(), str::to_string),
@@ -263,7 +308,7 @@ impl Run<'_> {
                         if (answered - first).abs() >= time::Duration::SECOND =>
                     {
                         diffs.push(rule_diff(
-                            "repeat.already-cancelled-success",
+                            rule_id::REPEAT_ALREADY_CANCELLED_SUCCESS,
                             "cancelTime",
                             format!(
                                 "{} (when the payment was first cancelled)",
@@ -272,7 +317,7 @@ impl Run<'_> {
                             shown_time(answered),
                         ));
                     }
-                    (Some(answered), None) if known.state != "cancelled" => {
+                    (Some(answered), None) if !known.state.is(PaymentState::Cancelled) => {
                         let earliest =
                             observed.sent_at + known.clock_offset - CANCEL_TIME_TOLERANCE;
                         let latest =
@@ -285,14 +330,17 @@ impl Run<'_> {
                             // when the payment was cancelled.
                             let far_off = answered < earliest - CANCEL_TIME_FAR_OFF
                                 || answered > latest + CANCEL_TIME_FAR_OFF;
-                            let rules: &[&str] = if far_off {
-                                &["result.cancel-time-true", "result.success-fields"]
+                            let rules: &[RuleId] = if far_off {
+                                &[
+                                    rule_id::RESULT_CANCEL_TIME_TRUE,
+                                    rule_id::RESULT_SUCCESS_FIELDS,
+                                ]
                             } else {
-                                &["result.cancel-time-true"]
+                                &[rule_id::RESULT_CANCEL_TIME_TRUE]
                             };
                             diffs.push(Diff::ruled(
                                 rules,
-                                format!("cancelTime [rule {}]", rules.join(", rule ")),
+                                format!("cancelTime [rule {}]", rule_id::joined(rules, ", rule ")),
                                 format!(
                                     "within {} s of {} (the payment's clock when it was cancelled)",
                                     CANCEL_TIME_TOLERANCE.whole_seconds(),
@@ -323,7 +371,7 @@ impl Run<'_> {
                     && actual.as_str() != Some(want.as_str())
                 {
                     diffs.push(rule_diff(
-                        "state.inquiry-reports-state",
+                        rule_id::STATE_INQUIRY_REPORTS_STATE,
                         name,
                         format!("{want} (the payment asked about)"),
                         actual.to_string(),
@@ -343,26 +391,28 @@ impl Run<'_> {
                     // A failed payment's cancel answers S and it stays
                     // failed (the vendor's status pages); any other S
                     // leaves the payment cancelled.
-                    let (want, rule) = if known.state == "failed" {
-                        ("failed", "state.failed-cancel-success")
+                    let (want, rule) = if known.state.is(PaymentState::Failed) {
+                        (PaymentState::Failed, rule_id::STATE_FAILED_CANCEL_SUCCESS)
                     } else {
-                        ("cancelled", "result.status-meaning")
+                        (PaymentState::Cancelled, rule_id::RESULT_STATUS_MEANING)
                     };
-                    if state != want {
+                    if !state.is(want) {
                         diffs.push(rule_diff(
                             rule,
                             format!("state of {label} after the S answer"),
-                            want,
-                            state.clone(),
+                            want.as_str(),
+                            state.as_str(),
                         ));
                     }
                     if let (Some(answered), Some(recorded)) = (answered_time, cancel_time)
                         && (answered - recorded).abs() >= time::Duration::SECOND
                     {
-                        let rule = if known.state == "cancelled" || known.cancel_time.is_some() {
-                            "repeat.already-cancelled-success"
+                        let rule = if known.state.is(PaymentState::Cancelled)
+                            || known.cancel_time.is_some()
+                        {
+                            rule_id::REPEAT_ALREADY_CANCELLED_SUCCESS
                         } else {
-                            "result.status-meaning"
+                            rule_id::RESULT_STATUS_MEANING
                         };
                         diffs.push(rule_diff(
                             rule,
@@ -373,8 +423,8 @@ impl Run<'_> {
                     }
                 } else {
                     let rule = match status {
-                        Some("U") => "retry.server-u-changes-nothing",
-                        _ => "result.status-meaning",
+                        Some("U") => rule_id::RETRY_SERVER_U_CHANGES_NOTHING,
+                        _ => rule_id::RESULT_STATUS_MEANING,
                     };
                     let changed = state != known.state
                         || matches!((known.cancel_time, cancel_time), (Some(a), Some(b)) if a != b);
@@ -391,22 +441,22 @@ impl Run<'_> {
                         diffs.push(rule_diff(
                             rule,
                             format!("state of {label} after {what}"),
-                            format!("{} (unchanged)", known.state),
-                            state.clone(),
+                            format!("{} (unchanged)", known.state.as_str()),
+                            state.as_str(),
                         ));
                     }
                 }
                 if !is_cancel
                     && status == Some("S")
                     && named == Some(index)
-                    && let Some(want) = status_of_state(&state)
+                    && let Some(want) = state.status()
                 {
                     let actual = text("/paymentStatus");
-                    if actual != Some(want) {
+                    if actual != Some(want.as_str()) {
                         diffs.push(rule_diff(
-                            "state.inquiry-reports-state",
+                            rule_id::STATE_INQUIRY_REPORTS_STATE,
                             "paymentStatus",
-                            format!("{want} (the payment is {state})"),
+                            format!("{} (the payment is {})", want.as_str(), state.as_str()),
                             actual.map_or("(absent)".to_string(), str::to_string),
                         ));
                     }
@@ -419,21 +469,22 @@ impl Run<'_> {
             && is_cancel
             && matches!(status, Some("S" | "F"))
         {
-            let failed = self.known[index].state == "failed";
+            let failed = self.known[index].state.is(PaymentState::Failed);
             let want = if status == Some("S") && !failed {
-                Some("CANCELLED")
+                Some(PaymentStatus::Cancelled)
             } else {
-                status_of_state(&self.known[index].state)
+                self.known[index].state.status()
             };
             if let Some(want) = want
                 && let Some(actual) = self.inquire(index).await
-                && actual != want
+                && actual != want.as_str()
             {
                 diffs.push(rule_diff(
-                    "result.status-meaning",
+                    rule_id::RESULT_STATUS_MEANING,
                     "paymentStatus (inquiry after the cancel)",
                     format!(
-                        "{want} (after {} {})",
+                        "{} (after {} {})",
+                        want.as_str(),
                         status.unwrap_or(""),
                         text("/result/resultCode").unwrap_or("")
                     ),
@@ -443,7 +494,7 @@ impl Run<'_> {
             if status == Some("S") {
                 let known = &mut self.known[index];
                 if !failed {
-                    known.state = "cancelled".into();
+                    known.state = SeenState::Is(PaymentState::Cancelled);
                 }
                 known.cancel_time = known.cancel_time.or(answered_time);
             }
@@ -491,5 +542,34 @@ impl Run<'_> {
         (json.pointer("/result/resultStatus")? == "S")
             .then(|| json.get("paymentStatus")?.as_str().map(str::to_string))
             .flatten()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_control_plane_state_is_read_as_the_domain_names_it_and_kept_as_given_otherwise() {
+        for state in [
+            PaymentState::AwaitingBuyer,
+            PaymentState::Paid,
+            PaymentState::Capturing,
+            PaymentState::Captured,
+            PaymentState::PartlyRefunded,
+            PaymentState::FullyRefunded,
+            PaymentState::Cancelled,
+            PaymentState::Failed,
+        ] {
+            let seen = SeenState::named(state.as_str());
+            assert_eq!(seen, SeenState::Is(state));
+            assert_eq!(seen.as_str(), state.as_str());
+            assert_eq!(seen.status(), Some(status_of_state(state)));
+        }
+        let odd = SeenState::named("Cancelled");
+        assert_eq!(odd, SeenState::Unnamed("Cancelled".into()));
+        assert_eq!(odd.as_str(), "Cancelled");
+        assert!(!odd.is(PaymentState::Cancelled));
+        assert_eq!(odd.status(), None);
     }
 }

@@ -28,7 +28,7 @@ impl Run<'_> {
             // An answer expected with 200 breaks the rule that every answer
             // is sent with 200, whatever else the case is about.
             diffs.push(if want_status == 200 {
-                Diff::ruled(&["http.status-200"], at, want, got)
+                Diff::ruled(&[rule_id::HTTP_STATUS_200], at, want, got)
             } else {
                 Diff::new(at, want, got)
             });
@@ -38,7 +38,7 @@ impl Run<'_> {
             Ok(json) => json,
             Err(err) => {
                 diffs.push(Diff::ruled(
-                    &["result.object-always-present"],
+                    &[rule_id::RESULT_OBJECT_ALWAYS_PRESENT],
                     "body",
                     "a JSON object",
                     format!("not JSON: {err}"),
@@ -56,14 +56,14 @@ impl Run<'_> {
             // format, a code's status, the S answer's fields, the result
             // object.
             let rule = if at.starts_with("/cancelTime") {
-                "result.cancel-time-format"
+                rule_id::RESULT_CANCEL_TIME_FORMAT
             } else if at.starts_with("/result") && violation.schema_path.contains("/allOf/") {
                 // The result object's if/then pairs: a code with its status.
-                "result.code-status-pairing"
+                rule_id::RESULT_CODE_STATUS_PAIRING
             } else if at == "/" || at.starts_with("/result") {
-                "result.object-always-present"
+                rule_id::RESULT_OBJECT_ALWAYS_PRESENT
             } else {
-                "result.success-fields"
+                rule_id::RESULT_SUCCESS_FIELDS
             };
             diffs.push(Diff::ruled(
                 &[rule],
@@ -175,7 +175,7 @@ pub(super) fn check_signature(
             received.header(SIGNATURE).is_none() && received.header(RESPONSE_TIME).is_none();
         if neither && matches!(result_status(&received.body).as_deref(), Some("F" | "U")) {
             diffs.push(Diff::ruled(
-                &["sign.error-response-signed"],
+                &[rule_id::SIGN_ERROR_RESPONSE_SIGNED],
                 "headers signature, response-time",
                 "present: F and U answers are signed too",
                 "both absent (an unsigned gateway error)",
@@ -183,7 +183,7 @@ pub(super) fn check_signature(
             return;
         }
         diffs.push(Diff::ruled(
-            &["sign.response-signed"],
+            &[rule_id::SIGN_RESPONSE_SIGNED],
             "headers signature, response-time",
             "present: every answer is signed",
             format!(
@@ -206,7 +206,7 @@ pub(super) fn check_signature(
     let expected_id = client_id.unwrap_or("");
     if answered_id != Some(expected_id) {
         diffs.push(Diff::ruled(
-            &["sign.response-signed"],
+            &[rule_id::SIGN_RESPONSE_SIGNED],
             "header client-id",
             format!("`{expected_id}` (the request's Client-Id)"),
             answered_id.map_or("(absent)".to_string(), |id| format!("`{id}`")),
@@ -216,7 +216,7 @@ pub(super) fn check_signature(
     // tolerates: a keyVersion, and a URL-encoded value.
     if let Err(err) = SignatureHeader::parse_emitted(header) {
         diffs.push(rule_diff(
-            "sign.header-format",
+            rule_id::SIGN_HEADER_FORMAT,
             "header signature",
             "`algorithm=RSA256,keyVersion=<n>,signature=<URL-encoded base64>`",
             err.to_string(),
@@ -227,7 +227,7 @@ pub(super) fn check_signature(
         .verify(&target.provider_key, header)
     {
         diffs.push(Diff::ruled(
-            &["sign.response-signed"],
+            &[rule_id::SIGN_RESPONSE_SIGNED],
             "header signature",
             format!(
                 "verifies with the provider public key over POST {} and the exact body",
@@ -261,7 +261,7 @@ pub(super) fn check_headers(
                 .collect();
             if sent.len() > 1 {
                 diffs.push(rule_diff(
-                    "sign.response-signed",
+                    rule_id::SIGN_RESPONSE_SIGNED,
                     format!("header {wanted}"),
                     "exactly one",
                     format!("{} of them", sent.len()),
@@ -269,7 +269,7 @@ pub(super) fn check_headers(
             }
             if let Some(name) = sent.iter().find(|name| name.as_str() != wanted) {
                 diffs.push(rule_diff(
-                    "sign.response-signed",
+                    rule_id::SIGN_RESPONSE_SIGNED,
                     format!("header name {wanted}"),
                     format!("`{wanted}` (lowercase, as the rule names it)"),
                     format!("`{name}`"),
@@ -297,7 +297,7 @@ pub(super) fn check_headers(
     match types.as_slice() {
         [one] if acceptable(one) => {}
         _ => diffs.push(rule_diff(
-            "http.answer-content-type",
+            rule_id::HTTP_ANSWER_CONTENT_TYPE,
             "header content-type",
             "exactly one `application/json`, optionally with `; charset=UTF-8`",
             if types.is_empty() {

@@ -8,6 +8,8 @@
 //! The same inquiry serves `cancel-conformance fixtures check`.
 
 use super::*;
+use crate::domain::PaymentState;
+use crate::spec::api::PaymentStatus;
 use crate::suite::case::Owner;
 use crate::suite::server_half::sandbox;
 use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
@@ -39,7 +41,7 @@ pub enum Readiness {
     /// It is cancelled and the fixture needs it not to be.
     UsedUp { status: String },
     /// It is in another state.
-    WrongState { status: String, want: &'static str },
+    WrongState { status: String, want: PaymentStatus },
     /// The target does not know the id (F ORDER_NOT_EXIST).
     Unknown { code: String },
     /// The target kept throttling the inquiry.
@@ -53,7 +55,7 @@ pub enum Readiness {
 /// unpaid payment 14 minutes old or more has closed as failed
 /// (`state.unpaid-closes-after-14-minutes`), on a sandbox as on the
 /// reference server.
-pub fn needed_state(fixture: &Fixture) -> &'static str {
+pub fn needed_state(fixture: &Fixture) -> PaymentState {
     invariants::seeded_state(fixture)
 }
 
@@ -62,14 +64,15 @@ impl Readiness {
     pub fn reason(&self, fixture: &Fixture, ids: &PaymentIds) -> Option<String> {
         let name = &fixture.name;
         let id = &ids.payment_id;
-        let needs = needed_state(fixture);
+        let needs = needed_state(fixture).as_str();
         match self {
             Readiness::Ready | Readiness::Unclear { .. } => None,
             Readiness::UsedUp { status } => Some(format!(
                 "fixture `{name}` used up: its payment {id} is {status} by inquiry and the case needs it {needs}: replace it in the fixtures file with a fresh one"
             )),
             Readiness::WrongState { status, want } => Some(format!(
-                "fixture `{name}` in the wrong state: its payment {id} is {status} by inquiry and the case needs it {needs} ({want})"
+                "fixture `{name}` in the wrong state: its payment {id} is {status} by inquiry and the case needs it {needs} ({})",
+                want.as_str()
             )),
             Readiness::Unknown { code } => Some(format!(
                 "fixture `{name}` names an unknown id: the target answers F {code} for payment {id}"
@@ -82,6 +85,21 @@ impl Readiness {
     }
 }
 
+/// Why a case gets no payment for its fixture: it is ignored with this
+/// reason.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(super) enum NoPayment {
+    /// The fixture's name.
+    #[error("fixture `{0}`: no fixtures file")]
+    NoFixturesFile(String),
+    /// The pool gives none (missing, or every payment used up).
+    #[error("{0}")]
+    Pool(String),
+    /// The inquiry finds the payment unfit ([`Readiness::reason`]).
+    #[error("{0}")]
+    NotReady(String),
+}
+
 /// The payment of `fixture` for `case` from the target's fixtures file,
 /// checked by inquiry; `Err` is why the case is ignored.
 pub(super) async fn take(
@@ -90,15 +108,17 @@ pub(super) async fn take(
     fixture: &Fixture,
     target: &Target,
     http: &reqwest::Client,
-) -> Result<PaymentIds, String> {
+) -> Result<PaymentIds, NoPayment> {
     let pools = target
         .fixtures
         .as_ref()
-        .ok_or_else(|| format!("fixture `{}`: no fixtures file", fixture.name))?;
-    let ids = pools.take(&fixture.name, sandbox::uses_up(case, which, fixture))?;
+        .ok_or_else(|| NoPayment::NoFixturesFile(fixture.name.clone()))?;
+    let ids = pools
+        .take(&fixture.name, sandbox::uses_up(case, which, fixture))
+        .map_err(NoPayment::Pool)?;
     let readiness = readiness(target, http, fixture, &ids).await;
     match readiness.reason(fixture, &ids) {
-        Some(reason) => Err(reason),
+        Some(reason) => Err(NoPayment::NotReady(reason)),
         None => Ok(ids),
     }
 }
@@ -192,13 +212,9 @@ fn judge_answer(fixture: &Fixture, received: &Received) -> Readiness {
             };
         }
     }
-    let Some(want) = invariants::status_of_state(needed_state(fixture)) else {
-        return Readiness::Unclear {
-            why: format!("no paymentStatus stands for {}", needed_state(fixture)),
-        };
-    };
+    let want = invariants::status_of_state(needed_state(fixture));
     match text("/paymentStatus") {
-        Some(status) if status == want => Readiness::Ready,
+        Some(status) if status == want.as_str() => Readiness::Ready,
         Some(status @ "CANCELLED") => Readiness::UsedUp {
             status: status.to_string(),
         },
