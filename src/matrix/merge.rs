@@ -73,7 +73,7 @@ fn half_of(text: &str) -> Result<&'static str, String> {
 
 /// Reads a matrix results file; the error names the file and the problem.
 pub fn read(path: &Path) -> Result<Part, String> {
-    let value = results::load_value(path)?;
+    let value = results::load_value(path).map_err(|err| err.to_string())?;
     part_of(path, &value).map_err(|err| format!("{}: {err}", path.display()))
 }
 

@@ -22,7 +22,7 @@ use std::time::Instant;
 
 use crate::spec::catalog::Catalog;
 use crate::suite::report::gate::{self, GateArgs};
-use crate::suite::report::results::Behaviour;
+use crate::suite::report::outcome::Behaviour;
 use crate::suite::report::write_file;
 use crate::suite::setup_error;
 use crate::wire::text::escape_controls;
@@ -350,7 +350,7 @@ fn judge_against(ran: &[Ran], baseline: &report::Implementations, path: &Path) -
                 let passed = before
                     .cases
                     .iter()
-                    .filter(|case| case.cell.behaviour() == Behaviour::Passed)
+                    .filter(|case| case.outcome.behaviour() == Behaviour::Passed)
                     .count();
                 if passed > 0 {
                     passes = false;

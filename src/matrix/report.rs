@@ -11,7 +11,8 @@ use serde_json::{Value, json};
 use time::OffsetDateTime;
 
 use super::run::{Ran, Status};
-use crate::suite::report::results::{self, Cell, RunResult};
+use crate::suite::report::outcome::Outcome;
+use crate::suite::report::results::{self, RunResult};
 
 /// Bumped when a field changes meaning or disappears.
 pub const FORMAT_VERSION: u32 = 1;
@@ -28,7 +29,7 @@ pub struct MatrixInfo {
 /// The tally of one implementation, by cell.
 pub fn counts(result: Option<&RunResult>) -> Value {
     let mut counts = serde_json::Map::new();
-    for cell in Cell::ALL {
+    for cell in Outcome::TALLIED {
         counts.insert(
             cell.as_str().to_string(),
             json!(result.map_or(0, |result| result.count(cell))),
@@ -137,7 +138,7 @@ pub fn from_value(value: &Value) -> Result<Implementations, String> {
 
 /// Reads a matrix results file from disk.
 pub fn load(file: &Path) -> Result<Implementations, String> {
-    let value = results::load_value(file)?;
+    let value = results::load_value(file).map_err(|err| err.to_string())?;
     from_value(&value).map_err(|err| format!("{}: {err}", file.display()))
 }
 

@@ -23,6 +23,7 @@ use serde_json::Value;
 
 use super::file::{Entry, Judged, Matrix};
 use crate::config_file::{ClientSection, ConfigFile};
+use crate::suite::report::outcome::Outcome;
 use crate::suite::report::results::{self, RunResult};
 use crate::wire::text::escape_controls;
 
@@ -65,7 +66,7 @@ impl Ran {
     pub fn fails(&self) -> bool {
         match &self.status {
             Status::Judged { result, .. } => {
-                result.cases.iter().any(|case| case.cell.fails_the_run())
+                result.cases.iter().any(|case| case.outcome.fails_the_run())
             }
             Status::CouldNotStart { .. } => true,
         }
@@ -85,7 +86,7 @@ impl Ran {
                 format!("{head}: COULD NOT START: {}", escape_controls(reason))
             }
             Status::Judged { result, .. } => {
-                let counts: Vec<String> = results::Cell::ALL
+                let counts: Vec<String> = Outcome::TALLIED
                     .into_iter()
                     .filter_map(|cell| {
                         let n = result.count(cell);
