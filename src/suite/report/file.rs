@@ -9,6 +9,11 @@
 //! absent), and strict about what it relies on: [`Probe`] checks those
 //! first, so that a refusal says what is wrong rather than where serde
 //! stopped.
+//!
+//! A field the run has no value for is written as `null` (the schema says
+//! so: `x-null-means-absent` keeps the `null` the project's schemas
+//! otherwise leave out), save `capabilities` and `implementation`, which
+//! only a client run writes.
 
 use std::fmt;
 use std::marker::PhantomData;
@@ -48,9 +53,11 @@ pub struct ResultsFile {
     pub suite: String,
     /// The acquirer profile the run checked (server half).
     #[serde(default, deserialize_with = "lenient")]
+    #[schemars(extend("x-null-means-absent" = true))]
     pub profile: Option<String>,
     /// What the pre-flight probe found of the target's control plane.
     #[serde(default, deserialize_with = "lenient")]
+    #[schemars(extend("x-null-means-absent" = true))]
     pub control_plane: Option<String>,
     /// When the run started, RFC 3339 to the millisecond.
     #[serde(default, deserialize_with = "lenient")]
@@ -70,6 +77,7 @@ pub struct ResultsFile {
         skip_serializing_if = "Option::is_none",
         deserialize_with = "lenient"
     )]
+    #[schemars(extend("x-null-means-absent" = true))]
     pub implementation: Option<Option<Implementation>>,
 }
 
@@ -116,15 +124,19 @@ pub struct CaseEntry {
     /// The failure's heading (`MISMATCH`, `TRANSPORT FAILURE`, `BUG IN
     /// CASE`, `UNEXPECTED PASS`, ...).
     #[serde(default, deserialize_with = "lenient")]
+    #[schemars(extend("x-null-means-absent" = true))]
     pub kind: Option<String>,
     /// The rendered (masked) failure, or why the case was ignored.
     #[serde(default, deserialize_with = "lenient")]
+    #[schemars(extend("x-null-means-absent" = true))]
     pub message: Option<String>,
     /// The failure's first difference on one line.
     #[serde(default, deserialize_with = "lenient")]
+    #[schemars(extend("x-null-means-absent" = true))]
     pub headline: Option<String>,
     /// The expectations file's reason, when the case is listed there.
     #[serde(default, deserialize_with = "lenient")]
+    #[schemars(extend("x-null-means-absent" = true))]
     pub expected_failure_reason: Option<String>,
     /// What the outcome means for the run: `pass` (an expected failure
     /// too), `warning`, `flaky`, `fail` (an unexpected pass too),
@@ -356,4 +368,36 @@ fn known_capabilities<'de, D: Deserializer<'de>>(
             .filter_map(|name| name.0.as_deref().and_then(Capability::parse))
             .collect()
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::schema::Dialect;
+
+    /// The generated schema accepts what the tool writes, for both halves.
+    #[test]
+    fn the_schema_accepts_a_written_results_file() {
+        let docs = crate::documents::generate(Dialect::Draft2020_12);
+        let schema = docs.get("results.schema.json").expect("generated");
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft202012)
+            .build(schema)
+            .expect("the results schema compiles");
+        let mut report = super::super::tests::sample();
+        let mut files = vec![serde_json::to_value(ResultsFile::of(&report)).expect("a value")];
+        report.info.half = super::super::Half::Client;
+        report.info.client = Some(super::super::ClientFacts {
+            implementation: None,
+            capabilities: [("server/a/fails".to_string(), vec![Capability::Sign])].into(),
+        });
+        files.push(serde_json::to_value(ResultsFile::of(&report)).expect("a value"));
+        for file in files {
+            let errors: Vec<String> = validator
+                .iter_errors(&file)
+                .map(|err| err.to_string())
+                .collect();
+            assert!(errors.is_empty(), "{errors:?}");
+        }
+    }
 }
