@@ -6,6 +6,7 @@
 //! column of an earlier matrix.
 
 pub mod capabilities;
+pub mod error;
 pub mod file;
 pub mod merge;
 pub mod page;
@@ -198,11 +199,16 @@ pub fn matrix(args: MatrixArgs) -> ExitCode {
 
 type LoadedBaseline = Option<(PathBuf, report::Implementations)>;
 
-fn load_baseline(gate: &GateArgs) -> Result<LoadedBaseline, String> {
+/// A baseline that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("the baseline {0}")]
+struct BaselineError(error::ReadError);
+
+fn load_baseline(gate: &GateArgs) -> Result<LoadedBaseline, BaselineError> {
     match &gate.baseline {
         Some(path) => match report::load(path) {
             Ok(baseline) => Ok(Some((path.clone(), baseline))),
-            Err(err) => Err(format!("the baseline {err}")),
+            Err(err) => Err(BaselineError(err)),
         },
         None => Ok(None),
     }
@@ -248,7 +254,10 @@ fn merge_parts(args: merge::MergeArgs) -> ExitCode {
 
 /// The report paths, checked before anything runs (a link, a directory or
 /// one path for both reports is refused).
-fn check_report_paths(json: Option<&Path>, html: Option<&Path>) -> Result<(), String> {
+fn check_report_paths(
+    json: Option<&Path>,
+    html: Option<&Path>,
+) -> Result<(), crate::suite::report::output::OutputError> {
     let reports: Vec<(&str, &Path)> = [("--json", json), ("--html", html)]
         .into_iter()
         .filter_map(|(option, path)| path.map(|path| (option, path)))

@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
+use super::error::PreflightError;
 use super::file::{Entry, Judged, Matrix};
 use crate::config_file::{ClientSection, ConfigFile};
 use crate::suite::report::outcome::Outcome;
@@ -224,7 +225,9 @@ fn authority(endpoint: &str) -> Option<(String, u16)> {
 fn run_one(matrix: &Matrix, entry: &Entry, index: usize, runner: &Runner) -> Ran {
     let clock = Instant::now();
     let status = match preflight(matrix, entry) {
-        Err(reason) => Status::CouldNotStart { reason },
+        Err(err) => Status::CouldNotStart {
+            reason: err.to_string(),
+        },
         Ok(()) => judge(matrix, entry, index, runner),
     };
     Ran {
@@ -238,11 +241,11 @@ fn run_one(matrix: &Matrix, entry: &Entry, index: usize, runner: &Runner) -> Ran
 }
 
 /// The cheap checks that tell "cannot start" from "fails every case".
-fn preflight(matrix: &Matrix, entry: &Entry) -> Result<(), String> {
+fn preflight(matrix: &Matrix, entry: &Entry) -> Result<(), PreflightError> {
     match &entry.judged {
         Judged::Client(client) => match &client.adapter {
             Some(adapter) => program_exists(adapter, &matrix.dir),
-            None => Err("no adapter command".to_string()),
+            None => Err(PreflightError::NoAdapter),
         },
         Judged::Server(server) => match entry.endpoint().flatten() {
             None => Ok(()),
@@ -258,13 +261,13 @@ const SHELL_BUILTINS: &[&str] = &["exec", "cd", ".", "source", "eval", "command"
 /// to `dir`, where the command runs) or a name on PATH. Leading `NAME=value`
 /// assignments are skipped; a command the check cannot read (quotes, a
 /// builtin) is left to the shell.
-fn program_exists(command: &str, dir: &Path) -> Result<(), String> {
+fn program_exists(command: &str, dir: &Path) -> Result<(), PreflightError> {
     let Some(program) = command.split_whitespace().find(|word| {
         !word
             .split_once('=')
             .is_some_and(|(name, _)| is_variable_name(name))
     }) else {
-        return Err("the adapter command is empty".to_string());
+        return Err(PreflightError::EmptyCommand);
     };
     if program.contains(['"', '\'', '$', '`', '(', ';', '&', '|'])
         || SHELL_BUILTINS.contains(&program)
@@ -283,11 +286,11 @@ fn program_exists(command: &str, dir: &Path) -> Result<(), String> {
     };
     match found {
         Some(_) => Ok(()),
-        None if program.contains('/') => Err(format!(
-            "the adapter's program `{program}` does not exist (or is not executable) in {}",
-            dir.display()
-        )),
-        None => Err(format!("the adapter's program `{program}` is not on PATH")),
+        None if program.contains('/') => Err(PreflightError::NotInFolder {
+            program: program.to_string(),
+            dir: dir.to_path_buf(),
+        }),
+        None => Err(PreflightError::NotOnPath(program.to_string())),
     }
 }
 
@@ -313,18 +316,19 @@ fn executable(path: &Path) -> bool {
 }
 
 /// Whether the endpoint accepts a TCP connection within a few seconds.
-fn reachable(endpoint: &str, server: &ConfigFile) -> Result<(), String> {
-    crate::wire::url::endpoint(endpoint)?;
+fn reachable(endpoint: &str, server: &ConfigFile) -> Result<(), PreflightError> {
+    crate::wire::url::endpoint(endpoint).map_err(PreflightError::Endpoint)?;
     let shown = crate::wire::url::shown(endpoint);
     let Some((host, port)) = authority(endpoint) else {
-        return Err(format!(
-            "the endpoint `{shown}` is not an http:// or https:// URL"
-        ));
+        return Err(PreflightError::NotHttp(shown));
     };
     let wait = Duration::from_millis(server.timeout_ms.unwrap_or(3000).clamp(500, 5000));
     let addrs: Vec<_> = (host.as_str(), port)
         .to_socket_addrs()
-        .map_err(|err| format!("cannot resolve the endpoint `{shown}`: {err}"))?
+        .map_err(|source| PreflightError::Resolve {
+            shown: shown.clone(),
+            source,
+        })?
         .collect();
     let mut last = None;
     for addr in &addrs {
@@ -333,10 +337,7 @@ fn reachable(endpoint: &str, server: &ConfigFile) -> Result<(), String> {
             Err(err) => last = Some(err),
         }
     }
-    Err(format!(
-        "the endpoint `{shown}` is unreachable: {}",
-        last.map_or("no address".to_string(), |err| err.to_string())
-    ))
+    Err(PreflightError::Unreachable { shown, last })
 }
 
 /// Runs the implementation's half as a child process and reads its results.
@@ -561,9 +562,13 @@ mod tests {
         let dir = std::env::temp_dir();
         assert!(program_exists("sh -c true", &dir).is_ok());
         assert!(program_exists("FOO=1 BAR=2 sh adapter.sh", &dir).is_ok());
-        let err = program_exists("./no-such-adapter --flag", &dir).expect_err("missing");
+        let err = program_exists("./no-such-adapter --flag", &dir)
+            .expect_err("missing")
+            .to_string();
         assert!(err.contains("`./no-such-adapter` does not exist"), "{err}");
-        let err = program_exists("no-such-program-here arg", &dir).expect_err("missing");
+        let err = program_exists("no-such-program-here arg", &dir)
+            .expect_err("missing")
+            .to_string();
         assert!(err.contains("not on PATH"), "{err}");
         assert!(program_exists("   ", &dir).is_err());
         // What the check cannot read is left to the shell.
@@ -578,7 +583,8 @@ mod tests {
             .expect("a free port")
             .port();
         let err = reachable(&format!("http://127.0.0.1:{port}"), &ConfigFile::default())
-            .expect_err("nobody listens");
+            .expect_err("nobody listens")
+            .to_string();
         assert!(err.contains("unreachable"), "{err}");
     }
 

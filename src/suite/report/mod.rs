@@ -58,7 +58,7 @@ impl ReportArgs {
     }
 
     /// Checks every report path before the run starts ([`output::check`]).
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), output::OutputError> {
         let paths: Vec<(&str, &Path)> = [
             ("--junit", &self.junit),
             ("--json", &self.json),
@@ -193,7 +193,7 @@ impl Report {
     }
 
     /// Writes every report `paths` asks for; the first error names its file.
-    pub fn write(&self, paths: &ReportArgs, catalog: &Catalog) -> Result<(), String> {
+    pub fn write(&self, paths: &ReportArgs, catalog: &Catalog) -> Result<(), output::OutputError> {
         if let Some(path) = &paths.junit {
             write_file(path, &junit::render(self))?;
         }
