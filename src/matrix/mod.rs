@@ -10,6 +10,7 @@ pub mod error;
 pub mod file;
 pub mod merge;
 pub mod page;
+mod preflight;
 pub mod report;
 pub mod run;
 pub mod shard;
