@@ -13,9 +13,8 @@ use serde::{Deserialize, Serialize};
 /// one of its passes. A case judging a capability the client does not
 /// declare (protocol 3) is not applicable: one of libtest's ignored cases,
 /// counted apart in every report, never a pass.
-///
-/// The declaration order is the order of severity a rule's worst case is
-/// chosen by (the run page's rule column).
+// The declaration order is the order of severity a rule's worst case is
+// chosen by (the run page's rule column, `Ord`).
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
 )]
