@@ -12,18 +12,19 @@ use serde_json::{Map, Value, json};
 use super::run::Ran;
 use crate::domain::Capability;
 use crate::suite::report::html::escape;
-use crate::suite::report::results::{Cell, RunResult};
+use crate::suite::report::outcome::Outcome;
+use crate::suite::report::results::RunResult;
 
 /// Per capability, how many of the cases judging it ended as each cell.
 /// Empty for a server, or a results file older than protocol 3.
-pub fn tally(result: &RunResult) -> BTreeMap<Capability, BTreeMap<Cell, usize>> {
-    let mut tally: BTreeMap<Capability, BTreeMap<Cell, usize>> = BTreeMap::new();
+pub fn tally(result: &RunResult) -> BTreeMap<Capability, BTreeMap<Outcome, usize>> {
+    let mut tally: BTreeMap<Capability, BTreeMap<Outcome, usize>> = BTreeMap::new();
     for case in &result.cases {
         for capability in &case.capabilities {
             *tally
                 .entry(*capability)
                 .or_default()
-                .entry(case.cell)
+                .entry(case.outcome)
                 .or_default() += 1;
         }
     }
@@ -52,7 +53,7 @@ pub fn to_value(result: &RunResult) -> Value {
         let counts = tally.get(&capability);
         let mut entry = Map::new();
         entry.insert("declared".into(), json!(declared(result, capability)));
-        for cell in Cell::ALL {
+        for cell in Outcome::TALLIED {
             let n = counts.and_then(|counts| counts.get(&cell)).copied();
             entry.insert(cell.as_str().into(), json!(n.unwrap_or(0)));
         }
@@ -96,7 +97,7 @@ pub fn section(out: &mut String, ran: &[Ran]) {
         for capability in Capability::ALL {
             let counts = tally.get(&capability).cloned().unwrap_or_default();
             let class = worst(&counts);
-            let text: Vec<String> = Cell::ALL
+            let text: Vec<String> = Outcome::TALLIED
                 .into_iter()
                 .filter_map(|cell| {
                     let n = counts.get(&cell).copied().unwrap_or(0);
@@ -120,20 +121,20 @@ pub fn section(out: &mut String, ran: &[Ran]) {
 }
 
 /// The class of a capability's cell: its worst outcome.
-fn worst(counts: &BTreeMap<Cell, usize>) -> &'static str {
+fn worst(counts: &BTreeMap<Outcome, usize>) -> &'static str {
     let has = |cell| counts.get(&cell).is_some_and(|n| *n > 0);
     [
-        Cell::Fail,
-        Cell::UnexpectedPass,
-        Cell::Warning,
-        Cell::ExpectedFail,
-        Cell::Pass,
-        Cell::Ignored,
-        Cell::NotApplicable,
+        Outcome::Fail,
+        Outcome::UnexpectedPass,
+        Outcome::Warning,
+        Outcome::ExpectedFail,
+        Outcome::Pass,
+        Outcome::Ignored,
+        Outcome::NotApplicable,
     ]
     .into_iter()
     .find(|cell| has(*cell))
-    .map_or("not-run", Cell::as_str)
+    .map_or("not-run", Outcome::as_str)
 }
 
 #[cfg(test)]
@@ -142,11 +143,11 @@ mod tests {
     use crate::domain::Implementation;
     use crate::suite::report::results::CaseResult;
 
-    fn case(name: &str, cell: Cell, capabilities: &[Capability]) -> CaseResult {
+    fn case(name: &str, cell: Outcome, capabilities: &[Capability]) -> CaseResult {
         CaseResult {
             name: name.into(),
             rules: vec![],
-            cell,
+            outcome: cell,
             kind: None,
             message: None,
             capabilities: capabilities.to_vec(),
@@ -168,11 +169,11 @@ mod tests {
                 capabilities: vec![Capability::Sign, Capability::Verify],
             }),
             cases: vec![
-                case("a", Cell::Pass, &[Capability::Sign]),
-                case("b", Cell::Fail, &[Capability::Sign, Capability::Verify]),
+                case("a", Outcome::Pass, &[Capability::Sign]),
+                case("b", Outcome::Fail, &[Capability::Sign, Capability::Verify]),
                 case(
                     "c",
-                    Cell::NotApplicable,
+                    Outcome::NotApplicable,
                     &[Capability::Sign, Capability::Retry],
                 ),
             ],

@@ -15,6 +15,7 @@ use std::time::Duration;
 use serde_json::Value;
 use time::OffsetDateTime;
 
+use super::error::{HalfError, MergeError, ReadError};
 use super::report::{FORMAT_VERSION, MatrixInfo, is_matrix};
 use super::run::{Ran, Status};
 use crate::suite::report::gate::GateArgs;
@@ -63,38 +64,39 @@ pub struct Part {
     pub ran: Vec<Ran>,
 }
 
-fn half_of(text: &str) -> Result<&'static str, String> {
+fn half_of(text: &str) -> Result<&'static str, HalfError> {
     match text {
         "client" => Ok("client"),
         "server" => Ok("server"),
-        other => Err(format!("the half `{other}` is neither client nor server")),
+        other => Err(HalfError(other.to_string())),
     }
 }
 
 /// Reads a matrix results file; the error names the file and the problem.
-pub fn read(path: &Path) -> Result<Part, String> {
-    let value = results::load_value(path)?;
-    part_of(path, &value).map_err(|err| format!("{}: {err}", path.display()))
+pub fn read(path: &Path) -> Result<Part, ReadError> {
+    let value = results::load_value(path).map_err(ReadError::File)?;
+    part_of(path, &value).map_err(|err| ReadError::InFile {
+        file: path.to_path_buf(),
+        source: Box::new(err),
+    })
 }
 
-fn part_of(path: &Path, value: &Value) -> Result<Part, String> {
+fn part_of(path: &Path, value: &Value) -> Result<Part, ReadError> {
     if !is_matrix(value)
         || value.get("format_version").and_then(Value::as_u64) != Some(u64::from(FORMAT_VERSION))
     {
-        return Err(format!(
-            "not a matrix results file of format_version {FORMAT_VERSION} (as `matrix --json` writes)"
-        ));
+        return Err(ReadError::NotMatrix);
     }
     let text = |value: &Value, key: &str| value.get(key).and_then(Value::as_str).map(String::from);
     let started = text(value, "start_time")
         .and_then(|at| {
             OffsetDateTime::parse(&at, &time::format_description::well_known::Rfc3339).ok()
         })
-        .ok_or("no `start_time` in RFC 3339")?;
+        .ok_or(ReadError::NoStartTime)?;
     let ran = value
         .get("implementations")
         .and_then(Value::as_array)
-        .ok_or("no `implementations` list")?
+        .ok_or(ReadError::NoImplementations)?
         .iter()
         .map(ran_of)
         .collect::<Result<Vec<_>, _>>()?;
@@ -102,15 +104,16 @@ fn part_of(path: &Path, value: &Value) -> Result<Part, String> {
     let columns = match shard.and_then(|shard| shard.get("implementations")) {
         Some(list) => list
             .as_array()
-            .ok_or("`shard.implementations` is not a list")?
+            .ok_or(ReadError::ShardColumns)?
             .iter()
             .map(|column| {
                 Ok(Column {
-                    name: text(column, "name").ok_or("a shard column without a name")?,
-                    half: half_of(&text(column, "half").unwrap_or_default())?,
+                    name: text(column, "name").ok_or(ReadError::ShardColumnName)?,
+                    half: half_of(&text(column, "half").unwrap_or_default())
+                        .map_err(ReadError::ShardColumnHalf)?,
                 })
             })
-            .collect::<Result<Vec<_>, String>>()?,
+            .collect::<Result<Vec<_>, ReadError>>()?,
         None => ran
             .iter()
             .map(|ran| Column {
@@ -142,16 +145,20 @@ fn part_of(path: &Path, value: &Value) -> Result<Part, String> {
 }
 
 /// One implementation of a matrix results file, as the matrix ran it.
-fn ran_of(entry: &Value) -> Result<Ran, String> {
+fn ran_of(entry: &Value) -> Result<Ran, ReadError> {
     let text = |key: &str| entry.get(key).and_then(Value::as_str).map(String::from);
-    let name = text("name").ok_or("an implementation without a name")?;
-    let half = half_of(&text("half").unwrap_or_default())
-        .map_err(|err| format!("implementation `{name}`: {err}"))?;
+    let name = text("name").ok_or(ReadError::NoName)?;
+    let half = half_of(&text("half").unwrap_or_default()).map_err(|source| ReadError::Half {
+        name: name.clone(),
+        source,
+    })?;
     let status = match text("status").as_deref() {
         Some("judged") => {
             let written = entry.get("result").cloned().unwrap_or(Value::Null);
-            let result = results::from_value(&written)
-                .map_err(|err| format!("implementation `{name}`: {err}"))?;
+            let result = results::from_value(&written).map_err(|source| ReadError::Result {
+                name: name.clone(),
+                source,
+            })?;
             Status::Judged {
                 exit_code: entry
                     .get("exit_code")
@@ -191,36 +198,34 @@ pub struct Merged {
 }
 
 /// Joins `parts`; columns no part holds come from `previous`, stale.
-pub fn merge(parts: &[Part], previous: Option<&Part>) -> Result<Merged, String> {
+pub fn merge(parts: &[Part], previous: Option<&Part>) -> Result<Merged, MergeError> {
     let Some(first) = parts.first() else {
-        return Err("no part to merge".to_string());
+        return Err(MergeError::NoPart);
     };
     let count = first.shard.map(|(_, count)| count);
     let mut seen_shards = BTreeSet::new();
     for part in parts {
         if part.matrix_file != first.matrix_file {
-            return Err(format!(
-                "{} is a part of the matrix {}, but {} of {}: parts of one matrix only",
-                part.path.display(),
-                part.matrix_file,
-                first.path.display(),
-                first.matrix_file
-            ));
+            return Err(MergeError::OtherMatrix {
+                part: part.path.clone(),
+                matrix: part.matrix_file.clone(),
+                first: first.path.clone(),
+                first_matrix: first.matrix_file.clone(),
+            });
         }
         if part.shard.map(|(_, count)| count) != count || part.columns != first.columns {
-            return Err(format!(
-                "{} was split differently from {} (another --shard N, or another version of the matrix file)",
-                part.path.display(),
-                first.path.display()
-            ));
+            return Err(MergeError::SplitDifferently {
+                part: part.path.clone(),
+                first: first.path.clone(),
+            });
         }
         if let Some((index, _)) = part.shard
             && !seen_shards.insert(index)
         {
-            return Err(format!(
-                "part {index} is given twice ({})",
-                part.path.display()
-            ));
+            return Err(MergeError::Twice {
+                index,
+                part: part.path.clone(),
+            });
         }
     }
     let mut notes = Vec::new();
@@ -239,10 +244,7 @@ pub fn merge(parts: &[Part], previous: Option<&Part>) -> Result<Merged, String> 
     let mut found: BTreeMap<&str, &Ran> = BTreeMap::new();
     for ran in parts.iter().flat_map(|part| &part.ran) {
         if found.insert(ran.name.as_str(), ran).is_some() {
-            return Err(format!(
-                "the implementation `{}` is in more than one part",
-                ran.name
-            ));
+            return Err(MergeError::InTwoParts(ran.name.clone()));
         }
     }
     let earlier: BTreeMap<&str, &Ran> = previous

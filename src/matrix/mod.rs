@@ -6,9 +6,11 @@
 //! column of an earlier matrix.
 
 pub mod capabilities;
+pub mod error;
 pub mod file;
 pub mod merge;
 pub mod page;
+mod preflight;
 pub mod report;
 pub mod run;
 pub mod shard;
@@ -22,7 +24,7 @@ use std::time::Instant;
 
 use crate::spec::catalog::Catalog;
 use crate::suite::report::gate::{self, GateArgs};
-use crate::suite::report::results::Behaviour;
+use crate::suite::report::outcome::Behaviour;
 use crate::suite::report::write_file;
 use crate::suite::setup_error;
 use crate::wire::text::escape_controls;
@@ -198,11 +200,16 @@ pub fn matrix(args: MatrixArgs) -> ExitCode {
 
 type LoadedBaseline = Option<(PathBuf, report::Implementations)>;
 
-fn load_baseline(gate: &GateArgs) -> Result<LoadedBaseline, String> {
+/// A baseline that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("the baseline {0}")]
+struct BaselineError(error::ReadError);
+
+fn load_baseline(gate: &GateArgs) -> Result<LoadedBaseline, BaselineError> {
     match &gate.baseline {
         Some(path) => match report::load(path) {
             Ok(baseline) => Ok(Some((path.clone(), baseline))),
-            Err(err) => Err(format!("the baseline {err}")),
+            Err(err) => Err(BaselineError(err)),
         },
         None => Ok(None),
     }
@@ -248,7 +255,10 @@ fn merge_parts(args: merge::MergeArgs) -> ExitCode {
 
 /// The report paths, checked before anything runs (a link, a directory or
 /// one path for both reports is refused).
-fn check_report_paths(json: Option<&Path>, html: Option<&Path>) -> Result<(), String> {
+fn check_report_paths(
+    json: Option<&Path>,
+    html: Option<&Path>,
+) -> Result<(), crate::suite::report::output::OutputError> {
     let reports: Vec<(&str, &Path)> = [("--json", json), ("--html", html)]
         .into_iter()
         .filter_map(|(option, path)| path.map(|path| (option, path)))
@@ -350,7 +360,7 @@ fn judge_against(ran: &[Ran], baseline: &report::Implementations, path: &Path) -
                 let passed = before
                     .cases
                     .iter()
-                    .filter(|case| case.cell.behaviour() == Behaviour::Passed)
+                    .filter(|case| case.outcome.behaviour() == Behaviour::Passed)
                     .count();
                 if passed > 0 {
                     passes = false;

@@ -21,7 +21,8 @@ use super::report::{MatrixInfo, rfc3339};
 use super::run::{Ran, Status};
 use crate::spec::catalog::Catalog;
 use crate::suite::report::html::escape;
-use crate::suite::report::results::{Behaviour, CaseResult, Cell};
+use crate::suite::report::outcome::{Behaviour, Outcome};
+use crate::suite::report::results::CaseResult;
 
 /// How many lines of a failure a cell shows.
 const FIRST_LINES: usize = 8;
@@ -40,7 +41,7 @@ pub fn render(info: &MatrixInfo, ran: &[Ran], catalog: &Catalog, gate: Option<&s
         "<title>Cancel API conformance matrix: {} implementations</title>",
         ran.len()
     );
-    let _ = writeln!(out, "<style>{CSS}</style>\n</head>");
+    let _ = writeln!(out, "<style>{}</style>\n</head>", style::css());
     let _ = writeln!(out, "<body data-verdict=\"{verdict}\">");
     let _ = writeln!(
         out,
@@ -98,43 +99,15 @@ pub fn render(info: &MatrixInfo, ran: &[Ran], catalog: &Catalog, gate: Option<&s
     out
 }
 
-fn symbol(cell: Cell) -> &'static str {
-    match cell {
-        Cell::Pass => "✓",
-        Cell::Fail => "✗",
-        Cell::Warning => "!",
-        Cell::Flaky => "≈",
-        Cell::Ignored => "○",
-        Cell::NotApplicable => "–",
-        Cell::Pending => "◇",
-        Cell::ExpectedFail => "x",
-        Cell::UnexpectedPass => "✓!",
-    }
-}
-
-fn label(cell: Cell) -> &'static str {
-    match cell {
-        Cell::Pass => "pass",
-        Cell::Fail => "fail",
-        Cell::Warning => "warning (fails a SHOULD rule or an assumption only)",
-        Cell::Flaky => "flaky (a timing case that failed, then passed when run again)",
-        Cell::Ignored => "ignored",
-        Cell::NotApplicable => "not applicable",
-        Cell::Pending => "pending",
-        Cell::ExpectedFail => "expected failure (listed in the expectations file)",
-        Cell::UnexpectedPass => "unexpected pass (listed as failing, passes)",
-    }
-}
-
 fn legend(out: &mut String) {
     out.push_str("<p class=\"legend\">");
-    for cell in Cell::ALL {
+    for cell in Outcome::TALLIED {
         let _ = write!(
             out,
             "<span class=\"badge {}\">{}</span> {} &nbsp; ",
             cell.as_str(),
-            symbol(cell),
-            label(cell)
+            cell.glyph(),
+            cell.look().legend
         );
     }
     out.push_str(
@@ -144,7 +117,7 @@ fn legend(out: &mut String) {
 
 fn totals(out: &mut String, ran: &[Ran]) {
     out.push_str("<h2>Implementations</h2>\n<table id=\"totals\">\n<thead><tr><th>Implementation</th><th>Half</th><th>Judged</th>");
-    for cell in Cell::ALL {
+    for cell in Outcome::TALLIED {
         let _ = write!(out, "<th class=\"{0}\">{0}</th>", cell.as_str());
     }
     out.push_str("<th>total</th></tr></thead>\n<tbody>\n");
@@ -175,13 +148,13 @@ fn totals(out: &mut String, ran: &[Ran]) {
                 let _ = write!(
                     out,
                     "<td class=\"reason\" colspan=\"{}\">could not start: {}</td>",
-                    Cell::ALL.len() + 2,
+                    Outcome::TALLIED.len() + 2,
                     escape(reason)
                 );
             }
             Status::Judged { result, .. } => {
                 let _ = write!(out, "<td>{}</td>", escape(&result.target));
-                for cell in Cell::ALL {
+                for cell in Outcome::TALLIED {
                     let n = result.count(cell);
                     let _ = write!(
                         out,
@@ -307,14 +280,14 @@ fn half_table(out: &mut String, half: &str, columns: &[&Ran], catalog: &Catalog)
                 );
             }
             (_, Some(result)) => {
-                let tally: Vec<String> = Cell::ALL
+                let tally: Vec<String> = Outcome::TALLIED
                     .into_iter()
                     .filter(|cell| result.count(*cell) > 0)
                     .map(|cell| {
                         format!(
                             "<span class=\"badge {}\">{} {}</span>",
                             cell.as_str(),
-                            symbol(cell),
+                            cell.glyph(),
                             result.count(cell)
                         )
                     })
@@ -374,20 +347,20 @@ fn half_table(out: &mut String, half: &str, columns: &[&Ran], catalog: &Catalog)
 }
 
 fn cell(out: &mut String, impl_name: &str, case_name: &str, case: &CaseResult) {
-    let outcome = case.cell.as_str();
+    let outcome = case.outcome.as_str();
     let text = first_lines(case);
     let _ = write!(
         out,
         "<td class=\"cell {outcome}\" id=\"{impl_name}@{case_name}\" data-impl=\"{impl_name}\" data-case=\"{case_name}\" data-outcome=\"{outcome}\" title=\"{}\">",
         escape(&text)
     );
-    if matches!(case.cell, Cell::Pass) {
-        let _ = write!(out, "{}</td>", symbol(case.cell));
+    if matches!(case.outcome, Outcome::Pass) {
+        let _ = write!(out, "{}</td>", case.outcome.glyph());
     } else {
         let _ = write!(
             out,
             "<details><summary>{}</summary><pre class=\"message\">{}</pre></details></td>",
-            symbol(case.cell),
+            case.outcome.glyph(),
             escape(&text)
         );
     }
@@ -439,7 +412,7 @@ fn rule_summary(out: &mut String, half: &str, columns: &[&Ran], catalog: &Catalo
                 .cases
                 .iter()
                 .filter(|case| case.rules.iter().any(|rule| rule == id))
-                .map(|case| case.cell.behaviour())
+                .map(|case| case.outcome.behaviour())
                 .collect();
             let judged = citing
                 .iter()
@@ -467,57 +440,7 @@ fn rule_summary(out: &mut String, half: &str, columns: &[&Ran], catalog: &Catalo
     out.push_str("</tbody>\n</table></div>\n</section>\n");
 }
 
-const CSS: &str = r#"
-:root { --pass:#1a7f37; --pass-bg:#dafbe1; --fail:#cf222e; --fail-bg:#ffebe9;
-  --warn:#bc4c00; --warn-bg:#fff1e5; --ignored:#57606a; --ignored-bg:#eaeef2;
-  --xfail:#9a6700; --xfail-bg:#fff8c5; --xpass:#8250df; --xpass-bg:#fbefff; --line:#d0d7de; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; background: #fff; }
-header, main { padding: 0 24px; }
-header { border-bottom: 1px solid var(--line); padding-bottom: 8px; }
-h1 { font-size: 22px; margin: 16px 0 4px; }
-h2 { font-size: 18px; margin: 24px 0 8px; }
-h3 { font-size: 15px; margin: 16px 0 4px; }
-p.verdict { display: inline-block; font-weight: 600; padding: 2px 10px; border-radius: 4px; margin: 4px 0 8px; }
-p.verdict.pass { color: var(--pass); background: var(--pass-bg); }
-p.verdict.fail { color: var(--fail); background: var(--fail-bg); }
-dl.run { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 0; }
-dl.run dt { color: #57606a; }
-dl.run dd { margin: 0; }
-#gate { background: #f6f8fa; border: 1px solid var(--line); padding: 8px; white-space: pre-wrap; }
-.badge { display: inline-block; border-radius: 4px; padding: 0 5px; white-space: nowrap; font-size: 12px; }
-.pass { color: var(--pass); background: var(--pass-bg); }
-.fail { color: var(--fail); background: var(--fail-bg); }
-.warning { color: var(--warn); background: var(--warn-bg); }
-.ignored { color: var(--ignored); background: var(--ignored-bg); }
-.not-applicable { color: #8c959f; background: #f6f8fa; }
-.stale { color: var(--warn); }
-.expected-fail { color: var(--xfail); background: var(--xfail-bg); }
-.unexpected-pass { color: var(--xpass); background: var(--xpass-bg); }
-.not-run, .dead, .dead th { color: var(--fail); background: var(--fail-bg); }
-.hint, small { color: #57606a; }
-table { border-collapse: separate; border-spacing: 0; font-size: 12px; }
-th, td { border-right: 1px solid var(--line); border-bottom: 1px solid var(--line); padding: 2px 6px; text-align: left; vertical-align: top; }
-#totals td.num { text-align: right; font-variant-numeric: tabular-nums; }
-#totals td.reason { font-weight: 600; }
-.scroll { overflow: auto; max-height: 85vh; border: 1px solid var(--line); }
-table.matrix thead th { position: sticky; top: 0; background: #f6f8fa; z-index: 2; }
-table.matrix th.impl { min-width: 90px; max-width: 160px; word-break: break-word; }
-table.matrix th.impl .tally, table.matrix th.impl .reason { display: block; font-weight: normal; }
-table.matrix th.impl.dead { color: var(--fail); background: var(--fail-bg); }
-table.matrix th.case-head { position: sticky; left: 0; background: #fff; z-index: 1; white-space: nowrap; font-weight: normal; }
-table.matrix thead th.case-head { z-index: 3; background: #f6f8fa; }
-table.matrix tr.area th { background: #f6f8fa; font-weight: 600; position: static; }
-table.matrix td.cell { text-align: center; min-width: 36px; }
-table.matrix td.cell summary { cursor: pointer; list-style: none; }
-table.matrix td.cell details[open] { position: relative; }
-table.matrix td.cell pre.message { position: absolute; z-index: 5; left: 0; top: 100%; width: 60ch; max-height: 40vh; overflow: auto; text-align: left;
-  white-space: pre-wrap; word-break: break-word; background: #fff; color: #1f2328; border: 1px solid var(--line); box-shadow: 0 4px 12px rgba(0,0,0,.15); padding: 6px; margin: 0; }
-table.matrix td.not-run { text-align: center; }
-table.matrix td.cell:target { outline: 3px solid #0969da; outline-offset: -3px; }
-table.rules td { text-align: center; white-space: nowrap; }
-code { font-family: ui-monospace, monospace; }
-"#;
+mod style;
 
 #[cfg(test)]
 mod tests {
@@ -526,13 +449,13 @@ mod tests {
     use super::*;
     use crate::suite::report::results::RunResult;
 
-    fn case(name: &str, cell: Cell) -> CaseResult {
+    fn case(name: &str, cell: Outcome) -> CaseResult {
         CaseResult {
             name: name.to_string(),
             rules: vec!["ident.at-least-one".to_string()],
-            cell,
-            kind: (cell == Cell::Fail).then(|| "MISMATCH".to_string()),
-            message: (cell == Cell::Fail).then(|| {
+            outcome: cell,
+            kind: (cell == Outcome::Fail).then(|| "MISMATCH".to_string()),
+            message: (cell == Outcome::Fail).then(|| {
                 format!("MISMATCH in case {name}\n  rule ident.at-least-one: <expected> S")
             }),
             capabilities: Vec::new(),
@@ -567,11 +490,11 @@ mod tests {
             judged(
                 "a",
                 vec![
-                    case("client/x/one", Cell::Pass),
-                    case("client/x/two", Cell::Fail),
+                    case("client/x/one", Outcome::Pass),
+                    case("client/x/two", Outcome::Fail),
                 ],
             ),
-            judged("b", vec![case("client/x/one", Cell::Warning)]),
+            judged("b", vec![case("client/x/one", Outcome::Warning)]),
             Ran {
                 name: "c".into(),
                 description: None,

@@ -10,8 +10,10 @@ use std::path::Path;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 
+use super::error::ReadError;
 use super::run::{Ran, Status};
-use crate::suite::report::results::{self, Cell, RunResult};
+use crate::suite::report::outcome::Outcome;
+use crate::suite::report::results::{self, RunResult};
 
 /// Bumped when a field changes meaning or disappears.
 pub const FORMAT_VERSION: u32 = 1;
@@ -28,7 +30,7 @@ pub struct MatrixInfo {
 /// The tally of one implementation, by cell.
 pub fn counts(result: Option<&RunResult>) -> Value {
     let mut counts = serde_json::Map::new();
-    for cell in Cell::ALL {
+    for cell in Outcome::TALLIED {
         counts.insert(
             cell.as_str().to_string(),
             json!(result.map_or(0, |result| result.count(cell))),
@@ -105,30 +107,32 @@ pub fn is_matrix(value: &Value) -> bool {
 }
 
 /// Reads a matrix results file; the error names what is wrong.
-pub fn from_value(value: &Value) -> Result<Implementations, String> {
+pub fn from_value(value: &Value) -> Result<Implementations, ReadError> {
     if !is_matrix(value)
         || value.get("format_version").and_then(Value::as_u64) != Some(u64::from(FORMAT_VERSION))
     {
-        return Err(format!(
-            "not a matrix results file of format_version {FORMAT_VERSION} (as `matrix --json` writes)"
-        ));
+        return Err(ReadError::NotMatrix);
     }
     let list = value
         .get("implementations")
         .and_then(Value::as_array)
-        .ok_or("no `implementations` list")?;
+        .ok_or(ReadError::NoImplementations)?;
     let mut implementations = Implementations::new();
     for entry in list {
         let name = entry
             .get("name")
             .and_then(Value::as_str)
-            .ok_or("an implementation without a name")?;
+            .ok_or(ReadError::NoName)?;
         let result = match entry.get("result") {
             None | Some(Value::Null) => None,
-            Some(result) => Some(
-                results::from_value(result)
-                    .map_err(|err| format!("implementation `{name}`: {err}"))?,
-            ),
+            Some(result) => {
+                Some(
+                    results::from_value(result).map_err(|source| ReadError::Result {
+                        name: name.to_string(),
+                        source,
+                    })?,
+                )
+            }
         };
         implementations.insert(name.to_string(), result);
     }
@@ -136,9 +140,12 @@ pub fn from_value(value: &Value) -> Result<Implementations, String> {
 }
 
 /// Reads a matrix results file from disk.
-pub fn load(file: &Path) -> Result<Implementations, String> {
-    let value = results::load_value(file)?;
-    from_value(&value).map_err(|err| format!("{}: {err}", file.display()))
+pub fn load(file: &Path) -> Result<Implementations, ReadError> {
+    let value = results::load_value(file).map_err(ReadError::File)?;
+    from_value(&value).map_err(|err| ReadError::InFile {
+        file: file.to_path_buf(),
+        source: Box::new(err),
+    })
 }
 
 fn millis(duration: std::time::Duration) -> u64 {

@@ -13,7 +13,6 @@
 //! implementation that cannot start is a result too, with the reason.
 
 use std::collections::BTreeMap;
-use std::net::{TcpStream, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
@@ -23,6 +22,7 @@ use serde_json::Value;
 
 use super::file::{Entry, Judged, Matrix};
 use crate::config_file::{ClientSection, ConfigFile};
+use crate::suite::report::outcome::Outcome;
 use crate::suite::report::results::{self, RunResult};
 use crate::wire::text::escape_controls;
 
@@ -65,7 +65,7 @@ impl Ran {
     pub fn fails(&self) -> bool {
         match &self.status {
             Status::Judged { result, .. } => {
-                result.cases.iter().any(|case| case.cell.fails_the_run())
+                result.cases.iter().any(|case| case.outcome.fails_the_run())
             }
             Status::CouldNotStart { .. } => true,
         }
@@ -85,7 +85,7 @@ impl Ran {
                 format!("{head}: COULD NOT START: {}", escape_controls(reason))
             }
             Status::Judged { result, .. } => {
-                let counts: Vec<String> = results::Cell::ALL
+                let counts: Vec<String> = Outcome::TALLIED
                     .into_iter()
                     .filter_map(|cell| {
                         let n = result.count(cell);
@@ -196,7 +196,7 @@ fn target_key(endpoint: &str) -> String {
 }
 
 /// Host and port of an http(s) URL (userinfo dropped, default ports filled).
-fn authority(endpoint: &str) -> Option<(String, u16)> {
+pub(super) fn authority(endpoint: &str) -> Option<(String, u16)> {
     let (scheme, rest) = endpoint.split_once("://")?;
     let default_port = match scheme {
         "http" => 80,
@@ -222,8 +222,10 @@ fn authority(endpoint: &str) -> Option<(String, u16)> {
 
 fn run_one(matrix: &Matrix, entry: &Entry, index: usize, runner: &Runner) -> Ran {
     let clock = Instant::now();
-    let status = match preflight(matrix, entry) {
-        Err(reason) => Status::CouldNotStart { reason },
+    let status = match super::preflight::preflight(matrix, entry) {
+        Err(err) => Status::CouldNotStart {
+            reason: err.to_string(),
+        },
         Ok(()) => judge(matrix, entry, index, runner),
     };
     Ran {
@@ -234,108 +236,6 @@ fn run_one(matrix: &Matrix, entry: &Entry, index: usize, runner: &Runner) -> Ran
         duration: clock.elapsed(),
         stale: None,
     }
-}
-
-/// The cheap checks that tell "cannot start" from "fails every case".
-fn preflight(matrix: &Matrix, entry: &Entry) -> Result<(), String> {
-    match &entry.judged {
-        Judged::Client(client) => match &client.adapter {
-            Some(adapter) => program_exists(adapter, &matrix.dir),
-            None => Err("no adapter command".to_string()),
-        },
-        Judged::Server(server) => match entry.endpoint().flatten() {
-            None => Ok(()),
-            Some(endpoint) => reachable(endpoint, server),
-        },
-    }
-}
-
-/// Shell words that are no program of their own.
-const SHELL_BUILTINS: &[&str] = &["exec", "cd", ".", "source", "eval", "command", "set"];
-
-/// Whether the program an adapter command starts exists: a path (relative
-/// to `dir`, where the command runs) or a name on PATH. Leading `NAME=value`
-/// assignments are skipped; a command the check cannot read (quotes, a
-/// builtin) is left to the shell.
-fn program_exists(command: &str, dir: &Path) -> Result<(), String> {
-    let Some(program) = command.split_whitespace().find(|word| {
-        !word
-            .split_once('=')
-            .is_some_and(|(name, _)| is_variable_name(name))
-    }) else {
-        return Err("the adapter command is empty".to_string());
-    };
-    if program.contains(['"', '\'', '$', '`', '(', ';', '&', '|'])
-        || SHELL_BUILTINS.contains(&program)
-    {
-        return Ok(());
-    }
-    let found = if program.contains('/') {
-        let path = dir.join(program);
-        executable(&path).then_some(path)
-    } else {
-        std::env::var_os("PATH").and_then(|paths| {
-            std::env::split_paths(&paths)
-                .map(|dir| dir.join(program))
-                .find(|path| executable(path))
-        })
-    };
-    match found {
-        Some(_) => Ok(()),
-        None if program.contains('/') => Err(format!(
-            "the adapter's program `{program}` does not exist (or is not executable) in {}",
-            dir.display()
-        )),
-        None => Err(format!("the adapter's program `{program}` is not on PATH")),
-    }
-}
-
-/// `NAME` of a shell assignment `NAME=value`.
-fn is_variable_name(name: &str) -> bool {
-    name.chars()
-        .next()
-        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
-        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
-}
-
-fn executable(path: &Path) -> bool {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::metadata(path)
-            .is_ok_and(|meta| meta.is_file() && meta.permissions().mode() & 0o111 != 0)
-    }
-    #[cfg(not(unix))]
-    {
-        path.is_file()
-    }
-}
-
-/// Whether the endpoint accepts a TCP connection within a few seconds.
-fn reachable(endpoint: &str, server: &ConfigFile) -> Result<(), String> {
-    crate::wire::url::endpoint(endpoint)?;
-    let shown = crate::wire::url::shown(endpoint);
-    let Some((host, port)) = authority(endpoint) else {
-        return Err(format!(
-            "the endpoint `{shown}` is not an http:// or https:// URL"
-        ));
-    };
-    let wait = Duration::from_millis(server.timeout_ms.unwrap_or(3000).clamp(500, 5000));
-    let addrs: Vec<_> = (host.as_str(), port)
-        .to_socket_addrs()
-        .map_err(|err| format!("cannot resolve the endpoint `{shown}`: {err}"))?
-        .collect();
-    let mut last = None;
-    for addr in &addrs {
-        match TcpStream::connect_timeout(addr, wait) {
-            Ok(_) => return Ok(()),
-            Err(err) => last = Some(err),
-        }
-    }
-    Err(format!(
-        "the endpoint `{shown}` is unreachable: {}",
-        last.map_or("no address".to_string(), |err| err.to_string())
-    ))
 }
 
 /// Runs the implementation's half as a child process and reads its results.
@@ -553,32 +453,6 @@ mod tests {
         assert_eq!(target_key("https://u:p@host.example"), "host.example:443");
         assert_eq!(target_key("http://[::1]:9/"), "::1:9");
         assert_eq!(authority("ftp://x"), None);
-    }
-
-    #[test]
-    fn a_missing_program_is_found_before_any_case_runs() {
-        let dir = std::env::temp_dir();
-        assert!(program_exists("sh -c true", &dir).is_ok());
-        assert!(program_exists("FOO=1 BAR=2 sh adapter.sh", &dir).is_ok());
-        let err = program_exists("./no-such-adapter --flag", &dir).expect_err("missing");
-        assert!(err.contains("`./no-such-adapter` does not exist"), "{err}");
-        let err = program_exists("no-such-program-here arg", &dir).expect_err("missing");
-        assert!(err.contains("not on PATH"), "{err}");
-        assert!(program_exists("   ", &dir).is_err());
-        // What the check cannot read is left to the shell.
-        assert!(program_exists("\"my adapter\" x", &dir).is_ok());
-    }
-
-    #[test]
-    fn an_unreachable_endpoint_is_said_so() {
-        // A port just released by the kernel has nobody listening on it.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|listener| listener.local_addr())
-            .expect("a free port")
-            .port();
-        let err = reachable(&format!("http://127.0.0.1:{port}"), &ConfigFile::default())
-            .expect_err("nobody listens");
-        assert!(err.contains("unreachable"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use super::error::ShardError;
+
 use super::file::Entry;
 use super::run::groups;
 
@@ -21,10 +23,10 @@ pub struct Shard {
 }
 
 impl FromStr for Shard {
-    type Err = String;
+    type Err = ShardError;
 
-    fn from_str(text: &str) -> Result<Shard, String> {
-        let wrong = || format!("`{text}` is not K/N with 1 <= K <= N (e.g. 2/3)");
+    fn from_str(text: &str) -> Result<Shard, ShardError> {
+        let wrong = || ShardError(text.to_string());
         let (index, count) = text.split_once('/').ok_or_else(wrong)?;
         let index: usize = index.trim().parse().map_err(|_| wrong())?;
         let count: usize = count.trim().parse().map_err(|_| wrong())?;
@@ -59,9 +61,12 @@ mod tests {
 
     #[test]
     fn shards_parse_and_refuse_what_is_not_k_of_n() {
-        assert_eq!("2/3".parse::<Shard>(), Ok(Shard { index: 2, count: 3 }));
+        assert_eq!(
+            "2/3".parse::<Shard>().ok(),
+            Some(Shard { index: 2, count: 3 })
+        );
         for wrong in ["0/2", "3/2", "1", "a/b", "1/0", ""] {
-            let err = wrong.parse::<Shard>().expect_err(wrong);
+            let err = wrong.parse::<Shard>().expect_err(wrong).to_string();
             assert!(err.contains("K/N"), "{err}");
         }
     }

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::failure::{Diff, Failure, RestsOn};
+use super::failure::{Diff, Found, RestsOn};
 use super::report::{CaseRecord, Outcome};
 
 /// How many cases must share a cause before it is summarised.
@@ -46,32 +46,30 @@ fn diff_line(diff: &Diff, case_rules: &[String]) -> String {
 }
 
 /// The failure's first difference on one line.
-pub fn headline(failure: &Failure, case_rules: &[String]) -> String {
-    match failure {
-        Failure::Mismatch {
+pub fn headline(found: &Found, case_rules: &[String]) -> String {
+    match found {
+        Found::Differences {
             step,
             action,
             diffs,
-            ..
         } => match diffs.first() {
             Some(diff) => format!("step {step} ({action}): {}", diff_line(diff, case_rules)),
             None => format!("step {step} ({action}): the answer differs"),
         },
-        Failure::Transport {
+        Found::Transport {
             step,
             action,
             error,
-            ..
-        } => format!("step {step} ({action}): {}", cut(&error.to_string())),
-        Failure::CaseBug(error) => format!(
+        } => format!("step {step} ({action}): {}", cut(error)),
+        Found::CaseBug(error) => format!(
             "{}:{}:{}: {}",
             error.file.display(),
             error.line,
             error.column,
             cut(&error.message)
         ),
-        Failure::NotApplicable { .. } => failure.not_applicable_reason().unwrap_or_default(),
-        Failure::Flaky { first } => format!("flaky: {}", headline(first, case_rules)),
+        Found::NotApplicable { reason } => reason.clone(),
+        Found::Flaky { first } => format!("flaky: {}", headline(first, case_rules)),
     }
 }
 
@@ -81,13 +79,13 @@ pub fn headline(failure: &Failure, case_rules: &[String]) -> String {
 /// transport error. A bug in a case has none: it is the case's own.
 /// A difference with a known likely cause is keyed by that cause, so that
 /// one misconfiguration is one group whatever path or case shows it.
-pub fn cause_keys(failure: &Failure) -> Vec<(String, String)> {
+pub fn cause_keys(found: &Found) -> Vec<(String, String)> {
     let keyed = |key: String, line: String| match hint(&format!("{key} {line}")) {
         Some(hint) => (hint.to_string(), line),
         None => (key, line),
     };
-    match failure {
-        Failure::Mismatch { diffs, .. } => diffs
+    match found {
+        Found::Differences { diffs, .. } => diffs
             .iter()
             .map(|diff| {
                 keyed(
@@ -96,14 +94,13 @@ pub fn cause_keys(failure: &Failure) -> Vec<(String, String)> {
                 )
             })
             .collect(),
-        Failure::Transport { error, .. } => {
-            let text = error.to_string();
-            let kind = text.split(':').next().unwrap_or_default().to_string();
-            vec![keyed(format!("transport: {kind}"), cut(&text))]
+        Found::Transport { error, .. } => {
+            let kind = error.split(':').next().unwrap_or_default().to_string();
+            vec![keyed(format!("transport: {kind}"), cut(error))]
         }
         // A bug in a case is the case's own; a not-applicable case and a
         // flaky one did not fail the target.
-        Failure::CaseBug(_) | Failure::NotApplicable { .. } | Failure::Flaky { .. } => Vec::new(),
+        Found::CaseBug(_) | Found::NotApplicable { .. } | Found::Flaky { .. } => Vec::new(),
     }
 }
 
@@ -133,17 +130,21 @@ fn hint(line: &str) -> Option<&'static str> {
 /// [`AT_LEAST`] failing cases, largest first, with its hint and its cases.
 /// Empty when no cause is shared that widely.
 pub fn summary(cases: &[CaseRecord]) -> String {
-    let mut left: Vec<&CaseRecord> = cases
+    // Each failure with its causes, drawn once from its record's data.
+    let failing: Vec<(&CaseRecord, Vec<(String, String)>)> = cases
         .iter()
-        .filter(|case| matches!(case.outcome, Outcome::Fail) && !case.causes.is_empty())
+        .filter(|case| matches!(case.outcome, Outcome::Fail))
+        .map(|case| (case, case.causes()))
+        .filter(|(_, causes)| !causes.is_empty())
         .collect();
+    let mut left: Vec<&(&CaseRecord, Vec<(String, String)>)> = failing.iter().collect();
     let mut out = String::new();
     loop {
         // The cause most of the remaining failures share.
         let mut counts: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
-        for case in &left {
+        for (_, causes) in &left {
             let mut seen = std::collections::BTreeSet::new();
-            for (key, line) in &case.causes {
+            for (key, line) in causes {
                 if seen.insert(key.as_str()) {
                     counts.entry(key).or_insert((0, line)).0 += 1;
                 }
@@ -159,9 +160,9 @@ pub fn summary(cases: &[CaseRecord]) -> String {
             break;
         }
         let key = key.to_string();
-        let (group, rest): (Vec<&CaseRecord>, Vec<&CaseRecord>) = left
+        let (group, rest): (Vec<_>, Vec<_>) = left
             .into_iter()
-            .partition(|case| case.causes.iter().any(|(k, _)| *k == key));
+            .partition(|(_, causes)| causes.iter().any(|(k, _)| *k == key));
         if out.is_empty() {
             out.push_str(
                 "\none cause, many cases (each case's full failure is above and in the reports):\n",
@@ -178,7 +179,7 @@ pub fn summary(cases: &[CaseRecord]) -> String {
                 let _ = writeln!(out, "  {count} cases: {line}");
             }
         }
-        for case in group {
+        for (case, _) in group {
             let _ = writeln!(out, "    {}", case.name);
         }
         left = rest;
@@ -189,6 +190,7 @@ pub fn summary(cases: &[CaseRecord]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::suite::failure::Failure;
 
     fn failing(name: &str, diffs: Vec<Diff>) -> CaseRecord {
         let failure = Failure::Mismatch {
@@ -205,8 +207,7 @@ mod tests {
             outcome: Outcome::Fail,
             kind: Some("MISMATCH".into()),
             message: Some("…".into()),
-            headline: Some(headline(&failure, &[])),
-            causes: cause_keys(&failure),
+            found: Some(failure.found()),
             deviations: Vec::new(),
             expected_failure_reason: None,
             duration: std::time::Duration::ZERO,
@@ -278,7 +279,7 @@ mod tests {
             transcript: None,
         };
         assert_eq!(
-            headline(&failure, &["result.status-meaning".to_string()]),
+            headline(&failure.found(), &["result.status-meaning".to_string()]),
             "step 2 (cancel): result.resultCode [rule result.status-meaning]: expected SUCCESS, actual PROCESS_FAIL"
         );
     }

@@ -20,6 +20,9 @@ use crate::wire::text::{SHOWN_CHARS, clip};
 
 /// How much of a body a failure shows.
 const BODY_PREVIEW_CHARS: usize = SHOWN_CHARS;
+/// The label of a mismatch's differences in its rendering, which the
+/// matrix and the gate find a failure's summary by in a results file.
+pub const EXPECTED_VS_ACTUAL: &str = "expected vs actual:";
 /// The widest the field column of expected vs actual is padded to.
 const ALIGN_AT_MOST: usize = 200;
 
@@ -155,6 +158,68 @@ impl Failure {
     }
 }
 
+/// What a failure found, kept as data on the case's record (the reports
+/// hold no transcript but the rendered one): a mismatch's differences, each
+/// with the rules it rests on, a transport error, a case's bug. The
+/// headline and the causes (`suite::causes`) are drawn from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    Differences {
+        step: usize,
+        action: String,
+        diffs: Vec<Diff>,
+    },
+    Transport {
+        step: usize,
+        action: String,
+        /// The error as shown (already masked).
+        error: String,
+    },
+    CaseBug(YamlError),
+    NotApplicable {
+        /// [`Failure::not_applicable_reason`].
+        reason: String,
+    },
+    Flaky {
+        first: Box<Found>,
+    },
+}
+
+impl Failure {
+    /// What the failure found, without its exchange.
+    pub fn found(&self) -> Found {
+        match self {
+            Failure::Mismatch {
+                step,
+                action,
+                diffs,
+                ..
+            } => Found::Differences {
+                step: *step,
+                action: action.clone(),
+                diffs: diffs.clone(),
+            },
+            Failure::Transport {
+                step,
+                action,
+                error,
+                ..
+            } => Found::Transport {
+                step: *step,
+                action: action.clone(),
+                error: error.to_string(),
+            },
+            Failure::CaseBug(error) => Found::CaseBug(error.clone()),
+            Failure::NotApplicable { .. } => Found::NotApplicable {
+                reason: self.not_applicable_reason().unwrap_or_default(),
+            },
+            Failure::Flaky { first } => Found::Flaky {
+                first: Box::new(first.found()),
+            },
+        }
+    }
+}
+
 /// What a failure is about: the case's file, its statement and its rules.
 #[derive(Debug, Clone)]
 pub struct CaseContext {
@@ -232,7 +297,7 @@ pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> St
                     render_response(&mut out, response);
                 }
             }
-            let _ = writeln!(out, "    expected vs actual:");
+            let _ = writeln!(out, "    {EXPECTED_VS_ACTUAL}");
             render_diffs(&mut out, diffs);
         }
         Failure::Transport {

@@ -14,7 +14,7 @@ use super::load::{CaseSource, LoadError, Loaded};
 use super::pending::{Pending, PinError};
 use super::report::gate::{self, Baseline, GateArgs};
 use super::report::{
-    Half, Planned, Recorder, Report, ReportArgs, RunInfo, json, results, summary, write_file,
+    Half, Planned, Recorder, Report, ReportArgs, RunInfo, results, summary, write_file,
 };
 use super::verdict;
 use crate::spec::catalog::Catalog;
@@ -81,7 +81,7 @@ pub(super) fn load_half<T>(
         .as_deref()
         .map(|file| Baseline::load(file, half.as_str()))
         .transpose()
-        .map_err(SetupError::Baseline)?;
+        .map_err(|err| SetupError::Baseline(err.to_string()))?;
     let mut pending = Pending::new(gate.suite_version.as_deref())?;
     if let Some(baseline) = &baseline {
         let names = baseline.result.cases.iter().map(|case| case.name.clone());
@@ -142,16 +142,9 @@ pub(super) fn finish(
     if let Err(err) = report.write(paths, catalog) {
         return setup_error(err);
     }
-    // The run read back as a results file: each failure's first
-    // difference for the summary and the annotations, and the gate's input.
-    let results = match results::from_value(&json::to_value(&report)) {
-        Ok(results) => results,
-        Err(err) => {
-            return setup_error(format!(
-                "the run's own results could not be read back: {err}"
-            ));
-        }
-    };
+    // The run as its results file reads: each failure's first difference
+    // for the summary and the annotations, and the gate's input.
+    let results = results::RunResult::of(&report);
     if on_github && libtest.format != Some(libtest_mimic::FormatSetting::Json) {
         print!("{}", summary::annotations(&report, &results));
     }

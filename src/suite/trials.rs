@@ -186,13 +186,7 @@ pub(super) fn judged_and_recorded(
 ) -> Result<Completion, Failed> {
     let clock = Instant::now();
     let outcome = run();
-    let (headline, causes) = match &outcome {
-        Err(failure) => (
-            Some(super::causes::headline(failure, &context.rules)),
-            super::causes::cause_keys(failure),
-        ),
-        Ok(_) => (None, Vec::new()),
-    };
+    let found = outcome.as_ref().err().map(Failure::found);
     let judged = judge(outcome, expected_failure, strict, context, catalog);
     let judged = match pending {
         Some(reason) => judged.pending(reason),
@@ -207,8 +201,7 @@ pub(super) fn judged_and_recorded(
         outcome: judged.outcome,
         kind: judged.kind,
         message: judged.message,
-        headline,
-        causes,
+        found,
         deviations: judged.deviations,
         expected_failure_reason: expected_failure.map(str::to_string),
         duration: clock.elapsed(),

@@ -4,14 +4,15 @@
 //! and still fail are known debt, not a reason to stop a release; cases
 //! that failed then and pass now are reported as improvements.
 //!
-//! A case compares by what its checks found ([`Cell::behaviour`]), not by
+//! A case compares by what its checks found ([`Outcome::behaviour`]), not by
 //! its verdict: a case now listed in an expectations file still regressed
 //! if it passed in the baseline.
 
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::results::{Behaviour, Cell, RunResult};
+use super::outcome::{Behaviour, Outcome};
+use super::results::{ReadError, RunResult};
 
 /// `--baseline` of `run`, `client` and `matrix`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
@@ -40,14 +41,14 @@ pub struct Baseline {
 impl Baseline {
     /// Reads a baseline for a run of `half`; a file of the other half is
     /// refused, as every case would look new.
-    pub fn load(file: &Path, half: &str) -> Result<Baseline, String> {
-        let result = super::results::load(file).map_err(|err| format!("the baseline {err}"))?;
+    pub fn load(file: &Path, half: &str) -> Result<Baseline, BaselineError> {
+        let result = super::results::load(file).map_err(BaselineError::Unreadable)?;
         if result.half != half {
-            return Err(format!(
-                "the baseline {} is a result of the {} half, and this run judges the {half} half",
-                file.display(),
-                result.half
-            ));
+            return Err(BaselineError::OtherHalf {
+                file: file.to_path_buf(),
+                found: result.half,
+                wanted: half.to_string(),
+            });
         }
         Ok(Baseline {
             file: file.to_path_buf(),
@@ -56,12 +57,28 @@ impl Baseline {
     }
 }
 
+/// Why a baseline cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum BaselineError {
+    #[error("the baseline {0}")]
+    Unreadable(ReadError),
+    #[error(
+        "the baseline {} is a result of the {found} half, and this run judges the {wanted} half",
+        file.display()
+    )]
+    OtherHalf {
+        file: PathBuf,
+        found: String,
+        wanted: String,
+    },
+}
+
 /// One case whose result moved between the baseline and now.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
     pub name: String,
-    pub before: Cell,
-    pub after: Cell,
+    pub before: Outcome,
+    pub after: Outcome,
     /// The failure heading and first line now, for regressions.
     pub why: Option<String>,
 }
@@ -99,12 +116,12 @@ pub fn compare(baseline: &RunResult, now: &RunResult) -> Comparison {
         };
         let change = || Change {
             name: case.name.clone(),
-            before: before.cell,
-            after: case.cell,
+            before: before.outcome,
+            after: case.outcome,
             why: case.why(),
         };
         use Behaviour::*;
-        match (before.cell.behaviour(), case.cell.behaviour()) {
+        match (before.outcome.behaviour(), case.outcome.behaviour()) {
             (Passed | Warned, Failed) => comparison.regressions.push(change()),
             (Failed | Warned, Passed) => comparison.improvements.push(change()),
             (Passed, Warned) => comparison.new_warnings.push(change()),
@@ -252,7 +269,7 @@ mod tests {
     use super::super::results::CaseResult;
     use super::*;
 
-    fn result(cases: &[(&str, Cell)]) -> RunResult {
+    fn result(cases: &[(&str, Outcome)]) -> RunResult {
         RunResult {
             half: "client".into(),
             target: String::new(),
@@ -261,12 +278,12 @@ mod tests {
             implementation: None,
             cases: cases
                 .iter()
-                .map(|(name, cell)| CaseResult {
+                .map(|(name, outcome)| CaseResult {
                     name: name.to_string(),
                     rules: vec![],
-                    cell: *cell,
-                    kind: cell.fails_the_run().then(|| "MISMATCH".to_string()),
-                    message: cell
+                    outcome: *outcome,
+                    kind: outcome.fails_the_run().then(|| "MISMATCH".to_string()),
+                    message: outcome
                         .fails_the_run()
                         .then(|| format!("MISMATCH in case {name}\n  detail")),
                     capabilities: Vec::new(),
@@ -278,20 +295,20 @@ mod tests {
     #[test]
     fn only_a_case_that_passed_and_fails_now_fails_the_gate() {
         let baseline = result(&[
-            ("a", Cell::Pass),
-            ("b", Cell::Fail),
-            ("c", Cell::Fail),
-            ("d", Cell::Pass),
-            ("e", Cell::ExpectedFail),
-            ("gone", Cell::Pass),
+            ("a", Outcome::Pass),
+            ("b", Outcome::Fail),
+            ("c", Outcome::Fail),
+            ("d", Outcome::Pass),
+            ("e", Outcome::ExpectedFail),
+            ("gone", Outcome::Pass),
         ]);
         let now = result(&[
-            ("a", Cell::Fail),
-            ("b", Cell::Pass),
-            ("c", Cell::Fail),
-            ("d", Cell::Warning),
-            ("e", Cell::UnexpectedPass),
-            ("new", Cell::Fail),
+            ("a", Outcome::Fail),
+            ("b", Outcome::Pass),
+            ("c", Outcome::Fail),
+            ("d", Outcome::Warning),
+            ("e", Outcome::UnexpectedPass),
+            ("new", Outcome::Fail),
         ]);
         let comparison = compare(&baseline, &now);
         let names = |changes: &[Change]| -> Vec<String> {
@@ -316,8 +333,8 @@ mod tests {
 
     #[test]
     fn a_run_that_only_improves_passes_the_gate() {
-        let baseline = result(&[("a", Cell::Fail), ("b", Cell::Fail)]);
-        let now = result(&[("a", Cell::Pass), ("b", Cell::Fail)]);
+        let baseline = result(&[("a", Outcome::Fail), ("b", Outcome::Fail)]);
+        let now = result(&[("a", Outcome::Pass), ("b", Outcome::Fail)]);
         let comparison = compare(&baseline, &now);
         assert!(comparison.passes());
         let text = render(&comparison, "x", Path::new("b.json"));

@@ -104,7 +104,7 @@ pub fn render(report: &Report) -> String {
                 // The message a dashboard shows in its list: the first
                 // difference (rule, expected, actual), else the kind.
                 let kind = case.kind.as_deref().unwrap_or("FAILURE");
-                let headline = match &case.headline {
+                let headline = match case.headline() {
                     Some(headline) => format!("{kind}: {headline}"),
                     None => message.lines().next().unwrap_or(kind).to_string(),
                 };

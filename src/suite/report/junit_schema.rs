@@ -83,14 +83,65 @@ struct Element {
     children: Vec<Element>,
 }
 
+/// Why a JUnit file breaks the schema, or is no XML the parser reads.
+#[derive(Debug, PartialEq, Eq, thiserror::Error)]
+pub enum XmlError {
+    #[error("the XML declaration is missing")]
+    NoDeclaration,
+    #[error("the root is <{0}>, not <testsuites>")]
+    Root(String),
+    #[error("testsuite {attribute}=\"{found}\" but {expected} testcases say so")]
+    Tally {
+        attribute: &'static str,
+        found: String,
+        expected: String,
+    },
+    #[error("<{0}> is not a JUnit element")]
+    Unknown(String),
+    #[error("<{element}> lacks the required attribute {attribute}")]
+    Lacks { element: String, attribute: String },
+    #[error("<{element}> may not have the attribute {attribute}")]
+    Attribute { element: String, attribute: String },
+    #[error("<{element}> time=\"{value}\" is not a number of seconds")]
+    Time { element: String, value: String },
+    #[error("<{parent}> may not hold <{child}>")]
+    Child { parent: String, child: String },
+    #[error("an unclosed tag")]
+    UnclosedTag,
+    #[error("</{0}> closes nothing")]
+    ClosesNothing(String),
+    #[error("</{name}> closes <{open}>")]
+    ClosesOther { name: String, open: String },
+    #[error("<{0}> is never closed")]
+    NeverClosed(String),
+    #[error("no root element")]
+    NoRoot,
+    #[error("a second root <{0}>")]
+    SecondRoot(String),
+    #[error("<{0}>: an attribute without =\"")]
+    NoEquals(String),
+    #[error("an unclosed attribute value")]
+    UnclosedValue,
+    #[error("<{element}> {attribute}: a raw < in an attribute")]
+    RawLess { element: String, attribute: String },
+    #[error("<{element}> repeats {attribute}")]
+    Repeats { element: String, attribute: String },
+    #[error("text inside <{0}>, which allows none")]
+    Text(String),
+    #[error("an unterminated reference")]
+    Unterminated,
+    #[error("an unknown reference &{0};")]
+    Reference(String),
+}
+
 /// Checks `xml`; the error says where and what.
-pub fn check(xml: &str) -> Result<(), String> {
+pub fn check(xml: &str) -> Result<(), XmlError> {
     let body = xml
         .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
-        .ok_or("the XML declaration is missing")?;
+        .ok_or(XmlError::NoDeclaration)?;
     let root = parse(body)?;
     if root.name != "testsuites" {
-        return Err(format!("the root is <{}>, not <testsuites>", root.name));
+        return Err(XmlError::Root(root.name));
     }
     validate(&root)?;
     for suite in &root.children {
@@ -118,46 +169,51 @@ pub fn check(xml: &str) -> Result<(), String> {
                 .cloned()
                 .unwrap_or_else(|| "0".into());
             if found != expected {
-                return Err(format!(
-                    "testsuite {attribute}=\"{found}\" but {expected} testcases say so"
-                ));
+                return Err(XmlError::Tally {
+                    attribute,
+                    found,
+                    expected,
+                });
             }
         }
     }
     Ok(())
 }
 
-fn validate(element: &Element) -> Result<(), String> {
+fn validate(element: &Element) -> Result<(), XmlError> {
     let (required, optional, children, _) =
-        rules(&element.name).ok_or_else(|| format!("<{}> is not a JUnit element", element.name))?;
+        rules(&element.name).ok_or_else(|| XmlError::Unknown(element.name.clone()))?;
     for attribute in required {
         if !element.attributes.contains_key(*attribute) {
-            return Err(format!(
-                "<{}> lacks the required attribute {attribute}",
-                element.name
-            ));
+            return Err(XmlError::Lacks {
+                element: element.name.clone(),
+                attribute: attribute.to_string(),
+            });
         }
     }
     for (attribute, value) in &element.attributes {
         if !required.contains(&attribute.as_str()) && !optional.contains(&attribute.as_str()) {
-            return Err(format!(
-                "<{}> may not have the attribute {attribute}",
-                element.name
-            ));
+            return Err(XmlError::Attribute {
+                element: element.name.clone(),
+                attribute: attribute.clone(),
+            });
         }
         if attribute == "time" && matches!(element.name.as_str(), "testsuite" | "testsuites") {
             let digits = value.replace([',', '.'], "");
             if value.matches('.').count() > 1 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-                return Err(format!(
-                    "<{}> time=\"{value}\" is not a number of seconds",
-                    element.name
-                ));
+                return Err(XmlError::Time {
+                    element: element.name.clone(),
+                    value: value.clone(),
+                });
             }
         }
     }
     for child in &element.children {
         if !children.contains(&child.name.as_str()) {
-            return Err(format!("<{}> may not hold <{}>", element.name, child.name));
+            return Err(XmlError::Child {
+                parent: element.name.clone(),
+                child: child.name.clone(),
+            });
         }
         validate(child)?;
     }
@@ -166,7 +222,7 @@ fn validate(element: &Element) -> Result<(), String> {
 
 /// A small parser for the subset written: elements, attributes in double
 /// quotes, text with the five entities and numeric references.
-fn parse(xml: &str) -> Result<Element, String> {
+fn parse(xml: &str) -> Result<Element, XmlError> {
     let mut stack: Vec<Element> = Vec::new();
     let mut root = None;
     let mut rest = xml;
@@ -176,15 +232,18 @@ fn parse(xml: &str) -> Result<Element, String> {
             break;
         };
         text(&rest[..open], stack.last())?;
-        let close = rest[open..].find('>').ok_or("an unclosed tag")? + open;
+        let close = rest[open..].find('>').ok_or(XmlError::UnclosedTag)? + open;
         let tag = &rest[open + 1..close];
         rest = &rest[close + 1..];
         if let Some(name) = tag.strip_prefix('/') {
             let element = stack
                 .pop()
-                .ok_or_else(|| format!("</{name}> closes nothing"))?;
+                .ok_or_else(|| XmlError::ClosesNothing(name.to_string()))?;
             if element.name != name {
-                return Err(format!("</{name}> closes <{}>", element.name));
+                return Err(XmlError::ClosesOther {
+                    name: name.to_string(),
+                    open: element.name,
+                });
             }
             attach(element, &mut stack, &mut root)?;
             continue;
@@ -201,25 +260,25 @@ fn parse(xml: &str) -> Result<Element, String> {
         }
     }
     if let Some(open) = stack.last() {
-        return Err(format!("<{}> is never closed", open.name));
+        return Err(XmlError::NeverClosed(open.name.clone()));
     }
-    root.ok_or_else(|| "no root element".to_string())
+    root.ok_or(XmlError::NoRoot)
 }
 
 fn attach(
     element: Element,
     stack: &mut [Element],
     root: &mut Option<Element>,
-) -> Result<(), String> {
+) -> Result<(), XmlError> {
     match stack.last_mut() {
         Some(parent) => parent.children.push(element),
         None if root.is_none() => *root = Some(element),
-        None => return Err(format!("a second root <{}>", element.name)),
+        None => return Err(XmlError::SecondRoot(element.name)),
     }
     Ok(())
 }
 
-fn start_tag(tag: &str) -> Result<Element, String> {
+fn start_tag(tag: &str) -> Result<Element, XmlError> {
     let tag = tag.trim_end();
     let name_end = tag.find(char::is_whitespace).unwrap_or(tag.len());
     let mut element = Element {
@@ -230,27 +289,26 @@ fn start_tag(tag: &str) -> Result<Element, String> {
     while !rest.is_empty() {
         let eq = rest
             .find("=\"")
-            .ok_or_else(|| format!("<{}>: an attribute without =\"", element.name))?;
+            .ok_or_else(|| XmlError::NoEquals(element.name.clone()))?;
         let name = rest[..eq].to_string();
-        let value_end = rest[eq + 2..]
-            .find('"')
-            .ok_or("an unclosed attribute value")?
-            + eq
-            + 2;
+        let value_end = rest[eq + 2..].find('"').ok_or(XmlError::UnclosedValue)? + eq + 2;
         let value = &rest[eq + 2..value_end];
         entities(value)?;
         if value.contains('<') {
-            return Err(format!(
-                "<{}> {name}: a raw < in an attribute",
-                element.name
-            ));
+            return Err(XmlError::RawLess {
+                element: element.name.clone(),
+                attribute: name,
+            });
         }
         if element
             .attributes
             .insert(name.clone(), value.to_string())
             .is_some()
         {
-            return Err(format!("<{}> repeats {name}", element.name));
+            return Err(XmlError::Repeats {
+                element: element.name.clone(),
+                attribute: name,
+            });
         }
         rest = rest[value_end + 1..].trim_start();
     }
@@ -259,7 +317,7 @@ fn start_tag(tag: &str) -> Result<Element, String> {
 
 /// Text between tags: allowed only where the schema allows text (or
 /// whitespace anywhere), with well-formed references.
-fn text(text: &str, parent: Option<&Element>) -> Result<(), String> {
+fn text(text: &str, parent: Option<&Element>) -> Result<(), XmlError> {
     if text.trim().is_empty() {
         return Ok(());
     }
@@ -267,25 +325,24 @@ fn text(text: &str, parent: Option<&Element>) -> Result<(), String> {
         .and_then(|p| rules(&p.name))
         .is_some_and(|(_, _, _, text)| text);
     if !allowed {
-        return Err(format!(
-            "text inside <{}>, which allows none",
-            parent.map_or("(document)", |p| p.name.as_str())
+        return Err(XmlError::Text(
+            parent.map_or("(document)", |p| p.name.as_str()).to_string(),
         ));
     }
     entities(text)
 }
 
-fn entities(text: &str) -> Result<(), String> {
+fn entities(text: &str) -> Result<(), XmlError> {
     let mut rest = text;
     while let Some(at) = rest.find('&') {
-        let end = rest[at..].find(';').ok_or("an unterminated reference")? + at;
+        let end = rest[at..].find(';').ok_or(XmlError::Unterminated)? + at;
         let name = &rest[at + 1..end];
         let known = matches!(name, "amp" | "lt" | "gt" | "quot" | "apos")
             || name
                 .strip_prefix('#')
                 .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()));
         if !known {
-            return Err(format!("an unknown reference &{name};"));
+            return Err(XmlError::Reference(name.to_string()));
         }
         rest = &rest[end + 1..];
     }
@@ -345,7 +402,7 @@ mod tests {
                 "may not have the attribute skipped",
             ),
         ] {
-            let err = check(&bad).expect_err(why);
+            let err = check(&bad).expect_err(why).to_string();
             assert!(err.contains(why), "{why}: {err}");
         }
     }

@@ -8,26 +8,30 @@
 //! only ever hold text that was already rendered for a person, where keys
 //! and signatures are masked.
 
+pub mod file;
 pub mod gate;
 pub mod html;
 pub mod json;
 pub mod junit;
 #[cfg(test)]
 mod junit_schema;
+pub mod outcome;
 pub mod output;
+pub mod record;
 pub mod results;
 pub mod summary;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use libtest_mimic::{Arguments, Conclusion, Trial};
+use libtest_mimic::Conclusion;
 use time::OffsetDateTime;
 
 use crate::spec::catalog::Catalog;
+pub use outcome::{Behaviour, Outcome};
 pub(crate) use output::write_file;
+pub use record::{CaseRecord, Counts, Planned, Recorder};
 
 /// Where to write the reports; every one is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
@@ -54,7 +58,7 @@ impl ReportArgs {
     }
 
     /// Checks every report path before the run starts ([`output::check`]).
-    pub fn check(&self) -> Result<(), String> {
+    pub fn check(&self) -> Result<(), output::OutputError> {
         let paths: Vec<(&str, &Path)> = [
             ("--junit", &self.junit),
             ("--json", &self.json),
@@ -92,151 +96,6 @@ impl Half {
     }
 }
 
-/// How one case ended, as the reports name it. libtest knows only passed,
-/// failed and ignored: an expected failure is one of its passes, an
-/// unexpected pass one of its failures, and a warning (a case that only
-/// deviates from assumptions, in a run that is not strict) one of its
-/// passes. A case judging a capability the client does not declare
-/// (protocol 3) is not applicable: one of libtest's ignored cases, counted
-/// apart in every report, never a pass.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Outcome {
-    Pass,
-    Warning,
-    /// A timing case that failed, was run once more and passed.
-    Flaky,
-    ExpectedFail,
-    Ignored,
-    NotApplicable,
-    UnexpectedPass,
-    Fail,
-    /// Newer than the user's pin (`--suite-version`) or absent from the
-    /// baseline: run and shown, counted apart, never failing the run.
-    Pending,
-}
-
-impl Outcome {
-    pub const ALL: [Outcome; 9] = [
-        Outcome::Pass,
-        Outcome::Warning,
-        Outcome::Flaky,
-        Outcome::Fail,
-        Outcome::Ignored,
-        Outcome::NotApplicable,
-        Outcome::ExpectedFail,
-        Outcome::UnexpectedPass,
-        Outcome::Pending,
-    ];
-
-    /// The name in every report (JSON `outcome`, HTML `data-outcome`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Outcome::Pass => "pass",
-            Outcome::Warning => "warning",
-            Outcome::Flaky => "flaky",
-            Outcome::Fail => "fail",
-            Outcome::Ignored => "ignored",
-            Outcome::NotApplicable => "not-applicable",
-            Outcome::ExpectedFail => "expected-fail",
-            Outcome::UnexpectedPass => "unexpected-pass",
-            Outcome::Pending => "pending",
-        }
-    }
-}
-
-/// One case's outcome, with everything a report shows about it.
-#[derive(Debug, Clone)]
-pub struct CaseRecord {
-    /// The case's permanent name (`server/refund/...`).
-    pub name: String,
-    pub file: PathBuf,
-    pub description: String,
-    pub rules: Vec<String>,
-    pub outcome: Outcome,
-    /// The failure's heading (`MISMATCH`, `TRANSPORT FAILURE`, `BUG IN
-    /// CASE`, `UNEXPECTED PASS`), for failures and expected failures.
-    pub kind: Option<String>,
-    /// The rendered failure (masked), or why the case was ignored.
-    pub message: Option<String>,
-    /// A failure's first difference on one line (rule, expected, actual):
-    /// the JUnit failure message (`suite::causes`).
-    pub headline: Option<String>,
-    /// What the failure shares with others failing the same way, for the
-    /// one-cause summary (`suite::causes`): (key, line) per difference.
-    pub causes: Vec<(String, String)>,
-    /// For a warning (or a listed one): the assumptions and SHOULD rules
-    /// the target deviates from, with their reasons.
-    pub deviations: Vec<super::verdict::Deviation>,
-    /// The expectations file's reason, when the case is listed there.
-    pub expected_failure_reason: Option<String>,
-    pub duration: Duration,
-}
-
-impl CaseRecord {
-    /// The folder part of the name: `server/refund` for
-    /// `server/refund/partly-refunded-is-process-fail`.
-    pub fn folder(&self) -> &str {
-        self.name.rsplit_once('/').map_or("", |(folder, _)| folder)
-    }
-}
-
-/// Where the trials put their records; cloned into every trial.
-#[derive(Debug, Clone, Default)]
-pub struct Recorder(Arc<Mutex<Vec<CaseRecord>>>);
-
-impl Recorder {
-    pub fn push(&self, record: CaseRecord) {
-        // A poisoned lock means another trial panicked while pushing; its
-        // record is reconciled later, and this one still counts.
-        let mut records = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        records.push(record);
-    }
-
-    fn take(&self) -> Vec<CaseRecord> {
-        let mut records = self
-            .0
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        std::mem::take(&mut *records)
-    }
-}
-
-/// What is known of a trial before the harness runs it, to account for
-/// trials whose closure never recorded anything.
-#[derive(Debug, Clone)]
-pub struct Planned {
-    pub name: String,
-    pub file: PathBuf,
-    pub description: String,
-    pub rules: Vec<String>,
-    /// Left out by a filter, `--skip` or `--exact`: not in the run at all.
-    filtered_out: bool,
-    /// Counted as ignored without running (`--bench`).
-    ignored_by_harness: bool,
-}
-
-impl Planned {
-    pub fn new(
-        trial: &Trial,
-        args: &Arguments,
-        file: PathBuf,
-        description: String,
-        rules: Vec<String>,
-    ) -> Planned {
-        Planned {
-            name: trial.name().to_string(),
-            file,
-            description,
-            rules,
-            filtered_out: args.is_filtered_out(trial),
-            ignored_by_harness: args.is_ignored(trial),
-        }
-    }
-}
-
 /// What the run was, for the reports' headers.
 #[derive(Debug, Clone)]
 pub struct RunInfo {
@@ -265,30 +124,6 @@ pub struct ClientFacts {
     pub implementation: Option<crate::suite::client_half::adapter::messages::Implementation>,
     /// Per case name, the capabilities the case judges.
     pub capabilities: BTreeMap<String, Vec<crate::suite::client_half::capability::Capability>>,
-}
-
-/// The run's tally, in libtest's terms: `passed` includes the expected
-/// failures and `failed` the unexpected passes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Counts {
-    pub total: u64,
-    pub passed: u64,
-    pub failed: u64,
-    pub ignored: u64,
-    pub expected_failures: u64,
-    pub unexpected_passes: u64,
-    /// Cases that only deviate from assumptions; counted in `passed`.
-    pub warnings: u64,
-    /// Cases judging a capability the client does not declare; counted
-    /// in `ignored` (as libtest counts them), shown apart.
-    pub not_applicable: u64,
-    /// Cases newer than the pin or the baseline: neither passed, failed
-    /// nor ignored (`total` counts them).
-    pub pending: u64,
-    /// Timing cases that failed once and passed when run again; counted in
-    /// `passed`.
-    pub flaky: u64,
-    pub filtered_out: u64,
 }
 
 /// A whole run, ready to be written in any format.
@@ -337,8 +172,7 @@ impl Report {
                     outcome,
                     kind: (outcome == Outcome::Fail).then(|| "PANIC".to_string()),
                     message: Some(message.to_string()),
-                    headline: None,
-                    causes: Vec::new(),
+                    found: None,
                     deviations: Vec::new(),
                     expected_failure_reason: None,
                     duration: Duration::ZERO,
@@ -355,44 +189,11 @@ impl Report {
     }
 
     pub fn counts(&self) -> Counts {
-        let mut counts = Counts {
-            filtered_out: self.filtered_out,
-            ..Counts::default()
-        };
-        for case in &self.cases {
-            counts.total += 1;
-            match case.outcome {
-                Outcome::Pass => counts.passed += 1,
-                Outcome::Warning => {
-                    counts.passed += 1;
-                    counts.warnings += 1;
-                }
-                Outcome::Flaky => {
-                    counts.passed += 1;
-                    counts.flaky += 1;
-                }
-                Outcome::ExpectedFail => {
-                    counts.passed += 1;
-                    counts.expected_failures += 1;
-                }
-                Outcome::Fail => counts.failed += 1,
-                Outcome::UnexpectedPass => {
-                    counts.failed += 1;
-                    counts.unexpected_passes += 1;
-                }
-                Outcome::Ignored => counts.ignored += 1,
-                Outcome::NotApplicable => {
-                    counts.ignored += 1;
-                    counts.not_applicable += 1;
-                }
-                Outcome::Pending => counts.pending += 1,
-            }
-        }
-        counts
+        Counts::of(&self.cases, self.filtered_out)
     }
 
     /// Writes every report `paths` asks for; the first error names its file.
-    pub fn write(&self, paths: &ReportArgs, catalog: &Catalog) -> Result<(), String> {
+    pub fn write(&self, paths: &ReportArgs, catalog: &Catalog) -> Result<(), output::OutputError> {
         if let Some(path) = &paths.junit {
             write_file(path, &junit::render(self))?;
         }
@@ -450,6 +251,8 @@ fn seconds(duration: Duration) -> String {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::suite::failure::{Diff, Found};
+    use libtest_mimic::{Arguments, Trial};
 
     pub(crate) fn record(name: &str, outcome: Outcome, rules: &[&str]) -> CaseRecord {
         let failed = !matches!(
@@ -478,10 +281,16 @@ pub(crate) mod tests {
                 Outcome::ExpectedFail | Outcome::UnexpectedPass
             )
             .then(|| "the sandbox's window is 30 days".to_string()),
-            headline: (outcome == Outcome::Fail).then(|| {
-                "step 1 (cancel): result.resultCode [rule codes.x]: expected SUCCESS, actual <PROCESS_FAIL>".to_string()
+            found: (outcome == Outcome::Fail).then(|| Found::Differences {
+                step: 1,
+                action: "cancel".to_string(),
+                diffs: vec![Diff::ruled(
+                    &[crate::spec::rule_id::RuleId::new("codes.x")],
+                    "result.resultCode",
+                    "SUCCESS",
+                    "<PROCESS_FAIL>",
+                )],
             }),
-            causes: Vec::new(),
             deviations: Vec::new(),
             duration: Duration::from_millis(12),
         }

@@ -5,40 +5,74 @@
 
 use std::path::{Path, PathBuf};
 
+/// Why a report cannot be written where it was asked for.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    #[error("{first} and {option} both name {}: each report needs a file of its own", path.display())]
+    Shared {
+        first: String,
+        option: String,
+        path: PathBuf,
+    },
+    #[error(
+        "{option} {} is a symbolic link: a report is never written through one; remove it or name another file",
+        path.display()
+    )]
+    Link { option: String, path: PathBuf },
+    #[error("{option} {} is a directory: name a file", path.display())]
+    Directory { option: String, path: PathBuf },
+    #[error("{option} {}: {} is not a directory", path.display(), parent.display())]
+    FolderNotDirectory {
+        option: String,
+        path: PathBuf,
+        parent: PathBuf,
+    },
+    #[error("cannot create {}: {source}", folder.display())]
+    CreateFolder {
+        folder: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write the report {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
 /// Checks the report paths a run was given, before it starts: each names
 /// no directory and no existing symbolic link, its folder (if it exists
 /// already) is a directory, and no two reports share a path. `paths`
 /// pairs each path with the option that gave it (`--json`).
-pub fn check(paths: &[(&str, &Path)]) -> Result<(), String> {
+pub fn check(paths: &[(&str, &Path)]) -> Result<(), OutputError> {
     let mut seen: Vec<(&str, PathBuf)> = Vec::new();
     for (option, path) in paths {
         check_one(option, path)?;
         let key = identity(path);
         if let Some((first, _)) = seen.iter().find(|(_, other)| *other == key) {
-            return Err(format!(
-                "{first} and {option} both name {}: each report needs a file of its own",
-                path.display()
-            ));
+            return Err(OutputError::Shared {
+                first: first.to_string(),
+                option: option.to_string(),
+                path: path.to_path_buf(),
+            });
         }
         seen.push((option, key));
     }
     Ok(())
 }
 
-fn check_one(option: &str, path: &Path) -> Result<(), String> {
+fn check_one(option: &str, path: &Path) -> Result<(), OutputError> {
     if let Ok(metadata) = std::fs::symlink_metadata(path) {
         if metadata.file_type().is_symlink() {
-            return Err(format!(
-                "{option} {} is a symbolic link: a report is never written through one; \
-                 remove it or name another file",
-                path.display()
-            ));
+            return Err(OutputError::Link {
+                option: option.to_string(),
+                path: path.to_path_buf(),
+            });
         }
         if metadata.is_dir() {
-            return Err(format!(
-                "{option} {} is a directory: name a file",
-                path.display()
-            ));
+            return Err(OutputError::Directory {
+                option: option.to_string(),
+                path: path.to_path_buf(),
+            });
         }
     }
     if let Some(parent) = path.parent()
@@ -46,11 +80,11 @@ fn check_one(option: &str, path: &Path) -> Result<(), String> {
         && parent.exists()
         && !parent.is_dir()
     {
-        return Err(format!(
-            "{option} {}: {} is not a directory",
-            path.display(),
-            parent.display()
-        ));
+        return Err(OutputError::FolderNotDirectory {
+            option: option.to_string(),
+            path: path.to_path_buf(),
+            parent: parent.to_path_buf(),
+        });
     }
     Ok(())
 }
@@ -71,13 +105,15 @@ fn identity(path: &Path) -> PathBuf {
 /// Writes a report (or the matrix's results and page), creating its
 /// folder first; an existing symbolic link at `path` is refused, never
 /// followed.
-pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), String> {
+pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), OutputError> {
     // CI recipes write into a reports/ folder that does not exist yet.
     if let Some(parent) = path.parent()
         && !parent.as_os_str().is_empty()
     {
-        std::fs::create_dir_all(parent)
-            .map_err(|err| format!("cannot create {}: {err}", parent.display()))?;
+        std::fs::create_dir_all(parent).map_err(|source| OutputError::CreateFolder {
+            folder: parent.to_path_buf(),
+            source,
+        })?;
     }
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -91,7 +127,10 @@ pub(crate) fn write_file(path: &Path, text: &str) -> Result<(), String> {
         use std::io::Write;
         file.write_all(text.as_bytes())
     });
-    written.map_err(|err| format!("cannot write the report {}: {err}", path.display()))
+    written.map_err(|source| OutputError::Write {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]
@@ -105,16 +144,18 @@ mod tests {
         std::fs::create_dir_all(&dir).expect("scratch");
         let a = dir.join("a.json");
         let same = dir.join(".").join("a.json");
-        let err = check(&[("--json", &a), ("--html", &same)]).unwrap_err();
+        let err = check(&[("--json", &a), ("--html", &same)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("--json and --html both name"), "{err}");
         assert!(check(&[("--json", &a), ("--html", &dir.join("a.html"))]).is_ok());
-        let err = check(&[("--json", &dir)]).unwrap_err();
+        let err = check(&[("--json", &dir)]).unwrap_err().to_string();
         assert!(err.contains("is a directory"), "{err}");
         #[cfg(unix)]
         {
             let link = dir.join("link.json");
             std::os::unix::fs::symlink(dir.join("elsewhere"), &link).expect("symlink");
-            let err = check(&[("--json", &link)]).unwrap_err();
+            let err = check(&[("--json", &link)]).unwrap_err().to_string();
             assert!(err.contains("symbolic link"), "{err}");
             assert!(write_file(&link, "{}").is_err());
             assert!(!dir.join("elsewhere").exists(), "the link was followed");

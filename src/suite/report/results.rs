@@ -1,96 +1,62 @@
 //! A JSON results file read back: what `run --json` and `client --json`
-//! wrote (see [`super::json`]), as the matrix and the release gate need it.
+//! wrote (see [`super::file`]), as the matrix and the release gate need it.
 //! Reading is lenient about fields added later within a format version and
 //! strict about what the reader relies on: a file without the cases, or with
 //! an outcome this version does not know, is refused with a reason, never
-//! half-read.
+//! half-read. A run of this process is read from its report directly
+//! ([`RunResult::of`]), never through the file's text.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use serde::Deserialize;
 use serde_json::Value;
 
-use super::json::FORMAT_VERSION;
-use crate::suite::client_half::adapter::messages::Implementation;
-use crate::suite::client_half::capability::Capability;
+use super::Report;
+use super::file::{FORMAT_VERSION, Fields, Loose, Probe, ResultsFile};
+use super::outcome::Outcome;
+use crate::domain::capability::{Capability, Implementation};
+use crate::suite::failure::EXPECTED_VS_ACTUAL;
 
-/// How one case ended, as the results file names it. `Warning` is a failure
-/// that rests only on SHOULD rules or on the project's assumptions: it is
-/// read and shown wherever a file carries it, and counts as neither a pass
-/// nor a failure of the run.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Cell {
-    Pass,
-    Fail,
-    Warning,
-    /// A timing case that failed once and passed when run again.
-    Flaky,
-    Ignored,
-    /// The case judges a capability the client does not declare.
-    NotApplicable,
-    ExpectedFail,
-    UnexpectedPass,
-    /// Newer than the pin or the baseline: shown, never failing.
-    Pending,
-}
-
-impl Cell {
-    /// Every cell kind, in the order pages and totals show them.
-    pub const ALL: [Cell; 9] = [
-        Cell::Pass,
-        Cell::Fail,
-        Cell::Warning,
-        Cell::Flaky,
-        Cell::Ignored,
-        Cell::NotApplicable,
-        Cell::ExpectedFail,
-        Cell::UnexpectedPass,
-        Cell::Pending,
-    ];
-
-    pub fn parse(text: &str) -> Option<Cell> {
-        Cell::ALL.into_iter().find(|cell| cell.as_str() == text)
-    }
-
-    /// The name in the results file (`outcome`) and in pages (`data-outcome`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Cell::Pass => "pass",
-            Cell::Fail => "fail",
-            Cell::Warning => "warning",
-            Cell::Flaky => "flaky",
-            Cell::Ignored => "ignored",
-            Cell::NotApplicable => "not-applicable",
-            Cell::ExpectedFail => "expected-fail",
-            Cell::UnexpectedPass => "unexpected-pass",
-            Cell::Pending => "pending",
-        }
-    }
-
-    /// What the case's checks found about the implementation, whatever an
-    /// expectations file said: an expected failure still failed, and an
-    /// unexpected pass still passed.
-    pub fn behaviour(self) -> Behaviour {
-        match self {
-            Cell::Pass | Cell::UnexpectedPass | Cell::Flaky => Behaviour::Passed,
-            Cell::Warning => Behaviour::Warned,
-            Cell::Fail | Cell::ExpectedFail => Behaviour::Failed,
-            Cell::Ignored | Cell::NotApplicable | Cell::Pending => Behaviour::NotJudged,
-        }
-    }
-
-    /// Whether the cell fails its run (libtest's failures).
-    pub fn fails_the_run(self) -> bool {
-        matches!(self, Cell::Fail | Cell::UnexpectedPass)
-    }
-}
-
-/// What a case found, for comparing two runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Behaviour {
-    Passed,
-    Warned,
-    Failed,
-    NotJudged,
+/// Why a results file cannot be read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{0}")]
+    Unreadable(#[from] crate::input_file::InputError),
+    #[error("{}:{}:{}: not JSON: {source}", file.display(), source.line(), source.column())]
+    NotJson {
+        file: PathBuf,
+        source: serde_json::Error,
+    },
+    #[error(
+        "is the results file of a matrix (`matrix --json`), not of one half (`run --json`, `client --json`); give it to `matrix --baseline`"
+    )]
+    Matrix,
+    #[error(
+        "not a results file of format_version {FORMAT_VERSION} (as `run --json` or `client --json` writes); format_version is {}",
+        found.map_or("missing".to_string(), |v| v.to_string())
+    )]
+    FormatVersion { found: Option<u64> },
+    #[error("no `half`")]
+    NoHalf,
+    #[error("no `cases` list")]
+    NoCases,
+    #[error("case #{0} has no name")]
+    CaseWithoutName(usize),
+    #[error("case {0} has no outcome")]
+    CaseWithoutOutcome(String),
+    #[error(
+        "case {name} has the outcome `{outcome}`, which this version of cancel-conformance does not know"
+    )]
+    UnknownOutcome { name: String, outcome: String },
+    /// Past the checks, a field the reader relies on is still unreadable.
+    #[error("{0}")]
+    Malformed(serde_json::Error),
+    /// Any of the above, in the named file.
+    #[error("{}: {source}", file.display())]
+    InFile {
+        file: PathBuf,
+        source: Box<ReadError>,
+    },
 }
 
 /// One case of a results file.
@@ -98,7 +64,7 @@ pub enum Behaviour {
 pub struct CaseResult {
     pub name: String,
     pub rules: Vec<String>,
-    pub cell: Cell,
+    pub outcome: Outcome,
     /// `MISMATCH`, `TRANSPORT FAILURE`, `BUG IN CASE`, ...
     pub kind: Option<String>,
     /// The rendered (masked) failure, or why the case was ignored.
@@ -115,14 +81,14 @@ impl CaseResult {
     /// statements of the rules and the full exchange stay in the report.
     pub fn summary(&self) -> Vec<String> {
         let Some(message) = self.message.as_deref() else {
-            return vec![self.cell.as_str().to_string()];
+            return vec![self.outcome.as_str().to_string()];
         };
         let lines: Vec<&str> = message.lines().filter(|l| !l.trim().is_empty()).collect();
         let mut summary: Vec<&str> = lines.iter().take(1).copied().collect();
         let body = lines.get(1..).unwrap_or_default();
         match body
             .iter()
-            .position(|line| line.trim() == "expected vs actual:")
+            .position(|line| line.trim() == EXPECTED_VS_ACTUAL)
         {
             Some(at) => {
                 summary.extend(
@@ -146,12 +112,12 @@ impl CaseResult {
         let detail: Vec<String> = summary
             .iter()
             .skip(1)
-            .filter(|line| line.trim() != "expected vs actual:")
+            .filter(|line| line.trim() != EXPECTED_VS_ACTUAL)
             .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
             .collect();
         let line = format!(
             "{}: {}",
-            self.kind.as_deref().unwrap_or(self.cell.as_str()),
+            self.kind.as_deref().unwrap_or(self.outcome.as_str()),
             detail.join(" / ")
         );
         Some(if line.chars().count() > 300 {
@@ -193,107 +159,117 @@ impl RunResult {
         self.cases.iter().find(|case| case.name == name)
     }
 
-    /// How many cases ended as `cell`.
-    pub fn count(&self, cell: Cell) -> usize {
-        self.cases.iter().filter(|case| case.cell == cell).count()
+    /// How many cases ended as `outcome`.
+    pub fn count(&self, outcome: Outcome) -> usize {
+        self.cases
+            .iter()
+            .filter(|case| case.outcome == outcome)
+            .count()
     }
 }
 
 /// Reads a results file; the error names the file and what is wrong.
-pub fn load(file: &Path) -> Result<RunResult, String> {
-    let value = load_value(file)?;
-    from_value(&value).map_err(|err| format!("{}: {err}", file.display()))
-}
-
-/// Reads a JSON file into a value; the error names the file and position.
-pub fn load_value(file: &Path) -> Result<Value, String> {
-    let text = crate::input_file::read_text(file).map_err(|err| err.to_string())?;
-    serde_json::from_str(&text).map_err(|err| {
-        format!(
-            "{}:{}:{}: not JSON: {err}",
-            file.display(),
-            err.line(),
-            err.column()
-        )
+pub fn load(file: &Path) -> Result<RunResult, ReadError> {
+    let text = crate::input_file::read_text(file)?;
+    parse(&text).map_err(|err| match err {
+        ReadError::Malformed(source) if source.is_syntax() || source.is_eof() => {
+            ReadError::NotJson {
+                file: file.to_path_buf(),
+                source,
+            }
+        }
+        other => ReadError::InFile {
+            file: file.to_path_buf(),
+            source: Box::new(other),
+        },
     })
 }
 
-/// A results value, as [`super::json::to_value`] writes it.
-pub fn from_value(value: &Value) -> Result<RunResult, String> {
-    if value.get("kind").and_then(Value::as_str) == Some("matrix") {
-        return Err(
-            "is the results file of a matrix (`matrix --json`), not of one half (`run --json`, `client --json`); give it to `matrix --baseline`"
-                .to_string(),
-        );
-    }
-    let version = value.get("format_version").and_then(Value::as_u64);
-    if version != Some(u64::from(FORMAT_VERSION)) {
-        return Err(format!(
-            "not a results file of format_version {FORMAT_VERSION} (as `run --json` or `client --json` writes); format_version is {}",
-            version.map_or("missing".to_string(), |v| v.to_string())
-        ));
-    }
-    let text = |value: &Value, key: &str| value.get(key).and_then(Value::as_str).map(String::from);
-    let half = text(value, "half").ok_or("no `half`")?;
-    let cases = value
-        .get("cases")
-        .and_then(Value::as_array)
-        .ok_or("no `cases` list")?
-        .iter()
-        .enumerate()
-        .map(|(at, case)| {
-            let name = text(case, "name").ok_or(format!("case #{at} has no name"))?;
-            let outcome = text(case, "outcome").ok_or(format!("case {name} has no outcome"))?;
-            let cell = Cell::parse(&outcome).ok_or(format!(
-                "case {name} has the outcome `{outcome}`, which this version of cancel-conformance does not know"
-            ))?;
-            let rules = case
-                .get("rules")
-                .and_then(Value::as_array)
-                .map(|rules| {
-                    rules
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .map(String::from)
-                        .collect()
-                })
-                .unwrap_or_default();
-            let capabilities = case
-                .get("capabilities")
-                .and_then(Value::as_array)
-                .map(|names| {
-                    names
-                        .iter()
-                        .filter_map(Value::as_str)
-                        .filter_map(Capability::parse)
-                        .collect()
-                })
-                .unwrap_or_default();
-            Ok(CaseResult {
-                name,
-                rules,
-                cell,
-                kind: text(case, "kind"),
-                message: text(case, "message"),
-                capabilities,
-            })
-        })
-        .collect::<Result<Vec<_>, String>>()?;
-    Ok(RunResult {
-        half,
-        target: text(value, "target").unwrap_or_default(),
-        start_time: text(value, "start_time").unwrap_or_default(),
-        tool_version: value
-            .get("tool")
-            .and_then(|tool| text(tool, "version"))
-            .unwrap_or_default(),
-        // Written by this tool; one it cannot read is left out rather
-        // than failing a file whose cases are sound.
-        implementation: value
-            .get("implementation")
-            .and_then(|found| serde_json::from_value(found.clone()).ok()),
-        cases,
+/// Reads a JSON file into a value (the matrix keeps each half's file as
+/// written); the error names the file and position.
+pub fn load_value(file: &Path) -> Result<Value, ReadError> {
+    let text = crate::input_file::read_text(file)?;
+    serde_json::from_str(&text).map_err(|source| ReadError::NotJson {
+        file: file.to_path_buf(),
+        source,
     })
+}
+
+/// A results file's text.
+pub fn parse(text: &str) -> Result<RunResult, ReadError> {
+    // Anything but an object reads as a file without any field.
+    let probe: Loose<Fields<Probe>> = serde_json::from_str(text).map_err(ReadError::Malformed)?;
+    check(&probe.0.map(|fields| fields.0).unwrap_or_default())?;
+    let file: ResultsFile = serde_json::from_str(text).map_err(ReadError::Malformed)?;
+    Ok(RunResult::from(file))
+}
+
+/// A results file held in a larger document (a matrix results file).
+pub fn from_value(value: &Value) -> Result<RunResult, ReadError> {
+    let probe = Loose::<Fields<Probe>>::deserialize(value).map_err(ReadError::Malformed)?;
+    check(&probe.0.map(|fields| fields.0).unwrap_or_default())?;
+    let file = ResultsFile::deserialize(value).map_err(ReadError::Malformed)?;
+    Ok(RunResult::from(file))
+}
+
+/// Refuses a file without what the reader relies on, in the order a
+/// person would fix it.
+fn check(probe: &Probe) -> Result<(), ReadError> {
+    if probe.kind.0.as_deref() == Some("matrix") {
+        return Err(ReadError::Matrix);
+    }
+    let found = probe.format_version.0;
+    if found != Some(u64::from(FORMAT_VERSION)) {
+        return Err(ReadError::FormatVersion { found });
+    }
+    if probe.half.0.is_none() {
+        return Err(ReadError::NoHalf);
+    }
+    let cases = probe.cases.0.as_ref().ok_or(ReadError::NoCases)?;
+    for (at, case) in cases.iter().enumerate() {
+        let case = case.0.as_ref().map(|fields| &fields.0);
+        let name = case
+            .and_then(|case| case.name.0.clone())
+            .ok_or(ReadError::CaseWithoutName(at))?;
+        let outcome = case
+            .and_then(|case| case.outcome.0.clone())
+            .ok_or_else(|| ReadError::CaseWithoutOutcome(name.clone()))?;
+        if Outcome::parse(&outcome).is_none() {
+            return Err(ReadError::UnknownOutcome { name, outcome });
+        }
+    }
+    Ok(())
+}
+
+impl From<ResultsFile> for RunResult {
+    fn from(file: ResultsFile) -> RunResult {
+        RunResult {
+            half: file.half,
+            target: file.target,
+            start_time: file.start_time,
+            tool_version: file.tool.version,
+            implementation: file.implementation.flatten(),
+            cases: file
+                .cases
+                .into_iter()
+                .map(|case| CaseResult {
+                    name: case.name,
+                    rules: case.rules,
+                    outcome: case.outcome,
+                    kind: case.kind,
+                    message: case.message,
+                    capabilities: case.capabilities.unwrap_or_default(),
+                })
+                .collect(),
+        }
+    }
+}
+
+impl RunResult {
+    /// A run of this process, as its results file would read back.
+    pub fn of(report: &Report) -> RunResult {
+        RunResult::from(ResultsFile::of(report))
+    }
 }
 
 #[cfg(test)]
@@ -305,12 +281,14 @@ mod tests {
     #[test]
     fn a_written_report_reads_back_case_for_case() {
         let report = sample();
-        let read = from_value(&json::to_value(&report)).expect("reads back");
+        let text = json::render(&report);
+        let read = parse(&text).expect("reads back");
+        assert_eq!(read, RunResult::of(&report));
         assert_eq!(read.half, "server");
         assert_eq!(read.cases.len(), report.cases.len());
         for (written, read) in report.cases.iter().zip(&read.cases) {
             assert_eq!(written.name, read.name);
-            assert_eq!(written.outcome.as_str(), read.cell.as_str());
+            assert_eq!(written.outcome.as_str(), read.outcome.as_str());
             assert_eq!(written.message, read.message);
             assert_eq!(written.rules, read.rules);
         }
@@ -321,7 +299,7 @@ mod tests {
         let case = |message: &str| CaseResult {
             name: "server/a/b".into(),
             rules: vec![],
-            cell: Cell::Fail,
+            outcome: Outcome::Fail,
             kind: Some("MISMATCH".into()),
             message: Some(message.into()),
             capabilities: Vec::new(),
@@ -354,22 +332,23 @@ mod tests {
     }
 
     #[test]
-    fn every_outcome_the_reports_write_is_a_cell() {
-        for outcome in super::super::Outcome::ALL {
-            assert!(Cell::parse(outcome.as_str()).is_some(), "{outcome:?}");
-        }
-    }
-
-    #[test]
     fn unknown_outcomes_and_other_files_are_refused_with_a_reason() {
-        let mut value = json::to_value(&sample());
+        let mut value = serde_json::to_value(ResultsFile::of(&sample())).expect("a value");
         value["cases"][0]["outcome"] = "quarantined".into();
-        let err = from_value(&value).expect_err("unknown outcome");
+        let err = from_value(&value).expect_err("unknown outcome").to_string();
         assert!(
             err.contains("`quarantined`") && err.contains("server/a/passes"),
             "{err}"
         );
-        let err = from_value(&serde_json::json!({"format_version": 9})).expect_err("version");
+        let err = from_value(&serde_json::json!({"format_version": 9}))
+            .expect_err("version")
+            .to_string();
         assert!(err.contains("format_version is 9"), "{err}");
+        let err = parse("[1, 2]").expect_err("not an object").to_string();
+        assert!(err.contains("format_version is missing"), "{err}");
+        let err = from_value(&serde_json::json!({"kind": "matrix"}))
+            .expect_err("a matrix")
+            .to_string();
+        assert!(err.starts_with("is the results file of a matrix"), "{err}");
     }
 }

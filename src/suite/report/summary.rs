@@ -89,7 +89,7 @@ pub fn render(
     let failures: Vec<&CaseResult> = results
         .cases
         .iter()
-        .filter(|case| case.cell.fails_the_run())
+        .filter(|case| case.outcome.fails_the_run())
         .collect();
     if !failures.is_empty() {
         out.push_str("### Failures\n\n");
@@ -98,7 +98,11 @@ pub fn render(
                 out,
                 "- {}: {}",
                 link(&case.name, report, html),
-                inline(&case.why().unwrap_or_else(|| case.cell.as_str().to_string()))
+                inline(
+                    &case
+                        .why()
+                        .unwrap_or_else(|| case.outcome.as_str().to_string())
+                )
             );
         }
         if failures.len() > LISTED {
@@ -177,15 +181,14 @@ fn property(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::results::from_value;
+    use super::super::gate;
     use super::super::tests::sample;
-    use super::super::{gate, json};
     use super::*;
 
     #[test]
     fn the_summary_counts_and_links_every_failure() {
         let report = sample();
-        let results = from_value(&json::to_value(&report)).expect("read back");
+        let results = RunResult::of(&report);
         let text = render(&report, &results, None, Some(Path::new("r/report.html")));
         assert!(
             text.starts_with("## cancel-conformance run: ❌ failed"),
@@ -195,7 +198,7 @@ mod tests {
         let failing: Vec<&str> = results
             .cases
             .iter()
-            .filter(|case| case.cell.fails_the_run())
+            .filter(|case| case.outcome.fails_the_run())
             .map(|case| case.name.as_str())
             .collect();
         assert_eq!(failing.len(), 2);
@@ -218,7 +221,7 @@ mod tests {
     #[test]
     fn against_a_baseline_the_verdict_is_the_gates() {
         let report = sample();
-        let results = from_value(&json::to_value(&report)).expect("read back");
+        let results = RunResult::of(&report);
         let comparison = gate::compare(&results, &results);
         let text = render(&report, &results, Some(&comparison), None);
         assert!(text.contains("✅ passed"), "{text}");
@@ -228,7 +231,7 @@ mod tests {
     #[test]
     fn annotations_name_the_case_file_and_escape_the_message() {
         let report = sample();
-        let results = from_value(&json::to_value(&report)).expect("read back");
+        let results = RunResult::of(&report);
         let text = annotations(&report, &results);
         let errors: Vec<&str> = text.lines().filter(|l| l.starts_with("::error ")).collect();
         assert_eq!(errors.len(), 2, "{text}");
