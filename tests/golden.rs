@@ -168,7 +168,7 @@ fn a_warning_names_the_assumption_and_its_reason() {
         duration: std::time::Duration::ZERO,
     };
     // The summary holds the warning as the case's output would show it.
-    let shown = verdict::summary(&[record], &catalog);
+    let shown = cancel_conformance::suite::report::warnings::summary(&[record], &catalog);
     assert!(shown.contains(&judged.message), "{shown}");
     check_golden("warning.txt", &shown);
 }

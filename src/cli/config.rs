@@ -227,8 +227,12 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
             env,
             file.provider_public_key_file.as_deref(),
         ),
-        key_version: pick(&args.target.key_version, env::KEY_VERSION, &file.key_version)
-            .unwrap_or_else(|| defaults::KEY_VERSION.to_string()),
+        key_version: pick(
+            &args.target.key_version,
+            env::KEY_VERSION,
+            &file.key_version,
+        )
+        .unwrap_or_else(|| defaults::KEY_VERSION.to_string()),
         fixtures: args.fixtures.clone().or_else(|| file.fixtures.clone()),
         expectations: args
             .expectations
@@ -241,7 +245,9 @@ pub fn run_settings(args: &RunArgs, env: Env<'_>, config: Option<&Config>) -> Ru
             env,
             file.control_token_file.as_deref(),
         ),
-        timeout_ms: args.target.timeout_ms
+        timeout_ms: args
+            .target
+            .timeout_ms
             .or(file.timeout_ms)
             .unwrap_or(defaults::TIMEOUT_MS),
         rate: args.target.rate.or(file.rate),

@@ -11,8 +11,8 @@ use serde_json::{Map, Value, json};
 
 use super::run::Ran;
 use crate::domain::Capability;
+use crate::suite::outcome::Outcome;
 use crate::suite::report::html::escape;
-use crate::suite::report::outcome::Outcome;
 use crate::suite::report::results::RunResult;
 
 /// Per capability, how many of the cases judging it ended as each cell.

@@ -23,8 +23,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
 
 use crate::spec::catalog::Catalog;
+use crate::suite::outcome::Behaviour;
 use crate::suite::report::gate::{self, GateArgs};
-use crate::suite::report::outcome::Behaviour;
 use crate::suite::report::write_file;
 use crate::suite::setup_error;
 use crate::wire::text::escape_controls;

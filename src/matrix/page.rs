@@ -20,8 +20,8 @@ use std::fmt::Write as _;
 use super::report::{MatrixInfo, rfc3339};
 use super::run::{Ran, Status};
 use crate::spec::catalog::Catalog;
+use crate::suite::outcome::{Behaviour, Outcome};
 use crate::suite::report::html::escape;
-use crate::suite::report::outcome::{Behaviour, Outcome};
 use crate::suite::report::results::CaseResult;
 
 /// How many lines of a failure a cell shows.

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 
 use super::error::ReadError;
 use super::run::{Ran, Status};
-use crate::suite::report::outcome::Outcome;
+use crate::suite::outcome::Outcome;
 use crate::suite::report::results::{self, RunResult};
 
 /// Bumped when a field changes meaning or disappears.

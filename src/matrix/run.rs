@@ -22,7 +22,7 @@ use serde_json::Value;
 
 use super::file::{Entry, Judged, Matrix};
 use crate::config_file::{ClientSection, ConfigFile};
-use crate::suite::report::outcome::Outcome;
+use crate::suite::outcome::Outcome;
 use crate::suite::report::results::{self, RunResult};
 use crate::wire::text::escape_controls;
 

@@ -161,7 +161,7 @@ impl Failure {
 /// What a failure found, kept as data on the case's record (the reports
 /// hold no transcript but the rendered one): a mismatch's differences, each
 /// with the rules it rests on, a transport error, a case's bug. The
-/// headline and the causes (`suite::causes`) are drawn from it.
+/// headline and the causes (`report::causes`) are drawn from it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Found {
     Differences {

@@ -14,9 +14,9 @@ use super::load::{CaseSource, LoadError, Loaded};
 use super::pending::{Pending, PinError};
 use super::report::gate::{self, Baseline, GateArgs};
 use super::report::{
-    Half, Planned, Recorder, Report, ReportArgs, RunInfo, results, summary, write_file,
+    Half, Planned, Recorder, Report, ReportArgs, RunInfo, causes, results, summary, warnings,
+    write_file,
 };
-use super::verdict;
 use crate::spec::catalog::Catalog;
 use crate::spec::yaml::YamlError;
 
@@ -126,8 +126,8 @@ pub(super) fn finish(
     // stderr when stdout is libtest's JSON, which a tool parses).
     let warnings = format!(
         "{}{}",
-        verdict::summary(&report.cases, catalog),
-        super::causes::summary(&report.cases)
+        warnings::summary(&report.cases, catalog),
+        causes::summary(&report.cases)
     );
     let suite = format!("suite: {}\n", report.info.suite);
     if libtest.format == Some(libtest_mimic::FormatSetting::Json) {

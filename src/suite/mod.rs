@@ -18,7 +18,6 @@
 //! nothing here reads the command line.
 
 pub mod case;
-pub mod causes;
 pub mod client_half;
 pub mod coverage;
 pub mod embedded;
@@ -27,6 +26,7 @@ pub mod failure;
 mod harness;
 mod judged;
 pub mod load;
+pub mod outcome;
 pub mod pending;
 pub mod report;
 pub mod server_half;

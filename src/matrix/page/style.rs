@@ -1,6 +1,6 @@
 //! The matrix page's style sheet.
 
-use crate::suite::report::outcome::{self, Outcome};
+use crate::suite::outcome::{self, Outcome};
 
 /// The style sheet: the outcomes' classes come from the one table of how
 /// outcomes are shown, which the run page draws from too.

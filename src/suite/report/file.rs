@@ -23,9 +23,9 @@ use serde::de::value::MapAccessDeserializer;
 use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 
-use super::outcome::Outcome;
 use super::{CaseRecord, Counts, Report, rfc3339};
 use crate::domain::capability::{Capability, Implementation};
+use crate::suite::outcome::Outcome;
 
 /// Bumped when a field changes meaning or disappears.
 pub const FORMAT_VERSION: u32 = 1;

@@ -11,8 +11,8 @@
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
-use super::outcome::{Behaviour, Outcome};
 use super::results::{ReadError, RunResult};
+use crate::suite::outcome::{Behaviour, Outcome};
 
 /// `--baseline` of `run`, `client` and `matrix`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]

@@ -8,6 +8,7 @@
 //! only ever hold text that was already rendered for a person, where keys
 //! and signatures are masked.
 
+pub mod causes;
 pub mod file;
 pub mod gate;
 pub mod html;
@@ -15,11 +16,11 @@ pub mod json;
 pub mod junit;
 #[cfg(test)]
 mod junit_schema;
-pub mod outcome;
 pub mod output;
 pub mod record;
 pub mod results;
 pub mod summary;
+pub mod warnings;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -29,7 +30,7 @@ use libtest_mimic::Conclusion;
 use time::OffsetDateTime;
 
 use crate::spec::catalog::Catalog;
-pub use outcome::{Behaviour, Outcome};
+pub use crate::suite::outcome::{Behaviour, Outcome};
 pub(crate) use output::write_file;
 pub use record::{CaseRecord, Counts, Planned, Recorder};
 

@@ -29,7 +29,7 @@ pub struct CaseRecord {
     pub message: Option<String>,
     /// What the failure found, as data (its differences, each with the
     /// rules it rests on, or its transport error): the headline and the
-    /// causes are drawn from it (`suite::causes`).
+    /// causes are drawn from it (`report::causes`).
     pub found: Option<Found>,
     /// For a warning (or a listed one): the assumptions and SHOULD rules
     /// the target deviates from, with their reasons.
@@ -50,7 +50,7 @@ impl CaseRecord {
     /// actual): the JUnit failure message and the JSON `headline`.
     pub fn headline(&self) -> Option<String> {
         let found = self.found.as_ref()?;
-        Some(crate::suite::causes::headline(found, &self.rules))
+        Some(super::causes::headline(found, &self.rules))
     }
 
     /// What the failure shares with others failing the same way, for the
@@ -58,7 +58,7 @@ impl CaseRecord {
     pub fn causes(&self) -> Vec<(String, String)> {
         self.found
             .as_ref()
-            .map(crate::suite::causes::cause_keys)
+            .map(super::causes::cause_keys)
             .unwrap_or_default()
     }
 }

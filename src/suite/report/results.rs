@@ -13,9 +13,9 @@ use serde_json::Value;
 
 use super::Report;
 use super::file::{FORMAT_VERSION, Fields, Loose, Probe, ResultsFile};
-use super::outcome::Outcome;
 use crate::domain::capability::{Capability, Implementation};
 use crate::suite::failure::EXPECTED_VS_ACTUAL;
+use crate::suite::outcome::Outcome;
 
 /// Why a results file cannot be read.
 #[derive(Debug, thiserror::Error)]

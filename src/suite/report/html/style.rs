@@ -1,8 +1,8 @@
 //! The conformance page's style sheet. The outcomes' classes come from
-//! the one table of how outcomes are shown ([`crate::suite::report::outcome`]),
+//! the one table of how outcomes are shown ([`crate::suite::outcome`]),
 //! which the matrix page draws from too.
 
-use crate::suite::report::outcome::{Outcome, css as outcome_css};
+use crate::suite::outcome::{Outcome, css as outcome_css};
 
 /// What comes before the outcomes' classes.
 const BEFORE: &str = r#"

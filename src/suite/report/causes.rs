@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use super::failure::{Diff, Found, RestsOn};
-use super::report::{CaseRecord, Outcome};
+use super::{CaseRecord, Outcome};
+use crate::suite::failure::{Diff, Found, RestsOn};
 
 /// How many cases must share a cause before it is summarised.
 pub const AT_LEAST: usize = 3;
