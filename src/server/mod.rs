@@ -41,11 +41,11 @@ use std::sync::Arc;
 
 use axum::Router;
 
+pub use crate::spec::control_plane::PREFIX as CONTROL_PREFIX;
 pub use config::{
     CONTROL_TOKEN_SCHEME, ClientKey, ControlToken, DEFAULT_CLIENT_ID, DEFAULT_KEY_VERSION,
     OTHER_CLIENT_ID, SANDBOX_CLIENT_ID, ServerConfig, Windows,
 };
-pub use control::PREFIX as CONTROL_PREFIX;
 pub use serve::{RunningServer, ServeError, serve_router, start};
 pub use store::{MAX_SEED_COUNT, MAX_STORED_PAYMENTS};
 pub use tls::TlsSetup;

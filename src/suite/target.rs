@@ -7,12 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::case::{Fixture, Owner, parse_duration};
-use crate::server::ControlToken;
 use crate::signing::{SigningKey, VerifyingKey};
+use crate::spec::control_plane::{
+    ControlToken, ErrorAnswer, PROBE_PAYMENT_ID, SeedRequest, SeededPayment,
+};
 use crate::spec::yaml::{self, YamlError};
 use crate::wire::http::TransportError;
 
@@ -20,8 +22,8 @@ use crate::wire::http::TransportError;
 pub const UNKNOWN_CLIENT_ID: &str = "UNKNOWN_CONFORMANCE_CLIENT";
 
 /// The prefix of the control plane every conforming mock implements
-/// (INTERPRETING.md, "Control plane"): the reference server's own.
-pub use crate::server::CONTROL_PREFIX;
+/// (INTERPRETING.md, "Control plane"), as the contract gives it.
+pub use crate::spec::control_plane::PREFIX as CONTROL_PREFIX;
 
 use crate::domain::PaymentIds;
 use crate::wire::headers::CONTENT_TYPE;
@@ -315,16 +317,12 @@ impl Target {
         &self,
         http: &reqwest::Client,
     ) -> Result<ControlPlane, String> {
-        let path = "/payments/cancel-conformance-probe";
+        let path = format!("/payments/{PROBE_PAYMENT_ID}");
         let call = format!("GET {CONTROL_PREFIX}{path}");
-        let only_an_error = |body: &str| {
-            serde_json::from_str::<Value>(body).is_ok_and(|json| {
-                json.as_object().is_some_and(|object| {
-                    object.len() == 1 && object.get("error").is_some_and(Value::is_string)
-                })
-            })
-        };
-        match self.control_call(http, "GET", path, None).await {
+        // Exactly `{"error": "<message>"}`: the contract's error answer,
+        // nothing beside it.
+        let only_an_error = |body: &str| serde_json::from_str::<ErrorAnswer>(body).is_ok();
+        match self.control_call(http, "GET", &path, None).await {
             Ok(json) if json.get("state").is_some() => Ok(ControlPlane::Present),
             Err(ControlError::Refused {
                 status: 404, body, ..
@@ -374,40 +372,25 @@ impl Target {
             Owner::Own => self.client_id.clone(),
             Owner::Other => self.other_client_id.clone().unwrap_or_default(),
         };
-        let mut body = json!({
-            "state": fixture.state.as_str(),
-            "method": fixture.method.as_str(),
-            "ageMs": age_ms,
-            "owner": owner,
-        });
         // Control plane 1.1: a payment seeded at absolute times on its own
         // clock (INTERPRETING.md §5); sent only by the cases that need it,
-        // so a 1.0 mock still runs every other case.
-        for (key, value) in [
-            ("clock", &fixture.clock),
-            ("paidAt", &fixture.paid_at),
-            ("createdAt", &fixture.created_at),
-        ] {
-            if let Some(value) = value {
-                body[key] = json!(value);
-            }
-        }
-        if (fixture.paid_at.is_some() || fixture.created_at.is_some())
-            && let Some(map) = body.as_object_mut()
-        {
-            map.remove("ageMs");
-        }
-        let answer = self.control(http, "/payments", body).await?;
-        let ids = (
-            answer.get("paymentId").and_then(Value::as_str),
-            answer.get("paymentRequestId").and_then(Value::as_str),
-        );
-        match ids {
-            (Some(payment_id), Some(payment_request_id)) => Ok(PaymentIds {
-                payment_id: payment_id.to_string(),
-                payment_request_id: payment_request_id.to_string(),
-            }),
-            _ => Err(ControlError::Refused {
+        // so a 1.0 mock still runs every other case. Its age is then
+        // given by those times, never by `ageMs` beside them.
+        let at_times = fixture.paid_at.is_some() || fixture.created_at.is_some();
+        let body = SeedRequest {
+            state: fixture.state,
+            method: fixture.method,
+            age_ms: (!at_times).then_some(age_ms),
+            owner: Some(owner),
+            clock: fixture.clock.clone(),
+            paid_at: fixture.paid_at.clone(),
+            created_at: fixture.created_at.clone(),
+            count: None,
+        };
+        let answer = self.control(http, "/payments", &body).await?;
+        match serde_json::from_value::<SeededPayment>(answer.clone()) {
+            Ok(seeded) => Ok(seeded.into()),
+            Err(_) => Err(ControlError::Refused {
                 call: format!("POST {CONTROL_PREFIX}/payments"),
                 status: 200,
                 body: format!("{answer} (paymentId and paymentRequestId are missing)"),
@@ -440,13 +423,18 @@ impl Target {
             .await
     }
 
-    /// One control-plane call: POST JSON, expect 200 and a JSON answer.
+    /// One control-plane call: POST the JSON of `body` (one of the
+    /// contract's requests, `crate::spec::control_plane`), expect 200 and a
+    /// JSON answer.
     pub async fn control(
         &self,
         http: &reqwest::Client,
         path: &str,
-        body: Value,
+        body: &impl Serialize,
     ) -> Result<Value, ControlError> {
+        // Serializing the contract's types (or a JSON value) cannot fail:
+        // their keys are strings and their numbers finite.
+        let body = serde_json::to_vec(body).unwrap_or_default();
         self.control_call(http, "POST", path, Some(body)).await
     }
 
@@ -455,16 +443,14 @@ impl Target {
         http: &reqwest::Client,
         method: &str,
         path: &str,
-        body: Option<Value>,
+        body: Option<Vec<u8>>,
     ) -> Result<Value, ControlError> {
         let call = format!("{method} {CONTROL_PREFIX}{path}");
         let request = crate::wire::message::SentRequest {
             method: method.into(),
             path: format!("{CONTROL_PREFIX}{path}"),
             headers: self.control_headers(body.is_some()),
-            body: body
-                .map(|body| body.to_string().into_bytes())
-                .unwrap_or_default(),
+            body: body.unwrap_or_default(),
         };
         self.pace().await;
         let received = crate::wire::http::send(http, &self.base_url, &request, self.timeout)
