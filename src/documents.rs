@@ -1,7 +1,8 @@
 //! Every generated document of the project, in one list: the API's message
 //! schemas and OpenAPI document ([`crate::spec::schema`]), and the schemas
 //! of the files people write for the tool — server and client cases, the
-//! matrix file and the adapter protocol's messages. It sits above the spec,
+//! matrix file and the adapter protocol's messages
+//! ([`crate::adapter_protocol`]). It sits above the spec,
 //! the suite and the matrix, so the spec never imports the runner's types.
 
 use crate::spec::schema::{Dialect, Documents, add_root, generate_api};
@@ -12,7 +13,7 @@ pub fn generate(dialect: Dialect) -> Documents {
     add_root::<crate::suite::case::Case>(&mut docs, dialect, "case");
     add_root::<crate::suite::client_half::case::ClientCase>(&mut docs, dialect, "client-case");
     add_root::<crate::matrix::file::MatrixFile>(&mut docs, dialect, "matrix");
-    use crate::suite::client_half::adapter::messages as adapter;
+    use crate::adapter_protocol::messages as adapter;
     add_root::<adapter::Operation>(&mut docs, dialect, "adapter-operation");
     add_root::<adapter::HelloAnswer>(&mut docs, dialect, "adapter-hello-answer");
     add_root::<adapter::CancelAnswer>(&mut docs, dialect, "adapter-cancel-answer");
