@@ -168,6 +168,49 @@ pub enum Received {
     },
 }
 
+/// An answer line as an adapter writes it: the `id` of the line it
+/// answers, echoed as it came (the runner sends integers; a line too
+/// broken to have one gets `null`), then the answer's own fields.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Reply {
+    pub id: Value,
+    #[serde(flatten)]
+    pub answer: Answer,
+}
+
+/// What an adapter answers, as [`Reply`] writes it: absent values are left
+/// out, which every answer schema allows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(untagged)]
+pub enum Answer {
+    /// To `hello`: who the client is and what it implements.
+    Introduced(Implementation),
+    /// To `cancel`: the client's conclusion.
+    Concluded {
+        #[serde(skip_serializing_if = "Option::is_none")]
+        outcome: Option<CancelConclusion>,
+        #[serde(rename = "resultCode", skip_serializing_if = "Option::is_none")]
+        result_code: Option<String>,
+        #[serde(rename = "cancelTime", skip_serializing_if = "Option::is_none")]
+        cancel_time: Option<String>,
+    },
+    /// To `notify`: whether the client accepted the notification.
+    Handled { accepted: bool },
+    /// To `status`: the client's record of the payment.
+    Record { status: OrderStatus },
+    /// An operation the adapter could not carry out, or a line it could
+    /// not read.
+    Error { error: String },
+}
+
+impl Reply {
+    /// The reply as a JSON object.
+    pub fn to_object(&self) -> Value {
+        // Only strings, booleans and unit enums: serializing cannot fail.
+        serde_json::to_value(self).unwrap_or(Value::Null)
+    }
+}
+
 // The values a cancel answer and a status answer carry are the
 // domain's, shared with client cases and the project's client.
 pub use crate::domain::{CancelConclusion, OrderStatus};
@@ -307,6 +350,32 @@ mod tests {
         assert_eq!(
             line(Operation::notify("/n".into(), headers, "{}".into())),
             r#"{"op":"notify","path":"/n","headers":{"z":"1","a":"2"},"body":"{}","id":7}"#
+        );
+    }
+
+    #[test]
+    fn replies_echo_the_id_and_leave_absent_values_out() {
+        let reply = Reply {
+            id: Value::from(5),
+            answer: Answer::Concluded {
+                outcome: Some(CancelConclusion::Failed),
+                result_code: Some("PROCESS_FAIL".into()),
+                cancel_time: None,
+            },
+        };
+        assert_eq!(
+            reply.to_object().to_string(),
+            r#"{"id":5,"outcome":"failed","resultCode":"PROCESS_FAIL"}"#
+        );
+        let error = Reply {
+            id: Value::Null,
+            answer: Answer::Error {
+                error: "no `op`".into(),
+            },
+        };
+        assert_eq!(
+            error.to_object().to_string(),
+            r#"{"id":null,"error":"no `op`"}"#
         );
     }
 

@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::cancel::{CancelClient, CancelOutcome, CancelReport, NotificationEffect};
 use super::config::{ClientConfig, ClientError};
@@ -24,7 +24,7 @@ use crate::adapter_protocol::env::{
     BASE_URL, CA_CERT, CLIENT_ID, KEY_VERSION as KEY_VERSION_VAR, MAX_ATTEMPTS,
     MERCHANT_PRIVATE_KEY, PROTOCOL, PROVIDER_PUBLIC_KEY, TIMEOUT_MS,
 };
-use crate::adapter_protocol::messages::{OPERATIONS, Received};
+use crate::adapter_protocol::messages::{Answer, OPERATIONS, Received, Reply};
 use crate::adapter_protocol::{PROTOCOL_VERSION, PROTOCOL_VERSION_BEFORE, is_accepted_version};
 use crate::domain::PaymentRef;
 use crate::domain::{Capability, Implementation, OrderStatus};
@@ -347,14 +347,22 @@ pub async fn answer<C: AdapterClient>(client: &C, message: Message, log: &mut dy
                     false
                 }
             };
-            json!({"id": id, "accepted": accepted})
+            reply(id, Answer::Handled { accepted })
         }
-        Op::Status(payment) => {
-            json!({"id": id, "status": client.status(&payment).as_str()})
-        }
+        Op::Status(payment) => reply(
+            id,
+            Answer::Record {
+                status: client.status(&payment),
+            },
+        ),
         Op::Unsupported(op) => {
             let _ = writeln!(log, "op `{op}` is not supported");
-            json!({"id": id, "error": "unsupported"})
+            reply(
+                id,
+                Answer::Error {
+                    error: "unsupported".to_string(),
+                },
+            )
         }
     }
 }
@@ -369,15 +377,11 @@ pub fn hello_answer(id: Value, capabilities: Vec<Capability>) -> Value {
         homepage: "README.md".to_string(),
         capabilities,
     };
-    let mut answer = serde_json::to_value(implementation).unwrap_or_else(|_| json!({}));
-    answer["id"] = id;
-    answer
+    reply(id, Answer::Introduced(implementation))
 }
 
 /// The answer to a cancel, as the protocol spells the outcome.
 pub fn cancel_answer(id: Value, outcome: &CancelOutcome) -> Value {
-    let mut answer = Map::new();
-    answer.insert("id".to_string(), id);
     let (code, time) = match outcome {
         CancelOutcome::Cancelled {
             result_code,
@@ -388,23 +392,27 @@ pub fn cancel_answer(id: Value, outcome: &CancelOutcome) -> Value {
         CancelOutcome::Unknown { last_code, .. } => (last_code.as_ref(), None),
         CancelOutcome::Refused { .. } => (None, None),
         CancelOutcome::NotSent { reason } => {
-            answer.insert("error".to_string(), Value::String(reason.to_string()));
-            return Value::Object(answer);
+            return reply(
+                id,
+                Answer::Error {
+                    error: reason.to_string(),
+                },
+            );
         }
     };
-    if let Some(conclusion) = outcome.conclusion() {
-        answer.insert(
-            "outcome".to_string(),
-            Value::String(conclusion.as_str().to_string()),
-        );
-    }
-    if let Some(code) = code {
-        answer.insert("resultCode".to_string(), Value::String(code.clone()));
-    }
-    if let Some(time) = time {
-        answer.insert("cancelTime".to_string(), Value::String(time.clone()));
-    }
-    Value::Object(answer)
+    reply(
+        id,
+        Answer::Concluded {
+            outcome: outcome.conclusion(),
+            result_code: code.cloned(),
+            cancel_time: time.cloned(),
+        },
+    )
+}
+
+/// One answer line's object.
+fn reply(id: Value, answer: Answer) -> Value {
+    Reply { id, answer }.to_object()
 }
 
 /// Serves request lines from `input` until it ends, one at a time, each
@@ -454,5 +462,10 @@ pub fn serve_lines<C: AdapterClient>(
 }
 
 fn malformed_answer(malformed: Malformed) -> Value {
-    json!({"id": malformed.id, "error": malformed.reason})
+    reply(
+        malformed.id,
+        Answer::Error {
+            error: malformed.reason,
+        },
+    )
 }
