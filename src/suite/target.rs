@@ -109,11 +109,13 @@ impl FixturePools {
 
     /// A payment of `name` for a case: its own when the case uses it up,
     /// else the one kept for readers. `Err` is why the case is ignored.
-    pub fn take(&self, name: &str, uses_up: bool) -> Result<PaymentIds, String> {
+    pub fn take(&self, name: &str, uses_up: bool) -> Result<PaymentIds, FixtureError> {
         let pool = self
             .pools
             .get(name)
-            .ok_or_else(|| format!("fixture `{name}` is not in the fixtures file"))?;
+            .ok_or_else(|| FixtureError::NotInFile {
+                name: name.to_string(),
+            })?;
         let kept = usize::from(self.read.contains(name));
         let index = if uses_up {
             // A poisoned lock only means another case panicked while
@@ -129,15 +131,43 @@ impl FixturePools {
         } else {
             0
         };
-        pool.get(index).cloned().ok_or_else(|| {
-            let need = self.need.get(name).copied().unwrap_or(index + 1).max(index + 1);
-            format!(
-                "fixture `{name}` used up: the fixtures file gives {} payment{} for it and a full run needs {need}: add {} more (`cancel-conformance fixtures --template` says which cases use it up)",
-                pool.len(),
-                if pool.len() == 1 { "" } else { "s" },
-                need.saturating_sub(pool.len())
-            )
-        })
+        pool.get(index)
+            .cloned()
+            .ok_or_else(|| FixtureError::UsedUp {
+                name: name.to_string(),
+                given: pool.len(),
+                need: self
+                    .need
+                    .get(name)
+                    .copied()
+                    .unwrap_or(index + 1)
+                    .max(index + 1),
+            })
+    }
+}
+
+/// Why a fixtures file gives a case no payment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FixtureError {
+    #[error("fixture `{name}` is not in the fixtures file")]
+    NotInFile { name: String },
+    /// Every payment of the name went to earlier cases.
+    #[error(
+        "fixture `{name}` used up: the fixtures file gives {given} payment{} for it and a full run needs {need}: add {} more (`cancel-conformance fixtures --template` says which cases use it up)",
+        if *.given == 1 { "" } else { "s" },
+        need.saturating_sub(*given)
+    )]
+    UsedUp {
+        name: String,
+        given: usize,
+        need: usize,
+    },
+}
+
+/// A case ignored for it says why in text.
+impl From<FixtureError> for String {
+    fn from(error: FixtureError) -> String {
+        error.to_string()
     }
 }
 
@@ -236,6 +266,23 @@ pub enum ControlError {
     },
 }
 
+/// Why the pre-flight probe cannot tell whether the target has a control
+/// plane: the run cannot start.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProbeError {
+    #[error(
+        "the target's control plane wants a token ({call} answered HTTP 401): give --control-token-file FILE"
+    )]
+    TokenWanted { call: String },
+    #[error("the target's control plane refuses the token given ({call} answered HTTP 401)")]
+    TokenRefused { call: String },
+    #[error("cannot reach the target at {target}: {error}")]
+    Unreachable {
+        target: String,
+        error: TransportError,
+    },
+}
+
 impl Target {
     /// A target at `base_url` called as the default test client with the
     /// TEST-ONLY keys: what a plain `serve` accepts.
@@ -316,7 +363,7 @@ impl Target {
     pub async fn probe_control_plane(
         &self,
         http: &reqwest::Client,
-    ) -> Result<ControlPlane, String> {
+    ) -> Result<ControlPlane, ProbeError> {
         let path = format!("/payments/{PROBE_PAYMENT_ID}");
         let call = format!("GET {CONTROL_PREFIX}{path}");
         // Exactly `{"error": "<message>"}`: the contract's error answer,
@@ -331,20 +378,18 @@ impl Target {
                 why: format!("{call} answered HTTP 200 without a payment's `state`"),
             }),
             Err(ControlError::Refused { status: 401, .. }) if self.control_token.is_none() => {
-                Err(format!(
-                    "the target's control plane wants a token ({call} answered HTTP 401): give --control-token-file FILE"
-                ))
+                Err(ProbeError::TokenWanted { call })
             }
-            Err(ControlError::Refused { status: 401, .. }) => Err(format!(
-                "the target's control plane refuses the token given ({call} answered HTTP 401)"
-            )),
+            Err(ControlError::Refused { status: 401, .. }) => {
+                Err(ProbeError::TokenRefused { call })
+            }
             Err(ControlError::Refused { status, .. }) => Ok(ControlPlane::Absent {
                 why: format!("{call} answered HTTP {status}, not the control plane's 404"),
             }),
-            Err(ControlError::Transport(error)) => Err(format!(
-                "cannot reach the target at {}: {error}",
-                self.description
-            )),
+            Err(ControlError::Transport(error)) => Err(ProbeError::Unreachable {
+                target: self.description.clone(),
+                error,
+            }),
         }
     }
 
@@ -469,5 +514,45 @@ impl Target {
             status: received.status,
             body: format!("{text} (not JSON)"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: usize) -> PaymentIds {
+        PaymentIds {
+            payment_id: format!("P{n}"),
+            payment_request_id: format!("R{n}"),
+        }
+    }
+
+    #[test]
+    fn a_pool_hands_out_its_payments_and_then_says_how_many_more_it_needs() {
+        let pools = FixturePools::new(
+            BTreeMap::from([("paid".to_string(), vec![ids(1), ids(2)])]),
+            BTreeMap::from([("paid".to_string(), (4, true))]),
+        );
+        // The first payment is kept for readers; users-up take the rest.
+        assert_eq!(pools.take("paid", false), Ok(ids(1)));
+        assert_eq!(pools.take("paid", true), Ok(ids(2)));
+        assert_eq!(
+            pools.take("paid", true).map_err(String::from),
+            Err("fixture `paid` used up: the fixtures file gives 2 payments for it and a full run needs 4: add 2 more (`cancel-conformance fixtures --template` says which cases use it up)".to_string())
+        );
+        let one = FixturePools::new(
+            BTreeMap::from([("x".to_string(), vec![ids(1)])]),
+            BTreeMap::new(),
+        );
+        assert_eq!(one.take("x", true), Ok(ids(1)));
+        assert_eq!(
+            one.take("x", true).map_err(String::from),
+            Err("fixture `x` used up: the fixtures file gives 1 payment for it and a full run needs 2: add 1 more (`cancel-conformance fixtures --template` says which cases use it up)".to_string())
+        );
+        assert_eq!(
+            one.take("y", false).map_err(String::from),
+            Err("fixture `y` is not in the fixtures file".to_string())
+        );
     }
 }
