@@ -35,14 +35,17 @@ mod seed;
 use fault::fault;
 use seed::seed;
 
+/// The endpoints under the contract's [`PREFIX`]; anything else under
+/// `/control` is an unknown endpoint (never the API's NO_INTERFACE_DEF).
 pub fn routes() -> Router<Arc<Shared>> {
+    let at = |path: &str| format!("{PREFIX}{path}");
     Router::new()
-        .route("/control/v1/payments", post(seed))
-        .route("/control/v1/payments/{payment_id}", get(show))
-        .route("/control/v1/payments/{payment_id}/events", post(event))
-        .route("/control/v1/payments/{payment_id}/advance", post(advance))
-        .route("/control/v1/payments/{payment_id}/faults", post(fault))
-        .route("/control/v1/requests", get(requests))
+        .route(&at("/payments"), post(seed))
+        .route(&at("/payments/{payment_id}"), get(show))
+        .route(&at("/payments/{payment_id}/events"), post(event))
+        .route(&at("/payments/{payment_id}/advance"), post(advance))
+        .route(&at("/payments/{payment_id}/faults"), post(fault))
+        .route(&at("/requests"), get(requests))
         .route("/control/{*rest}", any(no_such_endpoint))
         .method_not_allowed_fallback(method_not_allowed)
 }
