@@ -14,7 +14,11 @@
 //!   verifying a message.
 //! - [`wire`]: header names, the recorded request and answer, the one size
 //!   cap, the HTTP exchange and its one transport-error type.
-//! - [`spec`]: the API's schema types, the rules and result-code catalogs.
+//! - [`spec`]: the API's schema types, the rules and result-code catalogs,
+//!   the control plane's contract.
+//! - [`adapter_protocol`]: the adapter protocol's messages, versions and
+//!   `CC_*` environment, which the suite's client half, the client's
+//!   adapter and the generated schemas share (imports domain, spec).
 //! - [`profile`]: the acquirer profiles, where the sources disagree.
 //! - [`server`]: the reference server (imports domain, signing, wire, spec).
 //! - [`client`]: the project's merchant client (imports domain, signing,
@@ -27,6 +31,7 @@
 //! - [`cli`]: the command line (arguments, configuration precedence, what
 //!   each command does); it hands the suite plain settings.
 
+pub mod adapter_protocol;
 pub mod cli;
 pub mod client;
 pub mod config_file;

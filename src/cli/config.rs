@@ -320,11 +320,12 @@ pub fn client_settings(
 /// settings and secrets, and the protocol's variables, are never taken
 /// from the runner's environment.
 fn adapter_env(names: &[String]) -> Result<Vec<String>, String> {
+    use crate::adapter_protocol::env::{PREFIX, is_protocol_variable};
     use crate::suite::client_half::process::RUNNER_PREFIX;
     for name in names {
-        if name.starts_with(RUNNER_PREFIX) || name.starts_with("CC_") || name.is_empty() {
+        if name.starts_with(RUNNER_PREFIX) || is_protocol_variable(name) || name.is_empty() {
             return Err(format!(
-                "--adapter-env `{}`: the runner's own {RUNNER_PREFIX}* variables and the protocol's CC_* are never passed on from its environment",
+                "--adapter-env `{}`: the runner's own {RUNNER_PREFIX}* variables and the protocol's {PREFIX}* are never passed on from its environment",
                 crate::wire::text::escape_controls(name)
             ));
         }

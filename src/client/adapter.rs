@@ -10,25 +10,25 @@
 //! [`CancelClient`]; [`run_adapter`] runs it around any [`AdapterClient`]
 //! (the project's deliberately broken test clients use that).
 
-use std::fmt;
 use std::io::{self, BufRead, Write};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
 use super::cancel::{CancelClient, CancelOutcome, CancelReport, NotificationEffect};
 use super::config::{ClientConfig, ClientError};
 use super::notify::NotificationError;
+use crate::adapter_protocol::env::{
+    BASE_URL, CA_CERT, CLIENT_ID, KEY_VERSION as KEY_VERSION_VAR, MAX_ATTEMPTS,
+    MERCHANT_PRIVATE_KEY, PROTOCOL, PROVIDER_PUBLIC_KEY, TIMEOUT_MS,
+};
+use crate::adapter_protocol::messages::{Answer, OPERATIONS, Received, Reply};
+use crate::adapter_protocol::{PROTOCOL_VERSION, PROTOCOL_VERSION_BEFORE, is_accepted_version};
 use crate::domain::PaymentRef;
 use crate::domain::{Capability, Implementation, OrderStatus};
 use crate::signing::{SigningKey, VerifyingKey};
-
-/// The protocol version this adapter speaks.
-pub const PROTOCOL_VERSION: &str = "3";
-/// The earlier version it also serves: version 3 only added `hello`.
-pub const PROTOCOL_VERSION_BEFORE: &str = "2";
 /// `CC_MAX_ATTEMPTS` when unset.
 pub const DEFAULT_MAX_ATTEMPTS: u32 = 5;
 /// `CC_TIMEOUT_MS` when unset (the runner always sets it).
@@ -125,40 +125,22 @@ where
 }
 
 /// Why the environment does not make a usable configuration.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvError {
-    Missing {
-        name: &'static str,
-    },
-    Invalid {
-        name: &'static str,
-        reason: String,
-    },
+    #[error(
+        "{name} is not set; the adapter is started by `cancel-conformance client`, \
+         which sets {BASE_URL}, {CLIENT_ID}, {MERCHANT_PRIVATE_KEY}, \
+         {PROVIDER_PUBLIC_KEY} and {TIMEOUT_MS}"
+    )]
+    Missing { name: &'static str },
+    #[error("{name} {reason}")]
+    Invalid { name: &'static str, reason: String },
     /// `CC_PROTOCOL` names a version this adapter does not speak.
-    Protocol {
-        found: String,
-    },
+    #[error(
+        "{PROTOCOL} is `{found}`, but this adapter speaks protocols {PROTOCOL_VERSION_BEFORE} and {PROTOCOL_VERSION} only"
+    )]
+    Protocol { found: String },
 }
-
-impl fmt::Display for EnvError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            EnvError::Missing { name } => write!(
-                f,
-                "{name} is not set; the adapter is started by `cancel-conformance client`, \
-                 which sets CC_BASE_URL, CC_CLIENT_ID, CC_MERCHANT_PRIVATE_KEY, \
-                 CC_PROVIDER_PUBLIC_KEY and CC_TIMEOUT_MS"
-            ),
-            EnvError::Invalid { name, reason } => write!(f, "{name} {reason}"),
-            EnvError::Protocol { found } => write!(
-                f,
-                "CC_PROTOCOL is `{found}`, but this adapter speaks protocols {PROTOCOL_VERSION_BEFORE} and {PROTOCOL_VERSION} only"
-            ),
-        }
-    }
-}
-
-impl std::error::Error for EnvError {}
 
 /// The configuration from the process environment.
 pub fn config_from_env() -> Result<ClientConfig, EnvError> {
@@ -170,43 +152,47 @@ pub fn config_from_env() -> Result<ClientConfig, EnvError> {
 pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientConfig, EnvError> {
     let get = |name: &'static str| lookup(name).filter(|value| !value.trim().is_empty());
     let required = |name: &'static str| get(name).ok_or(EnvError::Missing { name });
-    if let Some(found) = get("CC_PROTOCOL")
-        && ![PROTOCOL_VERSION, PROTOCOL_VERSION_BEFORE].contains(&found.trim())
+    if let Some(found) = get(PROTOCOL)
+        && !is_accepted_version(&found)
     {
         return Err(EnvError::Protocol { found });
     }
-    let base_url = required("CC_BASE_URL")?.trim().to_string();
-    let client_id = required("CC_CLIENT_ID")?.trim().to_string();
-    let merchant_key = SigningKey::from_base64_pkcs8(&required("CC_MERCHANT_PRIVATE_KEY")?)
-        .map_err(|error| EnvError::Invalid {
-            name: "CC_MERCHANT_PRIVATE_KEY",
-            reason: error.to_string(),
+    let base_url = required(BASE_URL)?.trim().to_string();
+    let client_id = required(CLIENT_ID)?.trim().to_string();
+    let merchant_key =
+        SigningKey::from_base64_pkcs8(&required(MERCHANT_PRIVATE_KEY)?).map_err(|error| {
+            EnvError::Invalid {
+                name: MERCHANT_PRIVATE_KEY,
+                reason: error.to_string(),
+            }
         })?;
-    let provider_key = VerifyingKey::from_base64_spki(&required("CC_PROVIDER_PUBLIC_KEY")?)
-        .map_err(|error| EnvError::Invalid {
-            name: "CC_PROVIDER_PUBLIC_KEY",
-            reason: error.to_string(),
+    let provider_key =
+        VerifyingKey::from_base64_spki(&required(PROVIDER_PUBLIC_KEY)?).map_err(|error| {
+            EnvError::Invalid {
+                name: PROVIDER_PUBLIC_KEY,
+                reason: error.to_string(),
+            }
         })?;
-    let timeout_ms = match get("CC_TIMEOUT_MS") {
+    let timeout_ms = match get(TIMEOUT_MS) {
         None => DEFAULT_TIMEOUT_MS,
-        Some(text) => positive("CC_TIMEOUT_MS", &text)?,
+        Some(text) => positive(TIMEOUT_MS, &text)?,
     };
-    let max_attempts = match get("CC_MAX_ATTEMPTS") {
+    let max_attempts = match get(MAX_ATTEMPTS) {
         None => DEFAULT_MAX_ATTEMPTS,
         Some(text) => {
-            let value = positive("CC_MAX_ATTEMPTS", &text)?;
+            let value = positive(MAX_ATTEMPTS, &text)?;
             u32::try_from(value).map_err(|_| EnvError::Invalid {
-                name: "CC_MAX_ATTEMPTS",
+                name: MAX_ATTEMPTS,
                 reason: format!("is `{text}`, which is too large"),
             })?
         }
     };
-    let ca_cert_pem = match get("CC_CA_CERT") {
+    let ca_cert_pem = match get(CA_CERT) {
         None => None,
         Some(path) => Some(
             crate::input_file::read(std::path::Path::new(path.trim())).map_err(|error| {
                 EnvError::Invalid {
-                    name: "CC_CA_CERT",
+                    name: CA_CERT,
                     reason: format!("names `{path}`, which cannot be read: {}", error.reason()),
                 }
             })?,
@@ -216,7 +202,7 @@ pub fn config_from(lookup: impl Fn(&str) -> Option<String>) -> Result<ClientConf
         base_url,
         client_id,
         merchant_key: Arc::new(merchant_key),
-        key_version: get("CC_KEY_VERSION")
+        key_version: get(KEY_VERSION_VAR)
             .map_or_else(|| KEY_VERSION.to_string(), |v| v.trim().to_string()),
         provider_key,
         timeout: Duration::from_millis(timeout_ms),
@@ -266,7 +252,9 @@ pub struct Malformed {
     pub reason: String,
 }
 
-/// Parses one request line.
+/// Parses one request line: the `id` is taken as it is (it is echoed),
+/// an unknown `op` is an unsupported operation, and a known one is read
+/// through the protocol's [`Received`].
 pub fn parse_line(line: &str) -> Result<Message, Malformed> {
     let value: Value = serde_json::from_str(line).map_err(|error| Malformed {
         id: Value::Null,
@@ -283,57 +271,40 @@ pub fn parse_line(line: &str) -> Result<Message, Malformed> {
         id: id.clone(),
         reason,
     };
-    let op = match object.get("op") {
-        Some(Value::String(op)) => op.as_str(),
+    let name = match object.get("op") {
+        Some(Value::String(op)) => op.clone(),
         Some(_) => return Err(malformed("`op` is not a string".to_string())),
         None => return Err(malformed("no `op`".to_string())),
     };
-    let op = match op {
-        "hello" => Op::Hello,
-        "cancel" => Op::Cancel(payment_ref(&object).map_err(malformed)?),
-        "status" => Op::Status(payment_ref(&object).map_err(malformed)?),
-        "notify" => {
-            let path = string_field(&object, "path")
-                .map_err(&malformed)?
-                .ok_or_else(|| malformed("`notify` without `path`".to_string()))?;
-            let body = string_field(&object, "body")
-                .map_err(&malformed)?
-                .ok_or_else(|| malformed("`notify` without `body`".to_string()))?;
-            let headers = match object.get("headers") {
-                Some(Value::Object(headers)) => headers
-                    .iter()
-                    .map(|(name, value)| match value {
-                        Value::String(value) => Ok((name.clone(), value.clone())),
-                        _ => Err(malformed(format!("header `{name}` is not a string"))),
-                    })
-                    .collect::<Result<Vec<_>, _>>()?,
-                Some(_) => return Err(malformed("`headers` is not an object".to_string())),
-                None => Vec::new(),
-            };
-            Op::Notify {
-                path,
-                headers,
-                body,
-            }
-        }
-        other => Op::Unsupported(other.to_string()),
+    if !OPERATIONS.contains(&name.as_str()) {
+        return Ok(Message {
+            id,
+            op: Op::Unsupported(name),
+        });
+    }
+    let received: Received = serde_json::from_value(Value::Object(object))
+        .map_err(|error| malformed(format!("`{name}`: {error}")))?;
+    let op = match received {
+        Received::Hello {} => Op::Hello,
+        Received::Cancel {
+            payment_id,
+            payment_request_id,
+        } => Op::Cancel(PaymentRef::new(payment_id, payment_request_id)),
+        Received::Status {
+            payment_id,
+            payment_request_id,
+        } => Op::Status(PaymentRef::new(payment_id, payment_request_id)),
+        Received::Notify {
+            path,
+            headers,
+            body,
+        } => Op::Notify {
+            path,
+            headers: headers.0,
+            body,
+        },
     };
     Ok(Message { id, op })
-}
-
-fn string_field(object: &Map<String, Value>, name: &str) -> Result<Option<String>, String> {
-    match object.get(name) {
-        None | Some(Value::Null) => Ok(None),
-        Some(Value::String(text)) => Ok(Some(text.clone())),
-        Some(_) => Err(format!("`{name}` is not a string")),
-    }
-}
-
-fn payment_ref(object: &Map<String, Value>) -> Result<PaymentRef, String> {
-    Ok(PaymentRef::new(
-        string_field(object, "paymentId")?,
-        string_field(object, "paymentRequestId")?,
-    ))
 }
 
 /// Carries out one operation and returns the answer line's object; notes
@@ -376,14 +347,22 @@ pub async fn answer<C: AdapterClient>(client: &C, message: Message, log: &mut dy
                     false
                 }
             };
-            json!({"id": id, "accepted": accepted})
+            reply(id, Answer::Handled { accepted })
         }
-        Op::Status(payment) => {
-            json!({"id": id, "status": client.status(&payment).as_str()})
-        }
+        Op::Status(payment) => reply(
+            id,
+            Answer::Record {
+                status: client.status(&payment),
+            },
+        ),
         Op::Unsupported(op) => {
             let _ = writeln!(log, "op `{op}` is not supported");
-            json!({"id": id, "error": "unsupported"})
+            reply(
+                id,
+                Answer::Error {
+                    error: "unsupported".to_string(),
+                },
+            )
         }
     }
 }
@@ -398,15 +377,11 @@ pub fn hello_answer(id: Value, capabilities: Vec<Capability>) -> Value {
         homepage: "README.md".to_string(),
         capabilities,
     };
-    let mut answer = serde_json::to_value(implementation).unwrap_or_else(|_| json!({}));
-    answer["id"] = id;
-    answer
+    reply(id, Answer::Introduced(implementation))
 }
 
 /// The answer to a cancel, as the protocol spells the outcome.
 pub fn cancel_answer(id: Value, outcome: &CancelOutcome) -> Value {
-    let mut answer = Map::new();
-    answer.insert("id".to_string(), id);
     let (code, time) = match outcome {
         CancelOutcome::Cancelled {
             result_code,
@@ -417,23 +392,27 @@ pub fn cancel_answer(id: Value, outcome: &CancelOutcome) -> Value {
         CancelOutcome::Unknown { last_code, .. } => (last_code.as_ref(), None),
         CancelOutcome::Refused { .. } => (None, None),
         CancelOutcome::NotSent { reason } => {
-            answer.insert("error".to_string(), Value::String(reason.to_string()));
-            return Value::Object(answer);
+            return reply(
+                id,
+                Answer::Error {
+                    error: reason.to_string(),
+                },
+            );
         }
     };
-    if let Some(conclusion) = outcome.conclusion() {
-        answer.insert(
-            "outcome".to_string(),
-            Value::String(conclusion.as_str().to_string()),
-        );
-    }
-    if let Some(code) = code {
-        answer.insert("resultCode".to_string(), Value::String(code.clone()));
-    }
-    if let Some(time) = time {
-        answer.insert("cancelTime".to_string(), Value::String(time.clone()));
-    }
-    Value::Object(answer)
+    reply(
+        id,
+        Answer::Concluded {
+            outcome: outcome.conclusion(),
+            result_code: code.cloned(),
+            cancel_time: time.cloned(),
+        },
+    )
+}
+
+/// One answer line's object.
+fn reply(id: Value, answer: Answer) -> Value {
+    Reply { id, answer }.to_object()
 }
 
 /// Serves request lines from `input` until it ends, one at a time, each
@@ -483,5 +462,10 @@ pub fn serve_lines<C: AdapterClient>(
 }
 
 fn malformed_answer(malformed: Malformed) -> Value {
-    json!({"id": malformed.id, "error": malformed.reason})
+    reply(
+        malformed.id,
+        Answer::Error {
+            error: malformed.reason,
+        },
+    )
 }

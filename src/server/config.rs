@@ -10,12 +10,11 @@ use time::{Time, UtcOffset};
 
 use crate::signing::{SigningKey, VerifyingKey, test_keys};
 
-/// The client id the suite runs as by default.
-pub const DEFAULT_CLIENT_ID: &str = "CONFORMANCE_TEST_CLIENT";
-/// A second client id of the same merchant, for access-denied cases.
-pub const OTHER_CLIENT_ID: &str = "CONFORMANCE_OTHER_CLIENT";
-/// A client id with the sandbox prefix, for the sandbox paths.
-pub const SANDBOX_CLIENT_ID: &str = "SANDBOX_CONFORMANCE_TEST_CLIENT";
+// The client ids and the control token are the control plane's contract,
+// which the suite shares: they live in the spec.
+pub use crate::spec::control_plane::{
+    CONTROL_TOKEN_SCHEME, ControlToken, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, SANDBOX_CLIENT_ID,
+};
 
 /// The key version every test client is registered under.
 pub const DEFAULT_KEY_VERSION: &str = crate::signing::test_keys::KEY_VERSION;
@@ -28,64 +27,6 @@ pub struct ClientKey {
     /// The only `keyVersion` the client may announce in its `Signature`
     /// header; an absent `keyVersion` means this one.
     pub key_version: String,
-}
-
-/// The secret every control-plane call must present when the server is
-/// given one (`serve --control-token-file`, or the environment variable
-/// `CANCEL_CONFORMANCE_CONTROL_TOKEN`). Its `Debug` shows `***`: the token
-/// opens the control plane, which can seed, cancel and refund at will.
-#[derive(Clone, PartialEq, Eq)]
-pub struct ControlToken {
-    /// `Bearer <token>`, the `Authorization` value a call must carry; made
-    /// once, so that checking a call builds nothing.
-    authorization: String,
-}
-
-/// The header a control-plane call carries its token in.
-pub const CONTROL_TOKEN_SCHEME: &str = "Bearer";
-
-impl ControlToken {
-    /// A token from text as read from a file or the environment: blanks
-    /// around it (a trailing newline) are dropped; an empty token is
-    /// refused, since it would open the control plane to anyone.
-    pub fn new(text: &str) -> Result<Self, &'static str> {
-        let token = text.trim();
-        if token.is_empty() {
-            return Err("the control token is empty");
-        }
-        if !token.bytes().all(|byte| byte.is_ascii_graphic()) {
-            return Err("the control token must be printable ASCII without spaces");
-        }
-        Ok(Self {
-            authorization: format!("{CONTROL_TOKEN_SCHEME} {token}"),
-        })
-    }
-
-    /// The `Authorization` header value a caller sends.
-    pub fn authorization(&self) -> &str {
-        &self.authorization
-    }
-
-    /// True when an `Authorization` header value carries this token. The
-    /// comparison takes the same time wherever the first difference is, so
-    /// the token cannot be guessed byte by byte from response times.
-    pub fn admits(&self, authorization: &[u8]) -> bool {
-        let expected = self.authorization.as_bytes();
-        if authorization.len() != expected.len() {
-            return false;
-        }
-        authorization
-            .iter()
-            .zip(expected)
-            .fold(0u8, |diff, (a, b)| diff | (a ^ b))
-            == 0
-    }
-}
-
-impl std::fmt::Debug for ControlToken {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("ControlToken(***)")
-    }
 }
 
 /// How long a paid payment stays cancellable (rule `window.reference-defaults`).

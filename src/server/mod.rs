@@ -41,11 +41,11 @@ use std::sync::Arc;
 
 use axum::Router;
 
+pub use crate::spec::control_plane::PREFIX as CONTROL_PREFIX;
 pub use config::{
     CONTROL_TOKEN_SCHEME, ClientKey, ControlToken, DEFAULT_CLIENT_ID, DEFAULT_KEY_VERSION,
     OTHER_CLIENT_ID, SANDBOX_CLIENT_ID, ServerConfig, Windows,
 };
-pub use control::PREFIX as CONTROL_PREFIX;
 pub use serve::{RunningServer, ServeError, serve_router, start};
 pub use store::{MAX_SEED_COUNT, MAX_STORED_PAYMENTS};
 pub use tls::TlsSetup;
@@ -69,29 +69,50 @@ pub fn app(config: ServerConfig) -> Router {
 /// (`serve --no-control-plane --write-fixtures`).
 pub use store::Seed as StartingPayment;
 
+/// Why [`app_with_payments`] cannot hold a payment it is given.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StartingPaymentError {
+    /// The payment's method does not exist under the server's profile.
+    #[error(
+        "method `{method}` exists under the antom profile only; this server plays profile {profile}"
+    )]
+    MethodNotPlayed {
+        method: &'static str,
+        profile: crate::profile::Profile,
+    },
+    /// The store refused it (`detail` is the store's reason).
+    #[error("cannot seed a {state} payment: {detail}")]
+    NotSeeded { state: &'static str, detail: String },
+}
+
+/// The command line reports it as text.
+impl From<StartingPaymentError> for String {
+    fn from(error: StartingPaymentError) -> String {
+        error.to_string()
+    }
+}
+
 /// [`app`] holding `payments` from the start; their ids, in order.
 pub fn app_with_payments(
     config: ServerConfig,
     payments: &[StartingPayment],
-) -> Result<(Router, Vec<crate::domain::PaymentIds>), String> {
+) -> Result<(Router, Vec<crate::domain::PaymentIds>), StartingPaymentError> {
     let shared = shared(config);
     let profile = shared.config.profile;
     let mut ids = Vec::with_capacity(payments.len());
     for payment in payments {
         if !store::profile::has_method(profile, payment.method) {
-            return Err(format!(
-                "method `{}` exists under the antom profile only; this server plays profile {profile}",
-                payment.method.as_str()
-            ));
+            return Err(StartingPaymentError::MethodNotPlayed {
+                method: payment.method.as_str(),
+                profile,
+            });
         }
         let (first, _) = shared
             .store
             .seed_many_at(payment.clone(), 1, store::SeedTimes::default())
-            .map_err(|error| {
-                format!(
-                    "cannot seed a {} payment: {error:?}",
-                    payment.state.as_str()
-                )
+            .map_err(|error| StartingPaymentError::NotSeeded {
+                state: payment.state.as_str(),
+                detail: format!("{error:?}"),
             })?;
         ids.push(first);
     }

@@ -1,9 +1,12 @@
 //! The spec: the API's wire shapes ([`api`]), the rule and result-code
-//! catalogs ([`catalog`]) and the rule ids the code names ([`rule_id`]), the documents generated from them ([`schema`])
-//! and the strict YAML reading they share ([`yaml`]).
+//! catalogs ([`catalog`]) and the rule ids the code names ([`rule_id`]),
+//! the documents generated from them ([`schema`]), the strict YAML reading
+//! they share ([`yaml`]) and the control plane's contract
+//! ([`control_plane`]).
 
 pub mod api;
 pub mod catalog;
+pub mod control_plane;
 pub mod docs;
 pub mod id_branches;
 pub mod rule_id;

@@ -7,7 +7,6 @@ use std::fmt;
 use std::path::PathBuf;
 
 use super::report::ReportArgs;
-use crate::server;
 
 /// Where a key comes from: a file, an environment variable's value, or the
 /// TEST-ONLY key (the command line chooses which, `cli::config`).
@@ -66,7 +65,7 @@ pub struct RunSettings {
     /// The target's control-plane token, if it has one; an unreadable or
     /// empty token file is an error when the run starts, not before (listing
     /// cases needs no target).
-    pub control_token: Result<Option<server::ControlToken>, String>,
+    pub control_token: Result<Option<crate::spec::control_plane::ControlToken>, String>,
     pub timeout_ms: u64,
     /// The most requests a second sent to the target; `None`: unpaced.
     pub rate: Option<crate::config_file::Rate>,

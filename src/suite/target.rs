@@ -7,12 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use serde::Deserialize;
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
 
 use super::case::{Fixture, Owner, parse_duration};
-use crate::server::ControlToken;
 use crate::signing::{SigningKey, VerifyingKey};
+use crate::spec::control_plane::{
+    ControlToken, ErrorAnswer, PROBE_PAYMENT_ID, SeedRequest, SeededPayment,
+};
 use crate::spec::yaml::{self, YamlError};
 use crate::wire::http::TransportError;
 
@@ -20,8 +22,8 @@ use crate::wire::http::TransportError;
 pub const UNKNOWN_CLIENT_ID: &str = "UNKNOWN_CONFORMANCE_CLIENT";
 
 /// The prefix of the control plane every conforming mock implements
-/// (INTERPRETING.md, "Control plane"): the reference server's own.
-pub use crate::server::CONTROL_PREFIX;
+/// (INTERPRETING.md, "Control plane"), as the contract gives it.
+pub use crate::spec::control_plane::PREFIX as CONTROL_PREFIX;
 
 use crate::domain::PaymentIds;
 use crate::wire::headers::CONTENT_TYPE;
@@ -107,11 +109,13 @@ impl FixturePools {
 
     /// A payment of `name` for a case: its own when the case uses it up,
     /// else the one kept for readers. `Err` is why the case is ignored.
-    pub fn take(&self, name: &str, uses_up: bool) -> Result<PaymentIds, String> {
+    pub fn take(&self, name: &str, uses_up: bool) -> Result<PaymentIds, FixtureError> {
         let pool = self
             .pools
             .get(name)
-            .ok_or_else(|| format!("fixture `{name}` is not in the fixtures file"))?;
+            .ok_or_else(|| FixtureError::NotInFile {
+                name: name.to_string(),
+            })?;
         let kept = usize::from(self.read.contains(name));
         let index = if uses_up {
             // A poisoned lock only means another case panicked while
@@ -127,15 +131,43 @@ impl FixturePools {
         } else {
             0
         };
-        pool.get(index).cloned().ok_or_else(|| {
-            let need = self.need.get(name).copied().unwrap_or(index + 1).max(index + 1);
-            format!(
-                "fixture `{name}` used up: the fixtures file gives {} payment{} for it and a full run needs {need}: add {} more (`cancel-conformance fixtures --template` says which cases use it up)",
-                pool.len(),
-                if pool.len() == 1 { "" } else { "s" },
-                need.saturating_sub(pool.len())
-            )
-        })
+        pool.get(index)
+            .cloned()
+            .ok_or_else(|| FixtureError::UsedUp {
+                name: name.to_string(),
+                given: pool.len(),
+                need: self
+                    .need
+                    .get(name)
+                    .copied()
+                    .unwrap_or(index + 1)
+                    .max(index + 1),
+            })
+    }
+}
+
+/// Why a fixtures file gives a case no payment.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FixtureError {
+    #[error("fixture `{name}` is not in the fixtures file")]
+    NotInFile { name: String },
+    /// Every payment of the name went to earlier cases.
+    #[error(
+        "fixture `{name}` used up: the fixtures file gives {given} payment{} for it and a full run needs {need}: add {} more (`cancel-conformance fixtures --template` says which cases use it up)",
+        if *.given == 1 { "" } else { "s" },
+        need.saturating_sub(*given)
+    )]
+    UsedUp {
+        name: String,
+        given: usize,
+        need: usize,
+    },
+}
+
+/// A case ignored for it says why in text.
+impl From<FixtureError> for String {
+    fn from(error: FixtureError) -> String {
+        error.to_string()
     }
 }
 
@@ -234,6 +266,23 @@ pub enum ControlError {
     },
 }
 
+/// Why the pre-flight probe cannot tell whether the target has a control
+/// plane: the run cannot start.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ProbeError {
+    #[error(
+        "the target's control plane wants a token ({call} answered HTTP 401): give --control-token-file FILE"
+    )]
+    TokenWanted { call: String },
+    #[error("the target's control plane refuses the token given ({call} answered HTTP 401)")]
+    TokenRefused { call: String },
+    #[error("cannot reach the target at {target}: {error}")]
+    Unreachable {
+        target: String,
+        error: TransportError,
+    },
+}
+
 impl Target {
     /// A target at `base_url` called as the default test client with the
     /// TEST-ONLY keys: what a plain `serve` accepts.
@@ -314,17 +363,13 @@ impl Target {
     pub async fn probe_control_plane(
         &self,
         http: &reqwest::Client,
-    ) -> Result<ControlPlane, String> {
-        let path = "/payments/cancel-conformance-probe";
+    ) -> Result<ControlPlane, ProbeError> {
+        let path = format!("/payments/{PROBE_PAYMENT_ID}");
         let call = format!("GET {CONTROL_PREFIX}{path}");
-        let only_an_error = |body: &str| {
-            serde_json::from_str::<Value>(body).is_ok_and(|json| {
-                json.as_object().is_some_and(|object| {
-                    object.len() == 1 && object.get("error").is_some_and(Value::is_string)
-                })
-            })
-        };
-        match self.control_call(http, "GET", path, None).await {
+        // Exactly `{"error": "<message>"}`: the contract's error answer,
+        // nothing beside it.
+        let only_an_error = |body: &str| serde_json::from_str::<ErrorAnswer>(body).is_ok();
+        match self.control_call(http, "GET", &path, None).await {
             Ok(json) if json.get("state").is_some() => Ok(ControlPlane::Present),
             Err(ControlError::Refused {
                 status: 404, body, ..
@@ -333,20 +378,18 @@ impl Target {
                 why: format!("{call} answered HTTP 200 without a payment's `state`"),
             }),
             Err(ControlError::Refused { status: 401, .. }) if self.control_token.is_none() => {
-                Err(format!(
-                    "the target's control plane wants a token ({call} answered HTTP 401): give --control-token-file FILE"
-                ))
+                Err(ProbeError::TokenWanted { call })
             }
-            Err(ControlError::Refused { status: 401, .. }) => Err(format!(
-                "the target's control plane refuses the token given ({call} answered HTTP 401)"
-            )),
+            Err(ControlError::Refused { status: 401, .. }) => {
+                Err(ProbeError::TokenRefused { call })
+            }
             Err(ControlError::Refused { status, .. }) => Ok(ControlPlane::Absent {
                 why: format!("{call} answered HTTP {status}, not the control plane's 404"),
             }),
-            Err(ControlError::Transport(error)) => Err(format!(
-                "cannot reach the target at {}: {error}",
-                self.description
-            )),
+            Err(ControlError::Transport(error)) => Err(ProbeError::Unreachable {
+                target: self.description.clone(),
+                error,
+            }),
         }
     }
 
@@ -374,40 +417,25 @@ impl Target {
             Owner::Own => self.client_id.clone(),
             Owner::Other => self.other_client_id.clone().unwrap_or_default(),
         };
-        let mut body = json!({
-            "state": fixture.state.as_str(),
-            "method": fixture.method.as_str(),
-            "ageMs": age_ms,
-            "owner": owner,
-        });
         // Control plane 1.1: a payment seeded at absolute times on its own
         // clock (INTERPRETING.md §5); sent only by the cases that need it,
-        // so a 1.0 mock still runs every other case.
-        for (key, value) in [
-            ("clock", &fixture.clock),
-            ("paidAt", &fixture.paid_at),
-            ("createdAt", &fixture.created_at),
-        ] {
-            if let Some(value) = value {
-                body[key] = json!(value);
-            }
-        }
-        if (fixture.paid_at.is_some() || fixture.created_at.is_some())
-            && let Some(map) = body.as_object_mut()
-        {
-            map.remove("ageMs");
-        }
-        let answer = self.control(http, "/payments", body).await?;
-        let ids = (
-            answer.get("paymentId").and_then(Value::as_str),
-            answer.get("paymentRequestId").and_then(Value::as_str),
-        );
-        match ids {
-            (Some(payment_id), Some(payment_request_id)) => Ok(PaymentIds {
-                payment_id: payment_id.to_string(),
-                payment_request_id: payment_request_id.to_string(),
-            }),
-            _ => Err(ControlError::Refused {
+        // so a 1.0 mock still runs every other case. Its age is then
+        // given by those times, never by `ageMs` beside them.
+        let at_times = fixture.paid_at.is_some() || fixture.created_at.is_some();
+        let body = SeedRequest {
+            state: fixture.state,
+            method: fixture.method,
+            age_ms: (!at_times).then_some(age_ms),
+            owner: Some(owner),
+            clock: fixture.clock.clone(),
+            paid_at: fixture.paid_at.clone(),
+            created_at: fixture.created_at.clone(),
+            count: None,
+        };
+        let answer = self.control(http, "/payments", &body).await?;
+        match serde_json::from_value::<SeededPayment>(answer.clone()) {
+            Ok(seeded) => Ok(seeded.into()),
+            Err(_) => Err(ControlError::Refused {
                 call: format!("POST {CONTROL_PREFIX}/payments"),
                 status: 200,
                 body: format!("{answer} (paymentId and paymentRequestId are missing)"),
@@ -440,13 +468,18 @@ impl Target {
             .await
     }
 
-    /// One control-plane call: POST JSON, expect 200 and a JSON answer.
+    /// One control-plane call: POST the JSON of `body` (one of the
+    /// contract's requests, `crate::spec::control_plane`), expect 200 and a
+    /// JSON answer.
     pub async fn control(
         &self,
         http: &reqwest::Client,
         path: &str,
-        body: Value,
+        body: &impl Serialize,
     ) -> Result<Value, ControlError> {
+        // Serializing the contract's types (or a JSON value) cannot fail:
+        // their keys are strings and their numbers finite.
+        let body = serde_json::to_vec(body).unwrap_or_default();
         self.control_call(http, "POST", path, Some(body)).await
     }
 
@@ -455,16 +488,14 @@ impl Target {
         http: &reqwest::Client,
         method: &str,
         path: &str,
-        body: Option<Value>,
+        body: Option<Vec<u8>>,
     ) -> Result<Value, ControlError> {
         let call = format!("{method} {CONTROL_PREFIX}{path}");
         let request = crate::wire::message::SentRequest {
             method: method.into(),
             path: format!("{CONTROL_PREFIX}{path}"),
             headers: self.control_headers(body.is_some()),
-            body: body
-                .map(|body| body.to_string().into_bytes())
-                .unwrap_or_default(),
+            body: body.unwrap_or_default(),
         };
         self.pace().await;
         let received = crate::wire::http::send(http, &self.base_url, &request, self.timeout)
@@ -483,5 +514,45 @@ impl Target {
             status: received.status,
             body: format!("{text} (not JSON)"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(n: usize) -> PaymentIds {
+        PaymentIds {
+            payment_id: format!("P{n}"),
+            payment_request_id: format!("R{n}"),
+        }
+    }
+
+    #[test]
+    fn a_pool_hands_out_its_payments_and_then_says_how_many_more_it_needs() {
+        let pools = FixturePools::new(
+            BTreeMap::from([("paid".to_string(), vec![ids(1), ids(2)])]),
+            BTreeMap::from([("paid".to_string(), (4, true))]),
+        );
+        // The first payment is kept for readers; users-up take the rest.
+        assert_eq!(pools.take("paid", false), Ok(ids(1)));
+        assert_eq!(pools.take("paid", true), Ok(ids(2)));
+        assert_eq!(
+            pools.take("paid", true).map_err(String::from),
+            Err("fixture `paid` used up: the fixtures file gives 2 payments for it and a full run needs 4: add 2 more (`cancel-conformance fixtures --template` says which cases use it up)".to_string())
+        );
+        let one = FixturePools::new(
+            BTreeMap::from([("x".to_string(), vec![ids(1)])]),
+            BTreeMap::new(),
+        );
+        assert_eq!(one.take("x", true), Ok(ids(1)));
+        assert_eq!(
+            one.take("x", true).map_err(String::from),
+            Err("fixture `x` used up: the fixtures file gives 1 payment for it and a full run needs 2: add 1 more (`cancel-conformance fixtures --template` says which cases use it up)".to_string())
+        );
+        assert_eq!(
+            one.take("y", false).map_err(String::from),
+            Err("fixture `y` is not in the fixtures file".to_string())
+        );
     }
 }

@@ -171,8 +171,30 @@ fn hello_introduces_the_client_with_every_capability_valid_against_its_schema() 
             "sign", "verify", "tls", "timeout", "retry", "orders", "notify"
         ])
     );
+    assert_eq!(crate::adapter_protocol::violation("hello", &answer), None);
+}
+
+#[test]
+fn environment_errors_read_as_they_always_have() {
     assert_eq!(
-        crate::suite::client_half::adapter::messages::violation("hello", &answer),
-        None
+        EnvError::Missing {
+            name: "CC_CLIENT_ID"
+        }
+        .to_string(),
+        "CC_CLIENT_ID is not set; the adapter is started by `cancel-conformance client`, \
+         which sets CC_BASE_URL, CC_CLIENT_ID, CC_MERCHANT_PRIVATE_KEY, \
+         CC_PROVIDER_PUBLIC_KEY and CC_TIMEOUT_MS"
+    );
+    assert_eq!(
+        EnvError::Protocol { found: "1".into() }.to_string(),
+        "CC_PROTOCOL is `1`, but this adapter speaks protocols 2 and 3 only"
+    );
+    assert_eq!(
+        EnvError::Invalid {
+            name: "CC_TIMEOUT_MS",
+            reason: "is `x`".into()
+        }
+        .to_string(),
+        "CC_TIMEOUT_MS is `x`"
     );
 }

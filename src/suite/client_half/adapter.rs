@@ -1,6 +1,7 @@
 //! Driving a client under test through its adapter: a child process that
-//! speaks JSON lines (INTERPRETING.md §8), and the protocol's messages as
-//! types that generate `spec/adapter-*.schema.json`. An adapter that
+//! speaks JSON lines (INTERPRETING.md §8), the protocol of
+//! [`crate::adapter_protocol`], whose types the runner sends and whose
+//! schemas judge every answer. An adapter that
 //! crashes, hangs or prints something that is not a protocol line valid
 //! against its schema ends the case with a clear message (naming the
 //! schema path) and its stderr; it never stops the run.
@@ -15,6 +16,12 @@ use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWriteExt, BufRead
 use tokio::process::{Child, ChildStdin, ChildStdout};
 
 use super::process;
+use crate::adapter_protocol::messages::Operation;
+use crate::adapter_protocol::violation;
+
+/// The protocol's messages, where the client half's users have always
+/// found them.
+pub use crate::adapter_protocol::messages;
 
 /// The longest protocol line the runner reads; an adapter flooding stdout
 /// is failed rather than allowed to exhaust memory.
@@ -144,7 +151,22 @@ impl Adapter {
         })
     }
 
-    /// Sends one operation and waits at most `deadline` for its answer.
+    /// Sends one operation, numbered here, and waits at most `deadline`
+    /// for its answer, which is valid against the operation's schema.
+    pub async fn send(
+        &mut self,
+        operation: Operation,
+        deadline: Duration,
+    ) -> Result<Value, AdapterError> {
+        let id = self.number();
+        let op = operation.name().to_string();
+        let request = operation.numbered(id).to_object();
+        self.exchange(op, id, request, deadline).await
+    }
+
+    /// Sends a raw request object (numbered here, its `op` whatever it
+    /// says): for tests that send what no runner would, such as a `cancel`
+    /// that names no payment.
     pub async fn call(
         &mut self,
         mut request: Value,
@@ -155,9 +177,26 @@ impl Adapter {
             .and_then(Value::as_str)
             .unwrap_or("?")
             .to_string();
+        let id = self.number();
+        request["id"] = json!(id);
+        self.exchange(op, id, request, deadline).await
+    }
+
+    fn number(&mut self) -> u64 {
         let id = self.next_id;
         self.next_id += 1;
-        request["id"] = json!(id);
+        id
+    }
+
+    /// Writes `request` as one line and reads the answer line carrying
+    /// `id`, judged against the schema of `op`.
+    async fn exchange(
+        &mut self,
+        op: String,
+        id: u64,
+        request: Value,
+        deadline: Duration,
+    ) -> Result<Value, AdapterError> {
         let mut line = request.to_string();
         line.push('\n');
         let io = |err: std::io::Error| AdapterError::Io {
@@ -196,7 +235,7 @@ impl Adapter {
         if value.get("id") != Some(&json!(id)) {
             return Err(AdapterError::Garbage { op, line: text });
         }
-        if let Some((schema, schema_path, detail)) = messages::violation(&op, &value) {
+        if let Some((schema, schema_path, detail)) = violation(&op, &value) {
             return Err(AdapterError::Invalid {
                 op,
                 schema,
@@ -307,333 +346,6 @@ async fn keep_tail<R: AsyncRead + Unpin>(mut stream: R, tail: Arc<Mutex<Vec<u8>>
                 let excess = tail.len() - STDERR_TAIL_BYTES;
                 tail.drain(..excess);
             }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------
-// The protocol's messages, as data: these types generate the schemas
-// `spec/adapter-*.schema.json`, and every answer line is validated against
-// the schema of its operation.
-// ---------------------------------------------------------------------------
-
-/// Messages of the adapter protocol (INTERPRETING.md §8) and their schemas.
-pub mod messages {
-    use std::collections::BTreeMap;
-    use std::sync::OnceLock;
-
-    use schemars::JsonSchema;
-    use serde::{Deserialize, Serialize};
-    use serde_json::Value;
-
-    use crate::spec::schema::schema_of;
-
-    /// One operation the runner sends to the adapter.
-    #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-    #[serde(tag = "op", rename_all = "lowercase")]
-    #[schemars(title = "AdapterOperation")]
-    pub enum Operation {
-        /// Protocol 3: the first operation. Say who you are and what you
-        /// implement. A protocol 2 adapter answers it with an error.
-        Hello {
-            id: u64,
-            /// The protocol the runner speaks (`3`).
-            protocol: u32,
-        },
-        /// Cancel a payment, retries included, and report the conclusion.
-        Cancel {
-            /// Echoed in the answer.
-            id: u64,
-            #[serde(rename = "paymentId", default, skip_serializing_if = "Option::is_none")]
-            payment_id: Option<String>,
-            #[serde(
-                rename = "paymentRequestId",
-                default,
-                skip_serializing_if = "Option::is_none"
-            )]
-            payment_request_id: Option<String>,
-        },
-        /// Hand over a notification as the provider sends it.
-        Notify {
-            id: u64,
-            /// The path the provider posted to.
-            path: String,
-            /// Header name to value; names in any letter case.
-            headers: BTreeMap<String, String>,
-            /// The exact body text (see the notification body schema).
-            body: String,
-        },
-        /// Report the client's record of a payment.
-        Status {
-            id: u64,
-            #[serde(rename = "paymentId")]
-            payment_id: String,
-            #[serde(rename = "paymentRequestId")]
-            payment_request_id: String,
-        },
-    }
-
-    // The values a cancel answer and a status answer carry are the
-    // domain's, shared with client cases and the project's client.
-    pub use crate::domain::{CancelConclusion, OrderStatus};
-
-    /// The answer to `cancel`.
-    #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-    #[schemars(title = "AdapterCancelAnswer")]
-    #[serde(untagged)]
-    pub enum CancelAnswer {
-        Concluded {
-            id: u64,
-            outcome: CancelConclusion,
-            /// The trusted answer's resultCode (required with `failed`).
-            #[serde(rename = "resultCode", default)]
-            #[schemars(schema_with = "nullable_string")]
-            result_code: Option<String>,
-            /// The S answer's cancelTime (required with `cancelled`).
-            #[serde(rename = "cancelTime", default)]
-            #[schemars(schema_with = "nullable_string")]
-            cancel_time: Option<String>,
-        },
-        Error(ErrorAnswer),
-    }
-
-    /// The answer to `notify`.
-    #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-    #[schemars(title = "AdapterNotifyAnswer")]
-    #[serde(untagged)]
-    pub enum NotifyAnswer {
-        Handled {
-            id: u64,
-            /// True when the client accepted the notification.
-            accepted: bool,
-        },
-        Error(ErrorAnswer),
-    }
-
-    /// The answer to `status`.
-    #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-    #[schemars(title = "AdapterStatusAnswer")]
-    #[serde(untagged)]
-    pub enum StatusAnswer {
-        Record { id: u64, status: OrderStatus },
-        Error(ErrorAnswer),
-    }
-
-    /// The answer to `hello`: who the client under test is and which
-    /// capabilities it implements.
-    #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-    #[schemars(title = "AdapterHelloAnswer")]
-    #[serde(untagged)]
-    pub enum HelloAnswer {
-        Introduced {
-            id: u64,
-            #[serde(flatten)]
-            implementation: Implementation,
-        },
-        Error(ErrorAnswer),
-    }
-
-    pub use crate::domain::{Capability, Implementation};
-
-    /// An operation the adapter could not carry out.
-    #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-    pub struct ErrorAnswer {
-        #[schemars(schema_with = "nullable_integer")]
-        pub id: Option<u64>,
-        /// Why, for a person (e.g. `unsupported: ...`).
-        pub error: String,
-    }
-
-    /// The body of a payment notification, as `notify` carries it.
-    #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-    #[serde(rename_all = "camelCase", deny_unknown_fields)]
-    #[schemars(title = "AdapterNotificationBody")]
-    pub struct NotificationBody {
-        /// `PAYMENT_RESULT`.
-        pub notify_type: String,
-        pub result: NotificationResult,
-        pub payment_request_id: String,
-        pub payment_id: String,
-        pub payment_amount: Amount,
-        /// RFC 3339 with offset.
-        pub payment_create_time: String,
-        /// RFC 3339 with offset.
-        pub payment_time: String,
-    }
-
-    /// The result object of a notification: `S` means the payment succeeded.
-    #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-    #[serde(rename_all = "camelCase", deny_unknown_fields)]
-    pub struct NotificationResult {
-        pub result_code: String,
-        pub result_status: String,
-        pub result_message: String,
-    }
-
-    /// An amount: ISO 4217 currency and the value in minor units, as text.
-    #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema)]
-    #[serde(deny_unknown_fields)]
-    pub struct Amount {
-        pub currency: String,
-        pub value: String,
-    }
-
-    /// A string that may also be `null` (an adapter may write an absent
-    /// value either way). Spelled with `const` so that the schema
-    /// generator's rule against nulls in API messages leaves it alone.
-    fn nullable_string(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({"anyOf": [{"type": "string"}, {"const": null}]})
-    }
-
-    fn nullable_integer(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
-        schemars::json_schema!({"anyOf": [{"type": "integer", "minimum": 0}, {"const": null}]})
-    }
-
-    /// The file under `spec/` (without the suffix) each answer's schema is
-    /// written to.
-    pub fn schema_name(op: &str) -> Option<&'static str> {
-        match op {
-            "cancel" => Some("adapter-cancel-answer"),
-            "notify" => Some("adapter-notify-answer"),
-            "status" => Some("adapter-status-answer"),
-            "hello" => Some("adapter-hello-answer"),
-            _ => None,
-        }
-    }
-
-    struct Validators {
-        cancel: jsonschema::Validator,
-        notify: jsonschema::Validator,
-        status: jsonschema::Validator,
-        hello: jsonschema::Validator,
-    }
-
-    fn compile(schema: &Value) -> jsonschema::Validator {
-        match jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft202012)
-            .build(schema)
-        {
-            Ok(validator) => validator,
-            // Generated from the types above; caught by the tests.
-            Err(err) => panic!("generated adapter schema does not compile: {err}"),
-        }
-    }
-
-    /// Where an answer line breaks its schema: the schema file, the schema
-    /// path of the keyword that failed, and what is wrong. `None` when the
-    /// line is valid or the operation has no schema.
-    pub fn violation(op: &str, answer: &Value) -> Option<(String, String, String)> {
-        static VALIDATORS: OnceLock<Validators> = OnceLock::new();
-        let all = VALIDATORS.get_or_init(|| Validators {
-            cancel: compile(&schema_of::<CancelAnswer>("adapter-cancel-answer")),
-            notify: compile(&schema_of::<NotifyAnswer>("adapter-notify-answer")),
-            status: compile(&schema_of::<StatusAnswer>("adapter-status-answer")),
-            hello: compile(&schema_of::<HelloAnswer>("adapter-hello-answer")),
-        });
-        let validator = match op {
-            "cancel" => &all.cancel,
-            "notify" => &all.notify,
-            "status" => &all.status,
-            "hello" => &all.hello,
-            _ => return None,
-        };
-        let name = schema_name(op)?;
-        // anyOf reports only "not valid under any"; the most telling
-        // error is the one from the branch that is not the error answer.
-        let error = validator.iter_errors(answer).next()?;
-        let mut detail = error.to_string();
-        if answer.get("error").is_none() {
-            let branch = &validator_branch(op);
-            if let Some(inner) = branch.iter_errors(answer).next() {
-                detail = format!(
-                    "{} at {} (schema #/anyOf/0{})",
-                    inner,
-                    if inner.instance_path().to_string().is_empty() {
-                        "/".to_string()
-                    } else {
-                        inner.instance_path().to_string()
-                    },
-                    inner.schema_path()
-                );
-            }
-        }
-        Some((
-            format!("spec/{name}.schema.json"),
-            error.schema_path().to_string(),
-            detail,
-        ))
-    }
-
-    /// The non-error branch of an answer schema, compiled on its own so
-    /// that its first violation can be named.
-    fn validator_branch(op: &str) -> jsonschema::Validator {
-        let schema = match op {
-            "cancel" => schema_of::<CancelAnswer>("adapter-cancel-answer"),
-            "notify" => schema_of::<NotifyAnswer>("adapter-notify-answer"),
-            "hello" => schema_of::<HelloAnswer>("adapter-hello-answer"),
-            _ => schema_of::<StatusAnswer>("adapter-status-answer"),
-        };
-        let mut branch = schema
-            .pointer("/anyOf/0")
-            .cloned()
-            .unwrap_or(Value::Bool(true));
-        if let (Some(object), Some(defs)) = (branch.as_object_mut(), schema.get("$defs")) {
-            object.insert("$defs".to_string(), defs.clone());
-        }
-        compile(&branch)
-    }
-
-    #[cfg(test)]
-    mod tests {
-        use super::*;
-        use serde_json::json;
-
-        #[test]
-        fn answers_are_judged_against_their_schemas() {
-            assert_eq!(
-                violation("cancel", &json!({"id": 1, "outcome": "cancelled"})),
-                None
-            );
-            assert_eq!(
-                violation("cancel", &json!({"id": 1, "error": "unsupported"})),
-                None
-            );
-            let (file, _, detail) =
-                violation("cancel", &json!({"id": 1, "outcome": "CANCELLED"})).expect("invalid");
-            assert_eq!(file, "spec/adapter-cancel-answer.schema.json");
-            assert!(detail.contains("/outcome"), "{detail}");
-            assert!(violation("status", &json!({"id": 3, "status": "PAID"})).is_some());
-            assert!(violation("notify", &json!({"id": 2, "accepted": "yes"})).is_some());
-            assert_eq!(
-                violation("notify", &json!({"id": 2, "accepted": false, "why": "x"})),
-                None
-            );
-            assert_eq!(
-                violation(
-                    "cancel",
-                    &json!({"id": 1, "outcome": "failed", "resultCode": "X", "cancelTime": null})
-                ),
-                None
-            );
-        }
-
-        #[test]
-        fn hello_answers_are_judged_against_their_schema() {
-            let hello = json!({"id": 1, "name": "x", "version": "1", "language": "Go",
-                "homepage": "https://example.com", "capabilities": ["sign", "verify"]});
-            assert_eq!(violation("hello", &hello), None);
-            assert_eq!(
-                violation("hello", &json!({"id": 1, "error": "unsupported"})),
-                None
-            );
-            let mut unknown = hello.clone();
-            unknown["capabilities"] = json!(["sign", "refunds"]);
-            let (file, _, detail) = violation("hello", &unknown).expect("invalid");
-            assert_eq!(file, "spec/adapter-hello-answer.schema.json");
-            assert!(detail.contains("capabilities"), "{detail}");
-            let mut nameless = hello;
-            nameless.as_object_mut().map(|o| o.remove("name"));
-            assert!(violation("hello", &nameless).is_some());
         }
     }
 }

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use libtest_mimic::Completion;
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::adapter::{Adapter, AdapterError};
 use super::case::{
@@ -17,9 +17,11 @@ use super::case::{
 };
 use super::hello::{Introductions, greet, not_applicable};
 use super::scripted::{Arrival, Script, Scripted, serve};
-use crate::server::{DEFAULT_CLIENT_ID, SANDBOX_CLIENT_ID};
+use crate::adapter_protocol::messages::Operation;
+use crate::adapter_protocol::{PROTOCOL_VERSION, env as cc};
 use crate::signing::{SignatureHeader, SignedContent, VerifyingKey, test_keys};
 use crate::spec::api::{CANCEL_PATH, path_for_client};
+use crate::spec::control_plane::{DEFAULT_CLIENT_ID, SANDBOX_CLIENT_ID};
 use crate::spec::rule_id::{self, RuleId};
 use crate::spec::validate::{Message, validate};
 use crate::suite::failure::{Diff, Failure, Transcript};
@@ -33,8 +35,6 @@ mod notification;
 use attribution::{LastEvent, conclusion_rules, notification_rules, status_rules};
 use judge::Judge;
 use notification::notification;
-
-pub use super::hello::PROTOCOL_VERSION;
 
 /// The tolerance on each timed span, as a share of `CC_TIMEOUT_MS` (in
 /// tenths): process scheduling on a busy machine, an interpreter's garbage
@@ -258,22 +258,22 @@ async fn run_once(case: &ClientCase, run: &ClientRun) -> Result<Completion, Fail
     .map_err(|err| setup_failure(format!("cannot start the scripted provider: {err}")))?;
     let mut base_url = format!("http://{}", provider.addr);
     let mut env = vec![
-        ("CC_PROTOCOL".to_string(), PROTOCOL_VERSION.to_string()),
-        ("CC_CLIENT_ID".to_string(), client_id.to_string()),
+        (cc::PROTOCOL.to_string(), PROTOCOL_VERSION.to_string()),
+        (cc::CLIENT_ID.to_string(), client_id.to_string()),
         (
-            "CC_MERCHANT_PRIVATE_KEY".to_string(),
+            cc::MERCHANT_PRIVATE_KEY.to_string(),
             test_keys::MERCHANT_PRIVATE.trim().to_string(),
         ),
-        ("CC_KEY_VERSION".to_string(), case.key_version.clone()),
+        (cc::KEY_VERSION.to_string(), case.key_version.clone()),
         (
-            "CC_PROVIDER_PUBLIC_KEY".to_string(),
+            cc::PROVIDER_PUBLIC_KEY.to_string(),
             test_keys::PROVIDER_PUBLIC.trim().to_string(),
         ),
         (
-            "CC_TIMEOUT_MS".to_string(),
+            cc::TIMEOUT_MS.to_string(),
             run.client_timeout.as_millis().to_string(),
         ),
-        ("CC_MAX_ATTEMPTS".to_string(), max_attempts.to_string()),
+        (cc::MAX_ATTEMPTS.to_string(), max_attempts.to_string()),
     ];
     if let Some((_, pem)) = &tls {
         // Clients check the certificate against the name they dial, and the
@@ -284,9 +284,9 @@ async fn run_once(case: &ClientCase, run: &ClientRun) -> Result<Completion, Fail
             .join(format!("ca-{}.pem", provider.addr.port()));
         std::fs::write(&path, pem)
             .map_err(|err| setup_failure(format!("cannot write {}: {err}", path.display())))?;
-        env.push(("CC_CA_CERT".to_string(), path.display().to_string()));
+        env.push((cc::CA_CERT.to_string(), path.display().to_string()));
     }
-    env.push(("CC_BASE_URL".to_string(), base_url));
+    env.push((cc::BASE_URL.to_string(), base_url));
 
     let mut adapter = Adapter::start(&run.adapter, &env, &run.pass_env)
         .map_err(|err| adapter_failure(0, "start", err, ""))?;
@@ -332,13 +332,12 @@ async fn run_once(case: &ClientCase, run: &ClientRun) -> Result<Completion, Fail
         let outcome = match &step.value {
             ClientStep::Cancel(cancel) => {
                 let before = scripted.received().len();
-                let mut request = json!({"op": "cancel"});
-                if matches!(cancel.by, GivenIds::PaymentId | GivenIds::Both) {
-                    request["paymentId"] = json!(payment_id);
-                }
-                if matches!(cancel.by, GivenIds::PaymentRequestId | GivenIds::Both) {
-                    request["paymentRequestId"] = json!(payment_request_id);
-                }
+                let request = Operation::cancel(
+                    matches!(cancel.by, GivenIds::PaymentId | GivenIds::Both)
+                        .then(|| payment_id.clone()),
+                    matches!(cancel.by, GivenIds::PaymentRequestId | GivenIds::Both)
+                        .then(|| payment_request_id.clone()),
+                );
                 let answer = call(&mut adapter, number, "cancel", request, deadline).await;
                 let answered = Instant::now();
                 let arrivals: Vec<Arrival> = scripted.received().into_iter().skip(before).collect();
@@ -410,11 +409,7 @@ async fn run_once(case: &ClientCase, run: &ClientRun) -> Result<Completion, Fail
                     })
             }
             ClientStep::Status(status) => {
-                let request = json!({
-                    "op": "status",
-                    "paymentId": payment_id,
-                    "paymentRequestId": payment_request_id,
-                });
+                let request = Operation::status(payment_id.clone(), payment_request_id.clone());
                 call(&mut adapter, number, "status", request, deadline)
                     .await
                     .and_then(|answer| {
@@ -520,10 +515,10 @@ async fn call(
     adapter: &mut Adapter,
     step: usize,
     op: &str,
-    request: Value,
+    request: Operation,
     deadline: Duration,
 ) -> Result<Value, Failure> {
-    match adapter.call(request, deadline).await {
+    match adapter.send(request, deadline).await {
         Ok(answer) => Ok(answer),
         Err(err) => Err(adapter_failure(step, op, err, &adapter.stderr_tail())),
     }

@@ -8,16 +8,13 @@ use std::collections::BTreeSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use super::adapter::Adapter;
-use super::adapter::messages::{HelloAnswer, Implementation};
 use super::capability::{self, Capability};
 use super::case::ClientCase;
+use crate::adapter_protocol::messages::{HelloAnswer, Implementation, Operation};
 use crate::suite::failure::Failure;
-
-/// The adapter protocol version this runner speaks.
-pub const PROTOCOL_VERSION: u32 = 3;
 
 /// What the adapter said to `hello`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,12 +65,7 @@ pub async fn greet(
     deadline: Duration,
     introductions: &Introductions,
 ) -> Result<Greeting, super::adapter::AdapterError> {
-    let answer = adapter
-        .call(
-            json!({"op": "hello", "protocol": PROTOCOL_VERSION}),
-            deadline,
-        )
-        .await?;
+    let answer = adapter.send(Operation::hello(), deadline).await?;
     Ok(match greeting_of(answer) {
         Greeting::Introduced(implementation) => {
             introductions.keep(&implementation);
@@ -108,6 +100,7 @@ pub fn not_applicable(case: &ClientCase, greeting: &Greeting) -> Option<Failure>
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn an_error_answer_is_a_protocol_2_adapter_judged_on_everything() {

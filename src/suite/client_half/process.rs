@@ -10,6 +10,8 @@ use std::sync::Mutex;
 
 use tokio::process::Command;
 
+use crate::adapter_protocol::env;
+
 /// Variables of the runner's environment a process needs to run at all,
 /// passed on to the adapter unchanged. Everything else, above all the
 /// runner's own settings and secrets (`CANCEL_CONFORMANCE_*`: the merchant
@@ -37,7 +39,7 @@ pub fn adapter_env(protocol: &[(String, String)], extra: &[String]) -> Vec<(OsSt
                 || name.starts_with(LOCALE_PREFIX)
                 || (extra.iter().any(|wanted| *wanted == name)
                     && !name.starts_with(RUNNER_PREFIX)
-                    && !name.starts_with("CC_"))
+                    && !env::is_protocol_variable(&name))
         })
         .collect();
     env.extend(
@@ -216,7 +218,7 @@ mod tests {
     fn the_adapter_gets_the_allow_list_and_the_protocol_never_the_runner_s_secrets() {
         // The test's own environment is the runner's: it has PATH, and
         // whatever CANCEL_CONFORMANCE_* it has must not pass.
-        let protocol = vec![("CC_PROTOCOL".to_string(), "3".to_string())];
+        let protocol = vec![(env::PROTOCOL.to_string(), "3".to_string())];
         let env = adapter_env(&protocol, &["CANCEL_CONFORMANCE_CONTROL_TOKEN".into()]);
         let names: Vec<String> = env
             .iter()
@@ -226,11 +228,11 @@ mod tests {
             names.iter().all(|name| {
                 PASSED_THROUGH.contains(&name.as_str())
                     || name.starts_with(LOCALE_PREFIX)
-                    || name == "CC_PROTOCOL"
+                    || name == env::PROTOCOL
             }),
             "{names:?}"
         );
-        assert!(names.contains(&"CC_PROTOCOL".to_string()));
+        assert!(names.contains(&env::PROTOCOL.to_string()));
         if std::env::var_os("PATH").is_some() {
             assert!(names.contains(&"PATH".to_string()), "{names:?}");
         }

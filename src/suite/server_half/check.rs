@@ -51,6 +51,8 @@ enum CheckError {
     /// the endpoint).
     #[error("{0}")]
     Target(String),
+    #[error(transparent)]
+    Prepare(#[from] super::start::PrepareError),
 }
 
 fn run_check(settings: &RunSettings) -> Result<(String, bool), CheckError> {
@@ -70,9 +72,7 @@ fn run_check(settings: &RunSettings) -> Result<(String, bool), CheckError> {
     );
     let runtime = runtime()?;
     let http = super::http_client(settings).map_err(CheckError::Target)?;
-    let (target, _) = runtime
-        .block_on(prepare_target(settings, &http, sandbox::needs(&plan)))
-        .map_err(CheckError::Target)?;
+    let (target, _) = runtime.block_on(prepare_target(settings, &http, sandbox::needs(&plan)))?;
     let mut out = String::new();
     let mut counts = [0usize; 5];
     for (name, pool) in &pools {

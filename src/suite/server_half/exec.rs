@@ -9,10 +9,10 @@ use serde_json::{Map, Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::domain::FaultKind;
 use crate::domain::PaymentIds;
 use crate::signing::{SignatureHeader, SignedContent};
 use crate::spec::api::{CANCEL_PATH, INQUIRY_PATH, path_for_client};
+use crate::spec::control_plane::{AdvanceRequest, EventRequest, FaultRequest};
 use crate::spec::rule_id::{self, RuleId};
 use crate::spec::validate::{Message, validate};
 use crate::spec::yaml::YamlError;
@@ -175,7 +175,7 @@ pub async fn run_case(
                         number,
                         "event",
                         "events",
-                        json!({"event": event.event.as_str()}),
+                        &EventRequest { event: event.event },
                     )
                     .await?;
                 let state = answer.get("state").and_then(Value::as_str);
@@ -184,26 +184,20 @@ pub async fn run_case(
                 }
             }
             Step::Fault(fault) => {
-                let kind = match fault.kind {
-                    FaultKind::Unknown => "unknown",
-                    FaultKind::Delay => "delay",
-                    FaultKind::Drop => "drop",
+                let body = FaultRequest {
+                    kind: fault.kind,
+                    code: fault.code.clone(),
+                    count: Some(fault.count.unwrap_or(1)),
+                    delay_ms: fault.delay_ms,
                 };
-                let mut body = json!({"kind": kind, "count": fault.count.unwrap_or(1)});
-                if let Some(code) = &fault.code {
-                    body["code"] = json!(code);
-                }
-                if let Some(delay) = fault.delay_ms {
-                    body["delayMs"] = json!(delay);
-                }
-                run.control_on_payment(number, "fault", "faults", body)
+                run.control_on_payment(number, "fault", "faults", &body)
                     .await?;
             }
             Step::Advance(advance) => {
                 let ms = parse_duration(&advance.by)
                     .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
                     .ok_or_else(|| located(format!("`{}` is not a duration", advance.by)))?;
-                run.control_on_payment(number, "advance", "advance", json!({"ms": ms}))
+                run.control_on_payment(number, "advance", "advance", &AdvanceRequest { ms })
                     .await?;
                 if let Some(known) = run.known_mut(Which::Fixture) {
                     let by = i64::try_from(ms).unwrap_or(i64::MAX);
@@ -254,7 +248,7 @@ impl Run<'_> {
         step: usize,
         action: &str,
         what: &str,
-        body: Value,
+        body: &impl serde::Serialize,
     ) -> Result<Value, Failure> {
         let payment_id = self
             .ids

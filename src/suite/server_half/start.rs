@@ -7,10 +7,40 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::server::{self, ServerConfig};
-use crate::signing::{SigningKey, VerifyingKey, test_keys};
+use crate::server::{self, ServeError, ServerConfig};
+use crate::signing::{KeyError, SigningKey, VerifyingKey, test_keys};
+use crate::spec::yaml::YamlError;
 use crate::suite::settings::{KeySource, RunSettings};
-use crate::suite::target::{self, ControlPlane, FixturePools, Target};
+use crate::suite::target::{self, ControlPlane, FixturePools, ProbeError, Target};
+
+/// Why the run's target cannot be prepared: the run cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum PrepareError {
+    /// A key (or the control token) could not be read; the reason names
+    /// the file or variable, never its text.
+    #[error("{0}")]
+    Unreadable(String),
+    #[error("the merchant private key: {0}")]
+    MerchantKey(KeyError),
+    #[error("the provider public key: {0}")]
+    ProviderKey(KeyError),
+    #[error("{0}")]
+    Fixtures(YamlError),
+    /// The endpoint given is not a usable URL.
+    #[error("{0}")]
+    Endpoint(String),
+    #[error("cannot start the embedded reference server: {0}")]
+    EmbeddedServer(ServeError),
+    #[error("{0}")]
+    Probe(ProbeError),
+}
+
+/// The run's callers report it as text.
+impl From<PrepareError> for String {
+    fn from(error: PrepareError) -> String {
+        error.to_string()
+    }
+}
 
 /// A private key file other users can read is a leak waiting to happen:
 /// says so on stderr, naming the file (never the key), and goes on.
@@ -41,19 +71,25 @@ pub(super) async fn prepare_target(
     settings: &RunSettings,
     http: &reqwest::Client,
     need: std::collections::BTreeMap<String, (usize, bool)>,
-) -> Result<(Target, Option<server::RunningServer>), String> {
+) -> Result<(Target, Option<server::RunningServer>), PrepareError> {
     if let KeySource::File(file) = &settings.merchant_key {
         warn_if_readable_by_others(file);
     }
-    let merchant_text = settings.merchant_key.text(test_keys::MERCHANT_PRIVATE)?;
-    let merchant_key = SigningKey::from_base64_pkcs8(&merchant_text)
-        .map_err(|err| format!("the merchant private key: {err}"))?;
-    let provider_text = settings.provider_key.text(test_keys::PROVIDER_PUBLIC)?;
-    let provider_key = VerifyingKey::from_base64_spki(&provider_text)
-        .map_err(|err| format!("the provider public key: {err}"))?;
+    let merchant_text = settings
+        .merchant_key
+        .text(test_keys::MERCHANT_PRIVATE)
+        .map_err(PrepareError::Unreadable)?;
+    let merchant_key =
+        SigningKey::from_base64_pkcs8(&merchant_text).map_err(PrepareError::MerchantKey)?;
+    let provider_text = settings
+        .provider_key
+        .text(test_keys::PROVIDER_PUBLIC)
+        .map_err(PrepareError::Unreadable)?;
+    let provider_key =
+        VerifyingKey::from_base64_spki(&provider_text).map_err(PrepareError::ProviderKey)?;
     let fixtures = match &settings.fixtures {
         Some(file) => Some(Arc::new(FixturePools::new(
-            target::load_fixtures(file).map_err(|err| err.to_string())?,
+            target::load_fixtures(file).map_err(PrepareError::Fixtures)?,
             need,
         ))),
         None => None,
@@ -61,7 +97,7 @@ pub(super) async fn prepare_target(
     let other_client_id = settings.other_client_id.clone();
     let (base_url, description, running) = match &settings.endpoint {
         Some(url) => {
-            let url = crate::wire::url::endpoint(url)?;
+            let url = crate::wire::url::endpoint(url).map_err(PrepareError::Endpoint)?;
             (url.clone(), crate::wire::url::shown(&url), None)
         }
         None => {
@@ -78,7 +114,7 @@ pub(super) async fn prepare_target(
                 None,
             )
             .await
-            .map_err(|err| format!("cannot start the embedded reference server: {err}"))?;
+            .map_err(PrepareError::EmbeddedServer)?;
             let url = running.base_url.clone();
             (url, "embedded reference server".to_string(), Some(running))
         }
@@ -98,12 +134,18 @@ pub(super) async fn prepare_target(
             .and_then(|rate| target::Pacer::per_second(rate.per_second))
             .map(Arc::new),
         timeout: Duration::from_millis(settings.timeout_ms),
-        control_token: settings.control_token.clone()?,
+        control_token: settings
+            .control_token
+            .clone()
+            .map_err(PrepareError::Unreadable)?,
         profile: settings.profile,
         time_zone: settings.time_zone,
     };
     if running.is_none() {
-        target.control_plane = target.probe_control_plane(http).await?;
+        target.control_plane = target
+            .probe_control_plane(http)
+            .await
+            .map_err(PrepareError::Probe)?;
     }
     Ok((target, running))
 }

@@ -2,11 +2,12 @@
 //! adapter: the body laid out as a provider lays it out (compact, spaced,
 //! keys reordered, escaped), signed and spelled as a case asks.
 
-use serde_json::{Value, json};
+use serde_json::json;
 
 use super::super::case::{AnswerSignature, BodyLayout, HeaderStyle, Notification};
 use super::super::scripted::Signer;
 use super::judge::Judge;
+use crate::adapter_protocol::messages::Operation;
 use crate::signing::SigningKey;
 
 /// A payment notification as the provider sends it to a merchant, its
@@ -21,7 +22,7 @@ pub(super) fn notification(
     signing: AnswerSignature,
     style: HeaderStyle,
     layout: BodyLayout,
-) -> Value {
+) -> Operation {
     let body = notification_body(judge.payment_id, judge.payment_request_id, event, layout);
     let path = "/notify/payment";
     let signer = Signer {
@@ -30,17 +31,11 @@ pub(super) fn notification(
         client_id,
         time_header: crate::wire::headers::REQUEST_TIME,
     };
-    let headers: serde_json::Map<String, Value> = signer
+    let headers = signer
         .headers(path, body.as_bytes(), signing, style)
         .into_iter()
-        .map(|(name, value)| (name, Value::String(value)))
         .collect();
-    json!({
-        "op": "notify",
-        "path": path,
-        "headers": headers,
-        "body": body,
-    })
+    Operation::notify(path.to_string(), headers, body)
 }
 
 /// The body of a payment notification, laid out as `layout` says: the

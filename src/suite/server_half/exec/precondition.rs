@@ -94,7 +94,7 @@ pub(super) enum NoPayment {
     NoFixturesFile(String),
     /// The pool gives none (missing, or every payment used up).
     #[error("{0}")]
-    Pool(String),
+    Pool(crate::suite::target::FixtureError),
     /// The inquiry finds the payment unfit ([`Readiness::reason`]).
     #[error("{0}")]
     NotReady(String),
