@@ -13,9 +13,9 @@
 //! - [`capability`]: what a client under test is ([`Implementation`]) and
 //!   which layers of a client's job it implements ([`Capability`]).
 //!
-//! The wire shapes of results (`resultStatus`, `paymentStatus`) stay with
-//! the API's schema types in [`crate::spec::api`], re-exported here so that
-//! the model reads as one list.
+//! The wire shapes of results (`resultStatus`, `paymentStatus`) are the
+//! API's schema types in [`crate::spec::api`], which build on this model
+//! (the domain imports nothing above it).
 
 pub mod capability;
 pub mod client;
@@ -23,7 +23,6 @@ pub mod events;
 pub mod ids;
 pub mod payment;
 
-pub use crate::spec::api::{PaymentStatus, ResultStatus};
 pub use capability::{Capability, Implementation};
 pub use client::{CancelConclusion, OrderStatus};
 pub use events::{Event, FaultKind};

@@ -27,7 +27,7 @@ use crate::wire::headers::{
 
 /// The result codes the reference server sends.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Code {
+pub(super) enum Code {
     Success,
     CancelWindowExceed,
     ClientInvalid,
@@ -45,7 +45,7 @@ pub enum Code {
 }
 
 impl Code {
-    pub fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             Code::Success => "SUCCESS",
             Code::CancelWindowExceed => "CANCEL_WINDOW_EXCEED",
@@ -65,7 +65,7 @@ impl Code {
     }
 
     /// The one status each code travels with (rule result.code-status-pairing).
-    pub fn status(self) -> ResultStatus {
+    pub(super) fn status(self) -> ResultStatus {
         match self {
             Code::Success => ResultStatus::S,
             Code::Unknown(_) => ResultStatus::U,
@@ -76,14 +76,14 @@ impl Code {
 
 /// Why the Client-Id header identifies no client.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ClientProblem {
+pub(super) enum ClientProblem {
     Missing,
     Unknown,
 }
 
 /// Why an API call ended as it did: the data of one answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict {
+pub(super) enum Verdict {
     BodyTooLarge {
         limit: usize,
     },
@@ -132,7 +132,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
-    pub fn code(&self) -> Code {
+    pub(super) fn code(&self) -> Code {
         match self {
             Verdict::BodyTooLarge { .. }
             | Verdict::BodyIncomplete
@@ -161,7 +161,7 @@ impl Verdict {
     }
 
     /// A message for people reading the answer; programs use the code.
-    pub fn message(&self) -> String {
+    pub(super) fn message(&self) -> String {
         match self {
             Verdict::BodyTooLarge { limit } => {
                 format!("The request body is larger than {limit} bytes.")
@@ -233,7 +233,7 @@ impl Verdict {
 
     /// The body, serialised once. Only S answers name a payment (rule
     /// result.no-cancel-time-unless-success).
-    pub fn body(&self) -> Vec<u8> {
+    pub(super) fn body(&self) -> Vec<u8> {
         let result = self.result();
         // Every answer fits: one allocation, no growing.
         let mut buffer = Vec::with_capacity(384);
@@ -278,7 +278,7 @@ impl Verdict {
 
 /// What the answer's signature covers besides the body.
 #[derive(Debug, Clone)]
-pub struct Exchange {
+pub(super) struct Exchange {
     /// The path as requested.
     pub path: String,
     /// The request's Client-Id, or empty when it had none usable.
@@ -286,7 +286,7 @@ pub struct Exchange {
 }
 
 /// Renders `verdict` as the HTTP answer, signed when the server signs.
-pub fn respond(
+pub(super) fn respond(
     config: &ServerConfig,
     exchange: &Exchange,
     verdict: &Verdict,

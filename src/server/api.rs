@@ -72,7 +72,7 @@ impl Endpoint {
 }
 
 /// The handler for every API request.
-pub async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
+pub(super) async fn handle(State(shared): State<Arc<Shared>>, request: Request) -> Response {
     let (parts, body) = request.into_parts();
     let exchange = Exchange {
         path: parts.uri.path().to_string(),

@@ -14,11 +14,11 @@ use axum::http::{HeaderMap, header};
 
 /// The most an over-limit body is read (and discarded) to let its sender
 /// finish; beyond this the connection is simply closed after the answer.
-pub const DRAIN_CAP_BYTES: u64 = 16 * 1024 * 1024;
+pub(super) const DRAIN_CAP_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Why no body was read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum BodyError {
+pub(super) enum BodyError {
     /// The body (or its declared Content-Length) exceeds the limit.
     TooLarge { limit: usize },
     /// The client stopped sending in the middle of the body.
@@ -29,7 +29,7 @@ pub enum BodyError {
 
 /// Reads the whole body if it is at most `limit` bytes and arrives within
 /// `time_limit`.
-pub async fn read_limited(
+pub(super) async fn read_limited(
     headers: &HeaderMap,
     mut body: Body,
     limit: usize,

@@ -13,7 +13,7 @@ use time::macros::{format_description, offset};
 use time::{OffsetDateTime, UtcOffset};
 
 /// The zone of every time the server sends.
-pub const WIRE_OFFSET: UtcOffset = offset!(+8);
+pub(super) const WIRE_OFFSET: UtcOffset = offset!(+8);
 
 /// Whole seconds and an explicit offset, as in the vendor's example
 /// `2019-06-12T19:07:11+08:00`.
@@ -23,11 +23,11 @@ const WIRE_FORMAT: &[BorrowedFormatItem<'static>] = format_description!(
 
 /// A source of "real now".
 #[derive(Clone)]
-pub struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
+pub(super) struct Clock(Arc<dyn Fn() -> OffsetDateTime + Send + Sync>);
 
 impl Clock {
     /// The system clock.
-    pub fn system() -> Self {
+    pub(super) fn system() -> Self {
         Self(Arc::new(OffsetDateTime::now_utc))
     }
 
@@ -37,7 +37,7 @@ impl Clock {
         Self(Arc::new(now))
     }
 
-    pub fn now(&self) -> OffsetDateTime {
+    pub(super) fn now(&self) -> OffsetDateTime {
         (self.0)()
     }
 }
@@ -49,7 +49,7 @@ impl fmt::Debug for Clock {
 }
 
 /// `instant` as the server writes it: `2019-06-12T19:07:11+08:00`.
-pub fn wire_time(instant: OffsetDateTime) -> String {
+pub(super) fn wire_time(instant: OffsetDateTime) -> String {
     let local = instant.to_offset(WIRE_OFFSET);
     // Formatting with a fixed description only fails for years outside
     // 0..=9999, which the store never produces (clock offsets are bounded);

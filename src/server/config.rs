@@ -50,10 +50,10 @@ pub struct Windows {
 }
 
 /// The status pages' unpaid lifetime: 14 minutes after the pay call.
-pub const UNPAID_LIFETIME: Duration = Duration::from_secs(14 * 60);
+pub(super) const UNPAID_LIFETIME: Duration = Duration::from_secs(14 * 60);
 
 /// The contract's default time zone, the one the vendor's guides name.
-pub const DEFAULT_CONTRACT_OFFSET: UtcOffset = time::macros::offset!(+8);
+pub(super) const DEFAULT_CONTRACT_OFFSET: UtcOffset = time::macros::offset!(+8);
 
 impl Default for Windows {
     fn default() -> Self {

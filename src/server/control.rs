@@ -37,7 +37,7 @@ use seed::seed;
 
 /// The endpoints under the contract's [`PREFIX`]; anything else under
 /// `/control` is an unknown endpoint (never the API's NO_INTERFACE_DEF).
-pub fn routes() -> Router<Arc<Shared>> {
+pub(super) fn routes() -> Router<Arc<Shared>> {
     let at = |path: &str| format!("{PREFIX}{path}");
     Router::new()
         .route(&at("/payments"), post(seed))
@@ -53,7 +53,7 @@ pub fn routes() -> Router<Arc<Shared>> {
 /// Lets a control-plane call through only with the server's token, when it
 /// has one. Every path under `/control` is covered, unknown ones included,
 /// so that a caller without the token learns nothing about the plane.
-pub async fn require_token(
+pub(super) async fn require_token(
     State(shared): State<Arc<Shared>>,
     request: Request,
     next: axum::middleware::Next,
@@ -73,7 +73,7 @@ pub async fn require_token(
 /// Why the control plane rejects a request; rendered in one place. (A
 /// runner's failed control call is the suite's `ControlError`.)
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum ControlRejection {
+pub(super) enum ControlRejection {
     BadRequest(String),
     UnknownPayment(String),
     NoSuchEndpoint,

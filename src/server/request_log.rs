@@ -12,9 +12,9 @@ use std::sync::{Mutex, MutexGuard};
 use serde::Serialize;
 
 /// Entries kept at most.
-pub const MAX_ENTRIES: usize = 10_000;
+pub(super) const MAX_ENTRIES: usize = 10_000;
 /// Body bytes kept at most, across all entries.
-pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
+pub(super) const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// One API request as received, as the control plane shows it. Not the
 /// wire's recorded request ([`crate::wire::message::SentRequest`]): this is the
@@ -22,7 +22,7 @@ pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 /// headers a client-side check reads, and its body is text.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "camelCase")]
-pub struct LoggedRequest {
+pub(super) struct LoggedRequest {
     pub method: String,
     pub path: String,
     /// `None` when the header was missing or not text.
@@ -35,7 +35,7 @@ pub struct LoggedRequest {
 /// One API request to log, borrowed from the request being handled (the
 /// fields the log keeps, not the request as on the wire).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ToLog<'a> {
+pub(super) struct ToLog<'a> {
     pub method: &'a str,
     pub path: &'a str,
     /// `None` when the header was missing or not text.
@@ -128,7 +128,7 @@ struct Inner {
 }
 
 #[derive(Default)]
-pub struct RequestLog {
+pub(super) struct RequestLog {
     inner: Mutex<Inner>,
 }
 
@@ -141,7 +141,7 @@ impl RequestLog {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub fn record(&self, request: &ToLog<'_>) {
+    pub(super) fn record(&self, request: &ToLog<'_>) {
         // A single body over the whole budget could never be kept.
         if request.body.len() > MAX_BODY_BYTES {
             return;
@@ -162,7 +162,7 @@ impl RequestLog {
     }
 
     /// The requests that named the payment by either of its ids, oldest first.
-    pub fn naming(&self, payment_id: &str, payment_request_id: &str) -> Vec<LoggedRequest> {
+    pub(super) fn naming(&self, payment_id: &str, payment_request_id: &str) -> Vec<LoggedRequest> {
         self.lock()
             .entries
             .iter()

@@ -40,11 +40,11 @@ mod lifecycle;
 
 use ids::{Key, SHARDS, date_code};
 use lifecycle::Lifecycle;
-pub use lifecycle::{CancelEffect, Payment, Refusal};
+pub(super) use lifecycle::{CancelEffect, Payment, Refusal};
 
 /// The furthest a payment's clock may be moved, and the oldest a seeded
 /// payment may be: far beyond any window, and far from the calendar's end.
-pub const MAX_CLOCK_SHIFT: Duration = Duration::from_secs(100 * 366 * 24 * 60 * 60);
+pub(super) const MAX_CLOCK_SHIFT: Duration = Duration::from_secs(100 * 366 * 24 * 60 * 60);
 
 // ---------------------------------------------------------------------------
 // Faults
@@ -52,7 +52,7 @@ pub const MAX_CLOCK_SHIFT: Duration = Duration::from_secs(100 * 366 * 24 * 60 * 
 
 /// The U codes a scripted `unknown` fault may answer with.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum UnknownCode {
+pub(super) enum UnknownCode {
     SystemError,
     RequestTrafficExceedLimit,
     /// The default: the U code the vendor's sandbox and published tables use.
@@ -61,13 +61,13 @@ pub enum UnknownCode {
 }
 
 impl UnknownCode {
-    pub const ALL: [UnknownCode; 3] = [
+    pub(super) const ALL: [UnknownCode; 3] = [
         UnknownCode::SystemError,
         UnknownCode::RequestTrafficExceedLimit,
         UnknownCode::UnknownException,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub(super) fn as_str(self) -> &'static str {
         match self {
             UnknownCode::SystemError => "SYSTEM_ERROR",
             UnknownCode::RequestTrafficExceedLimit => "REQUEST_TRAFFIC_EXCEED_LIMIT",
@@ -75,14 +75,14 @@ impl UnknownCode {
         }
     }
 
-    pub fn parse(code: &str) -> Option<Self> {
+    pub(super) fn parse(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|known| known.as_str() == code)
     }
 }
 
 /// A fault scripted for a payment's next `count` API calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Fault {
+pub(super) struct Fault {
     pub kind: FaultKind,
     /// Used by `unknown` only.
     pub code: UnknownCode,
@@ -93,7 +93,7 @@ pub struct Fault {
 
 /// How an answer that was carried out reaches the client.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Delivery {
+pub(super) enum Delivery {
     Now,
     /// Held this long before it is sent.
     After(Duration),
@@ -108,21 +108,21 @@ pub enum Delivery {
 /// How a request names its payment. The API layer decides which id governs
 /// (rule ident.payment-id-precedence); the store never falls back.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Lookup<'a> {
+pub(super) enum Lookup<'a> {
     PaymentId(&'a str),
     PaymentRequestId(&'a str),
 }
 
 /// Which API a call is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Operation {
+pub(super) enum Operation {
     Cancel,
     Inquiry,
 }
 
 /// What an API call on the store came to.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallOutcome {
+pub(super) enum CallOutcome {
     /// No payment has the deciding id.
     NotFound,
     /// The payment belongs to another client id; nothing was done.
@@ -137,7 +137,7 @@ pub enum CallOutcome {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum CallResult {
+pub(super) enum CallResult {
     Cancel {
         ids: PaymentIds,
         outcome: CancelEffect,
@@ -160,7 +160,7 @@ pub struct Seed {
 
 /// Instants a seed may be given at instead of an age (control plane 1.1).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SeedTimes {
+pub(super) struct SeedTimes {
     /// What the payment's clock reads at seeding; real time when absent.
     pub clock: Option<OffsetDateTime>,
     /// When the buyer paid (or the payment was created, or cancelled), on
@@ -173,7 +173,7 @@ pub struct SeedTimes {
 
 /// A payment as the control plane shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PaymentView {
+pub(super) struct PaymentView {
     pub payment: Payment,
     /// The payment's "now".
     pub now: OffsetDateTime,
@@ -181,14 +181,14 @@ pub struct PaymentView {
 
 /// What an outside event did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EventOutcome {
+pub(super) struct EventOutcome {
     pub applied: bool,
     pub state: PaymentState,
 }
 
 /// Why the control plane's request could not be carried out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum StoreError {
+pub(super) enum StoreError {
     UnknownPayment,
     /// An age or clock move beyond [`MAX_CLOCK_SHIFT`].
     ClockShiftTooLarge,
@@ -303,7 +303,7 @@ type Shard = Mutex<Vec<Option<Slot>>>;
 /// payment holds its lock from the first read to the last write, which is
 /// what makes concurrent cancels, refunds and captures on one payment answer
 /// consistently. Nothing slow happens under a lock.
-pub struct Store {
+pub(super) struct Store {
     shards: Box<[Shard]>,
     /// The last serial number handed out.
     serial: AtomicU64,
@@ -326,11 +326,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Store {
-    pub fn new(windows: Windows) -> Self {
+    pub(super) fn new(windows: Windows) -> Self {
         Self::with_clock(windows, Clock::system())
     }
 
-    pub fn with_clock(windows: Windows, clock: Clock) -> Self {
+    pub(super) fn with_clock(windows: Windows, clock: Clock) -> Self {
         Self {
             shards: (0..SHARDS).map(|_| Mutex::new(Vec::new())).collect(),
             serial: AtomicU64::new(0),
@@ -352,7 +352,7 @@ impl Store {
     }
 
     /// The same store, playing `profile`'s rules.
-    pub fn with_profile(self, profile: Profile) -> Self {
+    pub(super) fn with_profile(self, profile: Profile) -> Self {
         Self { profile, ..self }
     }
 
@@ -398,7 +398,7 @@ impl Store {
 
     /// [`Store::seed_many`] with the payment's clock and its paid (or
     /// created, or cancelled) time given as instants (control plane 1.1).
-    pub fn seed_many_at(
+    pub(super) fn seed_many_at(
         &self,
         seed: Seed,
         count: u64,
@@ -506,7 +506,12 @@ impl Store {
 
     /// A cancel or inquiry by `caller`: lookup, ownership, scripted fault and
     /// the business rule, all under the payment's lock.
-    pub fn call(&self, caller: &str, lookup: Lookup<'_>, operation: Operation) -> CallOutcome {
+    pub(super) fn call(
+        &self,
+        caller: &str,
+        lookup: Lookup<'_>,
+        operation: Operation,
+    ) -> CallOutcome {
         let real_now = self.clock.now();
         let key = match lookup {
             Lookup::PaymentId(id) => Key::of_payment_id(id),
@@ -553,7 +558,7 @@ impl Store {
         outcome.unwrap_or(CallOutcome::NotFound)
     }
 
-    pub fn view(&self, payment_id: &str) -> Option<PaymentView> {
+    pub(super) fn view(&self, payment_id: &str) -> Option<PaymentView> {
         let real_now = self.clock.now();
         let key = Key::of_payment_id(payment_id)?;
         let unpaid_lifetime = self.windows.unpaid_lifetime;
@@ -578,12 +583,16 @@ impl Store {
         })
     }
 
-    pub fn ids(&self, payment_id: &str) -> Option<PaymentIds> {
+    pub(super) fn ids(&self, payment_id: &str) -> Option<PaymentIds> {
         let key = Key::of_payment_id(payment_id)?;
         self.with_slot(key, |_| key.ids())
     }
 
-    pub fn apply_event(&self, payment_id: &str, event: Event) -> Result<EventOutcome, StoreError> {
+    pub(super) fn apply_event(
+        &self,
+        payment_id: &str,
+        event: Event,
+    ) -> Result<EventOutcome, StoreError> {
         let real_now = self.clock.now();
         let unpaid_lifetime = self.windows.unpaid_lifetime;
         self.with_payment(payment_id, |slot| {
@@ -601,7 +610,7 @@ impl Store {
     }
 
     /// Moves the payment's clock forward by `by`.
-    pub fn advance(&self, payment_id: &str, by: Duration) -> Result<(), StoreError> {
+    pub(super) fn advance(&self, payment_id: &str, by: Duration) -> Result<(), StoreError> {
         self.with_payment(payment_id, |slot| {
             slot.offset = time::Duration::try_from(by)
                 .ok()
@@ -614,7 +623,7 @@ impl Store {
     }
 
     /// Queues a fault behind any already scripted for the payment.
-    pub fn script_fault(&self, payment_id: &str, fault: Fault) -> Result<(), StoreError> {
+    pub(super) fn script_fault(&self, payment_id: &str, fault: Fault) -> Result<(), StoreError> {
         self.with_payment(payment_id, |slot| {
             if fault.count > 0 {
                 slot.faults.get_or_insert_default().0.push_back(fault);

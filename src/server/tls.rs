@@ -17,7 +17,7 @@ use super::serve::ServeError;
 
 /// The names a self-signed certificate covers unless told otherwise: the
 /// name and the address a local client reaches the server by.
-pub const DEFAULT_SELF_SIGNED_HOSTS: [&str; 2] = ["localhost", "127.0.0.1"];
+pub(super) const DEFAULT_SELF_SIGNED_HOSTS: [&str; 2] = ["localhost", "127.0.0.1"];
 
 /// How the server gets its certificate.
 #[derive(Debug, Clone, PartialEq, Eq)]

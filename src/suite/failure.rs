@@ -126,7 +126,7 @@ pub enum Failure {
     NotApplicable {
         /// The client's name, as it introduced itself.
         name: String,
-        missing: Vec<crate::suite::client_half::capability::Capability>,
+        missing: Vec<crate::domain::Capability>,
     },
     /// A timing case that failed, was run once more and passed: the first
     /// run's failure. Neither a pass nor a failure of the target.

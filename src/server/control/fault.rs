@@ -15,9 +15,9 @@ use crate::domain::FaultKind;
 use crate::spec::control_plane::{Done, FaultRequest};
 
 /// The longest a `delay` fault may hold an answer.
-pub const MAX_DELAY: Duration = Duration::from_secs(60);
+pub(super) const MAX_DELAY: Duration = Duration::from_secs(60);
 /// Used when a `delay` fault names no `delayMs`.
-pub const DEFAULT_DELAY: Duration = Duration::from_secs(1);
+pub(super) const DEFAULT_DELAY: Duration = Duration::from_secs(1);
 
 /// Checks the fields against the kind: a field that the kind does not use
 /// is an error, because the case that sent it expects an effect it will not

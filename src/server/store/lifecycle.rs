@@ -15,7 +15,7 @@ use crate::spec::api::PaymentStatus;
 
 /// A payment as the reference provider knows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Payment {
+pub(crate) struct Payment {
     pub payment_id: String,
     pub payment_request_id: String,
     /// The client id the payment belongs to; any other caller is denied.
@@ -33,7 +33,7 @@ pub struct Payment {
 /// What a cancel did to a payment on the reference server (the client's
 /// conclusion about a cancel is [`crate::domain::CancelConclusion`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum CancelEffect {
+pub(crate) enum CancelEffect {
     /// The payment is cancelled (now, or already before: `repeat`), at
     /// `cancel_time`.
     Cancelled {
@@ -46,7 +46,7 @@ pub enum CancelEffect {
 
 /// Why a cancel was refused. Each maps to one result code in `answer`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Refusal {
+pub(crate) enum Refusal {
     /// Partly or fully refunded: PROCESS_FAIL.
     Refunded,
     /// A card capture is under way: ORDER_STATUS_INVALID.

@@ -41,7 +41,7 @@ pub(super) fn refusal_by_kind(life: &Lifecycle) -> Option<Refusal> {
 
 /// Whether `profile` has payment methods of `method`'s kind: apo's seed
 /// knows only cards and the rest (`window.varies`).
-pub fn has_method(profile: Profile, method: Method) -> bool {
+pub(crate) fn has_method(profile: Profile, method: Method) -> bool {
     match method {
         Method::Card | Method::Wallet => true,
         Method::UnpaidOnly | Method::Uncancellable => profile == Profile::Antom,

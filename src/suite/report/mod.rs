@@ -122,9 +122,9 @@ pub struct RunInfo {
 pub struct ClientFacts {
     /// What the adapter said to `hello`; `None` for a protocol 2 adapter
     /// (or a run in which no adapter answered).
-    pub implementation: Option<crate::suite::client_half::adapter::messages::Implementation>,
+    pub implementation: Option<crate::domain::Implementation>,
     /// Per case name, the capabilities the case judges.
-    pub capabilities: BTreeMap<String, Vec<crate::suite::client_half::capability::Capability>>,
+    pub capabilities: BTreeMap<String, Vec<crate::domain::Capability>>,
 }
 
 /// A whole run, ready to be written in any format.

@@ -22,7 +22,7 @@ pub const CANCEL_TIME_TOLERANCE: time::Duration = time::Duration::seconds(10);
 /// stale time): then it breaks rule `result.success-fields` too, which is
 /// no assumption, and fails without `--strict`. Five minutes is beyond
 /// any clock drift a sandbox keeps (a project choice).
-pub const CANCEL_TIME_FAR_OFF: time::Duration = time::Duration::minutes(5);
+pub(super) const CANCEL_TIME_FAR_OFF: time::Duration = time::Duration::minutes(5);
 
 /// How long the runner waits, after a held or dropped answer, for the call
 /// to show on the payment before it goes on (a target under load may still
