@@ -3,9 +3,9 @@
 //! bodies of the fuzz targets ([`fuzzing`]), used by `fuzz/` and by
 //! `tests/properties.rs`; the deliberately broken servers the server cases
 //! must fail ([`broken_server`], `tests/defects.rs`); the harness-free runs
-//! with which the tests judge the suite itself ([`runs`]); and the coverage
-//! of the rules by the cases ([`coverage`], `tests/coverage.rs` and
-//! `cases/COVERAGE.md`).
+//! with which the tests judge the suite itself ([`runs`]); the coverage of
+//! the rules by the cases ([`coverage`], `tests/coverage.rs` and
+//! `cases/COVERAGE.md`); and running a command from a test ([`process`]).
 //! The binaries (`src/bin/`) are the deliberately broken client adapters
 //! the client cases must fail, and the benchmark helpers `bench/*.sh`
 //! build.
@@ -13,4 +13,5 @@
 pub mod broken_server;
 pub mod coverage;
 pub mod fuzzing;
+pub mod process;
 pub mod runs;
