@@ -56,6 +56,7 @@ pub(super) struct Outgoing {
     pub(super) cut: bool,
 }
 
+/// An API call (the defects' business), not a control-plane call.
 fn is_api(path: &str) -> bool {
     path.starts_with("/ams/")
 }
@@ -105,6 +106,8 @@ async fn read_request(stream: &mut tokio::net::TcpStream) -> Option<Incoming> {
     })
 }
 
+/// Serves one connection: reads its request, hands it to the proxy as an
+/// API call or a control-plane call, writes the answer and closes.
 async fn handle(mut stream: tokio::net::TcpStream, proxy: Arc<Proxy>) {
     let Some(request) = read_request(&mut stream).await else {
         return;
