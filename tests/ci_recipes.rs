@@ -52,6 +52,16 @@ struct Step {
     run: String,
 }
 
+/// A GitHub step (a workflow's or the action's) as a shell step; `None`
+/// for a step that uses an action instead of running a script.
+fn step_of(step: &Value) -> Option<Step> {
+    Some(Step {
+        what: step["name"].as_str().unwrap_or("unnamed").to_string(),
+        env: env_of(&step["env"]),
+        run: step["run"].as_str()?.to_string(),
+    })
+}
+
 fn parse_yaml(file: &Path) -> Value {
     let text = std::fs::read_to_string(file).expect("recipe reads");
     serde_saphyr::from_str(&text)
@@ -80,9 +90,6 @@ struct World {
     dir: PathBuf,
     /// `${{ ... }}` expressions the recipes may use, and their values here.
     expressions: BTreeMap<String, String>,
-    /// The part a split job runs as (`matrix.part` on GitHub,
-    /// `CI_NODE_INDEX` on GitLab): a split job runs once per part.
-    part: std::cell::Cell<u32>,
     _sandbox: Sandbox,
 }
 
@@ -167,7 +174,6 @@ fn world(name: &str) -> World {
     World {
         dir,
         expressions,
-        part: std::cell::Cell::new(1),
         _sandbox: sandbox,
     }
 }
@@ -175,7 +181,7 @@ fn world(name: &str) -> World {
 impl World {
     /// `text` with every `${{ expression }}` replaced; one the test does
     /// not know fails the test, naming it.
-    fn substitute(&self, text: &str, env: &[(String, String)], origin: &str) -> String {
+    fn substitute(&self, text: &str, env: &[(String, String)], origin: &str, part: u32) -> String {
         let mut out = String::new();
         let mut rest = text;
         while let Some(start) = rest.find("${{") {
@@ -188,7 +194,7 @@ impl World {
                 .strip_prefix("env.")
                 .and_then(|name| env.iter().rev().find(|(key, _)| key == name))
                 .map(|(_, value)| value.clone())
-                .or_else(|| (expression == "matrix.part").then(|| self.part.get().to_string()))
+                .or_else(|| (expression == "matrix.part").then(|| part.to_string()))
                 .or_else(|| self.expressions.get(expression).cloned())
                 .unwrap_or_else(|| {
                     panic!("{origin}: the test does not know the expression `{expression}`")
@@ -201,8 +207,16 @@ impl World {
     }
 
     /// Runs a job's steps in order, as the CI server would (bash, exit on
-    /// the first error); returns the steps it ran and the ones it stood in for.
-    fn run_job(&self, origin: &str, env: &[(String, String)], steps: &[Step]) -> (usize, usize) {
+    /// the first error), as `part` of a split job (`matrix.part` on GitHub,
+    /// `CI_NODE_INDEX` on GitLab; 1 when the job is not split); returns the
+    /// steps it ran and the ones it stood in for.
+    fn run_job(
+        &self,
+        origin: &str,
+        part: u32,
+        env: &[(String, String)],
+        steps: &[Step],
+    ) -> (usize, usize) {
         let bin_dir = Path::new(env!("CARGO_BIN_EXE_cancel-conformance"))
             .parent()
             .expect("bin dir")
@@ -225,12 +239,12 @@ impl World {
                         if ADAPTER_VARIABLES.contains(&key.as_str()) && !value.contains("${{") {
                             "cancel-conformance adapter".to_string()
                         } else {
-                            self.substitute(value, env, origin)
+                            self.substitute(value, env, origin, part)
                         };
                     (key.clone(), value)
                 })
                 .collect();
-            let script = self.substitute(&step.run, &all_env, origin);
+            let script = self.substitute(&step.run, &all_env, origin, part);
             if SET_UP.iter().any(|pattern| script.contains(pattern)) {
                 stood_in += 1;
                 continue;
@@ -242,7 +256,7 @@ impl World {
                 .env("PATH", &path)
                 .env("CI_PROJECT_DIR", &self.dir)
                 // GitLab's parallel job of two parts.
-                .env("CI_NODE_INDEX", self.part.get().to_string())
+                .env("CI_NODE_INDEX", part.to_string())
                 .env("CI_NODE_TOTAL", PARTS.to_string())
                 .env("GITHUB_STEP_SUMMARY", self.dir.join("step-summary.md"))
                 .stdin(Stdio::null());
@@ -284,13 +298,7 @@ fn github_jobs(workflow: &Value) -> Vec<Job> {
                 .as_array()
                 .into_iter()
                 .flatten()
-                .filter_map(|step| {
-                    Some(Step {
-                        what: step["name"].as_str().unwrap_or("unnamed").to_string(),
-                        env: env_of(&step["env"]),
-                        run: step["run"].as_str()?.to_string(),
-                    })
-                })
+                .filter_map(step_of)
                 .collect();
             (name.clone(), env, steps)
         })
@@ -391,8 +399,7 @@ fn every_recipe_runs_as_pasted_against_this_build() {
                 .iter()
                 .any(|step| step.run.contains("matrix.part") || step.run.contains("CI_NODE_INDEX"));
             for part in 1..=if split { PARTS } else { 1 } {
-                world.part.set(part);
-                let (ran, stood_in) = world.run_job(&format!("{name} job {job}"), env, steps);
+                let (ran, stood_in) = world.run_job(&format!("{name} job {job}"), part, env, steps);
                 eprintln!(
                     "{name} job {job} (part {part}): {ran} steps ran, {stood_in} set-up steps stood in for"
                 );
@@ -491,22 +498,15 @@ fn run_action(world: &World, inputs: &[(&str, &str)]) -> (usize, usize) {
     let world = World {
         dir: world.dir.clone(),
         expressions: world_expressions,
-        part: std::cell::Cell::new(1),
         _sandbox: Sandbox(Command::new("true").spawn().expect("a stand-in process")),
     };
     let steps: Vec<Step> = action["runs"]["steps"]
         .as_array()
         .expect("steps")
         .iter()
-        .filter_map(|step| {
-            Some(Step {
-                what: step["name"].as_str().unwrap_or("unnamed").to_string(),
-                env: env_of(&step["env"]),
-                run: step["run"].as_str()?.to_string(),
-            })
-        })
+        .filter_map(step_of)
         .collect();
-    world.run_job("action.yml", &[], &steps)
+    world.run_job("action.yml", 1, &[], &steps)
 }
 
 #[test]

@@ -13,8 +13,8 @@ use std::time::Duration;
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::suite::client_half::exec::ClientRun;
 use cancel_conformance::suite::load::{LoadedClientCase, load_client_cases};
-use cancel_conformance::suite::run_all_client;
 use cancel_conformance::suite::verdict::{Verdict, classify};
+use cancel_conformance_testkit::runs::run_all_client;
 use libtest_mimic::Completion;
 
 mod testkit_support;

@@ -7,10 +7,10 @@ use std::path::Path;
 
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::spec::catalog::Side;
-use cancel_conformance::suite::coverage::{cases_by_rule, expected_codes_and_statuses};
 use cancel_conformance::suite::load::{
     LoadedCase, LoadedClientCase, load_cases, load_client_cases,
 };
+use cancel_conformance_testkit::coverage::{cases_by_rule, expected_codes_and_statuses};
 
 fn client_cases(catalog: &Catalog) -> Vec<LoadedClientCase> {
     let cases = load_client_cases(

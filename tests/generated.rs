@@ -13,8 +13,8 @@ use std::path::{Path, PathBuf};
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::spec::docs::assumptions_document;
 use cancel_conformance::spec::schema::{self, Dialect, REGENERATE_COMMAND};
-use cancel_conformance::suite::coverage::coverage_markdown;
 use cancel_conformance::suite::load::{load_cases, load_client_cases};
+use cancel_conformance_testkit::coverage::coverage_markdown;
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -7,18 +7,17 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use cancel_conformance::server::{self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, ServerConfig};
+use cancel_conformance::server::{self, ServerConfig};
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::spec::schema::REGENERATE_COMMAND;
 use cancel_conformance::suite::failure::{CaseContext, Diff, Failure, Transcript, render};
 use cancel_conformance::suite::load::load_cases;
 use cancel_conformance::suite::report::CaseRecord;
-use cancel_conformance::suite::run_all;
-use cancel_conformance::suite::target::Target;
 use cancel_conformance::suite::verdict;
 use cancel_conformance::wire::http;
 use cancel_conformance::wire::http::TransportError;
 use cancel_conformance::wire::message::{Received, SentRequest};
+use cancel_conformance_testkit::runs::{run_all, test_target};
 
 fn root() -> &'static Path {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -228,11 +227,7 @@ async fn an_undeclared_invalid_request_is_a_bug_in_the_case() {
     )
     .await
     .expect("server starts");
-    let target = Arc::new(Target::with_test_identity(
-        &server.base_url,
-        DEFAULT_CLIENT_ID,
-        OTHER_CLIENT_ID,
-    ));
+    let target = Arc::new(test_target(&server.base_url));
     let results = run_all(&cases, target, http::client(None).expect("client")).await;
     let [(name, Err(failure))] = results.as_slice() else {
         panic!("one failing case expected, got {} results", results.len());

@@ -26,9 +26,7 @@ use libtest_mimic::Completion;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
 use cancel_conformance::profile::Profile;
-use cancel_conformance::server::{
-    self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, ServerConfig, TlsSetup,
-};
+use cancel_conformance::server::{self, ServerConfig, TlsSetup};
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::suite::case::Step;
 use cancel_conformance::suite::client_half::adapter::{Adapter, AdapterError};
@@ -38,12 +36,9 @@ use cancel_conformance::suite::load::{
     LoadedCase, LoadedClientCase, load_cases, load_client_cases,
 };
 use cancel_conformance::suite::server_half::exec;
-use cancel_conformance::suite::target::Target;
-use cancel_conformance::suite::{run_all, run_all_client};
 use cancel_conformance::wire::http;
 use cancel_conformance::wire::http::TransportError;
-
-type Outcomes = Vec<(String, Result<Completion, Failure>)>;
+use cancel_conformance_testkit::runs::{Outcomes, run_all, run_all_client, test_target};
 
 /// How a case ended, for messages (`Completion` has no `Debug`).
 fn verdict(outcome: &Result<Completion, Failure>) -> String {
@@ -105,7 +100,7 @@ fn shown(name: &str, failure: &Failure) -> String {
 /// Runs every server case against `base_url`, as `run --endpoint` does,
 /// with `timeout` per exchange; checks that the run ended in time.
 async fn run_against(base_url: &str, timeout: Duration, bound: Duration) -> Outcomes {
-    let mut target = Target::with_test_identity(base_url, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID);
+    let mut target = test_target(base_url);
     target.timeout = timeout;
     let started = Instant::now();
     let outcomes = tokio::time::timeout(
@@ -327,7 +322,7 @@ async fn a_server_killed_and_restarted_mid_run_is_never_a_pass() {
         listener.local_addr().expect("address").port()
     };
     let url = format!("http://127.0.0.1:{port}");
-    let mut target = Target::with_test_identity(&url, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID);
+    let mut target = test_target(&url);
     target.timeout = Duration::from_secs(2);
     let http = http::client(None).expect("client");
     // The kill lands while this case waits for an answer the server holds

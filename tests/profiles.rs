@@ -14,14 +14,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use cancel_conformance::profile::Profile;
-use cancel_conformance::server::{self, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID, ServerConfig};
+use cancel_conformance::server::{self, ServerConfig};
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::suite::failure::{CaseContext, Failure, render};
 use cancel_conformance::suite::load::{LoadedCase, load_cases};
-use cancel_conformance::suite::run_all;
 use cancel_conformance::suite::target::Target;
 use cancel_conformance::time_zone::TimeZone;
 use cancel_conformance::wire::http;
+use cancel_conformance_testkit::runs::{run_all, test_target};
 use libtest_mimic::Completion;
 
 fn root() -> &'static Path {
@@ -107,19 +107,30 @@ async fn outcomes(
     checked: Profile,
     cases: &[LoadedCase],
 ) -> BTreeMap<String, Result<Completion, Failure>> {
+    let config = ServerConfig {
+        profile: served,
+        ..ServerConfig::test_default()
+    };
+    outcomes_against(config, |target| target.profile = checked, cases).await
+}
+
+/// Every one of `cases` against a reference server started with `config`,
+/// judged as a run against the test target as `declare` changes it (the
+/// profile or the time zone the run declares).
+async fn outcomes_against(
+    config: ServerConfig,
+    declare: impl FnOnce(&mut Target),
+    cases: &[LoadedCase],
+) -> BTreeMap<String, Result<Completion, Failure>> {
     let server = server::start(
-        ServerConfig {
-            profile: served,
-            ..ServerConfig::test_default()
-        },
+        config,
         std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
         None,
     )
     .await
     .expect("reference server starts");
-    let mut target =
-        Target::with_test_identity(&server.base_url, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID);
-    target.profile = checked;
+    let mut target = test_target(&server.base_url);
+    declare(&mut target);
     let results = run_all(
         cases,
         Arc::new(target),
@@ -298,31 +309,14 @@ async fn a_run_of_another_time_zone_judges_that_zone_s_cut_off() {
             ),
         ),
     ] {
-        let server = server::start(
-            ServerConfig {
-                windows: server::Windows {
-                    wallet_offset: served.0,
-                    ..server::Windows::default()
-                },
-                ..ServerConfig::test_default()
+        let config = ServerConfig {
+            windows: server::Windows {
+                wallet_offset: served.0,
+                ..server::Windows::default()
             },
-            std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
-            None,
-        )
-        .await
-        .expect("reference server starts");
-        let mut target =
-            Target::with_test_identity(&server.base_url, DEFAULT_CLIENT_ID, OTHER_CLIENT_ID);
-        target.time_zone = zone;
-        let results: BTreeMap<String, Result<Completion, Failure>> = run_all(
-            &cases,
-            Arc::new(target),
-            http::client(None).expect("http client"),
-        )
-        .await
-        .into_iter()
-        .collect();
-        drop(server);
+            ..ServerConfig::test_default()
+        };
+        let results = outcomes_against(config, |target| target.time_zone = zone, &cases).await;
         for loaded in &cases {
             let outcome = &results[&loaded.name];
             match outcome {

@@ -7,6 +7,7 @@
 //! the same before a run.
 
 mod cli_support;
+use cancel_conformance_testkit::process::code_and_output;
 use cli_support::isolated_command;
 
 use std::path::{Path, PathBuf};
@@ -69,16 +70,7 @@ fn serve_with(dir: &Path, args: &[&str]) -> Served {
 
 /// Runs the binary with ARGS and returns (exit code, stdout+stderr).
 fn command(dir: &Path, args: &[&str]) -> (i32, String) {
-    let output = isolated_command(dir)
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code().unwrap_or(-1), text)
+    code_and_output(isolated_command(dir).args(args))
 }
 
 /// The count libtest prints before `label` on its result line.

@@ -3,6 +3,7 @@
 //! expectations file, exercised through the real command line.
 
 mod cli_support;
+use cancel_conformance_testkit::process::code_and_output;
 use cli_support::isolated_command;
 
 use std::path::Path;
@@ -24,18 +25,12 @@ fn cases_dir() -> String {
 
 /// Runs `cancel-conformance run ARGS` and returns (exit code, stdout+stderr).
 fn run(args: &[&str]) -> (i32, String) {
-    let output = isolated_command(&std::env::temp_dir())
-        .arg("run")
-        .args(["--cases", &cases_dir()])
-        .args(args)
-        .output()
-        .expect("the binary runs");
-    let text = format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    );
-    (output.status.code().unwrap_or(-1), text)
+    code_and_output(
+        isolated_command(&std::env::temp_dir())
+            .arg("run")
+            .args(["--cases", &cases_dir()])
+            .args(args),
+    )
 }
 
 /// Seeds a payment through the reference server's control plane, as a

@@ -172,7 +172,7 @@ pub fn matrix(args: MatrixArgs) -> ExitCode {
     let started = time::OffsetDateTime::now_utc();
     let clock = Instant::now();
     let finished = AtomicUsize::new(0);
-    let ran = run::run_all(&matrix, &runner, &|ran| {
+    let ran = run::run_cells(&matrix, &runner, &|ran| {
         let n = finished.fetch_add(1, Ordering::SeqCst) + 1;
         println!(
             "[{n:>width$}/{total}] {}",

@@ -130,7 +130,7 @@ pub struct Runner {
 /// Runs every implementation; `progress` is called once per implementation
 /// as it finishes (from the worker that ran it). The results keep the
 /// file's order.
-pub fn run_all(matrix: &Matrix, runner: &Runner, progress: &(dyn Fn(&Ran) + Sync)) -> Vec<Ran> {
+pub fn run_cells(matrix: &Matrix, runner: &Runner, progress: &(dyn Fn(&Ran) + Sync)) -> Vec<Ran> {
     let mut groups = groups(&matrix.entries);
     // Workers pop from the end: the first group goes first.
     groups.reverse();

@@ -12,14 +12,13 @@
 //! the target's known deviations ([`expectations`], `judged`) and the
 //! levels of the rules it rests on ([`verdict`]: a warning or a failure), what a run
 //! does around its trials (`harness`), the three kinds of failure and
-//! their rendering ([`failure`]), the target of a server run ([`target`]), the reports ([`report`]) and which cases
-//! check which rule ([`coverage`]). HTTP is the wire layer's
+//! their rendering ([`failure`]), the target of a server run ([`target`])
+//! and the reports ([`report`]). HTTP is the wire layer's
 //! ([`crate::wire`]). The command line hands a run its [`settings`];
 //! nothing here reads the command line.
 
 pub mod case;
 pub mod client_half;
-pub mod coverage;
 pub mod embedded;
 pub mod expectations;
 pub mod failure;
@@ -35,7 +34,8 @@ pub mod target;
 mod trials;
 pub mod verdict;
 
-pub use client_half::{run_all_client, run_client};
+pub use client_half::run_client;
 pub(crate) use harness::setup_error;
 pub use load::CaseSource;
-pub use server_half::{check_fixtures, run, run_all};
+pub use server_half::{check_fixtures, run};
+pub use trials::SERVER_CASES_AT_ONCE;

@@ -284,27 +284,6 @@ pub enum ProbeError {
 }
 
 impl Target {
-    /// A target at `base_url` called as the default test client with the
-    /// TEST-ONLY keys: what a plain `serve` accepts.
-    pub fn with_test_identity(base_url: &str, client_id: &str, other_client_id: &str) -> Target {
-        Target {
-            base_url: base_url.trim_end_matches('/').to_string(),
-            description: base_url.to_string(),
-            client_id: client_id.to_string(),
-            other_client_id: Some(other_client_id.to_string()),
-            merchant_key: Arc::new(crate::signing::test_keys::merchant_signing()),
-            key_version: crate::signing::test_keys::KEY_VERSION.to_string(),
-            provider_key: crate::signing::test_keys::provider_verifying(),
-            fixtures: None,
-            control_plane: ControlPlane::Present,
-            pacer: None,
-            timeout: Duration::from_secs(10),
-            control_token: None,
-            profile: crate::profile::Profile::default(),
-            time_zone: crate::time_zone::TimeZone::DEFAULT,
-        }
-    }
-
     /// Waits for the next request's turn under `--rate`.
     pub async fn pace(&self) {
         if let Some(pacer) = &self.pacer {

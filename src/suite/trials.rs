@@ -1,7 +1,7 @@
 //! One case as one trial of the test harness, for either half: what the
 //! reports know of it before it runs, its run judged against the target's
 //! expectations (`judged`) and recorded; the order and the number of cases
-//! at once, under the harness and in the harness-free runs.
+//! at once under the harness.
 
 use std::path::Path;
 use std::sync::Arc;
@@ -18,14 +18,15 @@ use super::report::{CaseRecord, Planned, Recorder};
 use crate::spec::catalog::Catalog;
 
 /// How many server cases run at once: the harness's default
-/// `--test-threads`, and the window of the harness-free run (`run_all`)
-/// with which the tests judge the suite itself.
+/// `--test-threads`, and the window of the harness-free runs with which
+/// the project's tests judge the suite itself (`testkit/src/runs.rs`), so
+/// that they judge it as `run` runs it.
 ///
 /// A case spends most of its time waiting on the network, so more than one
 /// per core keeps the cores busy; many more would queue the RSA work of
 /// every case at once, and a case that gives up on a held answer after
 /// 100 ms could give up before its request was even sent.
-pub(super) const SERVER_CASES_AT_ONCE: usize = 8;
+pub const SERVER_CASES_AT_ONCE: usize = 8;
 
 /// How many client cases run at once under the harness (`client`), unless
 /// `--test-threads` says otherwise. Each case starts an adapter process (an
@@ -38,13 +39,6 @@ pub(super) const SERVER_CASES_AT_ONCE: usize = 8;
 /// that fails is run once more (flaky) before it counts. On a machine that
 /// is busy with other work, lower it with `--test-threads 2`.
 pub(super) const CLIENT_CASES_AT_ONCE: usize = 6;
-
-/// The client window of the harness-free run (`run_all_client`), with
-/// which the project's tests judge clients while `cargo test` runs other
-/// test binaries on the same cores: half the harness's, so that a correct
-/// client is never failed for the load the tests themselves put on the
-/// machine (at 4, the project's own client missed a timed case there).
-pub(super) const CLIENT_CASES_AT_ONCE_IN_TESTS: usize = 2;
 
 /// Runs the trials under the test harness, `window` at a time unless
 /// `--test-threads` says otherwise. The cases that wait on purpose go
@@ -207,37 +201,6 @@ pub(super) fn judged_and_recorded(
         duration: clock.elapsed(),
     });
     verdict
-}
-
-/// Runs the named cases, at most `window` at a time, and returns their
-/// outcomes in the order given.
-pub(super) async fn in_window<F>(
-    runs: impl Iterator<Item = (String, F)>,
-    window: usize,
-) -> Vec<(String, Result<Completion, Failure>)>
-where
-    F: Future<Output = Result<Completion, Failure>> + Send + 'static,
-{
-    let mut tasks = tokio::task::JoinSet::new();
-    let mut results = Vec::new();
-    for (index, (name, run)) in runs.enumerate() {
-        if tasks.len() >= window
-            && let Some(Ok(done)) = tasks.join_next().await
-        {
-            results.push(done);
-        }
-        tasks.spawn(async move { (index, name, run.await) });
-    }
-    while let Some(joined) = tasks.join_next().await {
-        if let Ok(done) = joined {
-            results.push(done);
-        }
-    }
-    results.sort_by_key(|(index, _, _)| *index);
-    results
-        .into_iter()
-        .map(|(_, name, outcome)| (name, outcome))
-        .collect()
 }
 
 #[cfg(test)]

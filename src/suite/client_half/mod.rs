@@ -17,17 +17,14 @@ pub mod scripted;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
-use libtest_mimic::{Completion, Trial};
+use libtest_mimic::Trial;
 
-use super::failure::Failure;
 use super::harness::{LoadedHalf, finish, load_half, runtime, setup_error};
-use super::load::{self, LoadedClientCase};
+use super::load;
 use super::report::gate::GateArgs;
 use super::report::{self, Half, Planned, Recorder, RunInfo};
 use super::settings::ClientSettings;
-use super::trials::{
-    CLIENT_CASES_AT_ONCE, CLIENT_CASES_AT_ONCE_IN_TESTS, in_window, run_trials, trial,
-};
+use super::trials::{CLIENT_CASES_AT_ONCE, run_trials, trial};
 
 /// Judges a client through its adapter (`cancel-conformance client`):
 /// every client case as one trial of the harness, then the reports and the
@@ -146,25 +143,4 @@ pub fn run_client(
         &catalog,
         baseline.as_ref(),
     )
-}
-
-/// The outcome of every client case with one adapter, without the test
-/// harness (for the broken-adapter matrix), as many at once as `client`
-/// runs by default.
-pub async fn run_all_client(
-    cases: &[LoadedClientCase],
-    run: &exec::ClientRun,
-) -> Vec<(String, Result<Completion, Failure>)> {
-    let runs = cases.iter().cloned().map(|loaded| {
-        let run = run.clone();
-        let name = loaded.name.clone();
-        let outcome = async move {
-            match &loaded.case {
-                Err(error) => Err(Failure::CaseBug(error.clone())),
-                Ok(case) => exec::run_client_case(case, &run).await,
-            }
-        };
-        (name, outcome)
-    });
-    in_window(runs, CLIENT_CASES_AT_ONCE_IN_TESTS).await
 }

@@ -21,14 +21,13 @@ use std::time::Instant;
 use libtest_mimic::{Completion, Trial};
 
 use super::case::Case;
-use super::failure::Failure;
 use super::harness::{LoadedHalf, finish, load_half, runtime, setup_error};
-use super::load::{LoadedCase, load_cases_from};
+use super::load::load_cases_from;
 use super::report::gate::GateArgs;
 use super::report::{Half, Planned, Recorder, RunInfo};
 use super::settings::RunSettings;
 use super::target::Target;
-use super::trials::{SERVER_CASES_AT_ONCE, in_window, run_trials, trial};
+use super::trials::{SERVER_CASES_AT_ONCE, run_trials, trial};
 use crate::wire::http;
 use start::prepare_target;
 
@@ -209,29 +208,6 @@ fn http_client(settings: &RunSettings) -> Result<reqwest::Client, String> {
         (true, None) => http::plain_http_client(),
         (_, ca) => http::client(ca),
     }
-}
-
-/// The outcome of every case, without the test harness: for tools and for
-/// tests that judge the suite itself (the defect matrix). As many cases run
-/// at once as `run` runs by default.
-pub async fn run_all(
-    cases: &[LoadedCase],
-    target: Arc<Target>,
-    http: reqwest::Client,
-) -> Vec<(String, Result<Completion, Failure>)> {
-    let runs = cases.iter().cloned().map(|loaded| {
-        let target = target.clone();
-        let http = http.clone();
-        let name = loaded.name.clone();
-        let run = async move {
-            match &loaded.case {
-                Err(error) => Err(Failure::CaseBug(error.clone())),
-                Ok(case) => exec::run_case(case, &loaded.file, &target, &http).await,
-            }
-        };
-        (name, run)
-    });
-    in_window(runs, SERVER_CASES_AT_ONCE).await
 }
 
 #[cfg(test)]

@@ -1,13 +1,15 @@
-//! Which cases check which rule: the table in `cases/COVERAGE.md`, and the
-//! facts the coverage test enforces (every rule checked, every code the
-//! reference server answers exercised, S, F and U all present).
+//! Which cases check which rule: the table in `cases/COVERAGE.md` (written
+//! and checked by `tests/generated.rs`, which `cargo xtask bless` runs),
+//! and the facts `tests/coverage.rs` enforces (every rule checked, every
+//! code the reference server answers exercised, S, F and U all present).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Write as _;
 
-use super::case::Step;
-use super::load::{LoadedCase, LoadedClientCase};
-use crate::spec::catalog::{Catalog, Side};
+use cancel_conformance::spec::catalog::{Catalog, Side};
+use cancel_conformance::spec::docs::generated_markdown_notice;
+use cancel_conformance::suite::case::Step;
+use cancel_conformance::suite::load::{LoadedCase, LoadedClientCase};
 
 /// Rule id → names of the cases (server and client) that cite it.
 pub fn cases_by_rule(
@@ -63,7 +65,7 @@ pub fn coverage_markdown(
     client_cases: &[LoadedClientCase],
 ) -> String {
     let by_rule = cases_by_rule(server_cases, client_cases);
-    let mut out = crate::spec::docs::generated_markdown_notice("spec/rules.yaml and cases/");
+    let mut out = generated_markdown_notice("spec/rules.yaml and cases/");
     out.push_str(
         "# Coverage: rule → cases\n\nEvery rule of `spec/rules.yaml` and the cases that check it.\n\n| rule | level | side | cases |\n|---|---|---|---|\n",
     );
