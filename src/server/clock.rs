@@ -33,7 +33,7 @@ impl Clock {
 
     /// Any function of no arguments, e.g. a fixed instant in tests.
     #[cfg(test)]
-    pub fn from_fn(now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
+    pub(super) fn from_fn(now: impl Fn() -> OffsetDateTime + Send + Sync + 'static) -> Self {
         Self(Arc::new(now))
     }
 

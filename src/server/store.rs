@@ -344,7 +344,7 @@ impl Store {
 
     /// The same store, holding at most `max` payments in all (tests).
     #[cfg(test)]
-    pub fn with_max_payments(self, max: u64) -> Self {
+    pub(super) fn with_max_payments(self, max: u64) -> Self {
         Self {
             max_payments: max,
             ..self
@@ -379,7 +379,7 @@ impl Store {
 
     /// Creates a payment in the requested state with fresh ids.
     #[cfg(test)]
-    pub fn seed(&self, seed: Seed) -> Result<PaymentIds, StoreError> {
+    pub(super) fn seed(&self, seed: Seed) -> Result<PaymentIds, StoreError> {
         self.seed_many(seed, 1).map(|(first, _)| first)
     }
 
@@ -388,7 +388,7 @@ impl Store {
     /// consecutive: the i-th payment's ids are the first's with i added to
     /// the number that ends them.
     #[cfg(test)]
-    pub fn seed_many(
+    pub(super) fn seed_many(
         &self,
         seed: Seed,
         count: u64,

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 
-pub fn require_chromium() {
+pub(crate) fn require_chromium() {
     assert!(
         Path::new(CHROMIUM).exists(),
         "{CHROMIUM} is missing: this test opens a page in Debian's chromium. \
@@ -18,7 +18,7 @@ pub fn require_chromium() {
 }
 
 /// Runs chromium headless on `page` and returns the DOM it built.
-pub fn dump_dom(page: &Path, profile: &Path) -> String {
+pub(crate) fn dump_dom(page: &Path, profile: &Path) -> String {
     require_chromium();
     let mut child = Command::new(CHROMIUM)
         .args([

@@ -8,7 +8,7 @@ use std::process::Command;
 /// removed: neither a `cancel-conformance.yaml` in the checkout nor an
 /// endpoint or key in the environment can change what the test runs
 /// against.
-pub fn isolated_command(dir: &Path) -> Command {
+pub(crate) fn isolated_command(dir: &Path) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_cancel-conformance"));
     command.current_dir(dir);
     for (name, _) in std::env::vars_os() {

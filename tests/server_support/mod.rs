@@ -15,13 +15,13 @@ use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
 
-pub const REQUEST_TIME: &str = "2026-11-26T12:00:00+08:00";
-pub const JSON: &str = "application/json; charset=UTF-8";
+pub(crate) const REQUEST_TIME: &str = "2026-11-26T12:00:00+08:00";
+pub(crate) const JSON: &str = "application/json; charset=UTF-8";
 
 /// A reqwest client using rustls with the crate's crypto provider, handed
 /// over ready-made so that no process-wide crypto provider is needed.
 /// `root_pem` adds a trusted certificate (the server's self-signed one).
-pub fn http_client(root_pem: Option<&str>) -> reqwest::Client {
+pub(crate) fn http_client(root_pem: Option<&str>) -> reqwest::Client {
     let mut roots = rustls::RootCertStore::empty();
     if let Some(pem) = root_pem {
         use rustls::pki_types::CertificateDer;
@@ -49,7 +49,7 @@ pub fn http_client(root_pem: Option<&str>) -> reqwest::Client {
 
 /// How a test request is signed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Sig<'a> {
+pub(crate) enum Sig<'a> {
     Valid,
     Missing,
     /// Signed over other bytes.
@@ -60,7 +60,7 @@ pub enum Sig<'a> {
 
 /// One API request, with everything a test may want to get wrong.
 #[derive(Debug, Clone)]
-pub struct Call<'a> {
+pub(crate) struct Call<'a> {
     pub method: &'a str,
     pub path: &'a str,
     pub client_id: Option<&'a str>,
@@ -72,11 +72,11 @@ pub struct Call<'a> {
 
 impl<'a> Call<'a> {
     /// A correct cancel with this JSON body.
-    pub fn cancel(body: Value) -> Self {
+    pub(crate) fn cancel(body: Value) -> Self {
         Self::post(CANCEL_PATH, body.to_string().into_bytes())
     }
 
-    pub fn post(path: &'a str, body: Vec<u8>) -> Self {
+    pub(crate) fn post(path: &'a str, body: Vec<u8>) -> Self {
         Call {
             method: "POST",
             path,
@@ -91,7 +91,7 @@ impl<'a> Call<'a> {
 
 /// An answer as received.
 #[derive(Debug)]
-pub struct Answer {
+pub(crate) struct Answer {
     pub status: StatusCode,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
@@ -99,24 +99,24 @@ pub struct Answer {
 }
 
 impl Answer {
-    pub fn code(&self) -> &str {
+    pub(crate) fn code(&self) -> &str {
         self.json["result"]["resultCode"]
             .as_str()
             .unwrap_or("<none>")
     }
 
-    pub fn status_letter(&self) -> &str {
+    pub(crate) fn status_letter(&self) -> &str {
         self.json["result"]["resultStatus"]
             .as_str()
             .unwrap_or("<none>")
     }
 
-    pub fn header(&self, name: &str) -> Option<&str> {
+    pub(crate) fn header(&self, name: &str) -> Option<&str> {
         self.headers.get(name).and_then(|v| v.to_str().ok())
     }
 }
 
-pub struct Harness {
+pub(crate) struct Harness {
     pub server: RunningServer,
     pub http: reqwest::Client,
     merchant: SigningKey,
@@ -124,11 +124,11 @@ pub struct Harness {
 }
 
 impl Harness {
-    pub async fn start() -> Self {
+    pub(crate) async fn start() -> Self {
         Self::start_with(ServerConfig::test_default(), None).await
     }
 
-    pub async fn start_with(config: ServerConfig, tls: Option<TlsSetup>) -> Self {
+    pub(crate) async fn start_with(config: ServerConfig, tls: Option<TlsSetup>) -> Self {
         let server = server::start(config, "127.0.0.1:0".parse().expect("address"), tls)
             .await
             .expect("the reference server starts");
@@ -141,13 +141,13 @@ impl Harness {
         }
     }
 
-    pub fn url(&self, path: &str) -> String {
+    pub(crate) fn url(&self, path: &str) -> String {
         format!("{}{path}", self.server.base_url)
     }
 
     // ----- control plane
 
-    pub async fn control(
+    pub(crate) async fn control(
         &self,
         method: &str,
         path: &str,
@@ -168,7 +168,7 @@ impl Harness {
     }
 
     /// Seeds a payment; returns (paymentId, paymentRequestId).
-    pub async fn seed(&self, body: Value) -> (String, String) {
+    pub(crate) async fn seed(&self, body: Value) -> (String, String) {
         let (status, json) = self
             .control("POST", "/control/v1/payments", Some(body))
             .await;
@@ -182,11 +182,11 @@ impl Harness {
         )
     }
 
-    pub async fn seed_state(&self, state: &str) -> (String, String) {
+    pub(crate) async fn seed_state(&self, state: &str) -> (String, String) {
         self.seed(json!({ "state": state })).await
     }
 
-    pub async fn state_of(&self, payment_id: &str) -> String {
+    pub(crate) async fn state_of(&self, payment_id: &str) -> String {
         let (status, json) = self
             .control("GET", &format!("/control/v1/payments/{payment_id}"), None)
             .await;
@@ -194,7 +194,7 @@ impl Harness {
         json["state"].as_str().expect("state").to_string()
     }
 
-    pub async fn event(&self, payment_id: &str, event: &str) -> (bool, String) {
+    pub(crate) async fn event(&self, payment_id: &str, event: &str) -> (bool, String) {
         let (status, json) = self
             .control(
                 "POST",
@@ -209,7 +209,7 @@ impl Harness {
         )
     }
 
-    pub async fn fault(&self, payment_id: &str, fault: Value) {
+    pub(crate) async fn fault(&self, payment_id: &str, fault: Value) {
         let (status, json) = self
             .control(
                 "POST",
@@ -220,7 +220,7 @@ impl Harness {
         assert_eq!(status, StatusCode::OK, "{json}");
     }
 
-    pub async fn advance(&self, payment_id: &str, ms: u64) {
+    pub(crate) async fn advance(&self, payment_id: &str, ms: u64) {
         let (status, json) = self
             .control(
                 "POST",
@@ -234,7 +234,7 @@ impl Harness {
     // ----- API
 
     /// Sends the request; `Err` when no complete answer arrived.
-    pub async fn try_call(&self, call: &Call<'_>) -> Result<Answer, reqwest::Error> {
+    pub(crate) async fn try_call(&self, call: &Call<'_>) -> Result<Answer, reqwest::Error> {
         let method = reqwest::Method::from_bytes(call.method.as_bytes()).expect("method");
         let mut request = self.http.request(method, self.url(call.path));
         if let Some(content_type) = call.content_type {
@@ -278,7 +278,7 @@ impl Harness {
     /// Sends the request and checks what every API answer must be: HTTP 200,
     /// JSON with a result object, signed by the provider key over the path
     /// as requested and the request's client id.
-    pub async fn call(&self, call: &Call<'_>) -> Answer {
+    pub(crate) async fn call(&self, call: &Call<'_>) -> Answer {
         let answer = self.try_call(call).await.expect("a complete answer");
         assert_eq!(
             answer.status,
@@ -295,7 +295,7 @@ impl Harness {
         answer
     }
 
-    pub fn assert_signed(&self, call: &Call<'_>, answer: &Answer) {
+    pub(crate) fn assert_signed(&self, call: &Call<'_>, answer: &Answer) {
         let client_id = answer.header("client-id").expect("a client-id header");
         assert_eq!(client_id, call.client_id.unwrap_or_default());
         let time = answer
@@ -308,15 +308,15 @@ impl Harness {
         assert_eq!(header.key_version.as_deref(), Some("1"));
     }
 
-    pub async fn cancel(&self, body: Value) -> Answer {
+    pub(crate) async fn cancel(&self, body: Value) -> Answer {
         self.call(&Call::cancel(body)).await
     }
 
-    pub async fn cancel_by_id(&self, payment_id: &str) -> Answer {
+    pub(crate) async fn cancel_by_id(&self, payment_id: &str) -> Answer {
         self.cancel(json!({ "paymentId": payment_id })).await
     }
 
-    pub async fn inquiry(&self, payment_id: &str) -> Answer {
+    pub(crate) async fn inquiry(&self, payment_id: &str) -> Answer {
         self.call(&Call::post(
             cancel_conformance::spec::api::INQUIRY_PATH,
             json!({ "paymentId": payment_id }).to_string().into_bytes(),

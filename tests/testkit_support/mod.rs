@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 /// The broken clients (`testkit/src/bin/broken_adapter.rs`), built first:
 /// a plain `cargo test` builds the test kit's binaries, but a lone `cargo
 /// test --test NAME` may not have.
-pub fn broken_adapter() -> PathBuf {
+pub(crate) fn broken_adapter() -> PathBuf {
     let status = std::process::Command::new(env!("CARGO"))
         .args([
             "build",

@@ -85,7 +85,7 @@ struct Element {
 
 /// Why a JUnit file breaks the schema, or is no XML the parser reads.
 #[derive(Debug, PartialEq, Eq, thiserror::Error)]
-pub enum XmlError {
+pub(super) enum XmlError {
     #[error("the XML declaration is missing")]
     NoDeclaration,
     #[error("the root is <{0}>, not <testsuites>")]
@@ -135,7 +135,7 @@ pub enum XmlError {
 }
 
 /// Checks `xml`; the error says where and what.
-pub fn check(xml: &str) -> Result<(), XmlError> {
+pub(super) fn check(xml: &str) -> Result<(), XmlError> {
     let body = xml
         .strip_prefix("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n")
         .ok_or(XmlError::NoDeclaration)?;
