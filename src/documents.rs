@@ -10,7 +10,7 @@ use crate::spec::schema::{Dialect, Documents, add_root, generate_api};
 /// Every generated document in `dialect`, by file name under `spec/`.
 pub fn generate(dialect: Dialect) -> Documents {
     let mut docs = generate_api(dialect);
-    add_root::<crate::suite::case::Case>(&mut docs, dialect, "case");
+    add_root::<crate::suite::server_half::case::Case>(&mut docs, dialect, "case");
     add_root::<crate::suite::client_half::case::ClientCase>(&mut docs, dialect, "client-case");
     add_root::<crate::matrix::file::MatrixFile>(&mut docs, dialect, "matrix");
     add_root::<crate::suite::report::file::ResultsFile>(&mut docs, dialect, "results");

@@ -11,8 +11,9 @@ use std::path::Path;
 use std::time::Duration;
 
 use cancel_conformance::spec::Catalog;
+use cancel_conformance::suite::client_half::case::{ClientCase, LoadedClientCase};
 use cancel_conformance::suite::client_half::exec::ClientRun;
-use cancel_conformance::suite::load::{LoadedClientCase, load_client_cases};
+use cancel_conformance::suite::load;
 use cancel_conformance::suite::verdict::{Verdict, classify};
 use cancel_conformance_testkit::runs::run_all_client;
 use libtest_mimic::Completion;
@@ -478,7 +479,8 @@ fn run_with(adapter: String, scratch: &str) -> ClientRun {
 
 fn cases() -> Vec<LoadedClientCase> {
     let catalog = Catalog::embedded().expect("catalog");
-    let cases = load_client_cases(&root().join("cases"), &catalog).expect("client cases load");
+    let cases =
+        load::cases_in::<ClientCase>(&root().join("cases"), &catalog).expect("client cases load");
     assert!(cases.len() >= 60, "the client half has its cases");
     cases
 }

@@ -7,13 +7,13 @@ use std::path::Path;
 
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::spec::catalog::Side;
-use cancel_conformance::suite::load::{
-    LoadedCase, LoadedClientCase, load_cases, load_client_cases,
-};
+use cancel_conformance::suite::client_half::case::{ClientCase, LoadedClientCase};
+use cancel_conformance::suite::load;
+use cancel_conformance::suite::server_half::case::{Case, LoadedCase};
 use cancel_conformance_testkit::coverage::{cases_by_rule, expected_codes_and_statuses};
 
 fn client_cases(catalog: &Catalog) -> Vec<LoadedClientCase> {
-    let cases = load_client_cases(
+    let cases = load::cases_in::<ClientCase>(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"),
         catalog,
     )
@@ -24,9 +24,8 @@ fn client_cases(catalog: &Catalog) -> Vec<LoadedClientCase> {
 }
 
 fn server_cases(catalog: &Catalog) -> Vec<LoadedCase> {
-    let cases = load_cases(
+    let cases = load::cases_in::<Case>(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"),
-        "server",
         catalog,
     )
     .expect("cases load");

@@ -10,9 +10,10 @@ use std::sync::Arc;
 use cancel_conformance::profile::Profile;
 use cancel_conformance::server::{self, ServerConfig};
 use cancel_conformance::spec::Catalog;
-use cancel_conformance::suite::load::load_cases;
+use cancel_conformance::suite::load;
+use cancel_conformance::suite::server_half::case::Case;
 use cancel_conformance::suite::server_half::sandbox;
-use cancel_conformance::suite::target::FixturePools;
+use cancel_conformance::suite::server_half::target::FixturePools;
 use cancel_conformance::suite::verdict;
 use cancel_conformance::time_zone::TimeZone;
 use cancel_conformance::wire::http;
@@ -49,9 +50,8 @@ async fn failing_cases_of(defect: Defect, only: Option<&[&str]>) -> Vec<(String,
     .await
     .expect("the broken server listens");
     let catalog = Catalog::embedded().expect("catalog");
-    let cases = load_cases(
+    let cases = load::cases_in::<Case>(
         &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"),
-        "server",
         &catalog,
     )
     .expect("cases load");

@@ -13,7 +13,9 @@ use std::path::{Path, PathBuf};
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::spec::docs::assumptions_document;
 use cancel_conformance::spec::schema::{self, Dialect, REGENERATE_COMMAND};
-use cancel_conformance::suite::load::{load_cases, load_client_cases};
+use cancel_conformance::suite::client_half::case::ClientCase;
+use cancel_conformance::suite::load;
+use cancel_conformance::suite::server_half::case::Case;
 use cancel_conformance_testkit::coverage::coverage_markdown;
 
 fn root() -> &'static Path {
@@ -35,8 +37,9 @@ fn wanted_files() -> Vec<(PathBuf, String)> {
         root().join("ASSUMPTIONS.md"),
         assumptions_document(&catalog),
     ));
-    let cases = load_cases(&root().join("cases"), "server", &catalog).expect("cases load");
-    let client = load_client_cases(&root().join("cases"), &catalog).expect("client cases load");
+    let cases = load::cases_in::<Case>(&root().join("cases"), &catalog).expect("cases load");
+    let client =
+        load::cases_in::<ClientCase>(&root().join("cases"), &catalog).expect("client cases load");
     files.push((
         root().join("cases/COVERAGE.md"),
         coverage_markdown(&catalog, &cases, &client),
@@ -115,7 +118,7 @@ fn every_generated_file_says_so_in_its_first_lines() {
 #[test]
 fn interpreting_counts_the_cases_that_need_the_control_plane() {
     let catalog = Catalog::embedded().expect("the embedded catalog loads");
-    let cases = load_cases(&root().join("cases"), "server", &catalog).expect("cases load");
+    let cases = load::cases_in::<Case>(&root().join("cases"), &catalog).expect("cases load");
     let needing = cases
         .iter()
         .filter(|loaded| {

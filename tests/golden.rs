@@ -11,8 +11,9 @@ use cancel_conformance::server::{self, ServerConfig};
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::spec::schema::REGENERATE_COMMAND;
 use cancel_conformance::suite::failure::{CaseContext, Diff, Failure, Transcript, render};
-use cancel_conformance::suite::load::load_cases;
+use cancel_conformance::suite::load;
 use cancel_conformance::suite::report::CaseRecord;
+use cancel_conformance::suite::server_half::case::Case;
 use cancel_conformance::suite::verdict;
 use cancel_conformance::wire::http;
 use cancel_conformance::wire::http::TransportError;
@@ -178,7 +179,7 @@ fn a_warning_names_the_assumption_and_its_reason() {
 fn a_broken_case_is_a_located_bug_in_the_case() {
     let catalog = Catalog::embedded().expect("catalog");
     let dir = root().join("tests/broken-cases");
-    let cases = load_cases(&dir, "server", &catalog).expect("the files are found");
+    let cases = load::cases_in::<Case>(&dir, &catalog).expect("the files are found");
     let mut rendered = String::new();
     // The undeclared invalid request loads; the runner finds it out (below).
     for loaded in cases
@@ -215,7 +216,7 @@ fn a_broken_case_is_a_located_bug_in_the_case() {
 async fn an_undeclared_invalid_request_is_a_bug_in_the_case() {
     let catalog = Catalog::embedded().expect("catalog");
     let dir = root().join("tests/broken-cases");
-    let cases: Vec<_> = load_cases(&dir, "server", &catalog)
+    let cases: Vec<_> = load::cases_in::<Case>(&dir, &catalog)
         .expect("the files are found")
         .into_iter()
         .filter(|case| case.name.contains("undeclared-invalid"))

@@ -28,13 +28,13 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use cancel_conformance::profile::Profile;
 use cancel_conformance::server::{self, ServerConfig, TlsSetup};
 use cancel_conformance::spec::Catalog;
-use cancel_conformance::suite::case::Step;
 use cancel_conformance::suite::client_half::adapter::{Adapter, AdapterError};
+use cancel_conformance::suite::client_half::case::{ClientCase, LoadedClientCase};
 use cancel_conformance::suite::client_half::exec::{ClientRun, run_client_case};
 use cancel_conformance::suite::failure::{CaseContext, Failure, render};
-use cancel_conformance::suite::load::{
-    LoadedCase, LoadedClientCase, load_cases, load_client_cases,
-};
+use cancel_conformance::suite::load;
+use cancel_conformance::suite::server_half::case::Step;
+use cancel_conformance::suite::server_half::case::{Case, LoadedCase};
 use cancel_conformance::suite::server_half::exec;
 use cancel_conformance::wire::http;
 use cancel_conformance::wire::http::TransportError;
@@ -69,7 +69,7 @@ fn catalog() -> &'static Catalog {
 /// The server cases a run of the default profile and time zone runs: the others are
 /// ignored before any exchange, so a hostile target says nothing to them.
 fn server_cases() -> Vec<LoadedCase> {
-    let cases: Vec<LoadedCase> = load_cases(&root().join("cases"), "server", catalog())
+    let cases: Vec<LoadedCase> = load::cases_in::<Case>(&root().join("cases"), catalog())
         .expect("cases load")
         .into_iter()
         .filter(|loaded| {
@@ -363,8 +363,11 @@ async fn a_server_killed_and_restarted_mid_run_is_never_a_pass() {
             // start it again on the same port.
             killer = Some(tokio::spawn(async move {
                 tokio::time::sleep(Duration::from_millis(150)).await;
-                child.kill().await.expect("kill -9 the server");
+                // When the kill is sent, not when the process is reaped:
+                // a case the kill breaks can end (refused) before the
+                // reaping does, and must not count as before the kill.
                 let kill_at = t0.elapsed();
+                child.kill().await.expect("kill -9 the server");
                 tokio::time::sleep(Duration::from_secs(1)).await;
                 let child = serve_process(port).await;
                 (kill_at, t0.elapsed(), child)
@@ -420,7 +423,8 @@ async fn a_server_killed_and_restarted_mid_run_is_never_a_pass() {
 // ---------------------------------------------------------------------------
 
 fn client_cases() -> Vec<LoadedClientCase> {
-    let cases = load_client_cases(&root().join("cases"), catalog()).expect("client cases load");
+    let cases =
+        load::cases_in::<ClientCase>(&root().join("cases"), catalog()).expect("client cases load");
     assert!(cases.len() >= 10);
     cases
 }

@@ -165,9 +165,10 @@ fn outcomes(json: &Value) -> BTreeMap<String, u64> {
 /// profile's.
 fn cases_of_other_profiles() -> u64 {
     let catalog = cancel_conformance::spec::Catalog::embedded().expect("catalog");
-    let cases =
-        cancel_conformance::suite::load::load_cases(&root().join("cases"), "server", &catalog)
-            .expect("cases load");
+    let cases = cancel_conformance::suite::load::cases_in::<
+        cancel_conformance::suite::server_half::case::Case,
+    >(&root().join("cases"), &catalog)
+    .expect("cases load");
     let default = cancel_conformance::profile::Profile::default();
     let zone = cancel_conformance::time_zone::TimeZone::DEFAULT;
     // A case of another profile or of another contract time zone.

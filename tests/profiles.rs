@@ -17,8 +17,9 @@ use cancel_conformance::profile::Profile;
 use cancel_conformance::server::{self, ServerConfig};
 use cancel_conformance::spec::Catalog;
 use cancel_conformance::suite::failure::{CaseContext, Failure, render};
-use cancel_conformance::suite::load::{LoadedCase, load_cases};
-use cancel_conformance::suite::target::Target;
+use cancel_conformance::suite::load;
+use cancel_conformance::suite::server_half::case::{Case, LoadedCase};
+use cancel_conformance::suite::server_half::target::Target;
 use cancel_conformance::time_zone::TimeZone;
 use cancel_conformance::wire::http;
 use cancel_conformance_testkit::runs::{run_all, test_target};
@@ -95,7 +96,7 @@ const ANTOM_ONLY: [(&str, Option<&str>); 8] = [
 ];
 
 fn cases(catalog: &Catalog) -> Vec<LoadedCase> {
-    let cases = load_cases(&root().join("cases"), "server", catalog).expect("cases load");
+    let cases = load::cases_in::<Case>(&root().join("cases"), catalog).expect("cases load");
     assert!(cases.len() >= 100, "only {} server cases load", cases.len());
     cases
 }

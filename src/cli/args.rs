@@ -7,10 +7,9 @@ use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use super::shared_args::{GateArgs, MatrixArgs, ReportArgs};
 use crate::spec::schema::Dialect;
 use crate::spec::validate::Message;
-use crate::suite::report::ReportArgs;
-use crate::suite::report::gate::GateArgs;
 
 #[derive(Parser)]
 #[command(
@@ -39,7 +38,7 @@ pub enum Command {
     /// Judge many implementations, clients and servers, in one run: one
     /// page of cases × implementations.
     #[command(after_help = crate::matrix::HELP)]
-    Matrix(Box<crate::matrix::MatrixArgs>),
+    Matrix(Box<MatrixArgs>),
     /// Prepare a target without a control plane: `--template` prints a
     /// fixtures file skeleton of the payments the server cases need;
     /// `check FILE --endpoint URL` says which of its payments are ready.

@@ -9,10 +9,11 @@
 use std::path::{Path, PathBuf};
 
 use super::args::{ClientArgs, RunArgs};
+use super::shared_args::ReportArgs;
 use crate::config_file::{ClientSection, ConfigFile, FILE_NAME, ReportsSection};
 use crate::server;
 use crate::spec::yaml::{self, YamlError};
-use crate::suite::report::ReportArgs;
+use crate::suite::report::ReportPaths;
 use crate::suite::settings::{ClientSettings, KeySource, RunSettings};
 
 /// The environment variables the settings read.
@@ -177,9 +178,9 @@ pub fn control_token(
         .map_err(|reason| format!("{reason} (from {from})"))
 }
 
-fn reports(flags: &ReportArgs, file: Option<&ReportsSection>) -> ReportArgs {
+fn reports(flags: &ReportArgs, file: Option<&ReportsSection>) -> ReportPaths {
     let file = file.cloned().unwrap_or_default();
-    ReportArgs {
+    ReportPaths {
         junit: flags.junit.clone().or(file.junit),
         json: flags.json.clone().or(file.json),
         html: flags.html.clone().or(file.html),

@@ -9,6 +9,7 @@ pub mod args;
 pub mod config;
 mod run;
 mod serve;
+pub mod shared_args;
 mod spec;
 
 use std::path::{Path, PathBuf};
@@ -22,6 +23,7 @@ pub use serve::serve;
 pub use spec::{schema, validate};
 
 use args::{Cli, Command};
+use shared_args::MatrixCommand;
 
 /// The `cancel-conformance` program: parses the command line and runs the
 /// command.
@@ -45,7 +47,10 @@ pub fn main() -> ExitCode {
             client(*args)
         }
         Command::Adapter => crate::client::adapter::adapter_main(),
-        Command::Matrix(args) => crate::matrix::matrix(*args),
+        Command::Matrix(mut args) => match args.command.take() {
+            Some(MatrixCommand::Merge(merge)) => crate::matrix::merge_parts(merge.into()),
+            None => crate::matrix::matrix((*args).into()),
+        },
         Command::Fixtures(args) => fixtures(args),
         Command::Serve(args) => serve(args),
         Command::Schema { out, draft } => schema(&out, draft),

@@ -8,10 +8,12 @@ use std::process::ExitCode;
 
 use super::args::{ClientArgs, FixturesAction, FixturesArgs, RunArgs};
 use super::config::{self, Config};
+use super::shared_args::GateArgs;
 use crate::spec::catalog::Catalog;
 use crate::suite;
-use crate::suite::load::{CaseSource, LoadedCase, load_cases_from};
-use crate::suite::report::gate::GateArgs;
+use crate::suite::load::{self, CaseSource};
+use crate::suite::report::gate::GateSettings;
+use crate::suite::server_half::case::{Case, LoadedCase};
 use crate::suite::server_half::sandbox;
 use crate::suite::setup_error;
 
@@ -42,13 +44,13 @@ pub fn client(args: ClientArgs) -> ExitCode {
 
 /// The gate's settings: the flags, else the configuration file's
 /// `suite_version:` (the baseline is a flag only: it changes per release).
-fn gate(flags: &GateArgs, config: Option<&Config>) -> GateArgs {
-    GateArgs {
+fn gate(flags: &GateArgs, config: Option<&Config>) -> GateSettings {
+    GateSettings {
         suite_version: flags
             .suite_version
             .clone()
             .or_else(|| config.and_then(|config| config.values.suite_version.clone())),
-        ..flags.clone()
+        ..GateSettings::from(flags)
     }
 }
 
@@ -84,7 +86,7 @@ pub fn fixtures(args: FixturesArgs) -> ExitCode {
     let cases = match Catalog::embedded()
         .map_err(|err| err.to_string())
         .and_then(|catalog| {
-            load_cases_from(&CaseSource::of(args.cases.as_deref()), "server", &catalog)
+            load::cases::<Case>(&CaseSource::of(args.cases.as_deref()), &catalog)
                 .map_err(|err| err.to_string())
         }) {
         Ok(cases) => cases,

@@ -12,7 +12,7 @@ use super::args::ServeArgs;
 use super::config;
 use crate::server::{ClientKey, ServerConfig, StartingPayment, TlsSetup};
 use crate::signing::VerifyingKey;
-use crate::suite::case::{Owner, parse_duration};
+use crate::suite::server_half::case::{Owner, parse_duration};
 use crate::suite::server_half::sandbox;
 
 /// `cancel-conformance serve`.
@@ -149,9 +149,8 @@ fn seeded_app(
     pool: Option<u32>,
 ) -> Result<axum::Router, String> {
     let catalog = crate::spec::catalog::Catalog::embedded().map_err(|err| err.to_string())?;
-    let cases = crate::suite::load::load_cases_from(
+    let cases = crate::suite::load::cases::<crate::suite::server_half::case::Case>(
         &crate::suite::CaseSource::Embedded,
-        "server",
         &catalog,
     )
     .map_err(|err| err.to_string())?;

@@ -150,6 +150,9 @@ mod tests {
             outcome: cell,
             kind: None,
             message: None,
+            file: String::new(),
+            found: None,
+            expected_failure_reason: None,
             capabilities: capabilities.to_vec(),
         }
     }

@@ -18,28 +18,23 @@ use time::OffsetDateTime;
 use super::error::{HalfError, MergeError, ReadError};
 use super::report::{FORMAT_VERSION, MatrixInfo, is_matrix};
 use super::run::{Ran, Status};
-use crate::suite::report::gate::GateArgs;
+use crate::suite::report::gate::GateSettings;
 use crate::suite::report::results;
 
-/// Arguments of `cancel-conformance matrix merge`.
-#[derive(Debug, clap::Args)]
-pub struct MergeArgs {
+/// What `cancel-conformance matrix merge` was asked to do.
+#[derive(Debug)]
+pub struct MergeSettings {
     /// The parts: what `matrix FILE --shard K/N --json PART` wrote, one
     /// per part (a missing part's columns come from --previous).
-    #[arg(value_name = "PART", required = true, num_args = 1..)]
     pub parts: Vec<PathBuf>,
     /// Write the joined matrix as JSON here.
-    #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// Write the joined matrix page here.
-    #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// An earlier matrix results file: a column whose part is missing keeps
     /// its result from there, marked stale with that run's date.
-    #[arg(long, value_name = "FILE")]
     pub previous: Option<PathBuf>,
-    #[command(flatten)]
-    pub gate: GateArgs,
+    pub gate: GateSettings,
 }
 
 /// One implementation the matrix file lists: its name and half.

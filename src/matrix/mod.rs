@@ -24,51 +24,33 @@ use std::time::Instant;
 
 use crate::spec::catalog::Catalog;
 use crate::suite::outcome::Behaviour;
-use crate::suite::report::gate::{self, GateArgs};
+use crate::suite::report::gate::{self, GateSettings};
 use crate::suite::report::write_file;
 use crate::suite::setup_error;
 use crate::wire::text::escape_controls;
 use run::{Ran, Runner, Status};
 
-/// Arguments of `cancel-conformance matrix`.
-#[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
-pub struct MatrixArgs {
-    #[command(subcommand)]
-    pub command: Option<MatrixCommand>,
+/// What `cancel-conformance matrix` was asked to do.
+#[derive(Debug)]
+pub struct MatrixSettings {
     /// The matrix file (YAML, schema spec/matrix.schema.json): the
     /// implementations to judge.
-    #[arg(value_name = "FILE", required = true)]
     pub file: Option<PathBuf>,
     /// Only the cases whose name contains FILTER, in every implementation.
-    #[arg(value_name = "FILTER")]
     pub filter: Option<String>,
     /// Write the matrix as JSON here (every implementation's results).
-    #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// Write the matrix page here: one self-contained HTML file.
-    #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// How many implementations are judged at once [default: the number
     /// of CPUs]. Implementations sharing an endpoint always run one after
     /// the other.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
     pub jobs: Option<u16>,
     /// Run only part K of N (one CI job of N): a deterministic share of the
     /// implementations, each with all its cases; join the parts' --json
     /// files with `matrix merge`.
-    #[arg(long, value_name = "K/N")]
     pub shard: Option<shard::Shard>,
-    #[command(flatten)]
-    pub gate: GateArgs,
-}
-
-/// `matrix merge`.
-#[derive(Debug, clap::Subcommand)]
-pub enum MatrixCommand {
-    /// Join the parts of a split matrix (`--shard K/N --json PART`) into one
-    /// JSON and one page, as one unsplit run writes them.
-    Merge(merge::MergeArgs),
+    pub gate: GateSettings,
 }
 
 /// Shown after `matrix --help`.
@@ -105,10 +87,7 @@ or could not start (with --baseline: regressed), 2 the matrix could not run
 or a report could not be written.";
 
 /// `cancel-conformance matrix`.
-pub fn matrix(args: MatrixArgs) -> ExitCode {
-    if let Some(MatrixCommand::Merge(merge)) = args.command {
-        return merge_parts(merge);
-    }
+pub fn matrix(args: MatrixSettings) -> ExitCode {
     if let Err(err) = check_report_paths(args.json.as_deref(), args.html.as_deref()) {
         return setup_error(err);
     }
@@ -205,7 +184,7 @@ type LoadedBaseline = Option<(PathBuf, report::Implementations)>;
 #[error("the baseline {0}")]
 struct BaselineError(error::ReadError);
 
-fn load_baseline(gate: &GateArgs) -> Result<LoadedBaseline, BaselineError> {
+fn load_baseline(gate: &GateSettings) -> Result<LoadedBaseline, BaselineError> {
     match &gate.baseline {
         Some(path) => match report::load(path) {
             Ok(baseline) => Ok(Some((path.clone(), baseline))),
@@ -216,7 +195,8 @@ fn load_baseline(gate: &GateArgs) -> Result<LoadedBaseline, BaselineError> {
 }
 
 /// `matrix merge`: the parts joined, then written and gated as one run.
-fn merge_parts(args: merge::MergeArgs) -> ExitCode {
+/// `cancel-conformance matrix merge`.
+pub fn merge_parts(args: merge::MergeSettings) -> ExitCode {
     if let Err(err) = check_report_paths(args.json.as_deref(), args.html.as_deref()) {
         return setup_error(err);
     }

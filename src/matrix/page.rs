@@ -447,6 +447,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
+    use crate::suite::failure::{Diff, Found};
     use crate::suite::report::results::RunResult;
 
     fn case(name: &str, cell: Outcome) -> CaseResult {
@@ -458,6 +459,13 @@ mod tests {
             message: (cell == Outcome::Fail).then(|| {
                 format!("MISMATCH in case {name}\n  rule ident.at-least-one: <expected> S")
             }),
+            file: String::new(),
+            found: (cell == Outcome::Fail).then(|| Found::Differences {
+                step: 1,
+                action: "cancel".into(),
+                diffs: vec![Diff::new("result.resultStatus", "<expected>", "S")],
+            }),
+            expected_failure_reason: None,
             capabilities: Vec::new(),
         }
     }
@@ -521,7 +529,7 @@ mod tests {
         );
         assert_eq!(html.matches("<td class=\"absent\"").count(), 1);
         assert!(html.contains("could not start: the adapter&#39;s program `./x` does not exist"));
-        assert!(html.contains("<pre class=\"message\">MISMATCH in case client/x/two\n  rule ident.at-least-one: &lt;expected&gt; S</pre>"));
+        assert!(html.contains("<pre class=\"message\">MISMATCH in case client/x/two\n  step 1: cancel\n    expected vs actual:\n      result.resultStatus  expected &lt;expected&gt;\n                           actual   S</pre>"), "{html}");
         // Per rule: cases citing it that passed, of those judged.
         let row = html
             .split("<tr data-rule=\"ident.at-least-one\">")

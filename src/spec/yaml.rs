@@ -10,7 +10,9 @@ use serde_saphyr::options::DuplicateKeyPolicy;
 use serde_saphyr::{Location, MessageFormatter, UserMessageFormatter};
 
 /// A YAML file that could not be read into its type, located in the file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct YamlError {
     pub file: PathBuf,
     pub line: u64,

@@ -7,7 +7,10 @@
 
 use std::borrow::Cow;
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
 
 use crate::spec::catalog::Catalog;
 use crate::spec::rule_id::RuleId;
@@ -20,16 +23,16 @@ use crate::wire::text::{SHOWN_CHARS, clip};
 
 /// How much of a body a failure shows.
 const BODY_PREVIEW_CHARS: usize = SHOWN_CHARS;
-/// The label of a mismatch's differences in its rendering, which the
-/// matrix and the gate find a failure's summary by in a results file.
-pub const EXPECTED_VS_ACTUAL: &str = "expected vs actual:";
+/// The label of a mismatch's differences in its rendering.
+const EXPECTED_VS_ACTUAL: &str = "expected vs actual:";
 /// The widest the field column of expected vs actual is padded to.
 const ALIGN_AT_MOST: usize = 200;
 
 /// What a difference rests on: the rules that decide whether it fails the
 /// case or, when every one of them is an assumption or a SHOULD, only warns
 /// (see [`super::verdict`]).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "kebab-case")]
 pub enum RestsOn {
     /// What the case's step expects: the rules the case cites.
     Case,
@@ -42,7 +45,7 @@ pub enum RestsOn {
 }
 
 /// One field or schema path where the answer differs from the expectation.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct Diff {
     /// A field (`result.resultCode`), a schema path, or a header.
     pub at: String,
@@ -161,8 +164,11 @@ impl Failure {
 /// What a failure found, kept as data on the case's record (the reports
 /// hold no transcript but the rendered one): a mismatch's differences, each
 /// with the rules it rests on, a transport error, a case's bug. The
-/// headline and the causes (`report::causes`) are drawn from it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// headline and the causes (`report::causes`) are drawn from it, and the
+/// results file holds it (`found`), so that the gate and the matrix show a
+/// failure from data, never by reading its rendering back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "found", rename_all = "kebab-case")]
 pub enum Found {
     Differences {
         step: usize,
@@ -220,6 +226,53 @@ impl Failure {
     }
 }
 
+impl Found {
+    /// The same, every text cut at [`SHOWN_CHARS`] (as every rendering
+    /// cuts it): what a results file holds, so that no length of anything
+    /// a target sends can swell the file.
+    pub fn clipped(&self) -> Found {
+        let cut = |text: &str| clip(text, SHOWN_CHARS).into_owned();
+        match self {
+            Found::Differences {
+                step,
+                action,
+                diffs,
+            } => Found::Differences {
+                step: *step,
+                action: action.clone(),
+                diffs: diffs
+                    .iter()
+                    .map(|diff| Diff {
+                        at: cut(&diff.at),
+                        expected: cut(&diff.expected),
+                        actual: cut(&diff.actual),
+                        rests_on: diff.rests_on.clone(),
+                    })
+                    .collect(),
+            },
+            Found::Transport {
+                step,
+                action,
+                error,
+            } => Found::Transport {
+                step: *step,
+                action: action.clone(),
+                error: cut(error),
+            },
+            Found::CaseBug(error) => Found::CaseBug(YamlError {
+                message: cut(&error.message),
+                ..error.clone()
+            }),
+            Found::NotApplicable { reason } => Found::NotApplicable {
+                reason: cut(reason),
+            },
+            Found::Flaky { first } => Found::Flaky {
+                first: Box::new(first.clipped()),
+            },
+        }
+    }
+}
+
 /// What a failure is about: the case's file, its statement and its rules.
 #[derive(Debug, Clone)]
 pub struct CaseContext {
@@ -234,36 +287,23 @@ pub struct CaseContext {
 pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> String {
     if let Failure::Flaky { first } = failure {
         return format!(
-            "FLAKY in case {}: it failed, was run once more and passed; the first run:\n{}",
-            context.name,
+            "{}\n{}",
+            flaky_heading(&context.name),
             render(first, context, catalog)
         );
     }
     let mut out = String::new();
     let _ = writeln!(out, "{} in case {}", failure.kind(), context.name);
     if let Some(reason) = failure.not_applicable_reason() {
-        let _ = writeln!(out, "  --> {}\n  {reason}", context.file.display());
+        for line in not_applicable_lines(&context.file, &reason) {
+            let _ = writeln!(out, "{line}");
+        }
         return out;
     }
     if let Failure::CaseBug(error) = failure {
-        let _ = writeln!(
-            out,
-            "  --> {}:{}:{}",
-            error.file.display(),
-            error.line,
-            error.column
-        );
-        let _ = writeln!(out, "  {}", error.message);
-        // The two halves' case files have schemas of their own.
-        let schema = if context.name.starts_with("client/") {
-            "spec/client-case.schema.json"
-        } else {
-            "spec/case.schema.json"
-        };
-        let _ = writeln!(
-            out,
-            "  The case is wrong, not the target: fix the case file (its schema is {schema})."
-        );
+        for line in case_bug_lines(error, &context.name) {
+            let _ = writeln!(out, "{line}");
+        }
         return out;
     }
     let _ = writeln!(out, "  --> {}", context.file.display());
@@ -322,6 +362,13 @@ pub fn render(failure: &Failure, context: &CaseContext, catalog: &Catalog) -> St
 /// at [`ALIGN_AT_MOST`], so that no length of anything a target sends can
 /// swell the text or overflow the formatter (a width over 65,535 panics).
 fn render_diffs(out: &mut String, diffs: &[Diff]) {
+    for line in diff_lines(diffs) {
+        let _ = writeln!(out, "{line}");
+    }
+}
+
+/// [`render_diffs`]' lines.
+fn diff_lines(diffs: &[Diff]) -> Vec<String> {
     let shown: Vec<(Cow<'_, str>, Cow<'_, str>, Cow<'_, str>)> = diffs
         .iter()
         .map(|diff| {
@@ -338,10 +385,102 @@ fn render_diffs(out: &mut String, diffs: &[Diff]) {
         .max()
         .unwrap_or(0)
         .min(ALIGN_AT_MOST);
-    for (at, expected, actual) in &shown {
-        let _ = writeln!(out, "      {at:width$}  expected {expected}");
-        let _ = writeln!(out, "      {:width$}  actual   {actual}", "");
+    shown
+        .iter()
+        .flat_map(|(at, expected, actual)| {
+            [
+                format!("      {at:width$}  expected {expected}"),
+                format!("      {:width$}  actual   {actual}", ""),
+            ]
+        })
+        .collect()
+}
+
+/// The first line of a flaky case's rendering.
+fn flaky_heading(case: &str) -> String {
+    format!("FLAKY in case {case}: it failed, was run once more and passed; the first run:")
+}
+
+/// Where a case is wrong, and what to do about it.
+fn case_bug_lines(error: &YamlError, case: &str) -> [String; 3] {
+    // The two halves' case files have schemas of their own.
+    let schema = if case.starts_with("client/") {
+        "spec/client-case.schema.json"
+    } else {
+        "spec/case.schema.json"
+    };
+    [
+        format!(
+            "  --> {}:{}:{}",
+            error.file.display(),
+            error.line,
+            error.column
+        ),
+        format!("  {}", error.message),
+        format!("  The case is wrong, not the target: fix the case file (its schema is {schema})."),
+    ]
+}
+
+/// Why a case was not applicable, under its file.
+fn not_applicable_lines(file: &Path, reason: &str) -> [String; 2] {
+    [format!("  --> {}", file.display()), format!("  {reason}")]
+}
+
+/// The message of a case the expectations file lists as failing that
+/// passes now.
+pub fn unexpected_pass(case: &str, reason: &str) -> String {
+    format!(
+        "UNEXPECTED PASS in case {case}: the expectations file lists it as failing ({reason}), but it passes now; remove it from the expectations file"
+    )
+}
+
+/// A failure in a few lines, from what it found, for a matrix cell and
+/// the gate: its heading, then the step with what was expected and what
+/// was found (a mismatch), the step and its error (a transport failure),
+/// where the case is wrong (its bug) or why it did not apply. The rules'
+/// statements and the exchange stay in the full rendering.
+pub fn brief(found: &Found, kind: &str, case: &str, file: &Path) -> Vec<String> {
+    let (heading, found) = match found {
+        Found::Flaky { first } => (flaky_heading(case), first.as_ref()),
+        found => (format!("{kind} in case {case}"), found),
+    };
+    let mut lines = vec![heading];
+    match found {
+        Found::Differences {
+            step,
+            action,
+            diffs,
+        } => {
+            lines.push(format!("  step {step}: {action}"));
+            lines.push(format!("    {EXPECTED_VS_ACTUAL}"));
+            lines.extend(diff_lines(diffs));
+        }
+        Found::Transport {
+            step,
+            action,
+            error,
+        } => {
+            lines.push(format!("  step {step}: {action}"));
+            lines.push(format!("    {error}"));
+        }
+        Found::CaseBug(error) => lines.extend(case_bug_lines(error, case)),
+        Found::NotApplicable { reason } => lines.extend(not_applicable_lines(file, reason)),
+        // A flaky case's first run is never itself flaky.
+        Found::Flaky { .. } => {}
     }
+    lines
+}
+
+/// [`brief`] on one line, after its kind: `MISMATCH: step 2: cancel /
+/// result.resultStatus expected S / actual F`.
+pub fn brief_line(found: &Found, kind: &str, case: &str, file: &Path) -> String {
+    let detail: Vec<String> = brief(found, kind, case, file)
+        .iter()
+        .skip(1)
+        .filter(|line| line.trim() != EXPECTED_VS_ACTUAL)
+        .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
+        .collect();
+    format!("{kind}: {}", detail.join(" / "))
 }
 
 fn render_request(out: &mut String, request: &SentRequest) {

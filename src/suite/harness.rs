@@ -10,11 +10,11 @@ use std::sync::Arc;
 use libtest_mimic::Conclusion;
 
 use super::expectations::Expectations;
-use super::load::{CaseSource, LoadError, Loaded};
+use super::load::{self, CaseFormat, CaseSource, LoadError, Loaded};
 use super::pending::{Pending, PinError};
-use super::report::gate::{self, Baseline, GateArgs};
+use super::report::gate::{self, Baseline, BaselineError, GateSettings};
 use super::report::{
-    Half, Planned, Recorder, Report, ReportArgs, RunInfo, causes, results, summary, warnings,
+    Half, Planned, Recorder, Report, ReportPaths, RunInfo, causes, results, summary, warnings,
     write_file,
 };
 use crate::spec::catalog::Catalog;
@@ -32,8 +32,8 @@ pub(crate) enum SetupError {
     #[error("cannot start the async runtime: {0}")]
     Runtime(std::io::Error),
     /// The `--baseline` file cannot be read, or is of the other half.
-    #[error("{0}")]
-    Baseline(String),
+    #[error(transparent)]
+    Baseline(#[from] BaselineError),
     #[error(transparent)]
     Pin(#[from] PinError),
     #[error(transparent)]
@@ -69,19 +69,17 @@ pub(super) struct LoadedHalf<T> {
 /// Loads what a run of `half` needs before any case runs: the baseline
 /// (first, so that a missing file stops the run before anything else),
 /// the catalog, the cases and the expectations checked against them.
-pub(super) fn load_half<T>(
-    gate: &GateArgs,
+pub(super) fn load_half<T: CaseFormat>(
+    gate: &GateSettings,
     half: Half,
     cases: Option<&Path>,
     expectations: Option<&Path>,
-    load: impl FnOnce(&CaseSource, &Catalog) -> Result<Vec<Loaded<T>>, LoadError>,
 ) -> Result<LoadedHalf<T>, SetupError> {
     let baseline = gate
         .baseline
         .as_deref()
         .map(|file| Baseline::load(file, half.as_str()))
-        .transpose()
-        .map_err(|err| SetupError::Baseline(err.to_string()))?;
+        .transpose()?;
     let mut pending = Pending::new(gate.suite_version.as_deref())?;
     if let Some(baseline) = &baseline {
         let names = baseline.result.cases.iter().map(|case| case.name.clone());
@@ -89,7 +87,7 @@ pub(super) fn load_half<T>(
     }
     let catalog = Catalog::embedded().map_err(SetupError::Catalog)?;
     let source = CaseSource::of(cases);
-    let cases = load(&source, &catalog)?;
+    let cases = load::cases::<T>(&source, &catalog)?;
     let names: Vec<String> = cases.iter().map(|case| case.name.clone()).collect();
     let expectations =
         Expectations::for_cases(expectations, &names).map_err(SetupError::Expectations)?;
@@ -111,7 +109,7 @@ pub(super) fn load_half<T>(
 pub(super) fn finish(
     conclusion: &Conclusion,
     libtest: &libtest_mimic::Arguments,
-    paths: &ReportArgs,
+    paths: &ReportPaths,
     info: RunInfo,
     recorder: &Recorder,
     planned: &[Planned],

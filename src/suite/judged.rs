@@ -7,7 +7,7 @@
 
 use libtest_mimic::{Completion, Failed};
 
-use super::failure::{CaseContext, Failure, render};
+use super::failure::{self, CaseContext, Failure, render};
 use super::report::Outcome;
 use super::verdict;
 use crate::spec::catalog::Catalog;
@@ -160,10 +160,7 @@ pub(super) fn judge(
         (Ok(Completion::Completed), Some(reason)) => Judged::failed(
             Outcome::UnexpectedPass,
             "UNEXPECTED PASS",
-            format!(
-                "UNEXPECTED PASS in case {}: the expectations file lists it as failing ({reason}), but it passes now; remove it from the expectations file",
-                context.name
-            ),
+            failure::unexpected_pass(&context.name, reason),
         ),
     }
 }
@@ -171,7 +168,6 @@ pub(super) fn judge(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::suite::failure;
 
     #[test]
     fn a_warning_passes_its_trial_and_an_expectations_entry_covers_it() {

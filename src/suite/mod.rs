@@ -17,8 +17,8 @@
 //! ([`crate::wire`]). The command line hands a run its [`settings`];
 //! nothing here reads the command line.
 
-pub mod case;
 pub mod client_half;
+mod driver;
 pub mod embedded;
 pub mod expectations;
 pub mod failure;
@@ -30,7 +30,6 @@ pub mod pending;
 pub mod report;
 pub mod server_half;
 pub mod settings;
-pub mod target;
 mod trials;
 pub mod verdict;
 

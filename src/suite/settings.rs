@@ -6,7 +6,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use super::report::ReportArgs;
+use super::report::ReportPaths;
 
 /// Where a key comes from: a file, an environment variable's value, or the
 /// TEST-ONLY key (the command line chooses which, `cli::config`).
@@ -76,7 +76,7 @@ pub struct RunSettings {
     /// The target's contract time zone; the embedded server counts its
     /// next-day cut-off in it too.
     pub time_zone: crate::time_zone::TimeZone,
-    pub reports: ReportArgs,
+    pub reports: ReportPaths,
 }
 
 /// Every setting of `client`, chosen.
@@ -94,5 +94,5 @@ pub struct ClientSettings {
     pub cases: Option<PathBuf>,
     /// Warnings fail the run.
     pub strict: bool,
-    pub reports: ReportArgs,
+    pub reports: ReportPaths,
 }

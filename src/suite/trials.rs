@@ -12,7 +12,7 @@ use libtest_mimic::{Completion, Conclusion, Failed, Trial};
 use super::expectations::Expectations;
 use super::failure::{CaseContext, Failure};
 use super::judged::judge;
-use super::load::Loaded;
+use super::load::{CaseFormat, Loaded};
 use super::pending::Pending;
 use super::report::{CaseRecord, Planned, Recorder};
 use crate::spec::catalog::Catalog;
@@ -87,56 +87,57 @@ pub(super) fn with_default_threads(
 }
 
 /// What a failure and a report say about a case, known before it runs.
-pub(super) fn context_of<T>(loaded: &Loaded<T>, parts: impl Fn(&T) -> Parts<'_>) -> CaseContext {
-    let parts = loaded.case.as_ref().ok().map(parts);
+pub(super) fn context_of<T: CaseFormat>(loaded: &Loaded<T>) -> CaseContext {
+    let case = loaded.case.as_ref().ok();
     CaseContext {
         name: loaded.name.clone(),
         file: loaded.file.clone(),
-        description: parts
-            .map(|(description, _, _)| description.clone())
+        description: case
+            .map(|case| case.description().clone())
             .unwrap_or_default(),
-        rules: parts
-            .map(|(_, rules, _)| rules.iter().map(|rule| rule.value.clone()).collect())
+        rules: case
+            .map(|case| case.rules().iter().map(|rule| rule.value.clone()).collect())
             .unwrap_or_default(),
     }
 }
 
-/// What every case format has: its description, the rules it cites and
-/// the suite version that added it (`since:`).
-pub(super) type Parts<'a> = (&'a String, &'a Vec<serde_saphyr::Spanned<String>>, &'a str);
-
-/// What every trial of a run shares: the catalog, the expectations, the
-/// recorder of outcomes, the harness arguments, whether the run is strict
-/// and what makes a case pending.
-pub(super) type TrialSetting<'a> = (
-    &'a Arc<Catalog>,
-    &'a Expectations,
-    &'a Recorder,
-    &'a libtest_mimic::Arguments,
-    bool,
-    &'a Pending,
-);
+/// What every trial of a run shares.
+pub(super) struct TrialSettings<'a> {
+    pub(super) catalog: &'a Arc<Catalog>,
+    /// The target's known deviations.
+    pub(super) expectations: &'a Expectations,
+    /// Where each trial puts its outcome.
+    pub(super) recorder: &'a Recorder,
+    pub(super) libtest: &'a libtest_mimic::Arguments,
+    /// Whether deviations from assumptions and SHOULD rules fail.
+    pub(super) strict: bool,
+    /// What makes a case pending: newer than the pin or the baseline.
+    pub(super) pending: &'a Pending,
+}
 
 /// One case as a trial of either half: `run_case` runs a well-formed case
 /// (given its file), the outcome is judged against the expectations and
 /// recorded; with it, what the reports need to account for the trial even
 /// if it never records anything.
-pub(super) fn trial<T: Send + 'static>(
+pub(super) fn trial<T: CaseFormat>(
     loaded: Loaded<T>,
-    parts: impl Fn(&T) -> Parts<'_>,
     run_case: impl FnOnce(&T, &Path) -> Result<Completion, Failure> + Send + 'static,
-    (catalog, expectations, recorder, libtest, strict, pending): TrialSetting<'_>,
+    settings: &TrialSettings<'_>,
 ) -> (Trial, Planned) {
     let pending = loaded
         .case
         .as_ref()
         .ok()
-        .and_then(|case| pending.reason(&loaded.name, parts(case).2));
-    let context = context_of(&loaded, parts);
-    let expected_failure = expectations.reason(&loaded.name).map(str::to_string);
+        .and_then(|case| settings.pending.reason(&loaded.name, case.since()));
+    let context = context_of(&loaded);
+    let expected_failure = settings
+        .expectations
+        .reason(&loaded.name)
+        .map(str::to_string);
     let listed = expected_failure.is_some();
-    let catalog = catalog.clone();
-    let recorder = recorder.clone();
+    let catalog = settings.catalog.clone();
+    let recorder = settings.recorder.clone();
+    let strict = settings.strict;
     let trial_context = context.clone();
     let trial = Trial::ignorable_test(loaded.name.clone(), move || {
         judged_and_recorded(
@@ -159,7 +160,7 @@ pub(super) fn trial<T: Send + 'static>(
     };
     let planned = Planned::new(
         &trial,
-        libtest,
+        settings.libtest,
         context.file,
         context.description,
         context.rules,

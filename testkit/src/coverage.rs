@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 
 use cancel_conformance::spec::catalog::{Catalog, Side};
 use cancel_conformance::spec::docs::generated_markdown_notice;
-use cancel_conformance::suite::case::Step;
-use cancel_conformance::suite::load::{LoadedCase, LoadedClientCase};
+use cancel_conformance::suite::client_half::case::LoadedClientCase;
+use cancel_conformance::suite::server_half::case::LoadedCase;
+use cancel_conformance::suite::server_half::case::Step;
 
 /// Rule id → names of the cases (server and client) that cite it.
 pub fn cases_by_rule(

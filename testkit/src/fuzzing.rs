@@ -19,7 +19,9 @@ use cancel_conformance::spec::Catalog;
 use cancel_conformance::spec::api::CANCEL_PATH;
 use cancel_conformance::spec::validate::{Message, validate};
 use cancel_conformance::suite::client_half::adapter::{Adapter, AdapterError};
-use cancel_conformance::suite::load::{load_cases, load_client_cases};
+use cancel_conformance::suite::client_half::case::ClientCase;
+use cancel_conformance::suite::load;
+use cancel_conformance::suite::server_half::case::Case;
 
 const REQUEST_TIME: &str = "2026-11-26T12:00:00+08:00";
 
@@ -148,11 +150,12 @@ impl CaseLoader {
             let file = dir.join(half).join("fuzzed.yaml");
             std::fs::write(&file, text).expect("write the case file");
             let error = if half == "server" {
-                let loaded = load_cases(dir, half, &self.catalog).expect("the file is found");
+                let loaded = load::cases_in::<Case>(dir, &self.catalog).expect("the file is found");
                 assert_eq!(loaded.len(), 1);
                 loaded.into_iter().next().and_then(|case| case.case.err())
             } else {
-                let loaded = load_client_cases(dir, &self.catalog).expect("the file is found");
+                let loaded =
+                    load::cases_in::<ClientCase>(dir, &self.catalog).expect("the file is found");
                 assert_eq!(loaded.len(), 1);
                 loaded.into_iter().next().and_then(|case| case.case.err())
             };

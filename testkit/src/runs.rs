@@ -11,11 +11,12 @@ use cancel_conformance::profile::Profile;
 use cancel_conformance::server::{DEFAULT_CLIENT_ID, OTHER_CLIENT_ID};
 use cancel_conformance::signing::test_keys;
 use cancel_conformance::suite::SERVER_CASES_AT_ONCE;
+use cancel_conformance::suite::client_half::case::LoadedClientCase;
 use cancel_conformance::suite::client_half::exec::{self as client_exec, ClientRun};
 use cancel_conformance::suite::failure::Failure;
-use cancel_conformance::suite::load::{LoadedCase, LoadedClientCase};
+use cancel_conformance::suite::server_half::case::LoadedCase;
 use cancel_conformance::suite::server_half::exec;
-use cancel_conformance::suite::target::{ControlPlane, Target};
+use cancel_conformance::suite::server_half::target::{ControlPlane, Target};
 use cancel_conformance::time_zone::TimeZone;
 use libtest_mimic::Completion;
 

@@ -71,7 +71,7 @@ fn defaults_when_nothing_is_given() {
     assert_eq!(settings.timeout_ms, 10_000);
     assert_eq!(settings.merchant_key, KeySource::TestOnly);
     assert_eq!(settings.provider_key, KeySource::TestOnly);
-    assert_eq!(settings.reports, ReportArgs::default());
+    assert_eq!(settings.reports, ReportPaths::default());
 }
 
 #[test]

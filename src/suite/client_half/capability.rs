@@ -92,11 +92,12 @@ pub fn missing(needed: &BTreeSet<Capability>, declared: &BTreeSet<Capability>) -
 mod tests {
     use super::*;
     use crate::spec::catalog::Catalog;
-    use crate::suite::load::{CaseSource, LoadedClientCase, load_client_cases_from};
+    use crate::suite::client_half::case::LoadedClientCase;
+    use crate::suite::load::{self, CaseSource};
 
     fn all() -> Vec<LoadedClientCase> {
         let catalog = Catalog::embedded().expect("the catalog loads");
-        load_client_cases_from(&CaseSource::Embedded, &catalog)
+        load::cases::<ClientCase>(&CaseSource::Embedded, &catalog)
             .expect("the embedded client cases load")
     }
 

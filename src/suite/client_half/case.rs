@@ -491,3 +491,56 @@ pub struct StatusStep {
     /// The record the client must hold.
     pub expect: OrderStatus,
 }
+
+/// A client case file, loaded.
+pub type LoadedClientCase = crate::suite::load::Loaded<ClientCase>;
+
+impl crate::suite::load::CaseFormat for ClientCase {
+    const FOLDER: &'static str = "client";
+
+    /// Cited rules exist, `since:` is a suite version, and an expected
+    /// result code is in spec/result-codes.yaml or scripted by the case.
+    fn check(
+        self,
+        file: &std::path::Path,
+        catalog: &crate::spec::catalog::Catalog,
+    ) -> Result<Self, crate::spec::yaml::YamlError> {
+        crate::suite::load::check_rules_cited(file, &self.rules, catalog)?;
+        crate::suite::load::check_since(file, &self.since)?;
+        for step in &self.steps {
+            if let ClientStep::Cancel(cancel) = &step.value
+                && let Some(code) = &cancel.expect.result_code
+                && catalog.code(code).is_none()
+                && !self.scripts_code(code)
+            {
+                return Err(crate::spec::yaml::YamlError::at(
+                    file,
+                    step.referenced,
+                    format!("result code `{code}` is not in spec/result-codes.yaml"),
+                ));
+            }
+        }
+        Ok(self)
+    }
+
+    fn description(&self) -> &String {
+        &self.description
+    }
+
+    fn rules(&self) -> &[Spanned<String>] {
+        &self.rules
+    }
+
+    fn since(&self) -> &str {
+        &self.since.value
+    }
+
+    /// A held answer, one never given, or a U answer: the case waits on
+    /// the client's timeout or its retry.
+    fn waits_on_purpose(&self) -> bool {
+        self.answers.iter().any(|answer| {
+            let answer = answer.spelled_out();
+            answer.held || answer.never || answer.status == Status::U
+        })
+    }
+}

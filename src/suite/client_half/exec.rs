@@ -474,15 +474,6 @@ fn case_retries(case: &ClientCase) -> bool {
         .unwrap_or(false)
 }
 
-/// How long a case may keep the client waiting on purpose: cases that
-/// hold answers or retry run first, so that their waits overlap the rest.
-pub fn waits(case: &ClientCase) -> bool {
-    case.answers.iter().any(|answer| {
-        let answer = answer.spelled_out();
-        answer.held || answer.never || answer.status == super::case::Status::U
-    })
-}
-
 /// A case-file value as spelled in the file.
 fn kebab<T: std::fmt::Debug>(value: &T) -> String {
     let debug = format!("{value:?}");

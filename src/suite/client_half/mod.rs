@@ -14,133 +14,143 @@ pub mod hello;
 pub mod process;
 pub mod scripted;
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use libtest_mimic::Trial;
+use libtest_mimic::Completion;
+use tokio::runtime::Runtime;
 
-use super::harness::{LoadedHalf, finish, load_half, runtime, setup_error};
-use super::load;
-use super::report::gate::GateArgs;
-use super::report::{self, Half, Planned, Recorder, RunInfo};
+use super::driver::{self, HalfRun, Judged, RunShape};
+use super::failure::Failure;
+use super::report::gate::GateSettings;
+use super::report::{self, Half};
 use super::settings::ClientSettings;
-use super::trials::{CLIENT_CASES_AT_ONCE, run_trials, trial};
+use super::trials::CLIENT_CASES_AT_ONCE;
+use crate::domain::Capability;
+use case::{ClientCase, LoadedClientCase};
 
 /// Judges a client through its adapter (`cancel-conformance client`):
 /// every client case as one trial of the harness, then the reports and the
 /// exit code.
 pub fn run_client(
     settings: ClientSettings,
-    gate: &GateArgs,
+    gate: &GateSettings,
     libtest: &libtest_mimic::Arguments,
 ) -> ExitCode {
-    if let Err(err) = settings.reports.check() {
-        return setup_error(err);
-    }
-    let LoadedHalf {
-        baseline,
-        catalog,
-        cases,
-        expectations,
-        source,
-        pending,
-    } = match load_half(
-        gate,
-        Half::Client,
-        settings.cases.as_deref(),
-        settings.expectations.as_deref(),
-        load::load_client_cases_from,
-    ) {
-        Ok(loaded) => loaded,
-        Err(err) => return setup_error(err),
-    };
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(err) => return setup_error(err),
-    };
-    let scratch = std::env::temp_dir().join(format!("cancel-conformance-{}", std::process::id()));
-    if let Err(err) = std::fs::create_dir_all(&scratch) {
-        return setup_error(format!("cannot create {}: {err}", scratch.display()));
-    }
-    let run = exec::ClientRun {
-        adapter: settings.adapter.clone(),
-        pass_env: settings.adapter_env.clone(),
-        tls: settings.tls,
-        client_timeout: Duration::from_millis(settings.client_timeout_ms),
-        max_attempts: settings.max_attempts,
-        adapter_deadline: settings.adapter_deadline_ms.map(Duration::from_millis),
-        scratch_dir: scratch.clone(),
-        introductions: hello::Introductions::default(),
-    };
-    let handle = runtime.handle().clone();
-    // The adapters' process groups do not get the terminal's Ctrl-C: the
-    // runner ends them, then itself.
-    runtime.spawn(process::end_all_on_interrupt());
-    let recorder = Recorder::default();
-    let capabilities = cases
-        .iter()
-        .filter_map(|loaded| {
-            let case = loaded.case.as_ref().ok()?;
-            let judged = capability::judged_by(case).into_iter().collect();
-            Some((loaded.name.clone(), judged))
-        })
-        .collect();
-    let introductions = run.introductions.clone();
-    let waits: Vec<bool> = cases
-        .iter()
-        .map(|loaded| loaded.case.as_ref().is_ok_and(exec::waits))
-        .collect();
-    let (trials, planned): (Vec<Trial>, Vec<Planned>) = cases
-        .into_iter()
-        .map(|loaded| {
-            let run = run.clone();
-            let handle = handle.clone();
-            trial(
-                loaded,
-                |case| (&case.description, &case.rules, case.since.value.as_str()),
-                move |case, _| handle.block_on(exec::run_client_case(case, &run)),
-                (
-                    &catalog,
-                    &expectations,
-                    &recorder,
-                    libtest,
-                    settings.strict,
-                    &pending,
-                ),
-            )
-        })
-        .unzip();
-    let started = time::OffsetDateTime::now_utc();
-    let clock = Instant::now();
-    let conclusion = run_trials(trials, &waits, libtest, CLIENT_CASES_AT_ONCE);
-    // Every case ends its adapter's group; this catches any left behind.
-    process::end_all();
-    let _ = std::fs::remove_dir_all(&scratch);
-    let info = RunInfo {
+    let shape = RunShape {
         half: Half::Client,
-        target: format!(
-            "the client behind adapter `{}` (scripted provider over {})",
-            report::describe_adapter(&settings.adapter),
-            if settings.tls { "HTTPS" } else { "HTTP" }
-        ),
-        started,
-        duration: clock.elapsed(),
-        client: Some(report::ClientFacts {
-            implementation: introductions.first(),
-            capabilities,
-        }),
-        suite: source.describe(),
-        profile: None,
-        control_plane: None,
-    };
-    finish(
-        &conclusion,
+        reports: &settings.reports,
+        gate,
         libtest,
-        &settings.reports,
-        info,
-        &recorder,
-        &planned,
-        &catalog,
-        baseline.as_ref(),
+        strict: settings.strict,
+        cases: settings.cases.as_deref(),
+        expectations: settings.expectations.as_deref(),
+        cases_at_once: CLIENT_CASES_AT_ONCE,
+    };
+    driver::drive(
+        shape,
+        ClientHalf {
+            settings: &settings,
+            run: None,
+            capabilities: BTreeMap::new(),
+        },
     )
+}
+
+/// The client half's part of a run: how each case starts the adapter, and
+/// what each case judges of the client.
+struct ClientHalf<'a> {
+    settings: &'a ClientSettings,
+    /// Set once the scratch directory exists.
+    run: Option<(exec::ClientRun, tokio::runtime::Handle)>,
+    /// Per case name, the capabilities the case judges.
+    capabilities: BTreeMap<String, Vec<Capability>>,
+}
+
+/// Why a client run cannot start.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot create {}: {source}", dir.display())]
+pub struct ScratchError {
+    dir: PathBuf,
+    source: std::io::Error,
+}
+
+impl HalfRun for ClientHalf<'_> {
+    type Case = ClientCase;
+    type PrepareError = ScratchError;
+
+    fn prepare(
+        &mut self,
+        cases: &[LoadedClientCase],
+        runtime: &Runtime,
+        _listing: bool,
+    ) -> Result<(), ScratchError> {
+        let settings = self.settings;
+        let scratch =
+            std::env::temp_dir().join(format!("cancel-conformance-{}", std::process::id()));
+        if let Err(source) = std::fs::create_dir_all(&scratch) {
+            return Err(ScratchError {
+                dir: scratch,
+                source,
+            });
+        }
+        let run = exec::ClientRun {
+            adapter: settings.adapter.clone(),
+            pass_env: settings.adapter_env.clone(),
+            tls: settings.tls,
+            client_timeout: Duration::from_millis(settings.client_timeout_ms),
+            max_attempts: settings.max_attempts,
+            adapter_deadline: settings.adapter_deadline_ms.map(Duration::from_millis),
+            scratch_dir: scratch,
+            introductions: hello::Introductions::default(),
+        };
+        // The adapters' process groups do not get the terminal's Ctrl-C: the
+        // runner ends them, then itself.
+        runtime.spawn(process::end_all_on_interrupt());
+        self.capabilities = cases
+            .iter()
+            .filter_map(|loaded| {
+                let case = loaded.case.as_ref().ok()?;
+                let judged = capability::judged_by(case).into_iter().collect();
+                Some((loaded.name.clone(), judged))
+            })
+            .collect();
+        self.run = Some((run, runtime.handle().clone()));
+        Ok(())
+    }
+
+    fn case_runner(
+        &self,
+    ) -> impl Fn(&ClientCase, &Path) -> Result<Completion, Failure> + Clone + Send + 'static {
+        let run = self.run.clone();
+        move |case, _| match &run {
+            Some((run, handle)) => handle.block_on(exec::run_client_case(case, run)),
+            None => Ok(Completion::Completed),
+        }
+    }
+
+    fn judged(self) -> Judged {
+        let settings = self.settings;
+        // Every case ends its adapter's group; this catches any left behind.
+        process::end_all();
+        let introductions = self.run.map(|(run, _)| {
+            let _ = std::fs::remove_dir_all(&run.scratch_dir);
+            run.introductions
+        });
+        Judged {
+            target: format!(
+                "the client behind adapter `{}` (scripted provider over {})",
+                report::describe_adapter(&settings.adapter),
+                if settings.tls { "HTTPS" } else { "HTTP" }
+            ),
+            profile: None,
+            control_plane: None,
+            client: Some(report::ClientFacts {
+                implementation: introductions.and_then(|introductions| introductions.first()),
+                capabilities: self.capabilities,
+            }),
+        }
+    }
 }

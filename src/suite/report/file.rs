@@ -25,6 +25,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{CaseRecord, Counts, Report, rfc3339};
 use crate::domain::capability::{Capability, Implementation};
+use crate::suite::failure::Found;
 use crate::suite::outcome::Outcome;
 
 /// Bumped when a field changes meaning or disappears.
@@ -134,6 +135,13 @@ pub struct CaseEntry {
     #[serde(default, deserialize_with = "lenient")]
     #[schemars(extend("x-null-means-absent" = true))]
     pub headline: Option<String>,
+    /// What the failure found, as data: a mismatch's step and differences
+    /// (each with the rules it rests on), a transport error, a case's bug,
+    /// why a case did not apply, a flaky case's first run. The gate and
+    /// the matrix show a failure from it.
+    #[serde(default, deserialize_with = "lenient")]
+    #[schemars(extend("x-null-means-absent" = true))]
+    pub found: Option<Found>,
     /// The expectations file's reason, when the case is listed there.
     #[serde(default, deserialize_with = "lenient")]
     #[schemars(extend("x-null-means-absent" = true))]
@@ -234,6 +242,7 @@ impl CaseEntry {
             kind: case.kind.clone(),
             message: case.message.clone(),
             headline: case.headline(),
+            found: case.found.as_ref().map(Found::clipped),
             expected_failure_reason: case.expected_failure_reason.clone(),
             verdict: verdict(case.outcome).to_string(),
             deviations: case

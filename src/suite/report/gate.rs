@@ -14,20 +14,19 @@ use std::path::{Path, PathBuf};
 use super::results::{ReadError, RunResult};
 use crate::suite::outcome::{Behaviour, Outcome};
 
-/// `--baseline` of `run`, `client` and `matrix`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
-pub struct GateArgs {
+/// The release gate's settings (`--baseline`, `--suite-version`) of
+/// `run`, `client` and `matrix`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct GateSettings {
     /// A JSON results file of an earlier run (what `--json` wrote, e.g. of
     /// the last release): the run then fails only on regressions, cases
     /// that passed in it and fail now; they are listed first, then the
     /// cases that pass now and did not then.
-    #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
     /// The suite version the run is pinned to (e.g. 0.1.0): cases added
     /// after it are pending — run and shown, counted apart, never failing
     /// the run — until the pin moves [config: suite_version] [default: the
     /// binary's suite, every case judged].
-    #[arg(long, value_name = "V")]
     pub suite_version: Option<String>,
 }
 
@@ -268,6 +267,7 @@ pub fn judge(
 mod tests {
     use super::super::results::CaseResult;
     use super::*;
+    use crate::suite::failure::Found;
 
     fn result(cases: &[(&str, Outcome)]) -> RunResult {
         RunResult {
@@ -286,6 +286,13 @@ mod tests {
                     message: outcome
                         .fails_the_run()
                         .then(|| format!("MISMATCH in case {name}\n  detail")),
+                    file: String::new(),
+                    found: outcome.fails_the_run().then(|| Found::Transport {
+                        step: 1,
+                        action: "cancel".into(),
+                        error: "detail".into(),
+                    }),
+                    expected_failure_reason: None,
                     capabilities: Vec::new(),
                 })
                 .collect(),
@@ -322,7 +329,8 @@ mod tests {
         assert_eq!(comparison.not_run, ["gone"]);
         assert!(!comparison.passes());
         let text = render(&comparison, "the client half", Path::new("base.json"));
-        let regression = text.find("REGRESSION a (pass -> fail): MISMATCH: detail");
+        let regression =
+            text.find("REGRESSION a (pass -> fail): MISMATCH: step 1: cancel / detail");
         let improved = text.find("IMPROVED b (fail -> pass)");
         assert!(
             regression.is_some() && improved.is_some() && regression < improved,

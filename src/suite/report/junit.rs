@@ -184,7 +184,7 @@ mod tests {
             "{xml}"
         );
         // The message is the first difference; the body the whole failure.
-        assert!(xml.contains("<failure message=\"MISMATCH: step 1 (cancel): result.resultCode [rule codes.x]: expected SUCCESS, actual &lt;PROCESS_FAIL&gt;\" type=\"MISMATCH\">MISMATCH in case server/a/fails&#10;"), "{xml}");
+        assert!(xml.contains("<failure message=\"MISMATCH: step 1 (cancel): result.resultCode [rule result.code-status-pairing]: expected SUCCESS, actual &lt;PROCESS_FAIL&gt;\" type=\"MISMATCH\">MISMATCH in case server/a/fails&#10;"), "{xml}");
         assert!(xml.contains("type=\"UNEXPECTED PASS\""), "{xml}");
         assert!(
             xml.contains("<skipped message=\"needs the control plane\"/>"),

@@ -35,25 +35,21 @@ pub(crate) use output::write_file;
 pub use record::{CaseRecord, Counts, Planned, Recorder};
 
 /// Where to write the reports; every one is optional.
-#[derive(Debug, Clone, Default, PartialEq, Eq, clap::Args)]
-pub struct ReportArgs {
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ReportPaths {
     /// Write a JUnit XML report here (one testcase per case).
-    #[arg(long, value_name = "FILE")]
     pub junit: Option<PathBuf>,
     /// Write a JSON results file here (counts and every case's outcome).
-    #[arg(long, value_name = "FILE")]
     pub json: Option<PathBuf>,
     /// Write a self-contained HTML conformance page here (rules × cases).
-    #[arg(long, value_name = "FILE")]
     pub html: Option<PathBuf>,
     /// Write a Markdown job summary here (counts, regressions, each
     /// failure's first difference, links into the --html report); on
     /// GitHub Actions give "$GITHUB_STEP_SUMMARY".
-    #[arg(long, value_name = "FILE")]
     pub summary: Option<PathBuf>,
 }
 
-impl ReportArgs {
+impl ReportPaths {
     pub fn any(&self) -> bool {
         self.junit.is_some() || self.json.is_some() || self.html.is_some() || self.summary.is_some()
     }
@@ -194,7 +190,7 @@ impl Report {
     }
 
     /// Writes every report `paths` asks for; the first error names its file.
-    pub fn write(&self, paths: &ReportArgs, catalog: &Catalog) -> Result<(), output::OutputError> {
+    pub fn write(&self, paths: &ReportPaths, catalog: &Catalog) -> Result<(), output::OutputError> {
         if let Some(path) = &paths.junit {
             write_file(path, &junit::render(self))?;
         }
@@ -286,7 +282,7 @@ pub(crate) mod tests {
                 step: 1,
                 action: "cancel".to_string(),
                 diffs: vec![Diff::ruled(
-                    &[crate::spec::rule_id::RuleId::new("codes.x")],
+                    &[crate::spec::rule_id::RESULT_CODE_STATUS_PAIRING],
                     "result.resultCode",
                     "SUCCESS",
                     "<PROCESS_FAIL>",

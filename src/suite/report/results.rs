@@ -14,7 +14,7 @@ use serde_json::Value;
 use super::Report;
 use super::file::{FORMAT_VERSION, Fields, Loose, Probe, ResultsFile};
 use crate::domain::capability::{Capability, Implementation};
-use crate::suite::failure::EXPECTED_VS_ACTUAL;
+use crate::suite::failure::{self, Found};
 use crate::suite::outcome::Outcome;
 
 /// Why a results file cannot be read.
@@ -69,62 +69,56 @@ pub struct CaseResult {
     pub kind: Option<String>,
     /// The rendered (masked) failure, or why the case was ignored.
     pub message: Option<String>,
+    /// Its case file, as the run named it.
+    pub file: String,
+    /// What the failure found, as data; `None` for a case that did not
+    /// fail, and in files older than the field.
+    pub found: Option<Found>,
+    /// The expectations file's reason, when the case is listed there.
+    pub expected_failure_reason: Option<String>,
     /// A client case's capabilities (protocol 3); empty for server cases
     /// and older files. Names this version does not know are left out.
     pub capabilities: Vec<Capability>,
 }
 
 impl CaseResult {
-    /// The failure in a few lines, for a matrix cell and the gate: its
-    /// heading, then what was expected and what was found (a mismatch), or
-    /// the last lines (a transport failure's error, a case's bug). The
-    /// statements of the rules and the full exchange stay in the report.
+    /// The failure in a few lines, for a matrix cell and the gate
+    /// ([`failure::brief`]), drawn from what it found; the outcome's name
+    /// for a case that found nothing.
     pub fn summary(&self) -> Vec<String> {
-        let Some(message) = self.message.as_deref() else {
-            return vec![self.outcome.as_str().to_string()];
-        };
-        let lines: Vec<&str> = message.lines().filter(|l| !l.trim().is_empty()).collect();
-        let mut summary: Vec<&str> = lines.iter().take(1).copied().collect();
-        let body = lines.get(1..).unwrap_or_default();
-        match body
-            .iter()
-            .position(|line| line.trim() == EXPECTED_VS_ACTUAL)
-        {
-            Some(at) => {
-                summary.extend(
-                    body.iter()
-                        .rev()
-                        .skip(body.len() - at)
-                        .find(|l| l.trim_start().starts_with("step ")),
-                );
-                summary.extend(&body[at..]);
+        match (&self.found, &self.expected_failure_reason) {
+            (Some(found), _) => {
+                failure::brief(found, self.kind(), &self.name, Path::new(&self.file))
             }
-            None => summary.extend(&body[body.len().saturating_sub(4)..]),
+            (None, Some(reason)) if self.outcome == Outcome::UnexpectedPass => {
+                vec![failure::unexpected_pass(&self.name, reason)]
+            }
+            _ => vec![self.outcome.as_str().to_string()],
         }
-        summary.into_iter().map(String::from).collect()
     }
 
-    /// [`CaseResult::summary`] as one line, without its heading.
+    /// [`CaseResult::summary`] as one line, after its kind; `None` for a
+    /// case that found nothing.
     pub fn why(&self) -> Option<String> {
-        self.message.as_ref()?;
-        let summary = self.summary();
-        // One line: the block's label goes, runs of alignment spaces shrink.
-        let detail: Vec<String> = summary
-            .iter()
-            .skip(1)
-            .filter(|line| line.trim() != EXPECTED_VS_ACTUAL)
-            .map(|line| line.split_whitespace().collect::<Vec<_>>().join(" "))
-            .collect();
-        let line = format!(
-            "{}: {}",
-            self.kind.as_deref().unwrap_or(self.outcome.as_str()),
-            detail.join(" / ")
-        );
+        let line = match (&self.found, &self.expected_failure_reason) {
+            (Some(found), _) => {
+                failure::brief_line(found, self.kind(), &self.name, Path::new(&self.file))
+            }
+            (None, Some(reason)) if self.outcome == Outcome::UnexpectedPass => {
+                format!("{}: {reason}", self.kind())
+            }
+            _ => return None,
+        };
         Some(if line.chars().count() > 300 {
             format!("{}…", line.chars().take(300).collect::<String>())
         } else {
             line
         })
+    }
+
+    /// The failure's heading, else the outcome's name.
+    fn kind(&self) -> &str {
+        self.kind.as_deref().unwrap_or(self.outcome.as_str())
     }
 }
 
@@ -258,6 +252,9 @@ impl From<ResultsFile> for RunResult {
                     outcome: case.outcome,
                     kind: case.kind,
                     message: case.message,
+                    file: case.file,
+                    found: case.found,
+                    expected_failure_reason: case.expected_failure_reason,
                     capabilities: case.capabilities.unwrap_or_default(),
                 })
                 .collect(),
@@ -296,16 +293,29 @@ mod tests {
 
     #[test]
     fn a_summary_keeps_the_heading_and_expected_vs_actual() {
-        let case = |message: &str| CaseResult {
+        let case = |kind: &str, found: Found| CaseResult {
             name: "server/a/b".into(),
             rules: vec![],
             outcome: Outcome::Fail,
-            kind: Some("MISMATCH".into()),
-            message: Some(message.into()),
+            kind: Some(kind.into()),
+            // The rendering is never read: the summary comes from `found`.
+            message: Some("unread".into()),
+            file: "cases/server/a/b.yaml".into(),
+            found: Some(found),
+            expected_failure_reason: None,
             capabilities: Vec::new(),
         };
         let mismatch = case(
-            "MISMATCH in case server/a/b\n  --> cases/server/a/b.yaml\n  rule x.y (MUST): long statement\n  step 2: cancel\n    request:\n      POST /x\n    expected vs actual:\n      result.resultStatus  expected S\n                           actual   F\n",
+            "MISMATCH",
+            Found::Differences {
+                step: 2,
+                action: "cancel".into(),
+                diffs: vec![crate::suite::failure::Diff::new(
+                    "result.resultStatus",
+                    "S",
+                    "F",
+                )],
+            },
         );
         assert_eq!(
             mismatch.summary(),
@@ -322,13 +332,57 @@ mod tests {
             Some("MISMATCH: step 2: cancel / result.resultStatus expected S / actual F")
         );
         let transport = case(
-            "TRANSPORT FAILURE in case server/a/b\n  --> f\n  step 1: cancel\n    request:\n      POST /x\n    connection refused\n",
+            "TRANSPORT FAILURE",
+            Found::Transport {
+                step: 1,
+                action: "cancel".into(),
+                error: "connection refused".into(),
+            },
         );
         assert_eq!(
-            transport.summary().last().map(String::as_str),
-            Some("    connection refused")
+            transport.summary(),
+            [
+                "TRANSPORT FAILURE in case server/a/b",
+                "  step 1: cancel",
+                "    connection refused"
+            ]
         );
-        assert_eq!(transport.summary().len(), 5);
+        let passed = CaseResult {
+            outcome: Outcome::Pass,
+            kind: None,
+            message: None,
+            found: None,
+            ..mismatch.clone()
+        };
+        assert_eq!(passed.summary(), ["pass"]);
+        assert_eq!(passed.why(), None);
+        let unexpected = CaseResult {
+            outcome: Outcome::UnexpectedPass,
+            kind: Some("UNEXPECTED PASS".into()),
+            found: None,
+            expected_failure_reason: Some("the window is 30 days".into()),
+            ..mismatch
+        };
+        assert_eq!(
+            unexpected.why().as_deref(),
+            Some("UNEXPECTED PASS: the window is 30 days")
+        );
+    }
+
+    /// What a failure found travels in the results file and reads back as
+    /// the same data.
+    #[test]
+    fn what_a_failure_found_reads_back_as_data() {
+        let report = sample();
+        let read = parse(&json::render(&report)).expect("reads back");
+        let failed = report
+            .cases
+            .iter()
+            .find(|case| case.found.is_some())
+            .expect("the sample has a failure");
+        let back = read.case(&failed.name).expect("the case reads back");
+        assert_eq!(back.found, failed.found);
+        assert!(back.summary().len() > 1, "{:?}", back.summary());
     }
 
     #[test]

@@ -63,11 +63,12 @@ fn run_check(settings: &RunSettings) -> Result<(String, bool), CheckError> {
     if settings.endpoint.is_none() {
         return Err(CheckError::NoEndpoint);
     }
-    let pools = crate::suite::target::load_fixtures(file).map_err(CheckError::Fixtures)?;
+    let pools =
+        crate::suite::server_half::target::load_fixtures(file).map_err(CheckError::Fixtures)?;
     let catalog = crate::spec::catalog::Catalog::embedded().map_err(CheckError::Catalog)?;
     let source = crate::suite::CaseSource::of(settings.cases.as_deref());
     let plan = sandbox::plan(
-        &crate::suite::load::load_cases_from(&source, "server", &catalog)?,
+        &crate::suite::load::cases::<crate::suite::server_half::case::Case>(&source, &catalog)?,
         settings.profile,
     );
     let runtime = runtime()?;

@@ -16,12 +16,12 @@ use crate::spec::control_plane::{AdvanceRequest, EventRequest, FaultRequest};
 use crate::spec::rule_id::{self, RuleId};
 use crate::spec::validate::{Message, validate};
 use crate::spec::yaml::YamlError;
-use crate::suite::case::{
+use crate::suite::failure::{Diff, Failure, Transcript};
+use crate::suite::server_half::case::{
     By, CancelStep, CancelTimeExpectation, Case, ClientChoice, Expect, Fixture, Signing, Step,
     Transport, Which, parse_duration,
 };
-use crate::suite::failure::{Diff, Failure, Transcript};
-use crate::suite::target::{ControlError, Target, UNKNOWN_CLIENT_ID};
+use crate::suite::server_half::target::{ControlError, Target, UNKNOWN_CLIENT_ID};
 use crate::wire::http;
 use crate::wire::message::{Exchanged, Received, SentRequest};
 

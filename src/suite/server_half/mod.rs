@@ -7,161 +7,146 @@
 //! target without a control plane needs, and `check` looks at a fixtures
 //! file's payments before a run.
 
+pub mod case;
 mod check;
 pub mod exec;
 pub mod sandbox;
 mod start;
+pub mod target;
 
 pub use check::check as check_fixtures;
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
-use std::time::Instant;
 
-use libtest_mimic::{Completion, Trial};
+use libtest_mimic::Completion;
+use tokio::runtime::Runtime;
 
-use super::case::Case;
-use super::harness::{LoadedHalf, finish, load_half, runtime, setup_error};
-use super::load::load_cases_from;
-use super::report::gate::GateArgs;
-use super::report::{Half, Planned, Recorder, RunInfo};
+use super::driver::{self, HalfRun, Judged, RunShape};
+use super::failure::Failure;
+use super::report::Half;
+use super::report::gate::GateSettings;
 use super::settings::RunSettings;
-use super::target::Target;
-use super::trials::{SERVER_CASES_AT_ONCE, run_trials, trial};
+use super::trials::SERVER_CASES_AT_ONCE;
+use crate::server::RunningServer;
 use crate::wire::http;
-use start::prepare_target;
+use case::{Case, LoadedCase};
+use start::{PrepareError, prepare_target};
+use target::Target;
 
 /// Judges a server (`cancel-conformance run`): every server case as one
 /// trial of the harness, then the reports and the exit code.
-pub fn run(settings: RunSettings, gate: &GateArgs, libtest: &libtest_mimic::Arguments) -> ExitCode {
-    if let Err(err) = settings.reports.check() {
-        return setup_error(err);
-    }
-    let LoadedHalf {
-        baseline,
-        catalog,
-        cases,
-        expectations,
-        source,
-        pending,
-    } = match load_half(
+pub fn run(
+    settings: RunSettings,
+    gate: &GateSettings,
+    libtest: &libtest_mimic::Arguments,
+) -> ExitCode {
+    let shape = RunShape {
+        half: Half::Server,
+        reports: &settings.reports,
         gate,
-        Half::Server,
-        settings.cases.as_deref(),
-        settings.expectations.as_deref(),
-        |source, catalog| load_cases_from(source, "server", catalog),
-    ) {
-        Ok(loaded) => loaded,
-        Err(err) => return setup_error(err),
+        libtest,
+        strict: settings.strict,
+        cases: settings.cases.as_deref(),
+        expectations: settings.expectations.as_deref(),
+        cases_at_once: SERVER_CASES_AT_ONCE,
     };
-    // A fixtures file that gives a name fewer payments than a full run
-    // takes is said before the run, not discovered in it.
-    let plan = sandbox::plan(&cases, settings.profile);
-    if let Some(file) = &settings.fixtures
-        && let Ok(pools) = super::target::load_fixtures(file)
-    {
-        for warning in sandbox::shortfalls(&plan, &pools) {
-            eprintln!("warning: {warning}");
+    driver::drive(
+        shape,
+        ServerRun {
+            settings: &settings,
+            shared: None,
+            server: None,
+        },
+    )
+}
+
+/// The server half's part of a run: the target, made ready once.
+struct ServerRun<'a> {
+    settings: &'a RunSettings,
+    /// What every trial shares; `None` when the run only lists its cases.
+    shared: Option<Arc<Shared>>,
+    /// The embedded reference server, kept alive until the run ends.
+    server: Option<RunningServer>,
+}
+
+impl HalfRun for ServerRun<'_> {
+    type Case = Case;
+    type PrepareError = PrepareError;
+
+    fn prepare(
+        &mut self,
+        cases: &[LoadedCase],
+        runtime: &Runtime,
+        listing: bool,
+    ) -> Result<(), PrepareError> {
+        let settings = self.settings;
+        // A fixtures file that gives a name fewer payments than a full run
+        // takes is said before the run, not discovered in it.
+        let plan = sandbox::plan(cases, settings.profile);
+        if let Some(file) = &settings.fixtures
+            && let Ok(pools) = target::load_fixtures(file)
+        {
+            for warning in sandbox::shortfalls(&plan, &pools) {
+                eprintln!("warning: {warning}");
+            }
+        }
+        // Listing needs no target.
+        if listing {
+            return Ok(());
+        }
+        let http = http_client(settings).map_err(PrepareError::HttpClient)?;
+        let (target, server) =
+            runtime.block_on(prepare_target(settings, &http, sandbox::needs(&plan)))?;
+        eprintln!("{}", header(&target, settings));
+        self.shared = Some(Arc::new(Shared {
+            target,
+            http,
+            handle: runtime.handle().clone(),
+        }));
+        self.server = server;
+        Ok(())
+    }
+
+    fn case_runner(
+        &self,
+    ) -> impl Fn(&Case, &Path) -> Result<Completion, Failure> + Clone + Send + 'static {
+        let shared = self.shared.clone();
+        move |case, file| match &shared {
+            Some(shared) => {
+                shared
+                    .handle
+                    .block_on(exec::run_case(case, file, &shared.target, &shared.http))
+            }
+            None => Ok(Completion::Completed),
         }
     }
-    let runtime = match runtime() {
-        Ok(runtime) => runtime,
-        Err(err) => return setup_error(err),
-    };
-    // Listing needs no target; the server handle keeps the embedded
-    // server alive until the run ends.
-    let (shared, _server) = if libtest.list {
-        (None, None)
-    } else {
-        let need = sandbox::needs(&plan);
-        match http_client(&settings).and_then(|http| {
-            let prepared = runtime.block_on(prepare_target(&settings, &http, need))?;
-            Ok((http, prepared))
-        }) {
-            Ok((http, (target, server))) => (
-                Some(Arc::new(Shared {
-                    target,
-                    http,
-                    handle: runtime.handle().clone(),
-                })),
-                server,
-            ),
-            Err(err) => return setup_error(err),
-        }
-    };
-    let target = shared
-        .as_ref()
-        .map(|shared| shared.target.description.clone())
-        .unwrap_or_default();
-    let control_plane = shared.as_ref().map(|shared| {
+
+    fn judged(self) -> Judged {
+        let settings = self.settings;
+        let Some(shared) = &self.shared else {
+            return Judged {
+                profile: Some(settings.profile.to_string()),
+                ..Judged::default()
+            };
+        };
         let target = &shared.target;
-        match (&target.fixtures, &settings.fixtures) {
+        let control_plane = match (&target.fixtures, &settings.fixtures) {
             (Some(_), Some(file)) => format!(
                 "{}; fixtures from {}",
                 target.control_plane.describe(),
                 file.display()
             ),
             _ => target.control_plane.describe(),
+        };
+        Judged {
+            target: target.description.clone(),
+            profile: Some(settings.profile.to_string()),
+            control_plane: Some(control_plane),
+            client: None,
         }
-    });
-    if let Some(shared) = &shared {
-        eprintln!("{}", header(&shared.target, &settings));
     }
-    let recorder = Recorder::default();
-    let waits: Vec<bool> = cases
-        .iter()
-        .map(|loaded| loaded.case.as_ref().is_ok_and(Case::waits_on_purpose))
-        .collect();
-    let (trials, planned): (Vec<Trial>, Vec<Planned>) = cases
-        .into_iter()
-        .map(|loaded| {
-            let shared = shared.clone();
-            trial(
-                loaded,
-                |case| (&case.description, &case.rules, case.since.value.as_str()),
-                move |case, file| match &shared {
-                    Some(shared) => shared.handle.block_on(exec::run_case(
-                        case,
-                        file,
-                        &shared.target,
-                        &shared.http,
-                    )),
-                    None => Ok(Completion::Completed),
-                },
-                (
-                    &catalog,
-                    &expectations,
-                    &recorder,
-                    libtest,
-                    settings.strict,
-                    &pending,
-                ),
-            )
-        })
-        .unzip();
-    let started = time::OffsetDateTime::now_utc();
-    let clock = Instant::now();
-    let conclusion = run_trials(trials, &waits, libtest, SERVER_CASES_AT_ONCE);
-    let info = RunInfo {
-        half: Half::Server,
-        target,
-        started,
-        duration: clock.elapsed(),
-        client: None,
-        suite: source.describe(),
-        profile: Some(settings.profile.to_string()),
-        control_plane,
-    };
-    finish(
-        &conclusion,
-        libtest,
-        &settings.reports,
-        info,
-        &recorder,
-        &planned,
-        &catalog,
-        baseline.as_ref(),
-    )
 }
 
 /// The run's header: what it judges, under which profile, whether the
@@ -215,12 +200,13 @@ mod tests {
 
     use super::*;
     use crate::spec::catalog::Catalog;
+    use crate::suite::load;
 
     #[test]
     fn cases_with_a_timed_step_wait_on_purpose() {
         let catalog = Catalog::embedded().expect("catalogs load");
-        let cases = load_cases_from(&crate::suite::CaseSource::Embedded, "server", &catalog)
-            .expect("cases load");
+        let cases =
+            load::cases::<Case>(&crate::suite::CaseSource::Embedded, &catalog).expect("cases load");
         let waits = |name: &str| {
             let loaded = cases.iter().find(|loaded| loaded.name == name);
             loaded

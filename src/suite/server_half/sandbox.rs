@@ -18,8 +18,8 @@ use std::fmt::Write as _;
 use crate::domain::{PaymentIds, PaymentState};
 use crate::profile::Profile;
 use crate::spec::api::ResultStatus;
-use crate::suite::case::{By, Case, Fixture, Owner, Step, Transport, Which};
-use crate::suite::load::LoadedCase;
+use crate::suite::server_half::case::LoadedCase;
+use crate::suite::server_half::case::{By, Case, Fixture, Owner, Step, Transport, Which};
 
 /// One fixture name, and what the cases do with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -114,7 +114,7 @@ impl FixtureUse {
 }
 
 /// Per name, the payments a full run takes and whether some case only
-/// reads it: what [`crate::suite::target::FixturePools`] hands out by.
+/// reads it: what [`crate::suite::server_half::target::FixturePools`] hands out by.
 pub fn needs(plan: &BTreeMap<String, FixtureUse>) -> BTreeMap<String, (usize, bool)> {
     plan.iter()
         .map(|(name, used)| (name.clone(), (used.payments_needed(), used.is_read())))
@@ -243,13 +243,12 @@ mod tests {
 
     use super::*;
     use crate::spec::catalog::Catalog;
-    use crate::suite::load::load_cases;
+    use crate::suite::load;
 
     fn server_cases() -> Vec<LoadedCase> {
         let catalog = Catalog::embedded().expect("catalog");
-        load_cases(
+        load::cases_in::<Case>(
             &Path::new(env!("CARGO_MANIFEST_DIR")).join("cases"),
-            "server",
             &catalog,
         )
         .expect("cases load")
@@ -280,7 +279,8 @@ mod tests {
         // It reads as a fixtures file once the placeholders are filled.
         let file = std::env::temp_dir().join(format!("cc-template-{}.yaml", std::process::id()));
         std::fs::write(&file, &text).expect("write");
-        let loaded = crate::suite::target::load_fixtures(&file).expect("a fixtures file");
+        let loaded =
+            crate::suite::server_half::target::load_fixtures(&file).expect("a fixtures file");
         assert_eq!(loaded.len(), used.len());
         let _ = std::fs::remove_file(&file);
     }

@@ -10,8 +10,8 @@ use std::time::Duration;
 use crate::server::{self, ServeError, ServerConfig};
 use crate::signing::{KeyError, SigningKey, VerifyingKey, test_keys};
 use crate::spec::yaml::YamlError;
+use crate::suite::server_half::target::{self, ControlPlane, FixturePools, ProbeError, Target};
 use crate::suite::settings::{KeySource, RunSettings};
-use crate::suite::target::{self, ControlPlane, FixturePools, ProbeError, Target};
 
 /// Why the run's target cannot be prepared: the run cannot start.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +33,9 @@ pub enum PrepareError {
     EmbeddedServer(ServeError),
     #[error("{0}")]
     Probe(ProbeError),
+    /// The runner's HTTP client cannot be built (the CA file).
+    #[error("{0}")]
+    HttpClient(String),
 }
 
 /// The run's callers report it as text.

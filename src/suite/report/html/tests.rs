@@ -54,7 +54,7 @@ fn the_page_opens_with_the_failures_and_a_rules_counts_add_up() {
         )),
         "{html}"
     );
-    assert!(html.contains("<code>step 1 (cancel): result.resultCode [rule codes.x]: expected SUCCESS, actual &lt;PROCESS_FAIL&gt;</code>"));
+    assert!(html.contains("<code>step 1 (cancel): result.resultCode [rule result.code-status-pairing]: expected SUCCESS, actual &lt;PROCESS_FAIL&gt;</code>"));
     assert!(html.contains(&format!("id=\"case-{fails_at}\"")));
     // Four cases cite the rule: one each of pass, fail, ignored and
     // expected failure; the rule's verdict is its worst case that ran.

@@ -130,7 +130,7 @@ pub(super) fn seeded_state(fixture: &Fixture) -> PaymentState {
         _ => fixture
             .age
             .as_deref()
-            .and_then(crate::suite::case::parse_duration)
+            .and_then(crate::suite::server_half::case::parse_duration)
             .and_then(|age| time::Duration::try_from(age).ok()),
     };
     if age.is_some_and(|age| age >= UNPAID_LIFETIME) {
@@ -222,7 +222,7 @@ impl Run<'_> {
             .map_err(|err| control_failure(step, "look at the payment", err))?;
         let call = format!(
             "GET {}/payments/{payment_id}",
-            crate::suite::target::CONTROL_PREFIX
+            crate::suite::server_half::target::CONTROL_PREFIX
         );
         let refused = |what: &str| {
             control_failure(

@@ -10,7 +10,7 @@
 use super::*;
 use crate::domain::PaymentState;
 use crate::spec::api::PaymentStatus;
-use crate::suite::case::Owner;
+use crate::suite::server_half::case::Owner;
 use crate::suite::server_half::sandbox;
 use crate::wire::headers::{CLIENT_ID, CONTENT_TYPE, REQUEST_TIME, SIGNATURE};
 
@@ -94,7 +94,7 @@ pub(super) enum NoPayment {
     NoFixturesFile(String),
     /// The pool gives none (missing, or every payment used up).
     #[error("{0}")]
-    Pool(crate::suite::target::FixtureError),
+    Pool(crate::suite::server_half::target::FixtureError),
     /// The inquiry finds the payment unfit ([`Readiness::reason`]).
     #[error("{0}")]
     NotReady(String),

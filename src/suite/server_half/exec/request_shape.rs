@@ -2,7 +2,7 @@
 //! its body: path, method, headers, signing and the Signature header's
 //! spelling.
 
-use crate::suite::case::{HeaderNames, SignatureSpelling, Signing, Which};
+use crate::suite::server_half::case::{HeaderNames, SignatureSpelling, Signing, Which};
 
 /// How a request deviates from a plain, signed POST of its body.
 #[derive(Debug, Default)]

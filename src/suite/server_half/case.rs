@@ -2,6 +2,8 @@
 //! generate `spec/case.schema.json`; unknown keys are rejected, so a typo in
 //! a case is a located bug in the case, never a silently skipped check.
 
+mod checks;
+
 use std::collections::BTreeMap;
 
 use schemars::JsonSchema;
@@ -542,6 +544,41 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
     Some(std::time::Duration::from_millis(
         number.checked_mul(millis)?,
     ))
+}
+
+/// A server case file, loaded.
+pub type LoadedCase = crate::suite::load::Loaded<Case>;
+
+impl crate::suite::load::CaseFormat for Case {
+    const FOLDER: &'static str = "server";
+
+    fn check(
+        self,
+        file: &std::path::Path,
+        catalog: &crate::spec::catalog::Catalog,
+    ) -> Result<Self, crate::spec::yaml::YamlError> {
+        checks::check_case(file, self, catalog)
+    }
+
+    fn check_together(cases: &mut [LoadedCase]) {
+        checks::check_fixture_names_agree(cases);
+    }
+
+    fn description(&self) -> &String {
+        &self.description
+    }
+
+    fn rules(&self) -> &[Spanned<String>] {
+        &self.rules
+    }
+
+    fn since(&self) -> &str {
+        &self.since.value
+    }
+
+    fn waits_on_purpose(&self) -> bool {
+        Case::waits_on_purpose(self)
+    }
 }
 
 #[cfg(test)]
