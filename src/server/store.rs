@@ -35,9 +35,11 @@ use crate::domain::{Event, FaultKind, Method, PaymentIds, PaymentState};
 use crate::profile::Profile;
 use crate::spec::api::PaymentStatus;
 
+mod faults;
 mod ids;
 mod lifecycle;
 
+pub(super) use faults::{Delivery, Fault, UnknownCode};
 use ids::{Key, SHARDS, date_code};
 use lifecycle::Lifecycle;
 pub(super) use lifecycle::{CancelEffect, Payment, Refusal};
@@ -49,57 +51,6 @@ pub(super) const MAX_CLOCK_SHIFT: Duration = Duration::from_secs(100 * 366 * 24 
 // ---------------------------------------------------------------------------
 // Faults
 // ---------------------------------------------------------------------------
-
-/// The U codes a scripted `unknown` fault may answer with.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub(super) enum UnknownCode {
-    SystemError,
-    RequestTrafficExceedLimit,
-    /// The default: the U code the vendor's sandbox and published tables use.
-    #[default]
-    UnknownException,
-}
-
-impl UnknownCode {
-    pub(super) const ALL: [UnknownCode; 3] = [
-        UnknownCode::SystemError,
-        UnknownCode::RequestTrafficExceedLimit,
-        UnknownCode::UnknownException,
-    ];
-
-    pub(super) fn as_str(self) -> &'static str {
-        match self {
-            UnknownCode::SystemError => "SYSTEM_ERROR",
-            UnknownCode::RequestTrafficExceedLimit => "REQUEST_TRAFFIC_EXCEED_LIMIT",
-            UnknownCode::UnknownException => "UNKNOWN_EXCEPTION",
-        }
-    }
-
-    pub(super) fn parse(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|known| known.as_str() == code)
-    }
-}
-
-/// A fault scripted for a payment's next `count` API calls.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Fault {
-    pub kind: FaultKind,
-    /// Used by `unknown` only.
-    pub code: UnknownCode,
-    /// Used by `delay` only.
-    pub delay: Duration,
-    pub count: u32,
-}
-
-/// How an answer that was carried out reaches the client.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Delivery {
-    Now,
-    /// Held this long before it is sent.
-    After(Duration),
-    /// The connection ends before the answer is complete.
-    Drop,
-}
 
 // ---------------------------------------------------------------------------
 // The store

@@ -10,6 +10,8 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use serde_json::Value;
 use serde_saphyr::Spanned;
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
 
 use crate::spec::api::{PaymentStatus, ResultStatus};
 
@@ -549,35 +551,35 @@ pub fn parse_duration(text: &str) -> Option<std::time::Duration> {
 /// A server case file, loaded.
 pub type LoadedCase = crate::suite::load::Loaded<Case>;
 
-impl crate::suite::load::CaseFormat for Case {
-    const FOLDER: &'static str = "server";
+/// How long an unpaid payment lives before the provider closes it as FAIL
+/// (rule `state.unpaid-closes-after-14-minutes`).
+const UNPAID_LIFETIME: time::Duration = time::Duration::minutes(14);
 
-    fn check(
-        self,
-        file: &std::path::Path,
-        catalog: &crate::spec::catalog::Catalog,
-    ) -> Result<Self, crate::spec::yaml::YamlError> {
-        checks::check_case(file, self, catalog)
-    }
-
-    fn check_together(cases: &mut [LoadedCase]) {
-        checks::check_fixture_names_agree(cases);
-    }
-
-    fn description(&self) -> &String {
-        &self.description
-    }
-
-    fn rules(&self) -> &[Spanned<String>] {
-        &self.rules
-    }
-
-    fn since(&self) -> &str {
-        &self.since.value
-    }
-
-    fn waits_on_purpose(&self) -> bool {
-        Case::waits_on_purpose(self)
+impl Fixture {
+    /// The state the payment is in once seeded, which is the state a case
+    /// needs it in: the fixture's, except that an unpaid payment created
+    /// 14 minutes or more before its clock has already closed as failed,
+    /// on a sandbox as on the reference server.
+    pub fn state_once_seeded(&self) -> PaymentState {
+        if self.state != PaymentState::AwaitingBuyer {
+            return self.state;
+        }
+        let parse = |text: &str| OffsetDateTime::parse(text, &Rfc3339).ok();
+        let age = match (&self.created_at, &self.clock) {
+            (Some(created), Some(clock)) => parse(clock)
+                .zip(parse(created))
+                .map(|(clock, created)| clock - created),
+            _ => self
+                .age
+                .as_deref()
+                .and_then(parse_duration)
+                .and_then(|age| time::Duration::try_from(age).ok()),
+        };
+        if age.is_some_and(|age| age >= UNPAID_LIFETIME) {
+            PaymentState::Failed
+        } else {
+            self.state
+        }
     }
 }
 

@@ -100,14 +100,13 @@ fn run_check(settings: &RunSettings) -> Result<(String, bool), CheckError> {
             counts[slot] += 1;
             ready += usize::from(slot == 0);
             let detail = match &found {
-                Readiness::Ready => format!(
-                    "{} as needed",
-                    super::exec::precondition::needed_state(&used.fixture).as_str()
-                ),
+                Readiness::Ready => {
+                    format!("{} as needed", used.fixture.state_once_seeded().as_str())
+                }
                 Readiness::UsedUp { status } | Readiness::WrongState { status, .. } => {
                     format!(
                         "{status} by inquiry; needs {}",
-                        super::exec::precondition::needed_state(&used.fixture).as_str()
+                        used.fixture.state_once_seeded().as_str()
                     )
                 }
                 Readiness::Unknown { code } => format!("the target answers F {code}"),

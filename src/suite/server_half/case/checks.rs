@@ -2,15 +2,18 @@
 //! the case is loaded: cited rules exist and hold under the case's
 //! profile, codes are known and travel with their status, durations parse,
 //! a step that acts on a payment has one, and a fixture name means one
-//! payment across the suite.
+//! payment across the suite. With them, what the loader and the trials
+//! need of the format ([`CaseFormat`]).
 
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use serde_saphyr::Spanned;
+
 use super::{By, Case, Fixture, LoadedCase, Step, Which, parse_duration};
 use crate::spec::catalog::Catalog;
 use crate::spec::yaml::YamlError;
-use crate::suite::load::{check_rules_cited, check_since};
+use crate::suite::load::{CaseFormat, check_rules_cited, check_since};
 
 /// A case checks only rules that hold under every profile it runs in: a
 /// case without `profile:` runs in all of them, so it may cite only rules
@@ -203,5 +206,37 @@ pub(super) fn check_fixture_names_agree(cases: &mut [LoadedCase]) {
         if let Some(error) = conflict {
             loaded.case = Err(error);
         }
+    }
+}
+
+impl CaseFormat for Case {
+    const FOLDER: &'static str = "server";
+
+    fn check(
+        self,
+        file: &std::path::Path,
+        catalog: &crate::spec::catalog::Catalog,
+    ) -> Result<Self, crate::spec::yaml::YamlError> {
+        check_case(file, self, catalog)
+    }
+
+    fn check_together(cases: &mut [LoadedCase]) {
+        check_fixture_names_agree(cases);
+    }
+
+    fn description(&self) -> &String {
+        &self.description
+    }
+
+    fn rules(&self) -> &[Spanned<String>] {
+        &self.rules
+    }
+
+    fn since(&self) -> &str {
+        &self.since.value
+    }
+
+    fn waits_on_purpose(&self) -> bool {
+        Case::waits_on_purpose(self)
     }
 }

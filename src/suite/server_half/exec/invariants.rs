@@ -113,33 +113,6 @@ impl SeenState {
     }
 }
 
-/// How long an unpaid payment lives before the provider closes it as FAIL
-/// (rule `state.unpaid-closes-after-14-minutes`).
-pub(super) const UNPAID_LIFETIME: time::Duration = time::Duration::minutes(14);
-
-/// The state a fixture's payment is in once seeded: an unpaid one created
-/// 14 minutes or more before its clock has already closed as failed.
-pub(super) fn seeded_state(fixture: &Fixture) -> PaymentState {
-    if fixture.state != PaymentState::AwaitingBuyer {
-        return fixture.state;
-    }
-    let age = match (&fixture.created_at, &fixture.clock) {
-        (Some(created), Some(clock)) => parse_time(clock)
-            .zip(parse_time(created))
-            .map(|(clock, created)| clock - created),
-        _ => fixture
-            .age
-            .as_deref()
-            .and_then(crate::suite::server_half::case::parse_duration)
-            .and_then(|age| time::Duration::try_from(age).ok()),
-    };
-    if age.is_some_and(|age| age >= UNPAID_LIFETIME) {
-        PaymentState::Failed
-    } else {
-        fixture.state
-    }
-}
-
 impl Run<'_> {
     pub(super) fn remember(
         &mut self,
@@ -156,7 +129,7 @@ impl Run<'_> {
         self.known.push(Known {
             which,
             ids: ids.clone(),
-            state: SeenState::Is(seeded_state(fixture)),
+            state: SeenState::Is(fixture.state_once_seeded()),
             cancel_time: None,
             clock_offset,
         });

@@ -8,7 +8,6 @@
 //! The same inquiry serves `cancel-conformance fixtures check`.
 
 use super::*;
-use crate::domain::PaymentState;
 use crate::spec::api::PaymentStatus;
 use crate::suite::server_half::case::Owner;
 use crate::suite::server_half::sandbox;
@@ -51,20 +50,12 @@ pub enum Readiness {
     Unclear { why: String },
 }
 
-/// The state the case needs its payment in: the fixture's, except that an
-/// unpaid payment 14 minutes old or more has closed as failed
-/// (`state.unpaid-closes-after-14-minutes`), on a sandbox as on the
-/// reference server.
-pub fn needed_state(fixture: &Fixture) -> PaymentState {
-    invariants::seeded_state(fixture)
-}
-
 impl Readiness {
     /// The reason a case is ignored for, or `None` when it may run.
     pub fn reason(&self, fixture: &Fixture, ids: &PaymentIds) -> Option<String> {
         let name = &fixture.name;
         let id = &ids.payment_id;
-        let needs = needed_state(fixture).as_str();
+        let needs = fixture.state_once_seeded().as_str();
         match self {
             Readiness::Ready | Readiness::Unclear { .. } => None,
             Readiness::UsedUp { status } => Some(format!(
@@ -212,7 +203,7 @@ fn judge_answer(fixture: &Fixture, received: &Received) -> Readiness {
             };
         }
     }
-    let want = invariants::status_of_state(needed_state(fixture));
+    let want = invariants::status_of_state(fixture.state_once_seeded());
     match text("/paymentStatus") {
         Some(status) if status == want.as_str() => Readiness::Ready,
         Some(status @ "CANCELLED") => Readiness::UsedUp {
