@@ -66,7 +66,7 @@ pub struct ResultsFile {
     #[serde(default, deserialize_with = "lenient")]
     pub duration_ms: u64,
     #[serde(default, deserialize_with = "lenient")]
-    pub counts: FileCounts,
+    pub counts: Counts,
     /// Every case of the run, sorted by name.
     pub cases: Vec<CaseEntry>,
     /// Client half only (protocol 3): who the client said it is in
@@ -89,25 +89,6 @@ pub struct Tool {
     pub name: String,
     #[serde(default, deserialize_with = "lenient")]
     pub version: String,
-}
-
-/// The run's tally, in libtest's terms: `passed` includes the expected
-/// failures, warnings and flaky cases, `failed` the unexpected passes,
-/// `ignored` the not-applicable cases; pending cases are counted apart.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[serde(default)]
-pub struct FileCounts {
-    pub total: u64,
-    pub passed: u64,
-    pub failed: u64,
-    pub ignored: u64,
-    pub expected_failures: u64,
-    pub unexpected_passes: u64,
-    pub warnings: u64,
-    pub not_applicable: u64,
-    pub pending: u64,
-    pub flaky: u64,
-    pub filtered_out: u64,
 }
 
 /// One case of a results file.
@@ -199,7 +180,7 @@ impl ResultsFile {
             control_plane: info.control_plane.clone(),
             start_time: rfc3339(info.started),
             duration_ms: duration_ms(info.duration),
-            counts: FileCounts::from(report.counts()),
+            counts: report.counts(),
             cases: report
                 .cases
                 .iter()
@@ -210,24 +191,6 @@ impl ResultsFile {
                 })
                 .collect(),
             implementation: client.map(|facts| facts.implementation.clone()),
-        }
-    }
-}
-
-impl From<Counts> for FileCounts {
-    fn from(counts: Counts) -> FileCounts {
-        FileCounts {
-            total: counts.total,
-            passed: counts.passed,
-            failed: counts.failed,
-            ignored: counts.ignored,
-            expected_failures: counts.expected_failures,
-            unexpected_passes: counts.unexpected_passes,
-            warnings: counts.warnings,
-            not_applicable: counts.not_applicable,
-            pending: counts.pending,
-            flaky: counts.flaky,
-            filtered_out: counts.filtered_out,
         }
     }
 }

@@ -121,8 +121,21 @@ impl Planned {
 }
 
 /// The run's tally, in libtest's terms: `passed` includes the expected
-/// failures and `failed` the unexpected passes.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// failures, warnings and flaky cases, `failed` the unexpected passes,
+/// `ignored` the not-applicable cases; pending cases are counted apart.
+/// The results file writes it as it is (`counts`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(default)]
 pub struct Counts {
     pub total: u64,
     pub passed: u64,
