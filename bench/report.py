@@ -196,7 +196,7 @@ def backends_section(rows: list[dict], builds: list[dict]) -> list[str]:
     out = [
         f"RSA-2048 PKCS#1 v1.5 SHA-256 with the TEST provider key, {len(reps)} repetitions of "
         f"{settings.get('seconds', '?')} s per figure (`bash bench/rsa_backends.sh`; the backends "
-        "through `bench/backends`, the way `src/signing.rs` calls them). One thread is counted as "
+        "through `bench/backends`, the way `src/signing/` calls them). One thread is counted as "
         "`openssl speed` counts one process: operations per second of the CPU time it got, which a "
         "neighbour on the cores does not lower. Two threads are counted as `openssl speed -multi 2` "
         "counts two processes: operations per second of wall clock, which a neighbour does lower, "

@@ -69,7 +69,7 @@ fn aws_lc_backend() -> Backend {
         ParsedPublicKey, RSA_PKCS1_2048_8192_SHA256, RSA_PKCS1_SHA256, RsaKeyPair,
     };
     let key = RsaKeyPair::from_pkcs8(&der(PRIVATE)).expect("aws-lc-rs loads the key");
-    // Parsed once, as src/signing.rs does.
+    // Parsed once, as src/signing/ does.
     let public = ParsedPublicKey::new(&RSA_PKCS1_2048_8192_SHA256, der(PUBLIC))
         .expect("aws-lc-rs loads the public key");
     let rng = aws_lc_rs::rand::SystemRandom::new();
