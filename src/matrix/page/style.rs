@@ -1,32 +1,19 @@
 //! The matrix page's style sheet.
 
 use crate::suite::outcome::{self, Outcome};
+use crate::suite::report::html::style::PAGE_BASE;
 
 /// The style sheet: the outcomes' classes come from the one table of how
 /// outcomes are shown, which the run page draws from too.
 pub(super) fn css() -> String {
     format!(
-        "{CSS_BEFORE}{}.stale {{ color: var(--warn); }}\n{CSS_AFTER}",
+        "{PAGE_BASE}{CSS_BEFORE}{}.stale {{ color: var(--warn); }}\n{CSS_AFTER}",
         outcome::css(&Outcome::TALLIED)
     )
 }
 
-const CSS_BEFORE: &str = r#"
-:root { --pass:#1a7f37; --pass-bg:#dafbe1; --fail:#cf222e; --fail-bg:#ffebe9;
-  --warn:#bc4c00; --warn-bg:#fff1e5; --ignored:#57606a; --ignored-bg:#eaeef2;
-  --xfail:#9a6700; --xfail-bg:#fff8c5; --xpass:#8250df; --xpass-bg:#fbefff; --line:#d0d7de; }
-* { box-sizing: border-box; }
-body { font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0; color: #1f2328; background: #fff; }
-header, main { padding: 0 24px; }
-header { border-bottom: 1px solid var(--line); padding-bottom: 8px; }
-h1 { font-size: 22px; margin: 16px 0 4px; }
-h2 { font-size: 18px; margin: 24px 0 8px; }
-h3 { font-size: 15px; margin: 16px 0 4px; }
-p.verdict { display: inline-block; font-weight: 600; padding: 2px 10px; border-radius: 4px; margin: 4px 0 8px; }
-p.verdict.pass { color: var(--pass); background: var(--pass-bg); }
-p.verdict.fail { color: var(--fail); background: var(--fail-bg); }
-dl.run { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 0; }
-dl.run dt { color: #57606a; }
+/// What comes after the base both pages share ([`PAGE_BASE`]).
+const CSS_BEFORE: &str = r#"h3 { font-size: 15px; margin: 16px 0 4px; }
 dl.run dd { margin: 0; }
 #gate { background: #f6f8fa; border: 1px solid var(--line); padding: 8px; white-space: pre-wrap; }
 .badge { display: inline-block; border-radius: 4px; padding: 0 5px; white-space: nowrap; font-size: 12px; }

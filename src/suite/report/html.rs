@@ -554,6 +554,6 @@ pub fn escape(text: &str) -> String {
     out
 }
 
-mod style;
+pub(crate) mod style;
 #[cfg(test)]
 mod tests;

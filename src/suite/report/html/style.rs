@@ -4,8 +4,9 @@
 
 use crate::suite::outcome::{Outcome, css as outcome_css};
 
-/// What comes before the outcomes' classes.
-const BEFORE: &str = r#"
+/// What both pages (this one and the matrix page) start with: the
+/// outcomes' colours, the page, its header and the run's verdict and facts.
+pub(crate) const PAGE_BASE: &str = r#"
 :root { --pass:#1a7f37; --pass-bg:#dafbe1; --fail:#cf222e; --fail-bg:#ffebe9;
   --ignored:#57606a; --ignored-bg:#eaeef2; --xfail:#9a6700; --xfail-bg:#fff8c5;
   --xpass:#8250df; --xpass-bg:#fbefff; --warn:#bc4c00; --warn-bg:#fff1e5; --line:#d0d7de; }
@@ -20,7 +21,10 @@ p.verdict.pass { color: var(--pass); background: var(--pass-bg); }
 p.verdict.fail { color: var(--fail); background: var(--fail-bg); }
 dl.run { display: grid; grid-template-columns: max-content auto; gap: 2px 16px; margin: 0; }
 dl.run dt { color: #57606a; }
-dl.run dd { margin: 0; word-break: break-all; }
+"#;
+
+/// What comes after [`PAGE_BASE`], before the outcomes' classes.
+const BEFORE: &str = r#"dl.run dd { margin: 0; word-break: break-all; }
 ul.counts { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 8px; }
 ul.counts li { border: 1px solid var(--line); border-radius: 6px; padding: 6px 12px; }
 ul.counts strong { font-size: 18px; margin-left: 4px; }
@@ -65,7 +69,7 @@ code { font-family: ui-monospace, monospace; }
 /// The whole style sheet.
 pub(super) fn css() -> String {
     format!(
-        "{BEFORE}{}{WARNINGS}{}{AFTER}",
+        "{PAGE_BASE}{BEFORE}{}{WARNINGS}{}{AFTER}",
         outcome_css(&[
             Outcome::Pass,
             Outcome::Fail,
