@@ -10,7 +10,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use libtest_mimic::{Completion, Trial};
-use tokio::runtime::Runtime;
+use tokio::runtime::{Handle, Runtime};
 
 use super::failure::Failure;
 use super::harness::{LoadedHalf, SetupError, finish, load_half, runtime, setup_error};
@@ -60,9 +60,11 @@ pub(super) trait HalfRun {
         listing: bool,
     ) -> Result<(), Self::PrepareError>;
 
-    /// How a trial runs its well-formed case, given the case's file.
+    /// How a trial runs its well-formed case, given the case's file, on
+    /// the run's async runtime (`handle`).
     fn case_runner(
         &self,
+        handle: &Handle,
     ) -> impl Fn(&Self::Case, &Path) -> Result<Completion, Failure> + Clone + Send + 'static;
 
     /// After the last case: what the run judged (and the half's clean-up).
@@ -117,7 +119,7 @@ fn run<H: HalfRun>(
         .iter()
         .map(|loaded| loaded.case.as_ref().is_ok_and(CaseFormat::waits_on_purpose))
         .collect();
-    let run_case = half.case_runner();
+    let run_case = half.case_runner(runtime.handle());
     let (trials, planned): (Vec<Trial>, Vec<Planned>) = cases
         .into_iter()
         .map(|loaded| trial(loaded, run_case.clone(), &settings))

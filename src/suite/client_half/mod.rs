@@ -20,7 +20,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use libtest_mimic::Completion;
-use tokio::runtime::Runtime;
+use tokio::runtime::{Handle, Runtime};
 
 use super::driver::{self, HalfRun, Judged, RunShape};
 use super::failure::Failure;
@@ -49,11 +49,23 @@ pub fn run_client(
         expectations: settings.expectations.as_deref(),
         cases_at_once: CLIENT_CASES_AT_ONCE,
     };
+    let scratch_dir =
+        std::env::temp_dir().join(format!("cancel-conformance-{}", std::process::id()));
+    let run = exec::ClientRun {
+        adapter: settings.adapter.clone(),
+        pass_env: settings.adapter_env.clone(),
+        tls: settings.tls,
+        client_timeout: Duration::from_millis(settings.client_timeout_ms),
+        max_attempts: settings.max_attempts,
+        adapter_deadline: settings.adapter_deadline_ms.map(Duration::from_millis),
+        scratch_dir,
+        introductions: hello::Introductions::default(),
+    };
     driver::drive(
         shape,
         ClientHalf {
             settings: &settings,
-            run: None,
+            run,
             capabilities: BTreeMap::new(),
         },
     )
@@ -63,8 +75,9 @@ pub fn run_client(
 /// what each case judges of the client.
 struct ClientHalf<'a> {
     settings: &'a ClientSettings,
-    /// Set once the scratch directory exists.
-    run: Option<(exec::ClientRun, tokio::runtime::Handle)>,
+    /// How each case starts the adapter; its scratch directory is made in
+    /// `prepare` and removed once the run ends.
+    run: exec::ClientRun,
     /// Per case name, the capabilities the case judges.
     capabilities: BTreeMap<String, Vec<Capability>>,
 }
@@ -87,25 +100,13 @@ impl HalfRun for ClientHalf<'_> {
         runtime: &Runtime,
         _listing: bool,
     ) -> Result<(), ScratchError> {
-        let settings = self.settings;
-        let scratch =
-            std::env::temp_dir().join(format!("cancel-conformance-{}", std::process::id()));
-        if let Err(source) = std::fs::create_dir_all(&scratch) {
+        let scratch = &self.run.scratch_dir;
+        if let Err(source) = std::fs::create_dir_all(scratch) {
             return Err(ScratchError {
-                dir: scratch,
+                dir: scratch.clone(),
                 source,
             });
         }
-        let run = exec::ClientRun {
-            adapter: settings.adapter.clone(),
-            pass_env: settings.adapter_env.clone(),
-            tls: settings.tls,
-            client_timeout: Duration::from_millis(settings.client_timeout_ms),
-            max_attempts: settings.max_attempts,
-            adapter_deadline: settings.adapter_deadline_ms.map(Duration::from_millis),
-            scratch_dir: scratch,
-            introductions: hello::Introductions::default(),
-        };
         // The adapters' process groups do not get the terminal's Ctrl-C: the
         // runner ends them, then itself.
         runtime.spawn(process::end_all_on_interrupt());
@@ -117,28 +118,23 @@ impl HalfRun for ClientHalf<'_> {
                 Some((loaded.name.clone(), judged))
             })
             .collect();
-        self.run = Some((run, runtime.handle().clone()));
         Ok(())
     }
 
     fn case_runner(
         &self,
+        handle: &Handle,
     ) -> impl Fn(&ClientCase, &Path) -> Result<Completion, Failure> + Clone + Send + 'static {
         let run = self.run.clone();
-        move |case, _| match &run {
-            Some((run, handle)) => handle.block_on(exec::run_client_case(case, run)),
-            None => Ok(Completion::Completed),
-        }
+        let handle = handle.clone();
+        move |case, _| handle.block_on(exec::run_client_case(case, &run))
     }
 
     fn judged(self) -> Judged {
         let settings = self.settings;
         // Every case ends its adapter's group; this catches any left behind.
         process::end_all();
-        let introductions = self.run.map(|(run, _)| {
-            let _ = std::fs::remove_dir_all(&run.scratch_dir);
-            run.introductions
-        });
+        let _ = std::fs::remove_dir_all(&self.run.scratch_dir);
         Judged {
             target: format!(
                 "the client behind adapter `{}` (scripted provider over {})",
@@ -148,7 +144,7 @@ impl HalfRun for ClientHalf<'_> {
             profile: None,
             control_plane: None,
             client: Some(report::ClientFacts {
-                implementation: introductions.and_then(|introductions| introductions.first()),
+                implementation: self.run.introductions.first(),
                 capabilities: self.capabilities,
             }),
         }

@@ -73,7 +73,12 @@ fn run_check(settings: &RunSettings) -> Result<(String, bool), CheckError> {
     );
     let runtime = runtime()?;
     let http = super::http_client(settings).map_err(CheckError::Target)?;
-    let (target, _) = runtime.block_on(prepare_target(settings, &http, sandbox::needs(&plan)))?;
+    let (target, _) = runtime.block_on(prepare_target(
+        settings,
+        &http,
+        Some(pools.clone()),
+        sandbox::needs(&plan),
+    ))?;
     let mut out = String::new();
     let mut counts = [0usize; 5];
     for (name, pool) in &pools {

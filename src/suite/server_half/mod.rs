@@ -21,7 +21,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use libtest_mimic::Completion;
-use tokio::runtime::Runtime;
+use tokio::runtime::{Handle, Runtime};
 
 use super::driver::{self, HalfRun, Judged, RunShape};
 use super::failure::Failure;
@@ -82,13 +82,17 @@ impl HalfRun for ServerRun<'_> {
         listing: bool,
     ) -> Result<(), PrepareError> {
         let settings = self.settings;
-        // A fixtures file that gives a name fewer payments than a full run
-        // takes is said before the run, not discovered in it.
+        // The fixtures file is read once, here. A file that gives a name
+        // fewer payments than a full run takes is said before the run, not
+        // discovered in it.
         let plan = sandbox::plan(cases, settings.profile);
-        if let Some(file) = &settings.fixtures
-            && let Ok(pools) = target::load_fixtures(file)
-        {
-            for warning in sandbox::shortfalls(&plan, &pools) {
+        let pools = settings
+            .fixtures
+            .as_deref()
+            .map(target::load_fixtures)
+            .transpose();
+        if let Ok(Some(pools)) = &pools {
+            for warning in sandbox::shortfalls(&plan, pools) {
                 eprintln!("warning: {warning}");
             }
         }
@@ -96,28 +100,29 @@ impl HalfRun for ServerRun<'_> {
         if listing {
             return Ok(());
         }
+        let pools = pools.map_err(PrepareError::Fixtures)?;
         let http = http_client(settings).map_err(PrepareError::HttpClient)?;
-        let (target, server) =
-            runtime.block_on(prepare_target(settings, &http, sandbox::needs(&plan)))?;
+        let (target, server) = runtime.block_on(prepare_target(
+            settings,
+            &http,
+            pools,
+            sandbox::needs(&plan),
+        ))?;
         eprintln!("{}", header(&target, settings));
-        self.shared = Some(Arc::new(Shared {
-            target,
-            http,
-            handle: runtime.handle().clone(),
-        }));
+        self.shared = Some(Arc::new(Shared { target, http }));
         self.server = server;
         Ok(())
     }
 
     fn case_runner(
         &self,
+        handle: &Handle,
     ) -> impl Fn(&Case, &Path) -> Result<Completion, Failure> + Clone + Send + 'static {
         let shared = self.shared.clone();
+        let handle = handle.clone();
         move |case, file| match &shared {
             Some(shared) => {
-                shared
-                    .handle
-                    .block_on(exec::run_case(case, file, &shared.target, &shared.http))
+                handle.block_on(exec::run_case(case, file, &shared.target, &shared.http))
             }
             None => Ok(Completion::Completed),
         }
@@ -174,7 +179,6 @@ fn header(target: &Target, settings: &RunSettings) -> String {
 struct Shared {
     target: Target,
     http: reqwest::Client,
-    handle: tokio::runtime::Handle,
 }
 
 /// The runner's HTTP client for the target: a plain-`http://` target

@@ -15,7 +15,7 @@ use crate::suite::settings::{KeySource, RunSettings};
 
 /// Why the run's target cannot be prepared: the run cannot start.
 #[derive(Debug, thiserror::Error)]
-pub enum PrepareError {
+pub(crate) enum PrepareError {
     /// A key (or the control token) could not be read; the reason names
     /// the file or variable, never its text.
     #[error("{0}")]
@@ -36,13 +36,6 @@ pub enum PrepareError {
     /// The runner's HTTP client cannot be built (the CA file).
     #[error("{0}")]
     HttpClient(String),
-}
-
-/// The run's callers report it as text.
-impl From<PrepareError> for String {
-    fn from(error: PrepareError) -> String {
-        error.to_string()
-    }
 }
 
 /// A private key file other users can read is a leak waiting to happen:
@@ -67,12 +60,14 @@ fn warn_if_readable_by_others(file: &Path) {
 
 /// Builds the target: the embedded reference server (started here) or the
 /// given endpoint. The returned server handle keeps the server alive.
-/// `need`: per fixture name, the payments a full run takes and whether
-/// some case only reads it (`sandbox::needs`), to hand out a fixtures
-/// file's pools. An endpoint is probed once for a control plane.
+/// `pools`: the fixtures file's payments, as read; `need`: per fixture
+/// name, the payments a full run takes and whether some case only reads
+/// it (`sandbox::needs`), to hand them out. An endpoint is probed once for
+/// a control plane.
 pub(super) async fn prepare_target(
     settings: &RunSettings,
     http: &reqwest::Client,
+    pools: Option<std::collections::BTreeMap<String, Vec<crate::domain::PaymentIds>>>,
     need: std::collections::BTreeMap<String, (usize, bool)>,
 ) -> Result<(Target, Option<server::RunningServer>), PrepareError> {
     if let KeySource::File(file) = &settings.merchant_key {
@@ -90,13 +85,7 @@ pub(super) async fn prepare_target(
         .map_err(PrepareError::Unreadable)?;
     let provider_key =
         VerifyingKey::from_base64_spki(&provider_text).map_err(PrepareError::ProviderKey)?;
-    let fixtures = match &settings.fixtures {
-        Some(file) => Some(Arc::new(FixturePools::new(
-            target::load_fixtures(file).map_err(PrepareError::Fixtures)?,
-            need,
-        ))),
-        None => None,
-    };
+    let fixtures = pools.map(|pools| Arc::new(FixturePools::new(pools, need)));
     let other_client_id = settings.other_client_id.clone();
     let (base_url, description, running) = match &settings.endpoint {
         Some(url) => {

@@ -164,13 +164,6 @@ pub enum FixtureError {
     },
 }
 
-/// A case ignored for it says why in text.
-impl From<FixtureError> for String {
-    fn from(error: FixtureError) -> String {
-        error.to_string()
-    }
-}
-
 /// Spaces the requests of a whole run to a target at most `rate` a second
 /// (`--rate N/s`): a sandbox's rate limit is the account's, not a case's.
 #[derive(Debug)]
@@ -517,7 +510,7 @@ mod tests {
         assert_eq!(pools.take("paid", false), Ok(ids(1)));
         assert_eq!(pools.take("paid", true), Ok(ids(2)));
         assert_eq!(
-            pools.take("paid", true).map_err(String::from),
+            pools.take("paid", true).map_err(|err| err.to_string()),
             Err("fixture `paid` used up: the fixtures file gives 2 payments for it and a full run needs 4: add 2 more (`cancel-conformance fixtures --template` says which cases use it up)".to_string())
         );
         let one = FixturePools::new(
@@ -526,11 +519,11 @@ mod tests {
         );
         assert_eq!(one.take("x", true), Ok(ids(1)));
         assert_eq!(
-            one.take("x", true).map_err(String::from),
+            one.take("x", true).map_err(|err| err.to_string()),
             Err("fixture `x` used up: the fixtures file gives 1 payment for it and a full run needs 2: add 1 more (`cancel-conformance fixtures --template` says which cases use it up)".to_string())
         );
         assert_eq!(
-            one.take("y", false).map_err(String::from),
+            one.take("y", false).map_err(|err| err.to_string()),
             Err("fixture `y` is not in the fixtures file".to_string())
         );
     }
